@@ -1,0 +1,162 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let products: [Product] = [
+    .executable(name: "memos", targets: ["memos"])
+]
+
+let dependencies: [Package.Dependency] = [
+    .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+    .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+    .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+]
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let targets: [Target] = [
+    // Domain: types, ports, errors, validation. No NIO, gRPC or PostgreSQL.
+    .target(
+        name: "MemOSCore",
+        dependencies: [],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MemOSCoreTests",
+        dependencies: ["MemOSCore"],
+        swiftSettings: swiftSettings
+    ),
+
+    // PostgreSQL adapter: schema migrations, memory store, accounts, jobs.
+    .target(
+        name: "MemOSPostgres",
+        dependencies: [
+            "MemOSCore",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    // Generated protobuf messages and gRPC stubs (scripts/generate-protos.sh).
+    .target(
+        name: "MemOSProto",
+        dependencies: [
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+
+    // RPC plumbing shared by the services: auth interceptor, error mapping, health, conversions.
+    .target(
+        name: "MemOSRPC",
+        dependencies: [
+            "MemOSCore",
+            "MemOSProto",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    .target(
+        name: "MemOSIngest",
+        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "MemOSRetrieval",
+        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "MemOSScheduler",
+        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        swiftSettings: swiftSettings
+    ),
+
+    // HTTP/JSON gateway in front of the gRPC services.
+    .target(
+        name: "MemOSGateway",
+        dependencies: [
+            "MemOSCore",
+            "MemOSProto",
+            "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    // The one executable: a subcommand per service, `all` and `migrate`.
+    .executableTarget(
+        name: "memos",
+        dependencies: [
+            "MemOSCore",
+            "MemOSPostgres",
+            "MemOSRPC",
+            "MemOSIngest",
+            "MemOSRetrieval",
+            "MemOSScheduler",
+            "MemOSGateway",
+            "MemOSProto",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    // Service and end-to-end tests against a real PostgreSQL and real gRPC/HTTP on loopback.
+    .testTarget(
+        name: "MemOSIntegrationTests",
+        dependencies: [
+            "MemOSCore",
+            "MemOSPostgres",
+            "MemOSProto",
+            "MemOSRPC",
+            "MemOSIngest",
+            "MemOSRetrieval",
+            "MemOSScheduler",
+            "MemOSGateway",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+]
+
+let package = Package(
+    name: "memos-swift",
+    products: products,
+    dependencies: dependencies,
+    targets: targets
+)

@@ -1,0 +1,41 @@
+/// The documented size and count limits of the API. Every one is checked before anything is written.
+public enum Limits {
+    /// Bytes of UTF-8 in a memory's content.
+    public static let maxContentBytes = 16_384
+    /// Bytes of UTF-8 in one chat message.
+    public static let maxMessageBytes = 32_768
+    /// Messages in one AddMessages request.
+    public static let maxMessagesPerRequest = 1_000
+    /// Items in one AddMemories request.
+    public static let maxItemsPerRequest = 500
+    /// Bytes of a whole request (gRPC message or HTTP body).
+    public static let maxRequestBytes = 4 * 1_024 * 1_024
+    /// Bytes of a memory key.
+    public static let maxKeyBytes = 256
+    /// Tags on one memory.
+    public static let maxTags = 32
+    /// Bytes of one tag.
+    public static let maxTagBytes = 64
+    /// Bytes of `info` serialised as JSON.
+    public static let maxInfoBytes = 16_384
+    /// Bytes of an id-like string: session id, message id, idempotency key, cube id.
+    public static let maxIdentifierBytes = 128
+    /// Sources on one memory.
+    public static let maxSources = 64
+    /// Ids in one get/delete/restore request.
+    public static let maxIDsPerRequest = 1_000
+    /// Bytes of a search query.
+    public static let maxQueryBytes = 8_192
+    /// Cubes in one search.
+    public static let maxCubesPerSearch = 32
+    /// Largest `top_k`.
+    public static let maxTopK = 100
+    /// Default `top_k`.
+    public static let defaultTopK = 10
+    /// Largest page of a listing.
+    public static let maxPageSize = 500
+    /// Default page of a listing.
+    public static let defaultPageSize = 50
+    /// Default relevance threshold on the 0–1 score (MemOS's `relativity`).
+    public static let defaultRelativity: Float = 0.45
+}

@@ -1,0 +1,225 @@
+import Foundation
+
+/// Turns texts into vectors.
+///
+/// Implementations are safe to call from many concurrent requests.
+public protocol Embedder: Sendable {
+    /// Id of the model, stored with every vector it makes; vectors of different models are never compared.
+    var modelID: String { get }
+    /// Length of every vector.
+    var dimension: Int { get }
+    /// Embeds each text; the result has one L2-normalised vector per text, in order.
+    func embed(_ texts: [String]) async throws -> [[Float]]
+}
+
+/// Users, API keys, cubes and memberships.
+public protocol AccountStore: Sendable {
+    /// The principal owning an API key, or nil when the key is unknown, revoked or its user disabled.
+    func principal(forAPIKey key: String) async throws -> Principal?
+    /// The caller's role in a cube, or nil when the caller is not a member.
+    /// - Throws: ``MemOSError/Code/notFound`` when the cube does not exist.
+    func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole?
+}
+
+extension AccountStore {
+    /// Checks that `principal` may access every cube in `cubeIDs`.
+    ///
+    /// - Throws: `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a
+    ///   member of or may only read when `access` is `.write`.
+    public func authorize(_ principal: Principal, cubes cubeIDs: some Sequence<String>, for access: CubeAccess)
+        async throws
+    {
+        for cubeID in cubeIDs {
+            guard let role = try await self.role(of: principal.userID, inCube: cubeID) else {
+                throw MemOSError.permissionDenied("cube '\(cubeID)' is not shared with you")
+            }
+            guard access.isGranted(by: role) else {
+                throw MemOSError.permissionDenied(
+                    "cube '\(cubeID)': your role is \(role.rawValue); writing needs writer or owner"
+                )
+            }
+        }
+    }
+}
+
+/// A committed write: the change sequence number it got and, for replays of an idempotent request,
+/// what the first request produced.
+public struct WriteReceipt: Sendable, Hashable, Codable {
+    public var memoryIDs: [UUID]
+    public var changeSeq: Int64
+    public var jobID: UUID?
+
+    public init(memoryIDs: [UUID], changeSeq: Int64, jobID: UUID? = nil) {
+        self.memoryIDs = memoryIDs
+        self.changeSeq = changeSeq
+        self.jobID = jobID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case memoryIDs = "memory_ids"
+        case changeSeq = "change_seq"
+        case jobID = "job_id"
+    }
+}
+
+/// An idempotency key with a fingerprint of the request it came with.
+public struct IdempotencyKey: Sendable, Hashable {
+    public var key: String
+    /// A hash of the request body; the same key with another fingerprint is rejected.
+    public var fingerprint: String
+
+    public init(key: String, fingerprint: String) {
+        self.key = key
+        self.fingerprint = fingerprint
+    }
+}
+
+/// The outcome of an idempotent write.
+public enum WriteOutcome: Sendable, Hashable {
+    /// The write was made now.
+    case written(WriteReceipt)
+    /// The same request was made before; nothing was written.
+    case replayed(WriteReceipt)
+
+    public var receipt: WriteReceipt {
+        switch self {
+        case .written(let receipt), .replayed(let receipt): receipt
+        }
+    }
+}
+
+/// A raw conversation turn to keep with the memories made from it.
+public struct StoredMessage: Sendable, Hashable {
+    public var id: UUID
+    public var message: ChatMessage
+    public var sessionID: String
+
+    public init(id: UUID = UUID(), message: ChatMessage, sessionID: String) {
+        self.id = id
+        self.message = message
+        self.sessionID = sessionID
+    }
+}
+
+/// The vector of one memory, as search scans it.
+public struct StoredVector: Sendable {
+    public var memoryID: UUID
+    public var cubeID: String
+    public var embedding: [Float]
+
+    public init(memoryID: UUID, cubeID: String, embedding: [Float]) {
+        self.memoryID = memoryID
+        self.cubeID = cubeID
+        self.embedding = embedding
+    }
+}
+
+/// Which memories a read considers.
+public struct MemoryScope: Sendable, Hashable {
+    public var cubeIDs: [String]
+    /// Empty means every type.
+    public var memoryTypes: Set<MemoryType>
+    public var statuses: Set<MemoryStatus>
+
+    public init(cubeIDs: [String], memoryTypes: Set<MemoryType> = [], statuses: Set<MemoryStatus> = [.activated]) {
+        self.cubeIDs = cubeIDs
+        self.memoryTypes = memoryTypes
+        self.statuses = statuses
+    }
+}
+
+/// What selects the memories a delete applies to.
+public enum DeleteSelector: Sendable, Hashable {
+    case ids([UUID])
+    case session(String)
+}
+
+/// Memories, their history and the raw messages they came from.
+public protocol MemoryStore: Sendable {
+    /// Stores memories (and the raw messages they came from) in one transaction.
+    ///
+    /// With an idempotency key already used by `author` in the cube, writes nothing and returns `.replayed`.
+    /// - Throws: `alreadyExists` when the key was used with a different fingerprint.
+    func add(
+        _ memories: [NewMemory],
+        messages: [StoredMessage],
+        cubeID: String,
+        author: UUID,
+        idempotency: IdempotencyKey?
+    ) async throws -> WriteOutcome
+
+    /// The memories with these ids in the cube, in the order given; unknown ids are left out.
+    func memories(ids: [UUID], cubeID: String) async throws -> [Memory]
+
+    /// The vectors of `model` in scope, for an exact scan.
+    func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector]
+
+    /// A page of memories, newest first, after `cursor` (the last memory of the previous page).
+    func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory]
+
+    /// Soft-deletes the selected memories in one cube; returns their ids and the change sequence number.
+    func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool) async throws -> (
+        ids: [UUID], changeSeq: Int64
+    )
+
+    /// Sets deleted or archived memories back to activated.
+    func restore(ids: [UUID], cubeID: String, actor: UUID) async throws -> (count: Int, changeSeq: Int64)
+
+    /// History entries of one memory, newest first, with ids below `before`.
+    func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry]
+
+    /// The highest change sequence number committed so far.
+    func currentChangeSeq() async throws -> Int64
+}
+
+/// Where a page of a listing ends: the sort key of its last memory.
+public struct ListCursor: Sendable, Hashable, Codable {
+    public var createdAt: Date
+    public var id: UUID
+
+    public init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+/// One change to a memory.
+public struct HistoryEntry: Sendable, Hashable {
+    public var id: Int64
+    public var memoryID: UUID
+    public var action: String
+    public var before: MemorySnapshot?
+    public var after: MemorySnapshot?
+    public var actorUserID: UUID?
+    public var jobID: UUID?
+    public var reason: String
+    public var createdAt: Date
+
+    public init(
+        id: Int64,
+        memoryID: UUID,
+        action: String,
+        before: MemorySnapshot?,
+        after: MemorySnapshot?,
+        actorUserID: UUID?,
+        jobID: UUID?,
+        reason: String,
+        createdAt: Date
+    ) {
+        self.id = id
+        self.memoryID = memoryID
+        self.action = action
+        self.before = before
+        self.after = after
+        self.actorUserID = actorUserID
+        self.jobID = jobID
+        self.reason = reason
+        self.createdAt = createdAt
+    }
+}
+
+/// Cubes visible to a user.
+public protocol CubeDirectory: Sendable {
+    /// Ids of every cube the user is a member of.
+    func cubeIDs(readableBy userID: UUID) async throws -> [String]
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Input checks that name the field and the limit in their error.
+public enum Validate {
+    /// Non-empty text of at most `maxBytes` UTF-8 bytes.
+    public static func text(_ value: String, field: String, maxBytes: Int) throws {
+        if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw MemOSError.invalidArgument("\(field) must not be empty")
+        }
+        try self.optionalText(value, field: field, maxBytes: maxBytes)
+    }
+
+    /// Text (possibly empty) of at most `maxBytes` UTF-8 bytes.
+    public static func optionalText(_ value: String, field: String, maxBytes: Int) throws {
+        let bytes = value.utf8.count
+        if bytes > maxBytes {
+            throw MemOSError.invalidArgument("\(field) is \(bytes) bytes; the limit is \(maxBytes) bytes")
+        }
+    }
+
+    /// A count between `min` and `max`.
+    public static func count(_ count: Int, field: String, min: Int = 1, max: Int) throws {
+        if count < min {
+            throw MemOSError.invalidArgument("\(field) must have at least \(min) item\(min == 1 ? "" : "s")")
+        }
+        if count > max {
+            throw MemOSError.invalidArgument("\(field) has \(count) items; the limit is \(max)")
+        }
+    }
+
+    /// A cube id: 1 to 128 bytes of letters, digits and `-_.:@`.
+    public static func cubeID(_ value: String, field: String = "cube_id") throws {
+        if value.isEmpty { throw MemOSError.invalidArgument("\(field) is required") }
+        try self.optionalText(value, field: field, maxBytes: Limits.maxIdentifierBytes)
+        let allowed = Set("-_.:@")
+        if !value.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || allowed.contains($0) }) {
+            throw MemOSError.invalidArgument("\(field) may contain only ASCII letters, digits and - _ . : @")
+        }
+    }
+
+    /// A UUID in text form.
+    public static func uuid(_ value: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: value) else {
+            throw MemOSError.invalidArgument("\(field) '\(value.prefix(64))' is not a UUID")
+        }
+        return id
+    }
+
+    /// Tags: at most ``Limits/maxTags``, each 1 to ``Limits/maxTagBytes`` bytes.
+    public static func tags(_ tags: [String], field: String) throws {
+        try self.count(tags.count, field: field, min: 0, max: Limits.maxTags)
+        for (index, tag) in tags.enumerated() {
+            try self.text(tag, field: "\(field)[\(index)]", maxBytes: Limits.maxTagBytes)
+        }
+    }
+
+    /// A JSON object of at most ``Limits/maxInfoBytes`` bytes serialised.
+    public static func info(_ info: [String: JSONValue], field: String) throws {
+        if info.isEmpty { return }
+        let bytes = (try? JSONEncoder().encode(info).count) ?? Int.max
+        if bytes > Limits.maxInfoBytes {
+            throw MemOSError.invalidArgument("\(field) is \(bytes) bytes as JSON; the limit is \(Limits.maxInfoBytes) bytes")
+        }
+    }
+}

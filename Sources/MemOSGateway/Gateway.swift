@@ -1,0 +1,332 @@
+import Foundation
+import GRPCCore
+import HTTPTypes
+import Hummingbird
+import Logging
+import MemOSCore
+import MemOSProto
+import MemOSRPC
+import NIOCore
+import SwiftProtobuf
+
+/// The HTTP/JSON gateway in front of the gRPC services.
+///
+/// Every `/v1` route authenticates the `Authorization: Bearer <api key>` header, checks the caller's
+/// membership of each cube it names, and forwards the key to the service, which checks again. Bodies and
+/// responses are the services' protobuf messages in their JSON form (field names in snake_case; enums as
+/// their names; timestamps as RFC 3339 strings; fields with default values left out).
+public struct Gateway: Sendable {
+    /// Settings of the HTTP server.
+    ///
+    /// - `host` (`MEMOS_HOST`, default 127.0.0.1) and `port` (`MEMOS_GATEWAY_PORT`, default 8080; 0 picks one).
+    /// - `maxBodyBytes`: largest request body; larger ones get 413 (default ``Limits/maxRequestBytes``).
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var maxBodyBytes: Int
+
+        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = Limits.maxRequestBytes) {
+            self.host = host
+            self.port = port
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    let configuration: Configuration
+    let clients: ServiceClients
+    let accounts: any AccountStore
+    let databaseIsReady: @Sendable () async -> Bool
+    let logger: Logger
+
+    public init(
+        configuration: Configuration,
+        clients: ServiceClients,
+        accounts: any AccountStore,
+        databaseIsReady: @escaping @Sendable () async -> Bool,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.clients = clients
+        self.accounts = accounts
+        self.databaseIsReady = databaseIsReady
+        self.logger = logger
+    }
+
+    /// The HTTP application; `onListening` receives the bound port.
+    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        self.addRoutes(to: router)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(self.configuration.host, port: self.configuration.port),
+                serverName: "memos-gateway"
+            ),
+            onServerRunning: { channel in
+                await onListening(channel.localAddress?.port ?? 0)
+            },
+            logger: self.logger
+        )
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/readyz") { _, _ in
+            var problems: [String] = []
+            if await !self.databaseIsReady() { problems.append("database") }
+            problems += await self.clients.unhealthyServices()
+            if problems.isEmpty { return Self.json(["status": "ready"]) }
+            return Self.json(["status": "not ready", "failing": problems.joined(separator: ",")], status: .serviceUnavailable)
+        }
+
+        let ingest = self.clients.ingest
+        let retrieval = self.clients.retrieval
+        let scheduler = self.clients.scheduler
+
+        router.post("/v1/memories") { request, context in
+            await self.handle(request, context, body: AddMemoriesBody.self, access: .write) { body, metadata in
+                try await ingest.addMemories(body.request, metadata: metadata)
+            }
+        }
+        router.post("/v1/messages") { request, context in
+            await self.handle(request, context, body: Memos_Ingest_V1_AddMessagesRequest.self, access: .write) {
+                try await ingest.addMessages($0, metadata: $1)
+            }
+        }
+        router.post("/v1/memories/delete") { request, context in
+            await self.handle(request, context, body: Memos_Ingest_V1_DeleteMemoriesRequest.self, access: .write) {
+                try await ingest.deleteMemories($0, metadata: $1)
+            }
+        }
+        router.post("/v1/memories/restore") { request, context in
+            await self.handle(request, context, body: Memos_Ingest_V1_RestoreMemoriesRequest.self, access: .write) {
+                try await ingest.restoreMemories($0, metadata: $1)
+            }
+        }
+        router.post("/v1/search") { request, context in
+            await self.handle(request, context, body: Memos_Retrieval_V1_SearchRequest.self, access: .read) {
+                try await retrieval.search($0, metadata: $1)
+            }
+        }
+        router.get("/v1/cubes/:cube_id/memories") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Retrieval_V1_ListMemoriesRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
+                    $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+                }
+            } call: {
+                try await retrieval.listMemories($0, metadata: $1)
+            }
+        }
+        router.get("/v1/cubes/:cube_id/memories/:memory_id") { request, context in
+            await self.handle(request, context, access: .read) { _, context in
+                try Memos_Retrieval_V1_GetMemoriesRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.memoryIds = [try context.parameters.require("memory_id")]
+                }
+            } call: { request, metadata in
+                let response = try await retrieval.getMemories(request, metadata: metadata)
+                guard let memory = response.memories.first else {
+                    throw MemOSError.notFound("memory '\(request.memoryIds[0])' does not exist in cube '\(request.cubeID)'")
+                }
+                return memory
+            }
+        }
+        router.get("/v1/cubes/:cube_id/memories/:memory_id/history") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Ingest_V1_GetHistoryRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.memoryID = try context.parameters.require("memory_id")
+                    $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
+                    $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+                }
+            } call: {
+                try await ingest.getHistory($0, metadata: $1)
+            }
+        }
+        router.get("/v1/cubes/:cube_id/jobs") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Scheduler_V1_ListJobsRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
+                    $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
+                }
+            } call: {
+                try await scheduler.listJobs($0, metadata: $1)
+            }
+        }
+        router.get("/v1/cubes/:cube_id/jobs/:job_id") { request, context in
+            await self.handle(request, context, access: .read) { _, context in
+                try Memos_Scheduler_V1_GetJobRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.jobID = try context.parameters.require("job_id")
+                }
+            } call: {
+                try await scheduler.getJob($0, metadata: $1)
+            }
+        }
+        router.get("/v1/jobs/status") { request, context in
+            await self.handle(request, context, access: .read) { request, _ in
+                Memos_Scheduler_V1_GetStatusSummaryRequest.with {
+                    $0.cubeID = request.uri.queryParameters["cube_id"].map(String.init) ?? ""
+                }
+            } call: {
+                try await scheduler.getStatusSummary($0, metadata: $1)
+            }
+        }
+    }
+
+    // MARK: Handling
+
+    /// Authenticates, decodes the JSON body, checks cube membership, calls the service, encodes the reply.
+    func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
+        _ request: Request,
+        _ context: BasicRequestContext,
+        body: Body.Type,
+        access: CubeAccess,
+        call: @escaping @Sendable (Body, Metadata) async throws -> Reply
+    ) async -> Response {
+        await self.handle(request, context, access: access) { request, _ in
+            let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
+            return try Body(json: Data(buffer.readableBytesView))
+        } call: { body, metadata in
+            try await call(body, metadata)
+        }
+    }
+
+    /// Authenticates, builds the service request, checks cube membership, calls the service, encodes the reply.
+    func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
+        _ request: Request,
+        _ context: BasicRequestContext,
+        access: CubeAccess,
+        parse: (Request, BasicRequestContext) async throws -> Body,
+        call: (Body, Metadata) async throws -> Reply
+    ) async -> Response {
+        do {
+            let (principal, key) = try await self.authenticate(request)
+            let body = try await parse(request, context)
+            let cubes = body.cubeIDs.filter { !$0.isEmpty }
+            try await self.accounts.authorize(principal, cubes: cubes, for: access)
+            let reply: Reply
+            do {
+                reply = try await call(body, ["authorization": "Bearer \(key)"])
+            } catch let error as RPCError {
+                throw MemOSError(error)
+            }
+            return try Self.json(reply)
+        } catch {
+            return self.errorResponse(error)
+        }
+    }
+
+    func authenticate(_ request: Request) async throws -> (Principal, String) {
+        guard let header = request.headers[.authorization] else {
+            throw MemOSError.unauthenticated("missing API key: send the header 'Authorization: Bearer <api key>'")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw MemOSError.unauthenticated("the Authorization header must be 'Bearer <api key>'")
+        }
+        let key = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let principal = try await self.accounts.principal(forAPIKey: key) else {
+            throw MemOSError.unauthenticated("the API key is unknown or revoked")
+        }
+        return (principal, key)
+    }
+
+    func errorResponse(_ error: any Error) -> Response {
+        let domain: MemOSError
+        switch error {
+        case let error as MemOSError:
+            domain = error
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return Self.errorJSON(
+                status: .contentTooLarge,
+                code: "payload_too_large",
+                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
+            )
+        case let error as HTTPError:
+            return Self.errorJSON(status: error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase)
+        default:
+            domain = MemOSError.internalError(error)
+        }
+        if domain.code == .internalError || domain.code == .unavailable {
+            self.logger.error(
+                "request failed",
+                metadata: ["code": "\(domain.code)", "cause": "\(domain.underlying.map { String(reflecting: $0) } ?? domain.message)"]
+            )
+        }
+        return Self.errorJSON(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+    }
+
+    // MARK: JSON
+
+    static let jsonEncoding: JSONEncodingOptions = {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        options.alwaysPrintInt64sAsNumbers = true
+        return options
+    }()
+
+    static func json(_ message: some SwiftProtobuf.Message, status: HTTPResponse.Status = .ok) throws -> Response {
+        let bytes: [UInt8] = try message.jsonUTF8Bytes(options: Self.jsonEncoding)
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
+
+    static func json(_ object: [String: String], status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func errorJSON(status: HTTPResponse.Status, code: String, message: String) -> Response {
+        let object: [String: Any] = ["error": ["code": code, "message": message, "status": status.code]]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func int32(_ value: Substring?, field: String) throws -> Int32 {
+        guard let value else { return 0 }
+        guard let number = Int32(value) else { throw MemOSError.invalidArgument("\(field) must be an integer") }
+        return number
+    }
+}
+
+/// Domain error codes as HTTP statuses: the one place where they are mapped.
+public enum HTTPStatusMapping {
+    public static func status(for code: MemOSError.Code) -> HTTPResponse.Status {
+        switch code {
+        case .invalidArgument: .badRequest
+        case .notFound: .notFound
+        case .alreadyExists: .conflict
+        case .permissionDenied: .forbidden
+        case .unauthenticated: .unauthorized
+        case .failedPrecondition: .preconditionFailed
+        case .aborted: .conflict
+        case .resourceExhausted: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .unimplemented: .notImplemented
+        default: .internalServerError
+        }
+    }
+
+    public static func name(for code: MemOSError.Code) -> String {
+        switch code {
+        case .invalidArgument: "invalid_argument"
+        case .notFound: "not_found"
+        case .alreadyExists: "already_exists"
+        case .permissionDenied: "permission_denied"
+        case .unauthenticated: "unauthenticated"
+        case .failedPrecondition: "failed_precondition"
+        case .aborted: "aborted"
+        case .resourceExhausted: "resource_exhausted"
+        case .unavailable: "unavailable"
+        case .unimplemented: "unimplemented"
+        default: "internal"
+        }
+    }
+}

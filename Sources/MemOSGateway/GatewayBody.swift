@@ -1,0 +1,107 @@
+import Foundation
+import MemOSCore
+import MemOSProto
+import SwiftProtobuf
+
+/// A request the gateway forwards: decodable from a JSON body, and naming the cubes it touches.
+protocol GatewayBody: Sendable {
+    init(json: Data) throws
+    var cubeIDs: [String] { get }
+}
+
+extension GatewayBody where Self: SwiftProtobuf.Message {
+    init(json: Data) throws {
+        do {
+            self = try Self(jsonUTF8Data: json)
+        } catch {
+            throw MemOSError.invalidArgument("the request body is not valid JSON for \(Self.protoMessageName): \(error)")
+        }
+    }
+}
+
+extension Memos_Ingest_V1_AddMessagesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Ingest_V1_AddMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Ingest_V1_DeleteMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Ingest_V1_RestoreMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Retrieval_V1_SearchRequest: GatewayBody {
+    var cubeIDs: [String] { self.cubeIds }
+}
+
+extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Scheduler_V1_GetJobRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Scheduler_V1_ListJobsRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Scheduler_V1_GetStatusSummaryRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+/// The body of `POST /v1/memories`: an AddMemoriesRequest, or the shorthand for one memory
+/// `{"cube_id": ..., "content": ..., "session_id"?, "idempotency_key"?, ...MemoryInput fields}`.
+struct AddMemoriesBody: GatewayBody {
+    var request: Memos_Ingest_V1_AddMemoriesRequest
+
+    init(json: Data) throws {
+        let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any]
+        guard let object, object["content"] != nil else {
+            self.request = try Memos_Ingest_V1_AddMemoriesRequest(json: json)
+            return
+        }
+        var itemObject = object
+        for key in ["cube_id", "cubeId", "session_id", "sessionId", "idempotency_key", "idempotencyKey"] {
+            itemObject.removeValue(forKey: key)
+        }
+        let item: Memos_Ingest_V1_MemoryInput
+        do {
+            item = try Memos_Ingest_V1_MemoryInput(jsonUTF8Data: try JSONSerialization.data(withJSONObject: itemObject))
+        } catch {
+            throw MemOSError.invalidArgument("the request body is not a valid memory: \(error)")
+        }
+        func string(_ names: String...) throws -> String {
+            for name in names {
+                guard let value = object[name] else { continue }
+                guard let text = value as? String else { throw MemOSError.invalidArgument("\(name) must be a string") }
+                return text
+            }
+            return ""
+        }
+        let cubeID = try string("cube_id", "cubeId")
+        let sessionID = try string("session_id", "sessionId")
+        let key = try string("idempotency_key", "idempotencyKey")
+        self.request = .with {
+            $0.cubeID = cubeID
+            $0.sessionID = sessionID
+            $0.idempotencyKey = key
+            $0.items = [item]
+        }
+    }
+
+    var cubeIDs: [String] { [self.request.cubeID] }
+}

@@ -1,0 +1,88 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import MemOSProto
+import ServiceLifecycle
+
+/// gRPC clients of the ingest, retrieval and scheduler services, run as one `Service`.
+public final class ServiceClients: Service {
+    public struct Address: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
+        /// Parses `host:port`.
+        public init?(_ text: String) {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else {
+                return nil
+            }
+            self.init(host: String(text[..<colon]), port: port)
+        }
+
+        public var description: String { "\(self.host):\(self.port)" }
+    }
+
+    let ingestClient: GRPCClient<HTTP2ClientTransport.Posix>
+    let retrievalClient: GRPCClient<HTTP2ClientTransport.Posix>
+    let schedulerClient: GRPCClient<HTTP2ClientTransport.Posix>
+
+    public let ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
+    public let retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
+    public let scheduler: Memos_Scheduler_V1_SchedulerService.Client<HTTP2ClientTransport.Posix>
+
+    public init(ingest: Address, retrieval: Address, scheduler: Address) throws {
+        func client(_ address: Address) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+            GRPCClient(
+                transport: try HTTP2ClientTransport.Posix(
+                    target: .dns(host: address.host, port: address.port),
+                    transportSecurity: .plaintext,
+                    config: .defaults { $0.connection.maxIdleTime = nil }
+                )
+            )
+        }
+        self.ingestClient = try client(ingest)
+        self.retrievalClient = try client(retrieval)
+        self.schedulerClient = try client(scheduler)
+        self.ingest = .init(wrapping: self.ingestClient)
+        self.retrieval = .init(wrapping: self.retrievalClient)
+        self.scheduler = .init(wrapping: self.schedulerClient)
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await self.ingestClient.runConnections() }
+                group.addTask { try await self.retrievalClient.runConnections() }
+                group.addTask { try await self.schedulerClient.runConnections() }
+            }
+        } onGracefulShutdown: {
+            self.ingestClient.beginGracefulShutdown()
+            self.retrievalClient.beginGracefulShutdown()
+            self.schedulerClient.beginGracefulShutdown()
+        }
+    }
+}
+
+extension ServiceClients {
+    /// Asks each service's standard health endpoint; returns the names of those not serving.
+    public func unhealthyServices() async -> [String] {
+        var unhealthy: [String] = []
+        for (name, client) in [("ingest", self.ingestClient), ("retrieval", self.retrievalClient), ("scheduler", self.schedulerClient)] {
+            let health = Grpc_Health_V1_Health.Client(wrapping: client)
+            let status = try? await health.check(.init(), options: .timeout(.seconds(2))).status
+            if status != .serving { unhealthy.append(name) }
+        }
+        return unhealthy
+    }
+}
+
+extension CallOptions {
+    static func timeout(_ duration: Duration) -> CallOptions {
+        var options = CallOptions.defaults
+        options.timeout = duration
+        return options
+    }
+}

@@ -1,0 +1,280 @@
+import Foundation
+import GRPCCore
+import MemOSCore
+import MemOSProto
+import MemOSRPC
+import SwiftProtobuf
+
+/// The ingest service: turns conversations and items into memories.
+///
+/// Every write is one PostgreSQL transaction and is acknowledged only after it commits.
+public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol {
+    let store: any MemoryStore
+    let accounts: any AccountStore
+    let embedder: any Embedder
+    let reader: FastReader
+
+    public init(store: any MemoryStore, accounts: any AccountStore, embedder: any Embedder, reader: FastReader = FastReader()) {
+        self.store = store
+        self.accounts = accounts
+        self.embedder = embedder
+        self.reader = reader
+    }
+
+    public func addMessages(
+        request: Memos_Ingest_V1_AddMessagesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_AddMessagesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.optionalText(request.sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.count(request.messages.count, field: "messages", max: Limits.maxMessagesPerRequest)
+        for (index, message) in request.messages.enumerated() {
+            try Self.validate(message, field: "messages[\(index)]")
+        }
+        try Validate.tags(request.customTags, field: "custom_tags")
+        let info = request.info.jsonObject
+        try Validate.info(info, field: "info")
+        try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
+        if request.mode == .fine {
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "mode FINE needs an LLM and none is configured; use mode FAST"
+            )
+        }
+        if request.async {
+            throw MemOSError.unimplemented("async AddMessages")
+        }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+
+        let sessionID = request.sessionID
+        let stored = request.messages.map { message in
+            StoredMessage(
+                message: ChatMessage(
+                    role: message.role.lowercased(),
+                    content: message.content,
+                    chatTime: message.hasChatTime ? message.chatTime.date : nil,
+                    messageID: message.messageID,
+                    name: message.name
+                ),
+                sessionID: sessionID
+            )
+        }
+        let windows = self.reader.windows(of: stored)
+        let vectors = try await self.embedder.embed(windows.map(\.text))
+        let memories = zip(windows, vectors).map { window, vector in
+            NewMemory(
+                sessionID: sessionID,
+                memoryType: window.memoryType,
+                key: FastReader.key(for: window.text),
+                content: window.text,
+                tags: ["mode:fast"] + request.customTags,
+                info: info,
+                sources: window.messages.map { stored in
+                    Source(
+                        type: "chat",
+                        role: stored.message.role,
+                        messageID: stored.message.messageID.isEmpty ? nil : stored.message.messageID,
+                        sessionID: sessionID,
+                        chatTime: stored.message.chatTime,
+                        content: String(stored.message.content.prefix(512))
+                    )
+                },
+                confidence: 0.99,
+                embeddingModel: self.embedder.modelID,
+                embedding: vector
+            )
+        }
+        let outcome = try await self.store.add(
+            memories,
+            messages: stored,
+            cubeID: request.cubeID,
+            author: principal.userID,
+            idempotency: try Self.idempotency(request.idempotencyKey, request)
+        )
+        let receipt = outcome.receipt
+        let made = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
+        return .with {
+            $0.memories = made.map { $0.proto() }
+            $0.changeSeq = receipt.changeSeq
+            if case .written = outcome { $0.messageIds = stored.map { $0.id.uuidString.lowercased() } }
+        }
+    }
+
+    public func addMemories(
+        request: Memos_Ingest_V1_AddMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_AddMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.optionalText(request.sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.count(request.items.count, field: "items", max: Limits.maxItemsPerRequest)
+        try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
+        for (index, item) in request.items.enumerated() {
+            try self.validate(item, field: "items[\(index)]")
+        }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+
+        let toEmbed = request.items.enumerated().filter { $0.element.embedding.isEmpty }
+        var vectors = request.items.map(\.embedding)
+        if !toEmbed.isEmpty {
+            let made = try await self.embedder.embed(toEmbed.map(\.element.content))
+            for (position, vector) in zip(toEmbed.map(\.offset), made) { vectors[position] = vector }
+        }
+        let memories = zip(request.items, vectors).map { item, vector in
+            NewMemory(
+                sessionID: request.sessionID,
+                memoryType: MemoryType(item.memoryType) ?? .longTermMemory,
+                key: item.key.isEmpty ? FastReader.key(for: item.content) : item.key,
+                content: item.content,
+                tags: item.tags,
+                info: item.info.jsonObject,
+                sources: item.sources.isEmpty
+                    ? [Source(type: "api", sessionID: request.sessionID.isEmpty ? nil : request.sessionID)]
+                    : item.sources.map(Source.init),
+                confidence: item.hasConfidence ? item.confidence : 1,
+                embeddingModel: self.embedder.modelID,
+                embedding: VectorMath.normalized(vector),
+                validFrom: item.hasValidFrom ? item.validFrom.date : nil,
+                validTo: item.hasValidTo ? item.validTo.date : nil
+            )
+        }
+        let outcome = try await self.store.add(
+            memories,
+            messages: [],
+            cubeID: request.cubeID,
+            author: principal.userID,
+            idempotency: try Self.idempotency(request.idempotencyKey, request)
+        )
+        let receipt = outcome.receipt
+        let made = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
+        return .with {
+            $0.memories = made.map { $0.proto() }
+            $0.changeSeq = receipt.changeSeq
+        }
+    }
+
+    public func updateMemory(
+        request: Memos_Ingest_V1_UpdateMemoryRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_UpdateMemoryResponse {
+        _ = try RequestIdentity.require()
+        throw MemOSError.unimplemented("UpdateMemory")
+    }
+
+    public func deleteMemories(
+        request: Memos_Ingest_V1_DeleteMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_DeleteMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        let selector: DeleteSelector
+        switch request.selector {
+        case .ids(let list):
+            try Validate.count(list.ids.count, field: "ids.ids", max: Limits.maxIDsPerRequest)
+            selector = .ids(try list.ids.enumerated().map { try Validate.uuid($0.element, field: "ids.ids[\($0.offset)]") })
+        case .sessionID(let sessionID):
+            try Validate.text(sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
+            selector = .session(sessionID)
+        case .filter:
+            throw MemOSError.unimplemented("DeleteMemories by filter")
+        case .none:
+            throw MemOSError.invalidArgument("one of ids, filter or session_id is required")
+        }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+        let result = try await self.store.delete(selector, cubeID: request.cubeID, actor: principal.userID, dryRun: request.dryRun)
+        return .with {
+            $0.deletedCount = Int64(result.ids.count)
+            $0.memoryIds = result.ids.prefix(Limits.maxIDsPerRequest).map { $0.uuidString.lowercased() }
+            $0.changeSeq = result.changeSeq
+        }
+    }
+
+    public func restoreMemories(
+        request: Memos_Ingest_V1_RestoreMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_RestoreMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.count(request.memoryIds.count, field: "memory_ids", max: Limits.maxIDsPerRequest)
+        let ids = try request.memoryIds.enumerated().map { try Validate.uuid($0.element, field: "memory_ids[\($0.offset)]") }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+        let result = try await self.store.restore(ids: ids, cubeID: request.cubeID, actor: principal.userID)
+        return .with {
+            $0.restoredCount = Int64(result.count)
+            $0.changeSeq = result.changeSeq
+        }
+    }
+
+    public func getHistory(
+        request: Memos_Ingest_V1_GetHistoryRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_GetHistoryResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        let memoryID = try Validate.uuid(request.memoryID, field: "memory_id")
+        let pageSize = try PageSize.resolve(request.pageSize, max: 200)
+        let before = try request.pageToken.isEmpty ? nil : PageToken.decode(Int64.self, from: request.pageToken)
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
+        let entries = try await self.store.history(memoryID: memoryID, cubeID: request.cubeID, before: before, limit: pageSize + 1)
+        return try .with {
+            $0.entries = entries.prefix(pageSize).map { $0.proto(cubeID: request.cubeID) }
+            if entries.count > pageSize, let last = entries.prefix(pageSize).last {
+                $0.nextPageToken = try PageToken.encode(last.id)
+            }
+        }
+    }
+
+    // MARK: Validation
+
+    static let roles: Set<String> = ["user", "assistant", "system", "tool"]
+
+    static func validate(_ message: Memos_Common_V1_ChatMessage, field: String) throws {
+        if !Self.roles.contains(message.role.lowercased()) {
+            throw MemOSError.invalidArgument("\(field).role must be one of user, assistant, system, tool")
+        }
+        try Validate.text(message.content, field: "\(field).content", maxBytes: Limits.maxMessageBytes)
+        try Validate.optionalText(message.messageID, field: "\(field).message_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.optionalText(message.name, field: "\(field).name", maxBytes: Limits.maxIdentifierBytes)
+    }
+
+    func validate(_ item: Memos_Ingest_V1_MemoryInput, field: String) throws {
+        try Validate.text(item.content, field: "\(field).content", maxBytes: Limits.maxContentBytes)
+        try Validate.optionalText(item.key, field: "\(field).key", maxBytes: Limits.maxKeyBytes)
+        try Validate.tags(item.tags, field: "\(field).tags")
+        try Validate.info(item.info.jsonObject, field: "\(field).info")
+        try Validate.count(item.sources.count, field: "\(field).sources", min: 0, max: Limits.maxSources)
+        if case .UNRECOGNIZED = item.memoryType {
+            throw MemOSError.invalidArgument("\(field).memory_type is not a known memory type")
+        }
+        if item.hasConfidence, !(0...1).contains(item.confidence) {
+            throw MemOSError.invalidArgument("\(field).confidence must be between 0 and 1")
+        }
+        if item.hasValidFrom, item.hasValidTo, item.validTo.date < item.validFrom.date {
+            throw MemOSError.invalidArgument("\(field).valid_to must not be before valid_from")
+        }
+        if !item.embedding.isEmpty {
+            if item.embeddingModel != self.embedder.modelID {
+                throw MemOSError.invalidArgument(
+                    "\(field).embedding_model must be '\(self.embedder.modelID)', the model this service embeds with"
+                )
+            }
+            if item.embedding.count != self.embedder.dimension {
+                throw MemOSError.invalidArgument(
+                    "\(field).embedding has \(item.embedding.count) dimensions; the model has \(self.embedder.dimension)"
+                )
+            }
+            if !item.embedding.allSatisfy(\.isFinite) {
+                throw MemOSError.invalidArgument("\(field).embedding must hold finite numbers")
+            }
+        }
+    }
+
+    static func idempotency(_ key: String, _ request: some SwiftProtobuf.Message) throws -> IdempotencyKey? {
+        guard !key.isEmpty else { return nil }
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        let bytes: [UInt8] = try request.serializedBytes(options: options)
+        return IdempotencyKey(key: key, fingerprint: Fingerprint.of(bytes))
+    }
+}

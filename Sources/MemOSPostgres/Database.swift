@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import MemOSCore
+import PostgresNIO
+
+/// Where the PostgreSQL server is and how to log in.
+///
+/// Parsed from a URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (environment `MEMOS_DATABASE_URL`).
+public struct DatabaseConfiguration: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    /// Connections kept by each process's pool (default 8).
+    public var maxConnections: Int
+
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, maxConnections: Int = 8) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.maxConnections = maxConnections
+    }
+
+    /// Parses `postgres://` or `postgresql://` URLs.
+    public init(url: String, maxConnections: Int = 8) throws {
+        guard let components = URLComponents(string: url),
+            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
+            let host = components.host, !host.isEmpty
+        else {
+            throw MemOSError.invalidArgument("database URL must look like postgres://user:password@host:port/database")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        self.init(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: database.isEmpty ? "postgres" : database,
+            maxConnections: maxConnections
+        )
+    }
+
+    /// The same server, another database.
+    public func with(database: String) -> DatabaseConfiguration {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: .disable
+        )
+        configuration.options.maximumConnections = self.maxConnections
+        configuration.options.minimumConnections = 0
+        return configuration
+    }
+}
+
+/// The process's connection pool with the error handling every store shares.
+///
+/// Run ``client`` in the process's ServiceGroup (it is a `Service`).
+public struct Database: Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    public init(configuration: DatabaseConfiguration, logger: Logger) {
+        self.client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs `body` in one transaction; a ``MemOSError`` thrown inside comes out unchanged, any other error
+    /// as `unavailable` (connection trouble) or `internalError`.
+    func transaction<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await self.client.withTransaction(logger: self.logger, body)
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw self.translate(closureError) }
+            throw self.translate(error)
+        } catch {
+            throw self.translate(error)
+        }
+    }
+
+    /// Runs `body` with one pooled connection, translating errors as ``transaction(_:)`` does.
+    func withConnection<Result: Sendable>(
+        _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> Result {
+        do {
+            return try await self.client.withConnection(body)
+        } catch {
+            throw self.translate(error)
+        }
+    }
+
+    func translate(_ error: any Error) -> any Error {
+        if error is MemOSError || error is CancellationError { return error }
+        if let psql = error as? PSQLError {
+            switch psql.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled:
+                self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
+                return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: psql)
+            default:
+                break
+            }
+        }
+        self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+        return MemOSError.internalError(error)
+    }
+}
+
+extension PostgresConnection {
+    /// The rows of a query as random-access rows.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        var rows: [PostgresRandomAccessRow] = []
+        for try await row in try await self.query(query, logger: logger) {
+            rows.append(PostgresRandomAccessRow(row))
+        }
+        return rows
+    }
+}
+
+extension Database {
+    /// True when a trivial query succeeds.
+    public func isReachable() async -> Bool {
+        let logger = self.logger
+        return (try? await self.withConnection { connection in
+            try await connection.query("SELECT 1", logger: logger)
+            return true
+        }) ?? false
+    }
+}

@@ -1,0 +1,218 @@
+import Crypto
+import Foundation
+import Logging
+import MemOSCore
+import PostgresNIO
+import Synchronization
+
+/// Users, API keys, cubes and memberships in PostgreSQL.
+///
+/// API keys are stored as SHA-256 hashes with a short visible prefix; the plaintext is returned once, when
+/// the key is made. Resolved keys are cached for ``cacheTTL`` so that a call does not cost a query;
+/// revoking a key therefore takes effect within that time.
+public final class PostgresAccountStore: AccountStore, CubeDirectory {
+    /// How long a resolved key stays cached (default 5 seconds).
+    public let cacheTTL: Duration
+    let database: Database
+    private let cache = Mutex<[Data: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
+
+    public init(database: Database, cacheTTL: Duration = .seconds(5)) {
+        self.database = database
+        self.cacheTTL = cacheTTL
+    }
+
+    public func principal(forAPIKey key: String) async throws -> Principal? {
+        guard key.utf8.count <= 256, !key.isEmpty else { return nil }
+        let hash = Self.hash(key)
+        let now = ContinuousClock.now
+        if let cached = self.cache.withLock({ $0[hash] }), cached.expires > now {
+            return cached.principal
+        }
+        let logger = self.database.logger
+        let principal: Principal? = try await self.database.withConnection { connection in
+            let rows = try await connection.rows(
+                """
+                UPDATE api_keys k SET last_used_at = now()
+                FROM users u
+                WHERE k.key_hash = \(hash) AND k.revoked_at IS NULL AND u.id = k.user_id AND NOT u.disabled
+                RETURNING u.id, u.name, u.role, k.id
+                """,
+                logger: logger
+            )
+            guard let row = rows.first else { return nil }
+            return Principal(
+                userID: try row["id"].decode(UUID.self),
+                userName: try row["name"].decode(String.self),
+                role: UserRole(rawValue: try row["role"].decode(String.self)) ?? .user,
+                apiKeyID: try row[3].decode(UUID.self)
+            )
+        }
+        self.cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[hash] = (principal, now.advanced(by: self.cacheTTL))
+        }
+        return principal
+    }
+
+    public func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            let rows = try await connection.rows(
+                """
+                SELECT m.role FROM cubes c
+                LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = \(userID)
+                WHERE c.cube_id = \(cubeID) AND c.deleted_at IS NULL
+                """,
+                logger: logger
+            )
+            guard let row = rows.first else {
+                throw MemOSError.notFound("cube '\(cubeID)' does not exist")
+            }
+            return try row["role"].decode(String?.self).flatMap(CubeRole.init(rawValue:))
+        }
+    }
+
+    public func cubeIDs(readableBy userID: UUID) async throws -> [String] {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                """
+                SELECT m.cube_id FROM cube_members m JOIN cubes c ON c.cube_id = m.cube_id
+                WHERE m.user_id = \(userID) AND c.deleted_at IS NULL ORDER BY m.cube_id
+                """,
+                logger: logger
+            ).map { try $0["cube_id"].decode(String.self) }
+        }
+    }
+
+    // MARK: Administration
+
+    /// Creates a user; returns its id.
+    /// - Throws: `alreadyExists` when the name is taken.
+    public func createUser(name: String, role: UserRole) async throws -> UUID {
+        let id = UUID()
+        let logger = self.database.logger
+        try await self.database.withConnection { connection in
+            let rows = try await connection.rows(
+                """
+                INSERT INTO users (id, name, role) VALUES (\(id), \(name), \(role.rawValue))
+                ON CONFLICT (name) DO NOTHING RETURNING id
+                """,
+                logger: logger
+            )
+            if rows.isEmpty { throw MemOSError(code: .alreadyExists, message: "user name '\(name)' is taken") }
+        }
+        return id
+    }
+
+    /// The id of the user with this name, if any.
+    public func userID(named name: String) async throws -> UUID? {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await connection.rows("SELECT id FROM users WHERE name = \(name)", logger: logger)
+                .first.map { try $0["id"].decode(UUID.self) }
+        }
+    }
+
+    /// Makes an API key for a user. The plaintext is returned here only; the database keeps its hash.
+    public func createAPIKey(for userID: UUID, name: String = "") async throws -> (id: UUID, key: String) {
+        let id = UUID()
+        let key = Self.generateKey()
+        let prefix = String(key.prefix(11))
+        let hash = Self.hash(key)
+        let logger = self.database.logger
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO api_keys (id, user_id, name, prefix, key_hash)
+                VALUES (\(id), \(userID), \(name), \(prefix), \(hash))
+                """,
+                logger: logger
+            )
+        }
+        return (id, key)
+    }
+
+    /// Creates a cube owned by `owner`.
+    /// - Throws: `alreadyExists` when the id is taken.
+    public func createCube(id cubeID: String, name: String, owner: UUID) async throws {
+        try Validate.cubeID(cubeID)
+        let logger = self.database.logger
+        try await self.database.transaction { connection in
+            let rows = try await connection.rows(
+                """
+                INSERT INTO cubes (cube_id, name, owner_id) VALUES (\(cubeID), \(name), \(owner))
+                ON CONFLICT (cube_id) DO NOTHING RETURNING cube_id
+                """,
+                logger: logger
+            )
+            if rows.isEmpty { throw MemOSError(code: .alreadyExists, message: "cube id '\(cubeID)' is taken") }
+            try await connection.query(
+                "INSERT INTO cube_members (cube_id, user_id, role) VALUES (\(cubeID), \(owner), 'owner')",
+                logger: logger
+            )
+        }
+    }
+
+    /// Gives `userID` a role in a cube, replacing any earlier role.
+    public func share(cube cubeID: String, with userID: UUID, role: CubeRole) async throws {
+        let logger = self.database.logger
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO cube_members (cube_id, user_id, role) VALUES (\(cubeID), \(userID), \(role.rawValue))
+                ON CONFLICT (cube_id, user_id) DO UPDATE SET role = EXCLUDED.role
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    static func hash(_ key: String) -> Data {
+        Data(SHA256.hash(data: Data(key.utf8)))
+    }
+
+    /// `mk_` followed by 40 random base-62 characters (about 238 bits).
+    static func generateKey() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var generator = SystemRandomNumberGenerator()
+        let body = (0..<40).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] }
+        return "mk_" + String(body)
+    }
+}
+
+extension PostgresAccountStore {
+    /// Makes sure an admin user named "admin" exists and that `key` is one of its API keys.
+    ///
+    /// Used to provision the first admin in production from `MEMOS_ADMIN_KEY`; the key's hash is stored.
+    public func ensureAdmin(key: String) async throws {
+        guard key.utf8.count >= 24 else {
+            throw MemOSError.invalidArgument("MEMOS_ADMIN_KEY must be at least 24 characters")
+        }
+        if try await self.principal(forAPIKey: key) != nil { return }
+        let adminID: UUID
+        if let existing = try await self.userID(named: "admin") {
+            adminID = existing
+        } else {
+            adminID = try await self.createUser(name: "admin", role: .admin)
+        }
+        try await self.insertAPIKey(key, for: adminID, name: "MEMOS_ADMIN_KEY")
+    }
+
+    /// Stores the hash of a key chosen by the caller.
+    func insertAPIKey(_ key: String, for userID: UUID, name: String) async throws {
+        let logger = self.database.logger
+        let hash = Self.hash(key)
+        let prefix = String(key.prefix(11))
+        try await self.database.withConnection { connection in
+            try await connection.query(
+                """
+                INSERT INTO api_keys (id, user_id, name, prefix, key_hash)
+                VALUES (\(UUID()), \(userID), \(name), \(prefix), \(hash))
+                ON CONFLICT (key_hash) DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+    }
+}

@@ -1,0 +1,379 @@
+import Foundation
+import Logging
+import MemOSCore
+import PostgresNIO
+
+/// Memories, their history and raw messages in PostgreSQL.
+public struct PostgresMemoryStore: MemoryStore {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The columns every memory read selects, in the order ``memory(from:)`` expects.
+    static let columns = """
+        m.cube_id, m.id, m.author_user_id, m.session_id, m.memory_type, m.status, m.key, m.content, m.tags,
+        m.info::text AS info, m.sources::text AS sources, m.confidence, m.embedding_model, m.embedding,
+        m.created_at, m.updated_at, m.valid_from, m.valid_to, m.version, m.usage_count, m.change_seq
+        """
+
+    /// The user-visible state of a memory row `alias` as JSON, for history rows.
+    static func snapshot(_ alias: String) -> String {
+        """
+        jsonb_build_object('memory_type', \(alias).memory_type, 'status', \(alias).status, 'key', \(alias).key,
+            'content', \(alias).content, 'tags', to_jsonb(\(alias).tags), 'info', \(alias).info,
+            'valid_from', \(alias).valid_from, 'valid_to', \(alias).valid_to, 'version', \(alias).version)
+        """
+    }
+
+    public func add(
+        _ memories: [NewMemory],
+        messages: [StoredMessage],
+        cubeID: String,
+        author: UUID,
+        idempotency: IdempotencyKey?
+    ) async throws -> WriteOutcome {
+        let logger = self.database.logger
+        return try await self.database.transaction { connection in
+            if let idempotency {
+                if let receipt = try await Self.claim(idempotency, operation: "add", cubeID: cubeID, user: author, on: connection, logger: logger) {
+                    return .replayed(receipt)
+                }
+            }
+            for stored in messages {
+                let message = stored.message
+                try await connection.query(
+                    """
+                    INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+                    VALUES (\(cubeID), \(stored.id), \(stored.sessionID), \(message.role), \(message.name),
+                            \(message.content), \(message.chatTime), \(message.messageID), \(author))
+                    """,
+                    logger: logger
+                )
+            }
+            var changeSeq: Int64 = 0
+            for memory in memories {
+                let info = try JSONCoding.string(memory.info)
+                let sources = try JSONCoding.string(memory.sources)
+                let rows = try await connection.rows(
+                    """
+                    INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
+                        info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
+                    VALUES (\(cubeID), \(memory.id), \(author), \(memory.sessionID), \(memory.memoryType.rawValue),
+                        \(memory.key), \(memory.content), \(memory.tags), \(info)::jsonb, \(sources)::jsonb,
+                        \(memory.confidence), \(memory.embeddingModel), \(memory.embedding), \(memory.validFrom),
+                        \(memory.validTo), 0)
+                    RETURNING change_seq
+                    """,
+                    logger: logger
+                )
+                changeSeq = max(changeSeq, try rows[0]["change_seq"].decode(Int64.self))
+            }
+            let ids = memories.map(\.id)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO memory_history (cube_id, memory_id, action, after, actor_user_id)
+                        SELECT m.cube_id, m.id, 'add', \(Self.snapshot("m")), $3
+                        FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)
+                        """,
+                    binds: try Self.bindings(cubeID, ids, author)
+                ),
+                logger: logger
+            )
+            let receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
+            if let idempotency {
+                try await Self.record(receipt, for: idempotency, cubeID: cubeID, user: author, on: connection, logger: logger)
+            }
+            return .written(receipt)
+        }
+    }
+
+    public func memories(ids: [UUID], cubeID: String) async throws -> [Memory] {
+        guard !ids.isEmpty else { return [] }
+        let logger = self.database.logger
+        let found = try await self.database.withConnection { connection in
+            try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)",
+                    binds: try Self.bindings(cubeID, ids)
+                ),
+                logger: logger
+            ).map(Self.memory(from:))
+        }
+        let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        return ids.compactMap { byID[$0] }
+    }
+
+    public func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector] {
+        let logger = self.database.logger
+        var sql = """
+            SELECT m.id, m.cube_id, m.embedding FROM memories m
+            WHERE m.cube_id = ANY($1) AND m.status = ANY($2) AND m.embedding_model = $3
+            """
+        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue), model)
+        if !scope.memoryTypes.isEmpty {
+            sql += " AND m.memory_type = ANY($4)"
+            try binds.append(scope.memoryTypes.map(\.rawValue))
+        }
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await self.database.withConnection { connection in
+            var vectors: [StoredVector] = []
+            for try await (id, cubeID, embedding) in try await connection.query(query, logger: logger)
+                .decode((UUID, String, [Float]).self)
+            {
+                vectors.append(StoredVector(memoryID: id, cubeID: cubeID, embedding: embedding))
+            }
+            return vectors
+        }
+    }
+
+    public func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory] {
+        let logger = self.database.logger
+        var sql = "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = ANY($1) AND m.status = ANY($2)"
+        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue))
+        if !scope.memoryTypes.isEmpty {
+            try binds.append(scope.memoryTypes.map(\.rawValue))
+            sql += " AND m.memory_type = ANY($\(binds.count))"
+        }
+        if let cursor {
+            try binds.append(cursor.createdAt)
+            try binds.append(cursor.id)
+            sql += " AND (m.created_at, m.id) < ($\(binds.count - 1), $\(binds.count))"
+        }
+        try binds.append(limit)
+        sql += " ORDER BY m.created_at DESC, m.id DESC LIMIT $\(binds.count)"
+        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await self.database.withConnection { connection in
+            try await connection.rows(query, logger: logger).map(Self.memory(from:))
+        }
+    }
+
+    public func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool) async throws -> (
+        ids: [UUID], changeSeq: Int64
+    ) {
+        var binds = try Self.bindings(cubeID)
+        let condition: String
+        switch selector {
+        case .ids(let ids):
+            try binds.append(ids)
+            condition = "m.id = ANY($2)"
+        case .session(let sessionID):
+            try binds.append(sessionID)
+            condition = "m.session_id = $2"
+        }
+        if dryRun {
+            let query = PostgresQuery(
+                unsafeSQL: "SELECT m.id FROM memories m WHERE m.cube_id = $1 AND \(condition) AND m.status <> 'deleted'",
+                binds: binds
+            )
+            let logger = self.database.logger
+            let ids = try await self.database.withConnection { connection in
+                try await connection.rows(query, logger: logger).map { try $0["id"].decode(UUID.self) }
+            }
+            return (ids, try await self.currentChangeSeq())
+        }
+        return try await self.transition(
+            where: "\(condition) AND m.status <> 'deleted'",
+            binds: binds,
+            to: .deleted,
+            action: "delete",
+            actor: actor
+        )
+    }
+
+    public func restore(ids: [UUID], cubeID: String, actor: UUID) async throws -> (count: Int, changeSeq: Int64) {
+        var binds = try Self.bindings(cubeID)
+        try binds.append(ids)
+        let result = try await self.transition(
+            where: "m.id = ANY($2) AND m.status <> 'activated'",
+            binds: binds,
+            to: .activated,
+            action: "restore",
+            actor: actor
+        )
+        return (result.ids.count, result.changeSeq)
+    }
+
+    /// Moves the memories matching `condition` (with `$1` the cube id) to `status`, one history row each.
+    private func transition(
+        where condition: String,
+        binds: PostgresBindings,
+        to status: MemoryStatus,
+        action: String,
+        actor: UUID
+    ) async throws -> (ids: [UUID], changeSeq: Int64) {
+        var binds = binds
+        try binds.append(status.rawValue)
+        let statusParameter = binds.count
+        try binds.append(action)
+        let actionParameter = binds.count
+        try binds.append(actor)
+        let actorParameter = binds.count
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH target AS (
+                    SELECT m.cube_id, m.id, \(Self.snapshot("m")) AS before
+                    FROM memories m WHERE m.cube_id = $1 AND \(condition)
+                    FOR UPDATE
+                ), changed AS (
+                    UPDATE memories m SET status = $\(statusParameter), version = m.version + 1
+                    FROM target t WHERE m.cube_id = t.cube_id AND m.id = t.id
+                    RETURNING m.id, m.change_seq, \(Self.snapshot("m")) AS after
+                ), logged AS (
+                    INSERT INTO memory_history (cube_id, memory_id, action, before, after, actor_user_id)
+                    SELECT t.cube_id, t.id, $\(actionParameter), t.before, c.after, $\(actorParameter)
+                    FROM target t JOIN changed c ON c.id = t.id
+                )
+                SELECT id, change_seq FROM changed
+                """,
+            binds: binds
+        )
+        let logger = self.database.logger
+        let rows = try await self.database.transaction { connection in
+            var rows: [(UUID, Int64)] = []
+            for try await row in try await connection.query(query, logger: logger).decode((UUID, Int64).self) {
+                rows.append(row)
+            }
+            return rows
+        }
+        let changeSeq: Int64
+        if let max = rows.map(\.1).max() {
+            changeSeq = max
+        } else {
+            changeSeq = try await self.currentChangeSeq()
+        }
+        return (rows.map(\.0), changeSeq)
+    }
+
+    public func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry] {
+        let logger = self.database.logger
+        let query: PostgresQuery = """
+            SELECT id, memory_id, action, before::text AS before, after::text AS after, actor_user_id, job_id,
+                   reason, created_at
+            FROM memory_history
+            WHERE cube_id = \(cubeID) AND memory_id = \(memoryID) AND id < \(before ?? Int64.max)
+            ORDER BY id DESC LIMIT \(limit)
+            """
+        return try await self.database.withConnection { connection in
+            try await connection.rows(query, logger: logger).map { row in
+                HistoryEntry(
+                    id: try row["id"].decode(Int64.self),
+                    memoryID: try row["memory_id"].decode(UUID.self),
+                    action: try row["action"].decode(String.self),
+                    before: try row["before"].decode(String?.self).map { try JSONCoding.decode(MemorySnapshot.self, from: $0) },
+                    after: try row["after"].decode(String?.self).map { try JSONCoding.decode(MemorySnapshot.self, from: $0) },
+                    actorUserID: try row["actor_user_id"].decode(UUID?.self),
+                    jobID: try row["job_id"].decode(UUID?.self),
+                    reason: try row["reason"].decode(String.self),
+                    createdAt: try row["created_at"].decode(Date.self)
+                )
+            }
+        }
+    }
+
+    public func currentChangeSeq() async throws -> Int64 {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            let rows = try await connection.rows(
+                "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS seq FROM memory_change_seq",
+                logger: logger
+            )
+            return try rows[0]["seq"].decode(Int64.self)
+        }
+    }
+
+    // MARK: Rows
+
+    static func memory(from row: PostgresRandomAccessRow) throws -> Memory {
+        Memory(
+            id: try row["id"].decode(UUID.self),
+            cubeID: try row["cube_id"].decode(String.self),
+            authorUserID: try row["author_user_id"].decode(UUID.self),
+            sessionID: try row["session_id"].decode(String.self),
+            memoryType: MemoryType(rawValue: try row["memory_type"].decode(String.self)) ?? .longTermMemory,
+            status: MemoryStatus(rawValue: try row["status"].decode(String.self)) ?? .activated,
+            key: try row["key"].decode(String.self),
+            content: try row["content"].decode(String.self),
+            tags: try row["tags"].decode([String].self),
+            info: try JSONCoding.decode([String: JSONValue].self, from: try row["info"].decode(String.self)),
+            sources: try JSONCoding.decode([Source].self, from: try row["sources"].decode(String.self)),
+            confidence: try row["confidence"].decode(Float.self),
+            embeddingModel: try row["embedding_model"].decode(String.self),
+            embedding: try row["embedding"].decode([Float].self),
+            createdAt: try row["created_at"].decode(Date.self),
+            updatedAt: try row["updated_at"].decode(Date.self),
+            validFrom: try row["valid_from"].decode(Date?.self),
+            validTo: try row["valid_to"].decode(Date?.self),
+            version: try row["version"].decode(Int64.self),
+            usageCount: try row["usage_count"].decode(Int64.self),
+            changeSeq: try row["change_seq"].decode(Int64.self)
+        )
+    }
+
+    // MARK: Idempotency
+
+    /// Claims an idempotency key inside the caller's transaction. Returns the first request's receipt when
+    /// the key was used before (and nil when this request is the first).
+    static func claim(
+        _ idempotency: IdempotencyKey,
+        operation: String,
+        cubeID: String,
+        user: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> WriteReceipt? {
+        let inserted = try await connection.rows(
+            """
+            INSERT INTO idempotency_keys (cube_id, user_id, key, operation, fingerprint)
+            VALUES (\(cubeID), \(user), \(idempotency.key), \(operation), \(idempotency.fingerprint))
+            ON CONFLICT (cube_id, user_id, key) DO NOTHING RETURNING key
+            """,
+            logger: logger
+        )
+        if !inserted.isEmpty { return nil }
+        let rows = try await connection.rows(
+            """
+            SELECT operation, fingerprint, receipt::text AS receipt FROM idempotency_keys
+            WHERE cube_id = \(cubeID) AND user_id = \(user) AND key = \(idempotency.key)
+            """,
+            logger: logger
+        )
+        guard let row = rows.first,
+            try row["operation"].decode(String.self) == operation,
+            try row["fingerprint"].decode(String.self) == idempotency.fingerprint,
+            let receipt = try row["receipt"].decode(String?.self)
+        else {
+            throw MemOSError(
+                code: .alreadyExists,
+                message: "idempotency_key '\(idempotency.key)' was already used with a different request"
+            )
+        }
+        return try JSONCoding.decode(WriteReceipt.self, from: receipt)
+    }
+
+    static func record(
+        _ receipt: WriteReceipt,
+        for idempotency: IdempotencyKey,
+        cubeID: String,
+        user: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
+        let json = try JSONCoding.string(receipt)
+        try await connection.query(
+            """
+            UPDATE idempotency_keys SET receipt = \(json)::jsonb
+            WHERE cube_id = \(cubeID) AND user_id = \(user) AND key = \(idempotency.key)
+            """,
+            logger: logger
+        )
+    }
+
+    static func bindings(_ values: any PostgresEncodable...) throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values { try bindings.append(value) }
+        return bindings
+    }
+}

@@ -1,0 +1,67 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import MemOSCore
+import ServiceLifecycle
+
+/// A gRPC server on plaintext HTTP/2 over TCP, run as a `Service`.
+///
+/// Serves the given services behind ``AuthenticationInterceptor`` plus the standard health service. On
+/// graceful shutdown it reports NOT_SERVING, stops accepting calls and lets in-flight calls finish.
+public final class GRPCServerService: Service {
+    public let server: GRPCServer<HTTP2ServerTransport.Posix>
+    private let transport: HTTP2ServerTransport.Posix
+    private let health: HealthService
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - host: address to bind, for example "127.0.0.1" or "0.0.0.0".
+    ///   - port: TCP port; 0 picks a free one (see ``listeningPort``).
+    public init(
+        host: String,
+        port: Int,
+        services: [any RegistrableRPCService],
+        serviceNames: [String],
+        accounts: any AccountStore,
+        logger: Logger
+    ) {
+        self.transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: host, port: port),
+            transportSecurity: .plaintext,
+            config: .defaults { $0.rpc.maxRequestPayloadSize = Limits.maxRequestBytes + 64 * 1_024 }
+        )
+        self.health = HealthService(services: serviceNames)
+        self.server = GRPCServer(
+            transport: self.transport,
+            services: services + [self.health],
+            interceptors: [AuthenticationInterceptor(accounts: accounts, logger: logger)]
+        )
+        self.logger = logger
+    }
+
+    /// The bound port, once the server listens.
+    public var listeningPort: Int {
+        get async throws {
+            guard let port = try await self.transport.listeningAddress.ipv4?.port else {
+                throw MemOSError(code: .internalError, message: "server is not listening on IPv4")
+            }
+            return port
+        }
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await withGracefulShutdownHandler {
+                    try await self.server.serve()
+                } onGracefulShutdown: {
+                    self.health.markNotServing()
+                    self.server.beginGracefulShutdown()
+                }
+            }
+            if let address = try? await self.transport.listeningAddress {
+                self.logger.notice("gRPC server listening", metadata: ["address": "\(address)"])
+            }
+        }
+    }
+}

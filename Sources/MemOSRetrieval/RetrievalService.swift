@@ -1,0 +1,171 @@
+import Foundation
+import GRPCCore
+import MemOSCore
+import MemOSProto
+import MemOSRPC
+import SwiftProtobuf
+
+/// The retrieval service: search, get by ids, list with a cursor.
+///
+/// Search scores memories by the cosine of their vectors with the query's, scanning every vector of the
+/// searched cubes exactly (recall 1.0), and reads PostgreSQL directly, so every committed write is visible.
+public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {
+    let store: any MemoryStore
+    let accounts: any AccountStore
+    let embedder: any Embedder
+    let clock = ContinuousClock()
+
+    public init(store: any MemoryStore, accounts: any AccountStore, embedder: any Embedder) {
+        self.store = store
+        self.accounts = accounts
+        self.embedder = embedder
+    }
+
+    public func search(
+        request: Memos_Retrieval_V1_SearchRequest,
+        context: ServerContext
+    ) async throws -> Memos_Retrieval_V1_SearchResponse {
+        let principal = try RequestIdentity.require()
+        let query = try SearchQuery(request)
+        try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
+        let seenSeq = try await self.awaitChange(query.minChangeSeq, maxWait: query.maxWait)
+
+        let queryVector = try await self.embedder.embed([request.query])[0]
+        let vectors = try await self.store.vectors(in: query.scope, model: self.embedder.modelID)
+        // Over-fetch so that exact-duplicate removal can still fill top_k.
+        let candidates = VectorMath.topK(vectors, k: query.topK * 3) { VectorMath.dot(queryVector, $0.embedding) }
+            .map { (vector: $0.0, score: max(0, min(1, $0.1))) }
+            .filter { $0.score >= query.relativity }
+
+        var memories: [UUID: Memory] = [:]
+        for (cubeID, group) in Dictionary(grouping: candidates, by: \.vector.cubeID) {
+            for memory in try await self.store.memories(ids: group.map(\.vector.memoryID), cubeID: cubeID) {
+                memories[memory.id] = memory
+            }
+        }
+        var seenContent: Set<String> = []
+        var hits: [Memos_Retrieval_V1_SearchHit] = []
+        for candidate in candidates {
+            guard let memory = memories[candidate.vector.memoryID] else { continue }
+            if query.dedup != .none, !seenContent.insert(memory.content).inserted { continue }
+            hits.append(.with {
+                $0.memory = memory.proto(includeEmbedding: request.includeEmbeddings)
+                $0.score = candidate.score
+                $0.vectorScore = candidate.score
+            })
+            if hits.count == query.topK { break }
+        }
+        return .with {
+            $0.hits = hits
+            $0.changeSeq = seenSeq
+            $0.embeddingModel = self.embedder.modelID
+        }
+    }
+
+    public func getMemories(
+        request: Memos_Retrieval_V1_GetMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Retrieval_V1_GetMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.count(request.memoryIds.count, field: "memory_ids", max: Limits.maxIDsPerRequest)
+        let ids = try request.memoryIds.enumerated().map { try Validate.uuid($0.element, field: "memory_ids[\($0.offset)]") }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
+        let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
+        let foundIDs = Set(found.map(\.id))
+        return .with {
+            $0.memories = found.map { $0.proto(includeEmbedding: request.includeEmbeddings) }
+            $0.missingIds = ids.filter { !foundIDs.contains($0) }.map { $0.uuidString.lowercased() }
+        }
+    }
+
+    public func listMemories(
+        request: Memos_Retrieval_V1_ListMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Retrieval_V1_ListMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        let scope = MemoryScope(
+            cubeIDs: [request.cubeID],
+            memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
+            statuses: try MemoryStatus.parse(request.statuses, field: "statuses")
+        )
+        if request.hasFilter { throw MemOSError.unimplemented("ListMemories with a filter") }
+        let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
+        let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
+        let page = try await self.store.list(in: scope, after: cursor, limit: pageSize + 1)
+        return try .with {
+            $0.memories = page.prefix(pageSize).map { $0.proto(includeEmbedding: request.includeEmbeddings) }
+            if page.count > pageSize, let last = page.prefix(pageSize).last {
+                $0.nextPageToken = try PageToken.encode(ListCursor(createdAt: last.createdAt, id: last.id))
+            }
+        }
+    }
+
+    /// Waits until the store has committed `changeSeq`, at most `maxWait`; returns the sequence seen.
+    /// - Throws: `unavailable` when the wait runs out.
+    func awaitChange(_ changeSeq: Int64, maxWait: Duration) async throws -> Int64 {
+        let deadline = self.clock.now.advanced(by: maxWait)
+        while true {
+            let current = try await self.store.currentChangeSeq()
+            if current >= changeSeq { return current }
+            if self.clock.now >= deadline {
+                throw MemOSError(
+                    code: .unavailable,
+                    message: "min_change_seq \(changeSeq) is not visible yet (at \(current)); retry"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}
+
+/// A validated search request.
+struct SearchQuery {
+    enum Dedup { case none, exact }
+
+    var scope: MemoryScope
+    var topK: Int
+    var relativity: Float
+    var dedup: Dedup
+    var minChangeSeq: Int64
+    var maxWait: Duration
+
+    init(_ request: Memos_Retrieval_V1_SearchRequest) throws {
+        try Validate.count(request.cubeIds.count, field: "cube_ids", max: Limits.maxCubesPerSearch)
+        for (index, cubeID) in request.cubeIds.enumerated() { try Validate.cubeID(cubeID, field: "cube_ids[\(index)]") }
+        try Validate.text(request.query, field: "query", maxBytes: Limits.maxQueryBytes)
+        if request.topK < 0 || request.topK > Limits.maxTopK {
+            throw MemOSError.invalidArgument("top_k must be between 1 and \(Limits.maxTopK)")
+        }
+        self.topK = request.topK == 0 ? Limits.defaultTopK : Int(request.topK)
+        if request.hasRelativity, !(0...1).contains(request.relativity) {
+            throw MemOSError.invalidArgument("relativity must be between 0 and 1")
+        }
+        self.relativity = request.hasRelativity ? request.relativity : Limits.defaultRelativity
+        try Validate.optionalText(request.sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
+        if request.minChangeSeq < 0 { throw MemOSError.invalidArgument("min_change_seq must not be negative") }
+        if request.maxWaitMs < 0 || request.maxWaitMs > 30_000 {
+            throw MemOSError.invalidArgument("max_wait_ms must be between 0 and 30000")
+        }
+        self.minChangeSeq = request.minChangeSeq
+        self.maxWait = .milliseconds(request.maxWaitMs == 0 ? 2_000 : Int(request.maxWaitMs))
+        switch request.retrievalMode {
+        case .unspecified, .hybrid, .vector: break
+        case .keyword: throw MemOSError.unimplemented("retrieval_mode KEYWORD")
+        case .UNRECOGNIZED: throw MemOSError.invalidArgument("retrieval_mode is not a known mode")
+        }
+        switch request.dedup {
+        case .none: self.dedup = .none
+        case .unspecified, .exact, .mmr: self.dedup = .exact
+        case .UNRECOGNIZED: throw MemOSError.invalidArgument("dedup is not a known mode")
+        }
+        if request.hasFilter { throw MemOSError.unimplemented("search filters") }
+        self.scope = MemoryScope(
+            cubeIDs: Array(Set(request.cubeIds)).sorted(),
+            memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
+            statuses: try MemoryStatus.parse(request.statuses, field: "statuses")
+        )
+    }
+}

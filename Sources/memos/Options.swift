@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MemOSCore
+import MemOSPostgres
+
+/// Settings every process shares. Each flag falls back to its environment variable, then to its default.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "PostgreSQL URL, postgres://user:password@host:port/database (env MEMOS_DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "Address to listen on (env MEMOS_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env MEMOS_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    @Option(help: "Embedder: feature-hash (env MEMOS_EMBEDDER; default feature-hash).")
+    var embedder: String?
+
+    @Option(help: "Connections in each process's PostgreSQL pool (env MEMOS_DB_POOL_SIZE; default 8).")
+    var dbPoolSize: Int?
+
+    var resolvedHost: String { self.host ?? Environment.string("MEMOS_HOST") ?? "127.0.0.1" }
+
+    func databaseConfiguration() throws -> DatabaseConfiguration {
+        guard let url = self.databaseURL ?? Environment.string("MEMOS_DATABASE_URL") else {
+            throw ValidationError(
+                "no database configured: pass --database-url or set MEMOS_DATABASE_URL (scripts/dev.sh starts a local PostgreSQL)"
+            )
+        }
+        let poolSize = self.dbPoolSize ?? Environment.int("MEMOS_DB_POOL_SIZE") ?? 8
+        return try DatabaseConfiguration(url: url, maxConnections: poolSize)
+    }
+
+    func makeEmbedder() throws -> any Embedder {
+        switch self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "feature-hash" {
+        case "feature-hash": return FeatureHashingEmbedder(dimension: 384)
+        case let other: throw ValidationError("unknown embedder '\(other)'; available: feature-hash")
+        }
+    }
+
+    func makeLogger(_ label: String) -> Logger {
+        let level = (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+}
+
+enum Environment {
+    static func string(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    static func int(_ name: String) -> Int? {
+        self.string(name).flatMap(Int.init)
+    }
+}
+
+/// Default ports of the processes.
+enum DefaultPort {
+    static let ingest = 50051
+    static let retrieval = 50052
+    static let scheduler = 50053
+    static let gateway = 8080
+}

@@ -1,0 +1,32 @@
+import Logging
+import MemOSCore
+import MemOSPostgres
+import PostgresNIO
+import ServiceLifecycle
+import UnixSignals
+
+/// Wiring shared by the service processes.
+enum ServiceRunner {
+    /// Applies pending migrations with a short-lived pool.
+    static func migrate(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> [Int] {
+        let database = Database(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            return try await Migrator(database: database).migrate()
+        }
+    }
+
+    /// Runs `services` after the database pool, until SIGTERM or SIGINT; then shuts them down in reverse order
+    /// (the servers drain first, the pool closes last).
+    static func run(database: Database, services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: ([database.client] + services).map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Logging
+import MemOSCore
+import MemOSGateway
+import MemOSPostgres
+import PostgresNIO
+import ServiceLifecycle
+
+struct Gateway: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Runs the HTTP/JSON gateway.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "HTTP port (env MEMOS_GATEWAY_PORT; default 8080).")
+    var port: Int?
+    @Option(help: "Ingest service host:port (env MEMOS_INGEST_ADDR; default 127.0.0.1:50051).")
+    var ingestAddr: String?
+    @Option(help: "Retrieval service host:port (env MEMOS_RETRIEVAL_ADDR; default 127.0.0.1:50052).")
+    var retrievalAddr: String?
+    @Option(help: "Scheduler service host:port (env MEMOS_SCHEDULER_ADDR; default 127.0.0.1:50053).")
+    var schedulerAddr: String?
+
+    func run() async throws {
+        let logger = self.common.makeLogger("memos.gateway")
+        let configuration = try self.common.databaseConfiguration()
+        _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger)
+        let accounts = PostgresAccountStore(database: database)
+        if let adminKey = Environment.string("MEMOS_ADMIN_KEY") {
+            try await withDatabase(database) { try await accounts.ensureAdmin(key: adminKey) }
+        }
+        func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
+            let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
+            guard let address = ServiceClients.Address(text) else {
+                throw ValidationError("\(variable) must be host:port, not '\(text)'")
+            }
+            return address
+        }
+        let clients = try ServiceClients(
+            ingest: try address(self.ingestAddr, "MEMOS_INGEST_ADDR", DefaultPort.ingest),
+            retrieval: try address(self.retrievalAddr, "MEMOS_RETRIEVAL_ADDR", DefaultPort.retrieval),
+            scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler)
+        )
+        let gateway = MemOSGateway.Gateway(
+            configuration: .init(
+                host: self.common.resolvedHost,
+                port: self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway
+            ),
+            clients: clients,
+            accounts: accounts,
+            databaseIsReady: { await database.isReachable() },
+            logger: logger
+        )
+        let app = gateway.makeApplication { port in
+            logger.notice("HTTP gateway listening", metadata: ["port": "\(port)"])
+        }
+        try await ServiceRunner.run(database: database, services: [clients, app], logger: logger)
+    }
+}
+
+/// Runs `body` while the database pool runs.
+func withDatabase<T: Sendable>(_ database: Database, _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await database.client.run() }
+        defer { group.cancelAll() }
+        return try await body()
+    }
+}

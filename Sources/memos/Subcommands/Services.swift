@@ -1,0 +1,94 @@
+import ArgumentParser
+import Logging
+import MemOSCore
+import MemOSIngest
+import MemOSPostgres
+import MemOSRPC
+import MemOSRetrieval
+import MemOSScheduler
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Runs the ingest gRPC service.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "gRPC port (env MEMOS_INGEST_PORT; default 50051).")
+    var port: Int?
+
+    func run() async throws {
+        let logger = self.common.makeLogger("memos.ingest")
+        let configuration = try self.common.databaseConfiguration()
+        _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger)
+        let accounts = PostgresAccountStore(database: database)
+        let service = IngestService(
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            embedder: try self.common.makeEmbedder()
+        )
+        let server = GRPCServerService(
+            host: self.common.resolvedHost,
+            port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
+            services: [service],
+            serviceNames: ["memos.ingest.v1.IngestService"],
+            accounts: accounts,
+            logger: logger
+        )
+        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+    }
+}
+
+struct Retrieval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Runs the retrieval gRPC service.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "gRPC port (env MEMOS_RETRIEVAL_PORT; default 50052).")
+    var port: Int?
+
+    func run() async throws {
+        let logger = self.common.makeLogger("memos.retrieval")
+        let configuration = try self.common.databaseConfiguration()
+        _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger)
+        let accounts = PostgresAccountStore(database: database)
+        let service = RetrievalService(
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            embedder: try self.common.makeEmbedder()
+        )
+        let server = GRPCServerService(
+            host: self.common.resolvedHost,
+            port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
+            services: [service],
+            serviceNames: ["memos.retrieval.v1.RetrievalService"],
+            accounts: accounts,
+            logger: logger
+        )
+        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+    }
+}
+
+struct Scheduler: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Runs the scheduler gRPC service.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "gRPC port (env MEMOS_SCHEDULER_PORT; default 50053).")
+    var port: Int?
+
+    func run() async throws {
+        let logger = self.common.makeLogger("memos.scheduler")
+        let configuration = try self.common.databaseConfiguration()
+        _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger)
+        let accounts = PostgresAccountStore(database: database)
+        let service = SchedulerService(jobs: PostgresJobStore(database: database), accounts: accounts, cubes: accounts)
+        let server = GRPCServerService(
+            host: self.common.resolvedHost,
+            port: self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
+            services: [service],
+            serviceNames: ["memos.scheduler.v1.SchedulerService"],
+            accounts: accounts,
+            logger: logger
+        )
+        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+    }
+}
