@@ -109,6 +109,16 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    // The composition root: builds each process's servers; shared by the executable and the tests.
+    .target(
+        name: "MemOSServer",
+        dependencies: [
+            "MemOSCore", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
     // The one executable: a subcommand per service, `all` and `migrate`.
     .executableTarget(
         name: "memos",
@@ -121,6 +131,7 @@ let targets: [Target] = [
             "MemOSScheduler",
             "MemOSGateway",
             "MemOSProto",
+            "MemOSServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -144,9 +155,11 @@ let targets: [Target] = [
             "MemOSRetrieval",
             "MemOSScheduler",
             "MemOSGateway",
+            "MemOSServer",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ],

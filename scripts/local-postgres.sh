@@ -131,6 +131,8 @@ if [[ ! -f "$DATA/PG_VERSION" ]]; then
 fi
 
 # Start the server if needed, on the recorded port (or a fresh one if that is unset or now taken).
+# The server must not inherit fds beyond 0-2 (fd 3 is our stdout, often a $(...) pipe; fd 9 is the lock), else
+# callers waiting for EOF hang: close them all in the subshell that runs pg_ctl.
 if ! server_running; then
     PORT="$(cat "$PORTFILE" 2>/dev/null || true)"
     if [[ ! "$PORT" =~ ^[0-9]+$ ]] || ! port_free "$PORT"; then
@@ -145,9 +147,18 @@ if ! server_running; then
     touch "$LOG"
     ((IS_ROOT)) && chown postgres: "$LOG"
     echo "local-postgres: starting server on 127.0.0.1:$PORT (log: $LOG)"
-    as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
-        -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1" start >/dev/null ||
-        { echo "local-postgres: server failed to start; last log lines:"; tail -n 20 "$LOG"; exit 1; }
+    if ! (
+        for fd in /proc/$BASHPID/fd/*; do
+            fd="${fd##*/}"
+            if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
+        done
+        as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
+            -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1" start >/dev/null
+    ); then
+        echo "local-postgres: server failed to start; last log lines:"
+        tail -n 20 "$LOG"
+        exit 1
+    fi
 fi
 PORT="$(cat "$PORTFILE")"
 

@@ -11,6 +11,7 @@ protocol GatewayBody: Sendable {
 
 extension GatewayBody where Self: SwiftProtobuf.Message {
     init(json: Data) throws {
+        try checkJSONSyntax(json)
         do {
             self = try Self(jsonUTF8Data: json)
         } catch {
@@ -69,6 +70,7 @@ struct AddMemoriesBody: GatewayBody {
     var request: Memos_Ingest_V1_AddMemoriesRequest
 
     init(json: Data) throws {
+        try checkJSONSyntax(json)
         let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any]
         guard let object, object["content"] != nil else {
             self.request = try Memos_Ingest_V1_AddMemoriesRequest(json: json)
@@ -104,4 +106,12 @@ struct AddMemoriesBody: GatewayBody {
     }
 
     var cubeIDs: [String] { [self.request.cubeID] }
+}
+
+/// Rejects a body that is not a JSON object, before any field is read.
+func checkJSONSyntax(_ json: Data) throws {
+    if json.isEmpty { throw MemOSError.invalidArgument("the request body is empty; send a JSON object") }
+    guard (try? JSONSerialization.jsonObject(with: json)) is [String: Any] else {
+        throw MemOSError.invalidArgument("the request body is not a valid JSON object")
+    }
 }

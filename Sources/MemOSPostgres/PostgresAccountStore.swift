@@ -35,16 +35,16 @@ public final class PostgresAccountStore: AccountStore, CubeDirectory {
                 UPDATE api_keys k SET last_used_at = now()
                 FROM users u
                 WHERE k.key_hash = \(hash) AND k.revoked_at IS NULL AND u.id = k.user_id AND NOT u.disabled
-                RETURNING u.id, u.name, u.role, k.id
+                RETURNING u.id AS user_id, u.name AS user_name, u.role AS user_role, k.id AS key_id
                 """,
                 logger: logger
             )
             guard let row = rows.first else { return nil }
             return Principal(
-                userID: try row["id"].decode(UUID.self),
-                userName: try row["name"].decode(String.self),
-                role: UserRole(rawValue: try row["role"].decode(String.self)) ?? .user,
-                apiKeyID: try row[3].decode(UUID.self)
+                userID: try row["user_id"].decode(UUID.self),
+                userName: try row["user_name"].decode(String.self),
+                role: UserRole(rawValue: try row["user_role"].decode(String.self)) ?? .user,
+                apiKeyID: try row["key_id"].decode(UUID.self)
             )
         }
         self.cache.withLock { cache in

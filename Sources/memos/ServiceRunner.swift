@@ -9,7 +9,7 @@ import UnixSignals
 enum ServiceRunner {
     /// Applies pending migrations with a short-lived pool.
     static func migrate(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> [Int] {
-        let database = Database(configuration: configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger.quietened())
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
@@ -28,5 +28,14 @@ enum ServiceRunner {
             )
         )
         try await group.run()
+    }
+}
+
+extension Logger {
+    /// A copy that logs errors only: for short-lived pools whose start-up chatter is noise.
+    func quietened() -> Logger {
+        var logger = self
+        logger.logLevel = max(logger.logLevel, .error)
+        return logger
     }
 }

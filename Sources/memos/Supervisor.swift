@@ -64,7 +64,7 @@ struct Supervisor: Service {
                 }
                 group.addTask {
                     for port in self.readyPorts { try await Self.waitForPort(port) }
-                    print(self.banner)
+                    FileHandle.standardOutput.write(Data(self.banner.utf8))
                     try await Task.sleep(for: .seconds(Int64.max / 4))
                 }
                 do {

@@ -84,7 +84,7 @@ struct All: AsyncParsableCommand {
 
     /// Creates user 'dev' and cube 'dev' when missing; returns a valid key, reusing the saved one.
     func bootstrapDevAccount(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> String {
-        let database = Database(configuration: configuration, logger: logger)
+        let database = Database(configuration: configuration, logger: logger.quietened())
         let accounts = PostgresAccountStore(database: database)
         let keyFile = URL(fileURLWithPath: self.stateDir).appendingPathComponent("dev-api-key")
         return try await withDatabase(database) {

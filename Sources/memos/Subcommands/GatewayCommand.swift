@@ -3,6 +3,7 @@ import Logging
 import MemOSCore
 import MemOSGateway
 import MemOSPostgres
+import MemOSServer
 import PostgresNIO
 import ServiceLifecycle
 
@@ -40,14 +41,13 @@ struct Gateway: AsyncParsableCommand {
             retrieval: try address(self.retrievalAddr, "MEMOS_RETRIEVAL_ADDR", DefaultPort.retrieval),
             scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler)
         )
-        let gateway = MemOSGateway.Gateway(
+        let gateway = ServerFactory.gateway(
+            database: database,
+            clients: clients,
             configuration: .init(
                 host: self.common.resolvedHost,
                 port: self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway
             ),
-            clients: clients,
-            accounts: accounts,
-            databaseIsReady: { await database.isReachable() },
             logger: logger
         )
         let app = gateway.makeApplication { port in

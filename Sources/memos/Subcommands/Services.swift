@@ -1,11 +1,6 @@
 import ArgumentParser
-import Logging
-import MemOSCore
-import MemOSIngest
 import MemOSPostgres
-import MemOSRPC
-import MemOSRetrieval
-import MemOSScheduler
+import MemOSServer
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Runs the ingest gRPC service.")
@@ -19,18 +14,11 @@ struct Ingest: AsyncParsableCommand {
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let database = Database(configuration: configuration, logger: logger)
-        let accounts = PostgresAccountStore(database: database)
-        let service = IngestService(
-            store: PostgresMemoryStore(database: database),
-            accounts: accounts,
-            embedder: try self.common.makeEmbedder()
-        )
-        let server = GRPCServerService(
+        let server = ServerFactory.ingest(
+            database: database,
+            embedder: try self.common.makeEmbedder(),
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
-            services: [service],
-            serviceNames: ["memos.ingest.v1.IngestService"],
-            accounts: accounts,
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: [server], logger: logger)
@@ -49,18 +37,11 @@ struct Retrieval: AsyncParsableCommand {
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let database = Database(configuration: configuration, logger: logger)
-        let accounts = PostgresAccountStore(database: database)
-        let service = RetrievalService(
-            store: PostgresMemoryStore(database: database),
-            accounts: accounts,
-            embedder: try self.common.makeEmbedder()
-        )
-        let server = GRPCServerService(
+        let server = ServerFactory.retrieval(
+            database: database,
+            embedder: try self.common.makeEmbedder(),
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
-            services: [service],
-            serviceNames: ["memos.retrieval.v1.RetrievalService"],
-            accounts: accounts,
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: [server], logger: logger)
@@ -79,14 +60,10 @@ struct Scheduler: AsyncParsableCommand {
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let database = Database(configuration: configuration, logger: logger)
-        let accounts = PostgresAccountStore(database: database)
-        let service = SchedulerService(jobs: PostgresJobStore(database: database), accounts: accounts, cubes: accounts)
-        let server = GRPCServerService(
+        let server = ServerFactory.scheduler(
+            database: database,
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
-            services: [service],
-            serviceNames: ["memos.scheduler.v1.SchedulerService"],
-            accounts: accounts,
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: [server], logger: logger)

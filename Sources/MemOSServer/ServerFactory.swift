@@ -1,0 +1,80 @@
+import Logging
+import MemOSCore
+import MemOSGateway
+import MemOSIngest
+import MemOSPostgres
+import MemOSRPC
+import MemOSRetrieval
+import MemOSScheduler
+
+/// The composition root: builds each process's servers from a database and an embedder.
+///
+/// The executable and the end-to-end tests wire the system through these functions, so what the tests start
+/// is what runs in production.
+public enum ServerFactory {
+    public static func ingest(
+        database: Database,
+        embedder: any Embedder,
+        host: String,
+        port: Int,
+        logger: Logger
+    ) -> GRPCServerService {
+        let accounts = PostgresAccountStore(database: database)
+        let service = IngestService(store: PostgresMemoryStore(database: database), accounts: accounts, embedder: embedder)
+        return GRPCServerService(
+            host: host,
+            port: port,
+            services: [service],
+            serviceNames: ["memos.ingest.v1.IngestService"],
+            accounts: accounts,
+            logger: logger
+        )
+    }
+
+    public static func retrieval(
+        database: Database,
+        embedder: any Embedder,
+        host: String,
+        port: Int,
+        logger: Logger
+    ) -> GRPCServerService {
+        let accounts = PostgresAccountStore(database: database)
+        let service = RetrievalService(store: PostgresMemoryStore(database: database), accounts: accounts, embedder: embedder)
+        return GRPCServerService(
+            host: host,
+            port: port,
+            services: [service],
+            serviceNames: ["memos.retrieval.v1.RetrievalService"],
+            accounts: accounts,
+            logger: logger
+        )
+    }
+
+    public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
+        let accounts = PostgresAccountStore(database: database)
+        let service = SchedulerService(jobs: PostgresJobStore(database: database), accounts: accounts, cubes: accounts)
+        return GRPCServerService(
+            host: host,
+            port: port,
+            services: [service],
+            serviceNames: ["memos.scheduler.v1.SchedulerService"],
+            accounts: accounts,
+            logger: logger
+        )
+    }
+
+    public static func gateway(
+        database: Database,
+        clients: ServiceClients,
+        configuration: Gateway.Configuration,
+        logger: Logger
+    ) -> Gateway {
+        Gateway(
+            configuration: configuration,
+            clients: clients,
+            accounts: PostgresAccountStore(database: database),
+            databaseIsReady: { await database.isReachable() },
+            logger: logger
+        )
+    }
+}
