@@ -157,6 +157,8 @@ let targets: [Target] = [
             "MemOSGateway",
             "MemOSServer",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -240,6 +240,12 @@ public struct Gateway: Sendable {
         switch error {
         case let error as MemOSError:
             domain = error
+        case is NIOTooManyBytesError:
+            return Self.errorJSON(
+                status: .contentTooLarge,
+                code: "payload_too_large",
+                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
+            )
         case let error as HTTPError where error.status == .contentTooLarge:
             return Self.errorJSON(
                 status: .contentTooLarge,

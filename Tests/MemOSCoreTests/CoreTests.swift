@@ -1,0 +1,77 @@
+import Foundation
+import MemOSCore
+import Testing
+
+@Suite("Feature-hashing embedder")
+struct FeatureHashingEmbedderTests {
+    @Test("is deterministic, unit length and scores shared words above unrelated text")
+    func basics() async throws {
+        let embedder = FeatureHashingEmbedder(dimension: 384)
+        let vectors = try await embedder.embed(["Alice likes green tea", "Alice likes green tea", "quarterly tax filing", ""])
+        #expect(vectors[0] == vectors[1])
+        #expect(abs(VectorMath.dot(vectors[0], vectors[0]) - 1) < 1e-5)
+        let query = embedder.vector(for: "does Alice like tea?")
+        #expect(VectorMath.cosine(query, vectors[0]) > VectorMath.cosine(query, vectors[2]))
+        #expect(vectors[3].allSatisfy { $0 == 0 })
+        #expect(embedder.modelID == "feature-hash-384")
+    }
+
+    @Test("matches Chinese text without spaces")
+    func chinese() {
+        let embedder = FeatureHashingEmbedder()
+        let memory = embedder.vector(for: "我喜欢喝绿茶")
+        #expect(VectorMath.cosine(embedder.vector(for: "绿茶"), memory) > VectorMath.cosine(embedder.vector(for: "报税"), memory))
+    }
+}
+
+@Suite("Fast reader")
+struct FastReaderTests {
+    func messages(_ roles: [String]) -> [StoredMessage] {
+        roles.enumerated().map { index, role in
+            StoredMessage(message: ChatMessage(role: role, content: "turn \(index)", messageID: "m\(index)"), sessionID: "s")
+        }
+    }
+
+    @Test("windows cover every turn in order; all-user windows are UserMemory")
+    func windows() {
+        let reader = FastReader(windowSize: 3, overlap: 0)
+        let windows = reader.windows(of: self.messages(["user", "assistant", "user", "user", "user"]))
+        #expect(windows.map { $0.messages.map(\.message.messageID) } == [["m0", "m1", "m2"], ["m3", "m4"]])
+        #expect(windows.map(\.memoryType) == [.longTermMemory, .userMemory])
+        #expect(windows[0].text == "user: turn 0\nassistant: turn 1\nuser: turn 2")
+    }
+
+    @Test("overlapping windows share turns")
+    func overlap() {
+        let windows = FastReader(windowSize: 3, overlap: 1).windows(of: self.messages(Array(repeating: "user", count: 5)))
+        #expect(windows.map { $0.messages.map(\.message.messageID) } == [["m0", "m1", "m2"], ["m2", "m3", "m4"]])
+    }
+}
+
+@Suite("Validation")
+struct ValidationTests {
+    @Test("errors name the field and the limit")
+    func messages() {
+        #expect(throws: MemOSError.self) { try Validate.text("", field: "content", maxBytes: 10) }
+        do {
+            try Validate.text("01234567890", field: "items[2].content", maxBytes: 10)
+            Issue.record("expected an error")
+        } catch let error as MemOSError {
+            #expect(error.code == .invalidArgument)
+            #expect(error.message == "items[2].content is 11 bytes; the limit is 10 bytes")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("cube ids are restricted to a safe alphabet", arguments: ["", "a b", "cube/1", String(repeating: "c", count: 129)])
+    func badCubeIDs(_ id: String) {
+        #expect(throws: MemOSError.self) { try Validate.cubeID(id) }
+    }
+
+    @Test("fingerprints are stable")
+    func fingerprint() {
+        #expect(Fingerprint.of(Array("abc".utf8)) == Fingerprint.of(Array("abc".utf8)))
+        #expect(Fingerprint.of(Array("abc".utf8)) != Fingerprint.of(Array("abd".utf8)))
+    }
+}

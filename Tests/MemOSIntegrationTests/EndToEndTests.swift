@@ -1,0 +1,152 @@
+import Foundation
+import PostgresNIO
+import GRPCCore
+import HTTPTypes
+import MemOSCore
+import MemOSPostgres
+import MemOSProto
+import SwiftProtobuf
+import Testing
+
+@Suite("End to end over TCP: gateway, gRPC services, PostgreSQL")
+struct EndToEndTests {
+    @Test("a memory added through HTTP is found by gRPC search and by HTTP search")
+    func addThenSearch() async throws {
+        try await TestStack.run { stack in
+            let added = try await stack.http(
+                .post, "/v1/memories", key: stack.alice.key,
+                body: #"{"cube_id": "alice-cube", "content": "Alice likes green tea in the morning", "tags": ["drink"]}"#
+            )
+            #expect(added.status == .ok, "\(added.body)")
+            let memories = try #require(added.json["memories"] as? [[String: Any]])
+            let id = try #require(memories.first?["id"] as? String)
+            let changeSeq = try #require(added.json["change_seq"] as? Int)
+            #expect(changeSeq > 0)
+
+            // gRPC search, reading its own write.
+            let response = try await stack.withGRPC { clients in
+                try await clients.retrieval.search(
+                    .with {
+                        $0.cubeIds = ["alice-cube"]
+                        $0.query = "what does Alice drink in the morning?"
+                        $0.relativity = 0
+                        $0.minChangeSeq = Int64(changeSeq)
+                    },
+                    metadata: TestStack.metadata(stack.alice.key)
+                )
+            }
+            #expect(response.hits.first?.memory.id == id)
+            #expect((response.hits.first?.score ?? 0) > 0)
+            #expect(response.hits.first?.memory.tags == ["drink"])
+
+            // HTTP search.
+            let found = try await stack.http(
+                .post, "/v1/search", key: stack.alice.key,
+                body: #"{"cube_ids": ["alice-cube"], "query": "green tea", "relativity": 0}"#
+            )
+            #expect(found.status == .ok, "\(found.body)")
+            let hits = try #require(found.json["hits"] as? [[String: Any]])
+            #expect((hits.first?["memory"] as? [String: Any])?["id"] as? String == id)
+
+            // Get by id through HTTP.
+            let fetched = try await stack.http(.get, "/v1/cubes/alice-cube/memories/\(id)", key: stack.alice.key)
+            #expect(fetched.status == .ok)
+            #expect(fetched.json["content"] as? String == "Alice likes green tea in the morning")
+        }
+    }
+
+    @Test("conversation turns become memories whose sources name the turns")
+    func addMessagesOverGRPC() async throws {
+        try await TestStack.run { stack in
+            let response = try await stack.withGRPC { clients in
+                try await clients.ingest.addMessages(
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.sessionID = "s1"
+                        $0.messages = [
+                            .with { $0.role = "user"; $0.content = "I moved to Lisbon last spring"; $0.messageID = "D1:1" },
+                            .with { $0.role = "assistant"; $0.content = "How do you like Lisbon?"; $0.messageID = "D1:2" },
+                            .with { $0.role = "user"; $0.content = "I love the light there"; $0.messageID = "D1:3" },
+                            .with { $0.role = "user"; $0.content = "And the pastries"; $0.messageID = "D1:4" },
+                        ]
+                    },
+                    metadata: TestStack.metadata(stack.alice.key)
+                )
+            }
+            #expect(response.memories.count == 2)
+            #expect(response.memories.flatMap(\.sources).map(\.messageID) == ["D1:1", "D1:2", "D1:3", "D1:4"])
+            #expect(response.memories[0].memoryType == .longTermMemory)
+            #expect(response.memories[1].memoryType == .userMemory)
+            #expect(try await TestDatabase.count("messages", in: stack.database) == 4)
+        }
+    }
+
+    @Test("every service answers the standard gRPC health check without a key")
+    func health() async throws {
+        try await TestStack.run { stack in
+            let status = try await stack.withGRPC { clients in
+                try await clients.ingestHealth.check(.with { $0.service = "memos.ingest.v1.IngestService" }).status
+            }
+            #expect(status == .serving)
+            let healthz = try await stack.http(.get, "/healthz", key: nil)
+            #expect(healthz.status == .ok)
+            let readyz = try await stack.http(.get, "/readyz", key: nil)
+            #expect(readyz.status == .ok, "\(readyz.body)")
+        }
+    }
+
+    @Test("a retried add with the same idempotency key writes once")
+    func idempotentRetry() async throws {
+        try await TestStack.run { stack in
+            let body = #"{"cube_id": "alice-cube", "content": "Bob's birthday is in May", "idempotency_key": "req-1"}"#
+            let first = try await stack.http(.post, "/v1/memories", key: stack.alice.key, body: body)
+            let second = try await stack.http(.post, "/v1/memories", key: stack.alice.key, body: body)
+            #expect(first.status == .ok)
+            #expect(second.status == .ok)
+            let firstID = (first.json["memories"] as? [[String: Any]])?.first?["id"] as? String
+            let secondID = (second.json["memories"] as? [[String: Any]])?.first?["id"] as? String
+            #expect(firstID != nil && firstID == secondID)
+            #expect(try await TestDatabase.count("memories", in: stack.database) == 1)
+
+            let conflicting = try await stack.http(
+                .post, "/v1/memories", key: stack.alice.key,
+                body: #"{"cube_id": "alice-cube", "content": "something else", "idempotency_key": "req-1"}"#
+            )
+            #expect(conflicting.status == .conflict)
+            #expect(try await TestDatabase.count("memories", in: stack.database) == 1)
+        }
+    }
+
+    @Test("delete hides a memory from search, restore brings it back, history records both")
+    func deleteRestoreHistory() async throws {
+        try await TestStack.run { stack in
+            let metadata = TestStack.metadata(stack.alice.key)
+            try await stack.withGRPC { clients in
+                let added = try await clients.ingest.addMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "The cat is called Miso" }] },
+                    metadata: metadata
+                )
+                let id = added.memories[0].id
+                let search = Memos_Retrieval_V1_SearchRequest.with {
+                    $0.cubeIds = ["alice-cube"]; $0.query = "cat name"; $0.relativity = 0
+                }
+                let deleted = try await clients.ingest.deleteMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [id] } }, metadata: metadata
+                )
+                #expect(deleted.deletedCount == 1)
+                #expect(try await clients.retrieval.search(search, metadata: metadata).hits.isEmpty)
+                let restored = try await clients.ingest.restoreMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = [id] }, metadata: metadata
+                )
+                #expect(restored.restoredCount == 1)
+                #expect(try await clients.retrieval.search(search, metadata: metadata).hits.map(\.memory.id) == [id])
+                let history = try await clients.ingest.getHistory(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryID = id }, metadata: metadata
+                )
+                #expect(history.entries.map(\.action) == ["restore", "delete", "add"])
+                #expect(history.entries[1].before.status == .activated)
+                #expect(history.entries[1].after.status == .deleted)
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import MemOSPostgres
+import PostgresNIO
+import SwiftProtobuf
+import Testing
+
+@Suite("Schema migrations")
+struct MigrationTests {
+    @Test("apply to an empty database, then a second run is a no-op")
+    func applyThenNoOp() async throws {
+        try await TestDatabase.withEmptyDatabase { _, database in
+            let first = try await Migrator(database: database).migrate()
+            #expect(first == [1])
+            let second = try await Migrator(database: database).migrate()
+            #expect(second.isEmpty)
+            #expect(try await TestDatabase.count("schema_migrations", in: database) == 1)
+        }
+    }
+
+    @Test("concurrent runs do not fail and apply each migration once")
+    func concurrentRuns() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration, _ in
+            let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        // Each runner has its own pool, as separate processes would.
+                        let database = Database(configuration: configuration, logger: TestDatabase.logger)
+                        return try await withThrowingTaskGroup(of: Void.self) { inner in
+                            inner.addTask { await database.client.run() }
+                            defer { inner.cancelAll() }
+                            return try await Migrator(database: database).migrate()
+                        }
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0 += $1 }
+            }
+            #expect(applied == [1])
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Logging
+import MemOSPostgres
+import PostgresNIO
+
+/// A fresh database per test, on the server named by `MEMOS_TEST_DATABASE_URL`
+/// (scripts/test.sh starts a local one), dropped afterwards.
+enum TestDatabase {
+    static var serverConfiguration: DatabaseConfiguration {
+        get throws {
+            let url = ProcessInfo.processInfo.environment["MEMOS_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+            return try DatabaseConfiguration(url: url, maxConnections: 4)
+        }
+    }
+
+    static let logger: Logger = {
+        var logger = Logger(label: "memos.test")
+        logger.logLevel = .error
+        return logger
+    }()
+
+    /// Creates an empty database, runs `body` with its pool running, then drops the database.
+    static func withEmptyDatabase<T: Sendable>(
+        _ body: (DatabaseConfiguration, Database) async throws -> T
+    ) async throws -> T {
+        let server = try Self.serverConfiguration
+        let name = "memos_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try await self.admin(server, "CREATE DATABASE \(name)")
+        let configuration = server.with(database: name)
+        let database = Database(configuration: configuration, logger: self.logger)
+        do {
+            let result = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await database.client.run() }
+                defer { group.cancelAll() }
+                return try await body(configuration, database)
+            }
+            try await self.admin(server, "DROP DATABASE \(name) WITH (FORCE)")
+            return result
+        } catch {
+            try? await self.admin(server, "DROP DATABASE \(name) WITH (FORCE)")
+            throw error
+        }
+    }
+
+    /// Like ``withEmptyDatabase(_:)`` with the schema applied.
+    static func withMigratedDatabase<T: Sendable>(_ body: (Database) async throws -> T) async throws -> T {
+        try await self.withEmptyDatabase { _, database in
+            try await Migrator(database: database).migrate()
+            return try await body(database)
+        }
+    }
+
+    /// Runs one statement on the server's maintenance database.
+    static func admin(_ server: DatabaseConfiguration, _ sql: String) async throws {
+        let client = Database(configuration: server, logger: self.logger).client
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
+        }
+    }
+
+    /// `SELECT count(*)` of a table.
+    static func count(_ table: String, in database: Database) async throws -> Int {
+        let rows = try await database.client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import PostgresNIO
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import MemOSCore
+import MemOSGateway
+import MemOSPostgres
+import MemOSProto
+import MemOSRPC
+import MemOSServer
+import NIOCore
+import SwiftProtobuf
+import ServiceLifecycle
+import Synchronization
+
+/// The whole system on loopback: the three gRPC services and the gateway on ports the OS picks, over a
+/// fresh database, with two users who each own a cube.
+struct TestStack: Sendable {
+    struct Account: Sendable {
+        var userID: UUID
+        var key: String
+        var cubeID: String
+    }
+
+    let database: Database
+    let ingestPort: Int
+    let retrievalPort: Int
+    let schedulerPort: Int
+    let gatewayPort: Int
+    /// Owns cube "alice-cube".
+    let alice: Account
+    /// Owns cube "bob-cube".
+    let bob: Account
+
+    static func run(_ body: @Sendable (TestStack) async throws -> Void) async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let accounts = PostgresAccountStore(database: database)
+            func account(_ name: String) async throws -> Account {
+                let userID = try await accounts.createUser(name: name, role: .user)
+                try await accounts.createCube(id: "\(name)-cube", name: name, owner: userID)
+                let (_, key) = try await accounts.createAPIKey(for: userID)
+                return Account(userID: userID, key: key, cubeID: "\(name)-cube")
+            }
+            let alice = try await account("alice")
+            let bob = try await account("bob")
+
+            let logger = TestDatabase.logger
+            let embedder = FeatureHashingEmbedder()
+            let ingest = ServerFactory.ingest(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
+
+            // On failure the group cancels every child; on success everything shuts down gracefully.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Servers first, so their ports are known before the gateway's clients are made.
+                group.addTask { try await ingest.run() }
+                group.addTask { try await retrieval.run() }
+                group.addTask { try await scheduler.run() }
+                let ports = (
+                    try await ingest.listeningPort, try await retrieval.listeningPort, try await scheduler.listeningPort
+                )
+                let clients = try ServiceClients(
+                    ingest: .init(host: "127.0.0.1", port: ports.0),
+                    retrieval: .init(host: "127.0.0.1", port: ports.1),
+                    scheduler: .init(host: "127.0.0.1", port: ports.2)
+                )
+                let gateway = ServerFactory.gateway(
+                    database: database,
+                    clients: clients,
+                    configuration: .init(host: "127.0.0.1", port: 0),
+                    logger: logger
+                )
+                let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+                let app = gateway.makeApplication { port in portContinuation.yield(port) }
+                let serviceGroup = ServiceGroup(services: [clients, app], logger: logger)
+                group.addTask { try await serviceGroup.run() }
+                var gatewayPort = 0
+                for await port in portStream {
+                    gatewayPort = port
+                    break
+                }
+                let stack = TestStack(
+                    database: database,
+                    ingestPort: ports.0,
+                    retrievalPort: ports.1,
+                    schedulerPort: ports.2,
+                    gatewayPort: gatewayPort,
+                    alice: alice,
+                    bob: bob
+                )
+                try await body(stack)
+                await serviceGroup.triggerGracefulShutdown()
+                ingest.server.beginGracefulShutdown()
+                retrieval.server.beginGracefulShutdown()
+                scheduler.server.beginGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    // MARK: gRPC
+
+    /// Runs `body` with gRPC clients of the three services, connected over TCP.
+    func withGRPC<T: Sendable>(
+        _ body: @Sendable (GRPCClients) async throws -> T
+    ) async throws -> T {
+        try await withGRPCClient(
+            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: self.ingestPort), transportSecurity: .plaintext)
+        ) { ingest in
+            try await withGRPCClient(
+                transport: .http2NIOPosix(
+                    target: .ipv4(address: "127.0.0.1", port: self.retrievalPort),
+                    transportSecurity: .plaintext
+                )
+            ) { retrieval in
+                try await withGRPCClient(
+                    transport: .http2NIOPosix(
+                        target: .ipv4(address: "127.0.0.1", port: self.schedulerPort),
+                        transportSecurity: .plaintext
+                    )
+                ) { scheduler in
+                    try await body(
+                        GRPCClients(
+                            ingest: .init(wrapping: ingest),
+                            retrieval: .init(wrapping: retrieval),
+                            scheduler: .init(wrapping: scheduler),
+                            ingestHealth: .init(wrapping: ingest)
+                        )
+                    )
+                }
+            }
+        }
+    }
+
+    struct GRPCClients: Sendable {
+        var ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
+        var retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
+        var scheduler: Memos_Scheduler_V1_SchedulerService.Client<HTTP2ClientTransport.Posix>
+        var ingestHealth: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
+    }
+
+    static func metadata(_ key: String) -> Metadata { ["authorization": "Bearer \(key)"] }
+
+    // MARK: HTTP
+
+    struct HTTPResult: Sendable {
+        var status: HTTPResponse.Status
+        var body: String
+        var headers: HTTPFields
+
+        /// The body as a JSON object.
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(self.body.utf8)) as? [String: Any]) ?? [:]
+        }
+
+        /// `error.message` of an error body.
+        var errorMessage: String { (self.json["error"] as? [String: Any])?["message"] as? String ?? "" }
+    }
+
+    /// One HTTP request to the gateway over TCP.
+    func http(_ method: HTTPRequest.Method, _ path: String, key: String?, body: String? = nil) async throws -> HTTPResult {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: self.gatewayPort) { client in
+            try await client.execute(request)
+        }
+        return HTTPResult(
+            status: response.status,
+            body: response.body.map { String(buffer: $0) } ?? "",
+            headers: response.headers
+        )
+    }
+}
