@@ -26,6 +26,7 @@ else
     TARGET="$OUT"
     rm -rf "$OUT"
     mkdir -p "$OUT"
+    TARGET="$PWD/$OUT"
 fi
 
 FILES=$(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
@@ -33,8 +34,8 @@ FILES=$(cd proto && find . -name '*.proto' | sed 's|^\./||' | sort)
     --plugin=protoc-gen-swift="$BIN/protoc-gen-swift" \
     --plugin=protoc-gen-grpc-swift-2="$BIN/protoc-gen-grpc-swift-2" \
     -I . -I /usr/include \
-    --swift_out="$OLDPWD/$TARGET" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
-    --grpc-swift-2_out="$OLDPWD/$TARGET" \
+    --swift_out="$TARGET" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
+    --grpc-swift-2_out="$TARGET" \
     --grpc-swift-2_opt=Visibility=Public,Server=True,Client=True,FileNaming=PathToUnderscores \
     $FILES)
 
