@@ -2,7 +2,8 @@
 import PackageDescription
 
 let products: [Product] = [
-    .executable(name: "memos", targets: ["memos"])
+    .executable(name: "memos", targets: ["memos"]),
+    .executable(name: "memos-bench", targets: ["memos-bench"]),
 ]
 
 let dependencies: [Package.Dependency] = [
@@ -17,6 +18,7 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -47,6 +49,42 @@ let targets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ],
+        swiftSettings: swiftSettings
+    ),
+
+    // OpenBLAS's CBLAS (Debian: libopenblas-dev), for the built-in embedder's matrix products.
+    .systemLibrary(
+        name: "CBLAS",
+        pkgConfig: "openblas",
+        providers: [.apt(["libopenblas-dev"])]
+    ),
+
+    // Embedders: all-MiniLM-L6-v2 computed in-process (the default).
+    .target(
+        name: "MemOSEmbedding",
+        dependencies: [
+            "MemOSCore",
+            "CBLAS",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MemOSEmbeddingTests",
+        dependencies: [
+            "MemOSEmbedding",
+            "MemOSCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        resources: [.copy("Fixtures")],
         swiftSettings: swiftSettings
     ),
 
@@ -113,7 +151,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSServer",
         dependencies: [
-            "MemOSCore", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
+            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -139,6 +177,17 @@ let targets: [Target] = [
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    // Benchmarks that print figures (README "Benchmarks").
+    .executableTarget(
+        name: "memos-bench",
+        dependencies: [
+            "MemOSCore",
+            "MemOSEmbedding",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings
     ),

@@ -10,5 +10,9 @@ cd "$(dirname "$0")/.."
 MEMOS_DATABASE_URL="$(scripts/local-postgres.sh memos)"
 export MEMOS_DATABASE_URL
 
+scripts/install-deps.sh
+MEMOS_MODEL_DIR="${MEMOS_MODEL_DIR:-$(scripts/fetch-model.sh)}"
+export MEMOS_MODEL_DIR
+
 swift build -c release --product memos
 exec .build/release/memos all "$@"

@@ -13,4 +13,9 @@ fi
 export MEMOS_TEST_DATABASE_URL
 echo "test.sh: MEMOS_TEST_DATABASE_URL=$MEMOS_TEST_DATABASE_URL" >&2
 
+scripts/install-deps.sh
+# The MiniLM parity tests need the model; fetched once into .local/models.
+MEMOS_MODEL_DIR="${MEMOS_MODEL_DIR:-$(scripts/fetch-model.sh)}"
+export MEMOS_MODEL_DIR
+
 exec swift test "$@"

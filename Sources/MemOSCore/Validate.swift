@@ -63,3 +63,11 @@ public enum Validate {
         }
     }
 }
+
+extension Validate {
+    /// 1 to ``Limits/maxIDsPerRequest`` UUIDs in text form.
+    public static func uuids(_ values: [String], field: String) throws -> [UUID] {
+        try self.count(values.count, field: field, max: Limits.maxIDsPerRequest)
+        return try values.enumerated().map { try self.uuid($0.element, field: "\(field)[\($0.offset)]") }
+    }
+}

@@ -171,8 +171,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let selector: DeleteSelector
         switch request.selector {
         case .ids(let list):
-            try Validate.count(list.ids.count, field: "ids.ids", max: Limits.maxIDsPerRequest)
-            selector = .ids(try list.ids.enumerated().map { try Validate.uuid($0.element, field: "ids.ids[\($0.offset)]") })
+            selector = .ids(try Validate.uuids(list.ids, field: "ids.ids"))
         case .sessionID(let sessionID):
             try Validate.text(sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
             selector = .session(sessionID)
@@ -196,8 +195,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
     ) async throws -> Memos_Ingest_V1_RestoreMemoriesResponse {
         let principal = try RequestIdentity.require()
         try Validate.cubeID(request.cubeID)
-        try Validate.count(request.memoryIds.count, field: "memory_ids", max: Limits.maxIDsPerRequest)
-        let ids = try request.memoryIds.enumerated().map { try Validate.uuid($0.element, field: "memory_ids[\($0.offset)]") }
+        let ids = try Validate.uuids(request.memoryIds, field: "memory_ids")
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
         let result = try await self.store.restore(ids: ids, cubeID: request.cubeID, actor: principal.userID)
         return .with {

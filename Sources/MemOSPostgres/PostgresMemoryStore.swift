@@ -284,6 +284,20 @@ public struct PostgresMemoryStore: MemoryStore {
         }
     }
 
+    /// How many live memories each embedding model made, across all cubes.
+    public func embeddingModelCounts() async throws -> [String: Int] {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            var counts: [String: Int] = [:]
+            let rows = try await connection.query(
+                "SELECT embedding_model, count(*) FROM memories WHERE status <> 'deleted' GROUP BY embedding_model",
+                logger: logger
+            )
+            for try await (model, count) in rows.decode((String, Int64).self) { counts[model] = Int(count) }
+            return counts
+        }
+    }
+
     // MARK: Rows
 
     static func memory(from row: PostgresRandomAccessRow) throws -> Memory {

@@ -68,8 +68,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     ) async throws -> Memos_Retrieval_V1_GetMemoriesResponse {
         let principal = try RequestIdentity.require()
         try Validate.cubeID(request.cubeID)
-        try Validate.count(request.memoryIds.count, field: "memory_ids", max: Limits.maxIDsPerRequest)
-        let ids = try request.memoryIds.enumerated().map { try Validate.uuid($0.element, field: "memory_ids[\($0.offset)]") }
+        let ids = try Validate.uuids(request.memoryIds, field: "memory_ids")
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
         let foundIDs = Set(found.map(\.id))

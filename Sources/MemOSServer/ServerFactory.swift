@@ -78,3 +78,17 @@ public enum ServerFactory {
         )
     }
 }
+
+extension ServerFactory {
+    /// Logs a warning for memories whose vectors another embedding model made: search skips them until they
+    /// are re-embedded.
+    public static func warnAboutOtherModels(database: Database, embedder: any Embedder, logger: Logger) async {
+        guard let counts = try? await PostgresMemoryStore(database: database).embeddingModelCounts() else { return }
+        for (model, count) in counts where model != embedder.modelID {
+            logger.warning(
+                "memories embedded with another model are not searchable with this one until re-embedded",
+                metadata: ["model": "\(model)", "memories": "\(count)", "configured": "\(embedder.modelID)"]
+            )
+        }
+    }
+}

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSPostgres
+import MemOSServer
 
 /// Settings every process shares. Each flag falls back to its environment variable, then to its default.
 struct CommonOptions: ParsableArguments {
@@ -15,8 +16,11 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env MEMOS_LOG_LEVEL; default info).")
     var logLevel: String?
 
-    @Option(help: "Embedder: feature-hash (env MEMOS_EMBEDDER; default feature-hash).")
+    @Option(help: "Embedder: minilm, openai or feature-hash (env MEMOS_EMBEDDER; default minilm).")
     var embedder: String?
+
+    @Option(help: "Folder of the MiniLM model files (env MEMOS_MODEL_DIR; default .local/models/all-MiniLM-L6-v2).")
+    var modelDir: String?
 
     @Option(help: "Connections in each process's PostgreSQL pool (env MEMOS_DB_POOL_SIZE; default 8).")
     var dbPoolSize: Int?
@@ -34,10 +38,11 @@ struct CommonOptions: ParsableArguments {
     }
 
     func makeEmbedder() throws -> any Embedder {
-        switch self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "feature-hash" {
-        case "feature-hash": return FeatureHashingEmbedder(dimension: 384)
-        case let other: throw ValidationError("unknown embedder '\(other)'; available: feature-hash")
-        }
+        try EmbedderFactory.make(
+            kind: self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "minilm",
+            modelDirectory: self.modelDir ?? Environment.string("MEMOS_MODEL_DIR") ?? EmbedderFactory.defaultModelDirectory,
+            logger: self.makeLogger("memos.embedder")
+        )
     }
 
     func makeLogger(_ label: String) -> Logger {

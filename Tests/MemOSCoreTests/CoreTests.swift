@@ -1,5 +1,6 @@
 import Foundation
 import MemOSCore
+import Synchronization
 import Testing
 
 @Suite("Feature-hashing embedder")
@@ -73,5 +74,38 @@ struct ValidationTests {
     func fingerprint() {
         #expect(Fingerprint.of(Array("abc".utf8)) == Fingerprint.of(Array("abc".utf8)))
         #expect(Fingerprint.of(Array("abc".utf8)) != Fingerprint.of(Array("abd".utf8)))
+    }
+}
+
+@Suite("Micro-batching")
+struct MicroBatchingTests {
+    /// Counts the calls that reach it.
+    final class CountingEmbedder: Embedder {
+        let inner = FeatureHashingEmbedder(dimension: 16)
+        let calls = Mutex(0)
+        var modelID: String { self.inner.modelID }
+        var dimension: Int { 16 }
+
+        func embed(_ texts: [String]) async throws -> [[Float]] {
+            self.calls.withLock { $0 += 1 }
+            return try await self.inner.embed(texts)
+        }
+    }
+
+    @Test("concurrent requests share calls and each gets its own vectors")
+    func batches() async throws {
+        let counting = CountingEmbedder()
+        let batching = MicroBatchingEmbedder(base: counting, maxWait: .milliseconds(200), maxBatch: 64)
+        let texts = (0..<16).map { "text number \($0)" }
+        let results = try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
+            for (index, text) in texts.enumerated() {
+                group.addTask { (index, try await batching.embed([text])) }
+            }
+            return try await group.reduce(into: [Int: [[Float]]]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, text) in texts.enumerated() {
+            #expect(results[index] == [counting.inner.vector(for: text)])
+        }
+        #expect(counting.calls.withLock { $0 } < texts.count)
     }
 }

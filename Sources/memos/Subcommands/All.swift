@@ -44,6 +44,9 @@ struct All: AsyncParsableCommand {
         environment["MEMOS_SCHEDULER_ADDR"] = "\(host):\(self.schedulerPort)"
         if let level = self.common.logLevel { environment["MEMOS_LOG_LEVEL"] = level }
         if let embedder = self.common.embedder { environment["MEMOS_EMBEDDER"] = embedder }
+        if let modelDir = self.common.modelDir { environment["MEMOS_MODEL_DIR"] = modelDir }
+        // Fail here, once, with the fetch instructions, rather than in two child processes.
+        _ = try self.common.makeEmbedder()
 
         let children = [
             ChildProcess(name: "ingest", arguments: ["ingest", "--port", "\(self.ingestPort)"], environment: environment),

@@ -37,9 +37,13 @@ struct Retrieval: AsyncParsableCommand {
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let database = Database(configuration: configuration, logger: logger)
+        let embedder = try self.common.makeEmbedder()
+        try await withDatabase(database) {
+            await ServerFactory.warnAboutOtherModels(database: database, embedder: embedder, logger: logger)
+        }
         let server = ServerFactory.retrieval(
             database: database,
-            embedder: try self.common.makeEmbedder(),
+            embedder: embedder,
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
             logger: logger

@@ -1,0 +1,224 @@
+import CBLAS
+import Foundation
+
+/// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS.
+///
+/// Every token of a batch goes through the dense layers together as one matrix (no padding); attention runs per
+/// text. The weights are immutable, so one model serves any number of concurrent calls.
+final class BertModel: Sendable {
+    struct Shape: Sendable {
+        var vocabulary = 30_522
+        var hidden = 384
+        var layers = 6
+        var heads = 12
+        var intermediate = 1_536
+        var maxPositions = 512
+        var layerNormEpsilon: Float = 1e-12
+    }
+
+    struct Layer: Sendable {
+        /// Query, key and value weights stacked: [3·hidden × hidden], row-major (out × in).
+        var qkvWeight: [Float]
+        var qkvBias: [Float]
+        var attentionOutWeight: [Float]
+        var attentionOutBias: [Float]
+        var attentionNormWeight: [Float]
+        var attentionNormBias: [Float]
+        var intermediateWeight: [Float]
+        var intermediateBias: [Float]
+        var outputWeight: [Float]
+        var outputBias: [Float]
+        var outputNormWeight: [Float]
+        var outputNormBias: [Float]
+    }
+
+    let shape: Shape
+    let wordEmbeddings: [Float]
+    let positionEmbeddings: [Float]
+    let tokenTypeEmbedding: [Float]
+    let embeddingNormWeight: [Float]
+    let embeddingNormBias: [Float]
+    let layers: [Layer]
+
+    init(tensors: SafeTensors, shape: Shape = Shape()) throws {
+        let h = shape.hidden
+        self.shape = shape
+        self.wordEmbeddings = try tensors.floats("embeddings.word_embeddings.weight", shape: [shape.vocabulary, h])
+        self.positionEmbeddings = try tensors.floats("embeddings.position_embeddings.weight", shape: [shape.maxPositions, h])
+        self.tokenTypeEmbedding = Array(try tensors.floats("embeddings.token_type_embeddings.weight", shape: [2, h])[0..<h])
+        self.embeddingNormWeight = try tensors.floats("embeddings.LayerNorm.weight", shape: [h])
+        self.embeddingNormBias = try tensors.floats("embeddings.LayerNorm.bias", shape: [h])
+        self.layers = try (0..<shape.layers).map { index in
+            let p = "encoder.layer.\(index)."
+            let attention = p + "attention."
+            return Layer(
+                qkvWeight: try ["query", "key", "value"].flatMap { try tensors.floats(attention + "self.\($0).weight", shape: [h, h]) },
+                qkvBias: try ["query", "key", "value"].flatMap { try tensors.floats(attention + "self.\($0).bias", shape: [h]) },
+                attentionOutWeight: try tensors.floats(attention + "output.dense.weight", shape: [h, h]),
+                attentionOutBias: try tensors.floats(attention + "output.dense.bias", shape: [h]),
+                attentionNormWeight: try tensors.floats(attention + "output.LayerNorm.weight", shape: [h]),
+                attentionNormBias: try tensors.floats(attention + "output.LayerNorm.bias", shape: [h]),
+                intermediateWeight: try tensors.floats(p + "intermediate.dense.weight", shape: [shape.intermediate, h]),
+                intermediateBias: try tensors.floats(p + "intermediate.dense.bias", shape: [shape.intermediate]),
+                outputWeight: try tensors.floats(p + "output.dense.weight", shape: [h, shape.intermediate]),
+                outputBias: try tensors.floats(p + "output.dense.bias", shape: [h]),
+                outputNormWeight: try tensors.floats(p + "output.LayerNorm.weight", shape: [h]),
+                outputNormBias: try tensors.floats(p + "output.LayerNorm.bias", shape: [h])
+            )
+        }
+    }
+
+    /// Mean-pooled, L2-normalised embeddings of tokenised texts (each at most `maxPositions` ids).
+    func embed(_ batch: [[Int32]]) -> [[Float]] {
+        let h = self.shape.hidden
+        let lengths = batch.map(\.count)
+        let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let tokens = offsets.last!
+        guard tokens > 0 else { return batch.map { _ in [Float](repeating: 0, count: h) } }
+
+        // Embeddings: word + position + token type 0, then LayerNorm.
+        var x = [Float](repeating: 0, count: tokens * h)
+        for (text, ids) in batch.enumerated() {
+            for (position, id) in ids.enumerated() {
+                let row = (offsets[text] + position) * h
+                let word = Int(id) * h
+                let positionRow = position * h
+                for i in 0..<h {
+                    x[row + i] = self.wordEmbeddings[word + i] + self.positionEmbeddings[positionRow + i] + self.tokenTypeEmbedding[i]
+                }
+            }
+        }
+        Self.layerNorm(&x, rows: tokens, width: h, weight: self.embeddingNormWeight, bias: self.embeddingNormBias, epsilon: self.shape.layerNormEpsilon)
+
+        var qkv = [Float](repeating: 0, count: tokens * 3 * h)
+        var context = [Float](repeating: 0, count: tokens * h)
+        var projected = [Float](repeating: 0, count: tokens * h)
+        var intermediate = [Float](repeating: 0, count: tokens * self.shape.intermediate)
+        let maxLength = lengths.max() ?? 0
+        var scores = [Float](repeating: 0, count: maxLength * maxLength)
+
+        for layer in self.layers {
+            Self.linear(x, rows: tokens, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
+            for text in batch.indices where lengths[text] > 0 {
+                self.attention(qkv: qkv, offset: offsets[text], length: lengths[text], scores: &scores, into: &context)
+            }
+            Self.linear(context, rows: tokens, inputs: h, weight: layer.attentionOutWeight, bias: layer.attentionOutBias, outputs: h, into: &projected)
+            Self.addInPlace(&x, projected)
+            Self.layerNorm(&x, rows: tokens, width: h, weight: layer.attentionNormWeight, bias: layer.attentionNormBias, epsilon: self.shape.layerNormEpsilon)
+
+            Self.linear(x, rows: tokens, inputs: h, weight: layer.intermediateWeight, bias: layer.intermediateBias, outputs: self.shape.intermediate, into: &intermediate)
+            Self.gelu(&intermediate)
+            Self.linear(intermediate, rows: tokens, inputs: self.shape.intermediate, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected)
+            Self.addInPlace(&x, projected)
+            Self.layerNorm(&x, rows: tokens, width: h, weight: layer.outputNormWeight, bias: layer.outputNormBias, epsilon: self.shape.layerNormEpsilon)
+        }
+
+        return batch.indices.map { text in
+            var pooled = [Float](repeating: 0, count: h)
+            let length = lengths[text]
+            guard length > 0 else { return pooled }
+            for position in 0..<length {
+                let row = (offsets[text] + position) * h
+                for i in 0..<h { pooled[i] += x[row + i] }
+            }
+            var norm: Float = 0
+            for i in 0..<h {
+                pooled[i] /= Float(length)
+                norm += pooled[i] * pooled[i]
+            }
+            norm = max(norm.squareRoot(), 1e-12)
+            return pooled.map { $0 / norm }
+        }
+    }
+
+    /// Multi-head self-attention of one text; writes its context rows.
+    private func attention(qkv: [Float], offset: Int, length n: Int, scores: inout [Float], into context: inout [Float]) {
+        let h = self.shape.hidden
+        let headSize = h / self.shape.heads
+        let scale = 1 / Float(headSize).squareRoot()
+        let stride = 3 * h
+        qkv.withUnsafeBufferPointer { qkv in
+            scores.withUnsafeMutableBufferPointer { scores in
+                context.withUnsafeMutableBufferPointer { context in
+                    for head in 0..<self.shape.heads {
+                        let q = qkv.baseAddress! + offset * stride + head * headSize
+                        let k = q + h
+                        let v = q + 2 * h
+                        // scores = scale · Q Kᵀ  (n × n)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
+                                    scale, q, Int32(stride), k, Int32(stride), 0, scores.baseAddress!, Int32(n))
+                        for row in 0..<n {
+                            let base = row * n
+                            var maximum = -Float.infinity
+                            for column in 0..<n { maximum = max(maximum, scores[base + column]) }
+                            var sum: Float = 0
+                            for column in 0..<n {
+                                let value = expf(scores[base + column] - maximum)
+                                scores[base + column] = value
+                                sum += value
+                            }
+                            let inverse = 1 / sum
+                            for column in 0..<n { scores[base + column] *= inverse }
+                        }
+                        // context = P V  (n × headSize)
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
+                                    1, scores.baseAddress!, Int32(n), v, Int32(stride), 0,
+                                    context.baseAddress! + offset * h + head * headSize, Int32(h))
+                    }
+                }
+            }
+        }
+    }
+
+    /// output = input · weightᵀ + bias, with weight stored out × in.
+    static func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into output: inout [Float]) {
+        output.withUnsafeMutableBufferPointer { output in
+            for row in 0..<rows {
+                let base = row * outputs
+                for column in 0..<outputs { output[base + column] = bias[column] }
+            }
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
+                        1, input, Int32(inputs), weight, Int32(inputs), 1, output.baseAddress!, Int32(outputs))
+        }
+    }
+
+    static func addInPlace(_ x: inout [Float], _ y: [Float]) {
+        x.withUnsafeMutableBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                for i in 0..<x.count { x[i] += y[i] }
+            }
+        }
+    }
+
+    static func layerNorm(_ x: inout [Float], rows: Int, width: Int, weight: [Float], bias: [Float], epsilon: Float) {
+        x.withUnsafeMutableBufferPointer { x in
+            for row in 0..<rows {
+                let base = row * width
+                var mean: Float = 0
+                for i in 0..<width { mean += x[base + i] }
+                mean /= Float(width)
+                var variance: Float = 0
+                for i in 0..<width {
+                    let d = x[base + i] - mean
+                    variance += d * d
+                }
+                variance /= Float(width)
+                let inverse = 1 / (variance + epsilon).squareRoot()
+                for i in 0..<width {
+                    x[base + i] = (x[base + i] - mean) * inverse * weight[i] + bias[i]
+                }
+            }
+        }
+    }
+
+    /// GELU with the exact error function, as BERT's "gelu".
+    static func gelu(_ x: inout [Float]) {
+        let inverseRoot2: Float = 0.70710678118654752
+        x.withUnsafeMutableBufferPointer { x in
+            for i in 0..<x.count {
+                let value = x[i]
+                x[i] = 0.5 * value * (1 + erff(value * inverseRoot2))
+            }
+        }
+    }
+}

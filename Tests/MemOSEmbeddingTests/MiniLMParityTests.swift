@@ -1,0 +1,109 @@
+import Foundation
+import MemOSCore
+import MemOSEmbedding
+import Testing
+
+/// The reference tokenisation and embeddings of 64 varied inputs (sentence-transformers with PyTorch).
+struct Golden: Decodable {
+    struct Item: Decodable {
+        var text: String
+        var input_ids: [Int32]
+        var embedding: [Float]
+    }
+
+    var items: [Item]
+
+    static let shared: Golden = {
+        let url = Bundle.module.url(forResource: "minilm-golden", withExtension: "json", subdirectory: "Fixtures")!
+        return try! JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+    }()
+}
+
+/// The model folder: `MEMOS_MODEL_DIR`, or `.local/models/all-MiniLM-L6-v2` in the repository.
+enum ModelFolder {
+    static let url: URL = {
+        if let configured = ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"], !configured.isEmpty {
+            return URL(fileURLWithPath: configured)
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".local/models/all-MiniLM-L6-v2")
+    }()
+
+    static var isPresent: Bool {
+        FileManager.default.fileExists(atPath: self.url.appendingPathComponent("model.safetensors").path)
+    }
+
+    static let embedder: MiniLMEmbedder? = try? MiniLMEmbedder(directory: url)
+}
+
+@Suite(
+    "all-MiniLM-L6-v2 matches the reference implementation",
+    .enabled(if: ModelFolder.isPresent, "model files absent: run scripts/fetch-model.sh (scripts/test.sh does)")
+)
+struct MiniLMParityTests {
+    @Test("token ids are identical for every golden input")
+    func tokenIDs() throws {
+        let embedder = try #require(ModelFolder.embedder)
+        for item in Golden.shared.items {
+            #expect(embedder.tokenizer.encode(item.text) == item.input_ids, "\(item.text.prefix(60).debugDescription)")
+        }
+    }
+
+    @Test("embeddings have cosine ≥ 0.9999 with the reference, one at a time and in one batch")
+    func embeddings() async throws {
+        let embedder = try #require(ModelFolder.embedder)
+        let items = Golden.shared.items
+        let batched = try await embedder.embed(items.map(\.text))
+        for (item, vector) in zip(items, batched) {
+            #expect(VectorMath.cosine(vector, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
+        }
+        for item in items.prefix(8) {
+            let single = try await embedder.embed([item.text])[0]
+            #expect(VectorMath.cosine(single, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
+        }
+    }
+
+    @Test("a question finds its answer among unrelated memories")
+    func retrieval() async throws {
+        let embedder = try #require(ModelFolder.embedder)
+        let memories = [
+            "The user's dog is named Max.",
+            "The user lives in Berlin and works as a nurse.",
+            "The quarterly report is due on Friday.",
+            "The user prefers window seats on long flights.",
+        ]
+        let vectors = try await embedder.embed(memories)
+        let query = try await embedder.embed(["what is my dog called"])[0]
+        let best = vectors.indices.max { VectorMath.dot(query, vectors[$0]) < VectorMath.dot(query, vectors[$1]) }
+        #expect(best == 0)
+    }
+}
+
+@Suite("MiniLM model files")
+struct ModelFileTests {
+    @Test("a missing model folder gives an error that says how to fetch it")
+    func missing() {
+        do {
+            _ = try MiniLMEmbedder(directory: URL(fileURLWithPath: "/nonexistent/minilm"))
+            Issue.record("expected an error")
+        } catch let error as MemOSError {
+            #expect(error.code == .failedPrecondition)
+            #expect(error.message.contains("scripts/fetch-model.sh"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test("a corrupt model file is rejected", .enabled(if: ModelFolder.isPresent))
+    func corrupt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minilm-corrupt-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(
+            at: ModelFolder.url.appendingPathComponent("vocab.txt"), to: folder.appendingPathComponent("vocab.txt")
+        )
+        try Data("not a model".utf8).write(to: folder.appendingPathComponent("model.safetensors"))
+        #expect(throws: MemOSError.self) { try MiniLMEmbedder(directory: folder) }
+    }
+}
