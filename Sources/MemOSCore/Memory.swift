@@ -234,3 +234,50 @@ public struct MemorySnapshot: Sendable, Hashable, Codable {
         case validTo = "valid_to"
     }
 }
+
+/// Changes to a memory's user-visible fields; nil leaves a field as it is.
+public struct MemoryPatch: Sendable, Hashable {
+    public var content: String?
+    public var key: String?
+    public var tags: [String]?
+    public var info: [String: JSONValue]?
+    public var memoryType: MemoryType?
+    /// `.some(nil)` clears the field.
+    public var validFrom: Date??
+    public var validTo: Date??
+    public var confidence: Float?
+
+    public init(
+        content: String? = nil,
+        key: String? = nil,
+        tags: [String]? = nil,
+        info: [String: JSONValue]? = nil,
+        memoryType: MemoryType? = nil,
+        validFrom: Date?? = nil,
+        validTo: Date?? = nil,
+        confidence: Float? = nil
+    ) {
+        self.content = content
+        self.key = key
+        self.tags = tags
+        self.info = info
+        self.memoryType = memoryType
+        self.validFrom = validFrom
+        self.validTo = validTo
+        self.confidence = confidence
+    }
+
+    /// The memory with the patch applied (version and times untouched).
+    public func applied(to memory: Memory) -> Memory {
+        var updated = memory
+        if let content = self.content { updated.content = content }
+        if let key = self.key { updated.key = key }
+        if let tags = self.tags { updated.tags = tags }
+        if let info = self.info { updated.info = info }
+        if let memoryType = self.memoryType { updated.memoryType = memoryType }
+        if let validFrom = self.validFrom { updated.validFrom = validFrom }
+        if let validTo = self.validTo { updated.validTo = validTo }
+        if let confidence = self.confidence { updated.confidence = confidence }
+        return updated
+    }
+}

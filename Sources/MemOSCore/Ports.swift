@@ -120,11 +120,19 @@ public struct MemoryScope: Sendable, Hashable {
     /// Empty means every type.
     public var memoryTypes: Set<MemoryType>
     public var statuses: Set<MemoryStatus>
+    /// Only memories matching this expression.
+    public var filter: MemoryFilter?
 
-    public init(cubeIDs: [String], memoryTypes: Set<MemoryType> = [], statuses: Set<MemoryStatus> = [.activated]) {
+    public init(
+        cubeIDs: [String],
+        memoryTypes: Set<MemoryType> = [],
+        statuses: Set<MemoryStatus> = [.activated],
+        filter: MemoryFilter? = nil
+    ) {
         self.cubeIDs = cubeIDs
         self.memoryTypes = memoryTypes
         self.statuses = statuses
+        self.filter = filter
     }
 }
 
@@ -132,6 +140,7 @@ public struct MemoryScope: Sendable, Hashable {
 public enum DeleteSelector: Sendable, Hashable {
     case ids([UUID])
     case session(String)
+    case filter(MemoryFilter)
 }
 
 /// Memories, their history and the raw messages they came from.
@@ -164,6 +173,19 @@ public protocol MemoryStore: Sendable {
 
     /// Sets deleted or archived memories back to activated.
     func restore(ids: [UUID], cubeID: String, actor: UUID) async throws -> (count: Int, changeSeq: Int64)
+
+    /// Applies `patch` to one memory in one transaction: bumps its version and keeps the prior state in history.
+    ///
+    /// - Parameter embedding: the new vector when the content changes.
+    /// - Throws: `notFound` for an unknown memory, `aborted` when `expectedVersion` is set and differs.
+    func update(
+        id: UUID,
+        cubeID: String,
+        patch: MemoryPatch,
+        embedding: [Float]?,
+        expectedVersion: Int64?,
+        actor: UUID
+    ) async throws -> Memory
 
     /// History entries of one memory, newest first, with ids below `before`.
     func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry]

@@ -98,6 +98,11 @@ public struct Gateway: Sendable {
                 try await ingest.deleteMemories($0, metadata: $1)
             }
         }
+        router.post("/v1/memories/update") { request, context in
+            await self.handle(request, context, body: Memos_Ingest_V1_UpdateMemoryRequest.self, access: .write) {
+                try await ingest.updateMemory($0, metadata: $1)
+            }
+        }
         router.post("/v1/memories/restore") { request, context in
             await self.handle(request, context, body: Memos_Ingest_V1_RestoreMemoriesRequest.self, access: .write) {
                 try await ingest.restoreMemories($0, metadata: $1)

@@ -28,6 +28,10 @@ extension Memos_Ingest_V1_AddMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
+extension Memos_Ingest_V1_UpdateMemoryRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
 extension Memos_Ingest_V1_DeleteMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }

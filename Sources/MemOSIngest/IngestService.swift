@@ -158,8 +158,72 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         request: Memos_Ingest_V1_UpdateMemoryRequest,
         context: ServerContext
     ) async throws -> Memos_Ingest_V1_UpdateMemoryResponse {
-        _ = try RequestIdentity.require()
-        throw MemOSError.unimplemented("UpdateMemory")
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        let id = try Validate.uuid(request.memoryID, field: "memory_id")
+        let patch = try Self.patch(from: request)
+        if request.expectedVersion < 0 { throw MemOSError.invalidArgument("expected_version must not be negative") }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+        var embedding: [Float]?
+        if let content = patch.content { embedding = try await self.embedder.embed([content])[0] }
+        let memory = try await self.store.update(
+            id: id,
+            cubeID: request.cubeID,
+            patch: patch,
+            embedding: embedding,
+            expectedVersion: request.expectedVersion == 0 ? nil : request.expectedVersion,
+            actor: principal.userID
+        )
+        return .with {
+            $0.memory = memory.proto()
+            $0.changeSeq = memory.changeSeq
+        }
+    }
+
+    /// The fields named in `update_mask`, validated as for new memories.
+    static func patch(from request: Memos_Ingest_V1_UpdateMemoryRequest) throws -> MemoryPatch {
+        let paths = request.updateMask.paths
+        if paths.isEmpty { throw MemOSError.invalidArgument("update_mask must name at least one field") }
+        let source = request.patch
+        var patch = MemoryPatch()
+        for path in paths {
+            switch path {
+            case "content":
+                try Validate.text(source.content, field: "patch.content", maxBytes: Limits.maxContentBytes)
+                patch.content = source.content
+            case "key":
+                try Validate.optionalText(source.key, field: "patch.key", maxBytes: Limits.maxKeyBytes)
+                patch.key = source.key
+            case "tags":
+                try Validate.tags(source.tags, field: "patch.tags")
+                patch.tags = source.tags
+            case "info":
+                try Validate.info(source.info.jsonObject, field: "patch.info")
+                patch.info = source.info.jsonObject
+            case "memory_type":
+                guard let type = MemoryType(source.memoryType) else {
+                    throw MemOSError.invalidArgument("patch.memory_type must be a known memory type")
+                }
+                patch.memoryType = type
+            case "valid_from":
+                patch.validFrom = .some(source.hasValidFrom ? source.validFrom.date : nil)
+            case "valid_to":
+                patch.validTo = .some(source.hasValidTo ? source.validTo.date : nil)
+            case "confidence":
+                guard (0...1).contains(source.confidence) else {
+                    throw MemOSError.invalidArgument("patch.confidence must be between 0 and 1")
+                }
+                patch.confidence = source.confidence
+            default:
+                throw MemOSError.invalidArgument(
+                    "update_mask names '\(path)'; allowed: content, key, tags, info, memory_type, valid_from, valid_to, confidence"
+                )
+            }
+        }
+        if case .some(.some(let from)) = patch.validFrom, case .some(.some(let to)) = patch.validTo, to < from {
+            throw MemOSError.invalidArgument("patch.valid_to must not be before patch.valid_from")
+        }
+        return patch
     }
 
     public func deleteMemories(
@@ -175,8 +239,8 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         case .sessionID(let sessionID):
             try Validate.text(sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
             selector = .session(sessionID)
-        case .filter:
-            throw MemOSError.unimplemented("DeleteMemories by filter")
+        case .filter(let filter):
+            selector = .filter(try MemoryFilter(filter))
         case .none:
             throw MemOSError.invalidArgument("one of ids, filter or session_id is required")
         }

@@ -111,7 +111,13 @@ public struct Database: Sendable {
                 self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
                 return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: psql)
             default:
-                break
+                if psql.serverInfo?[.sqlState] == "23505" {
+                    return MemOSError(
+                        code: .alreadyExists,
+                        message: "another live memory in this cube has the same content",
+                        underlying: psql
+                    )
+                }
             }
         }
         self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])

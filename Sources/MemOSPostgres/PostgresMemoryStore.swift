@@ -53,9 +53,13 @@ public struct PostgresMemoryStore: MemoryStore {
                 )
             }
             var changeSeq: Int64 = 0
+            var ids: [UUID] = []
+            var inserted: [UUID] = []
             for memory in memories {
                 let info = try JSONCoding.string(memory.info)
                 let sources = try JSONCoding.string(memory.sources)
+                // An exact duplicate of a live memory (same normalised content) is not stored again: the
+                // existing memory's id is returned instead.
                 let rows = try await connection.rows(
                     """
                     INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
@@ -64,13 +68,31 @@ public struct PostgresMemoryStore: MemoryStore {
                         \(memory.key), \(memory.content), \(memory.tags), \(info)::jsonb, \(sources)::jsonb,
                         \(memory.confidence), \(memory.embeddingModel), \(memory.embedding), \(memory.validFrom),
                         \(memory.validTo), 0)
+                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' DO NOTHING
                     RETURNING change_seq
                     """,
                     logger: logger
                 )
-                changeSeq = max(changeSeq, try rows[0]["change_seq"].decode(Int64.self))
+                if let row = rows.first {
+                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
+                    ids.append(memory.id)
+                    inserted.append(memory.id)
+                } else {
+                    let existing = try await connection.rows(
+                        """
+                        SELECT id, change_seq FROM memories
+                        WHERE cube_id = \(cubeID) AND content_hash = memos_content_hash(\(memory.content))
+                            AND status = 'activated'
+                        """,
+                        logger: logger
+                    )
+                    guard let row = existing.first else {
+                        throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
+                    }
+                    ids.append(try row["id"].decode(UUID.self))
+                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
+                }
             }
-            let ids = memories.map(\.id)
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -78,7 +100,7 @@ public struct PostgresMemoryStore: MemoryStore {
                         SELECT m.cube_id, m.id, 'add', \(Self.snapshot("m")), $3
                         FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)
                         """,
-                    binds: try Self.bindings(cubeID, ids, author)
+                    binds: try Self.bindings(cubeID, inserted, author)
                 ),
                 logger: logger
             )
@@ -117,6 +139,11 @@ public struct PostgresMemoryStore: MemoryStore {
             sql += " AND m.memory_type = ANY($4)"
             try binds.append(scope.memoryTypes.map(\.rawValue))
         }
+        if let filter = scope.filter {
+            var compiler = FilterSQL(binds: binds)
+            sql += " AND " + (try compiler.sql(for: filter))
+            binds = compiler.binds
+        }
         let query = PostgresQuery(unsafeSQL: sql, binds: binds)
         return try await self.database.withConnection { connection in
             var vectors: [StoredVector] = []
@@ -136,6 +163,11 @@ public struct PostgresMemoryStore: MemoryStore {
         if !scope.memoryTypes.isEmpty {
             try binds.append(scope.memoryTypes.map(\.rawValue))
             sql += " AND m.memory_type = ANY($\(binds.count))"
+        }
+        if let filter = scope.filter {
+            var compiler = FilterSQL(binds: binds)
+            sql += " AND " + (try compiler.sql(for: filter))
+            binds = compiler.binds
         }
         if let cursor {
             try binds.append(cursor.createdAt)
@@ -162,6 +194,10 @@ public struct PostgresMemoryStore: MemoryStore {
         case .session(let sessionID):
             try binds.append(sessionID)
             condition = "m.session_id = $2"
+        case .filter(let filter):
+            var compiler = FilterSQL(binds: binds)
+            condition = try compiler.sql(for: filter)
+            binds = compiler.binds
         }
         if dryRun {
             let query = PostgresQuery(
@@ -245,6 +281,63 @@ public struct PostgresMemoryStore: MemoryStore {
             changeSeq = try await self.currentChangeSeq()
         }
         return (rows.map(\.0), changeSeq)
+    }
+
+    public func update(
+        id: UUID,
+        cubeID: String,
+        patch: MemoryPatch,
+        embedding: [Float]?,
+        expectedVersion: Int64?,
+        actor: UUID
+    ) async throws -> Memory {
+        let logger = self.database.logger
+        return try await self.database.transaction { connection in
+            let rows = try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = $2 FOR UPDATE",
+                    binds: try Self.bindings(cubeID, id)
+                ),
+                logger: logger
+            )
+            guard let row = rows.first else {
+                throw MemOSError.notFound("memory '\(id.uuidString.lowercased())' does not exist in cube '\(cubeID)'")
+            }
+            let current = try Self.memory(from: row)
+            if let expectedVersion, expectedVersion != current.version {
+                throw MemOSError(
+                    code: .aborted,
+                    message: "memory is at version \(current.version), not \(expectedVersion); re-read it and retry"
+                )
+            }
+            var updated = patch.applied(to: current)
+            updated.version = current.version + 1
+            if let embedding { updated.embedding = embedding }
+            let info = try JSONCoding.string(updated.info)
+            let changed = try await connection.rows(
+                """
+                UPDATE memories SET content = \(updated.content), key = \(updated.key), tags = \(updated.tags),
+                    info = \(info)::jsonb, memory_type = \(updated.memoryType.rawValue), valid_from = \(updated.validFrom),
+                    valid_to = \(updated.validTo), confidence = \(updated.confidence), embedding = \(updated.embedding),
+                    version = \(updated.version)
+                WHERE cube_id = \(cubeID) AND id = \(id)
+                RETURNING change_seq, updated_at
+                """,
+                logger: logger
+            )
+            updated.changeSeq = try changed[0]["change_seq"].decode(Int64.self)
+            updated.updatedAt = try changed[0]["updated_at"].decode(Date.self)
+            let before = try JSONCoding.string(MemorySnapshot(current))
+            let after = try JSONCoding.string(MemorySnapshot(updated))
+            try await connection.query(
+                """
+                INSERT INTO memory_history (cube_id, memory_id, action, before, after, actor_user_id)
+                VALUES (\(cubeID), \(id), 'update', \(before)::jsonb, \(after)::jsonb, \(actor))
+                """,
+                logger: logger
+            )
+            return updated
+        }
     }
 
     public func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry] {

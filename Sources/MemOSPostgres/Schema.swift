@@ -209,6 +209,24 @@ enum Schema {
                 """,
                 "CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at)",
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "exact-duplicate detection by normalised content",
+            sql: [
+                // Content compared case-insensitively with runs of whitespace as one space.
+                """
+                CREATE FUNCTION memos_content_hash(content text) RETURNS text
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                RETURN md5(lower(btrim(regexp_replace(content, '\\s+', ' ', 'g'))))
+                """,
+                "ALTER TABLE memories ADD COLUMN content_hash text GENERATED ALWAYS AS (memos_content_hash(content)) STORED",
+                // At most one live memory per content in a cube: the write path returns the existing one.
+                """
+                CREATE UNIQUE INDEX memories_live_content_idx ON memories (cube_id, content_hash)
+                WHERE status = 'activated'
+                """,
+            ]
+        ),
     ]
 }

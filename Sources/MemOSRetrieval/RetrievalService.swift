@@ -87,9 +87,9 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let scope = MemoryScope(
             cubeIDs: [request.cubeID],
             memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
-            statuses: try MemoryStatus.parse(request.statuses, field: "statuses")
+            statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
+            filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
         )
-        if request.hasFilter { throw MemOSError.unimplemented("ListMemories with a filter") }
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
         let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
@@ -160,11 +160,11 @@ struct SearchQuery {
         case .unspecified, .exact, .mmr: self.dedup = .exact
         case .UNRECOGNIZED: throw MemOSError.invalidArgument("dedup is not a known mode")
         }
-        if request.hasFilter { throw MemOSError.unimplemented("search filters") }
         self.scope = MemoryScope(
             cubeIDs: Array(Set(request.cubeIds)).sorted(),
             memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
-            statuses: try MemoryStatus.parse(request.statuses, field: "statuses")
+            statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
+            filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
         )
     }
 }

