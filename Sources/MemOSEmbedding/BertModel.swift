@@ -78,13 +78,21 @@ final class BertModel: Sendable {
 
         // Embeddings: word + position + token type 0, then LayerNorm.
         var x = [Float](repeating: 0, count: tokens * h)
-        for (text, ids) in batch.enumerated() {
-            for (position, id) in ids.enumerated() {
-                let row = (offsets[text] + position) * h
-                let word = Int(id) * h
-                let positionRow = position * h
-                for i in 0..<h {
-                    x[row + i] = self.wordEmbeddings[word + i] + self.positionEmbeddings[positionRow + i] + self.tokenTypeEmbedding[i]
+        x.withUnsafeMutableBufferPointer { x in
+            self.wordEmbeddings.withUnsafeBufferPointer { words in
+                self.positionEmbeddings.withUnsafeBufferPointer { positions in
+                    self.tokenTypeEmbedding.withUnsafeBufferPointer { tokenType in
+                        for (text, ids) in batch.enumerated() {
+                            for (position, id) in ids.enumerated() {
+                                let row = (offsets[text] + position) * h
+                                let word = Int(id) * h
+                                let positionRow = position * h
+                                for i in 0..<h {
+                                    x[row + i] = words[word + i] + positions[positionRow + i] + tokenType[i]
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -94,13 +102,11 @@ final class BertModel: Sendable {
         var context = [Float](repeating: 0, count: tokens * h)
         var projected = [Float](repeating: 0, count: tokens * h)
         var intermediate = [Float](repeating: 0, count: tokens * self.shape.intermediate)
-        let maxLength = lengths.max() ?? 0
-        var scores = [Float](repeating: 0, count: maxLength * maxLength)
 
         for layer in self.layers {
             Self.linear(x, rows: tokens, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
             for text in batch.indices where lengths[text] > 0 {
-                self.attention(qkv: qkv, offset: offsets[text], length: lengths[text], scores: &scores, into: &context)
+                self.attention(qkv: qkv, offset: offsets[text], length: lengths[text], into: &context)
             }
             Self.linear(context, rows: tokens, inputs: h, weight: layer.attentionOutWeight, bias: layer.attentionOutBias, outputs: h, into: &projected)
             Self.addInPlace(&x, projected)
@@ -132,38 +138,31 @@ final class BertModel: Sendable {
     }
 
     /// Multi-head self-attention of one text; writes its context rows.
-    private func attention(qkv: [Float], offset: Int, length n: Int, scores: inout [Float], into context: inout [Float]) {
+    private func attention(qkv: [Float], offset: Int, length n: Int, into context: inout [Float]) {
         let h = self.shape.hidden
         let headSize = h / self.shape.heads
         let scale = 1 / Float(headSize).squareRoot()
         let stride = 3 * h
         qkv.withUnsafeBufferPointer { qkv in
-            scores.withUnsafeMutableBufferPointer { scores in
-                context.withUnsafeMutableBufferPointer { context in
-                    for head in 0..<self.shape.heads {
-                        let q = qkv.baseAddress! + offset * stride + head * headSize
-                        let k = q + h
-                        let v = q + 2 * h
-                        // scores = scale · Q Kᵀ  (n × n)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
-                                    scale, q, Int32(stride), k, Int32(stride), 0, scores.baseAddress!, Int32(n))
-                        for row in 0..<n {
-                            let base = row * n
-                            var maximum = -Float.infinity
-                            for column in 0..<n { maximum = max(maximum, scores[base + column]) }
-                            var sum: Float = 0
-                            for column in 0..<n {
-                                let value = expf(scores[base + column] - maximum)
-                                scores[base + column] = value
-                                sum += value
+            context.withUnsafeMutableBufferPointer { context in
+                do {
+                    var scores = [Float](repeating: 0, count: n * n)
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        for head in 0..<self.shape.heads {
+                            let q = qkv.baseAddress! + offset * stride + head * headSize
+                            let k = q + h
+                            let v = q + 2 * h
+                            // scores = scale · Q Kᵀ  (n × n)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
+                                        scale, q, Int32(stride), k, Int32(stride), 0, scores.baseAddress!, Int32(n))
+                            for row in 0..<n {
+                                VectorKernels.softmax(UnsafeMutableBufferPointer(rebasing: scores[(row * n)..<(row * n + n)]))
                             }
-                            let inverse = 1 / sum
-                            for column in 0..<n { scores[base + column] *= inverse }
+                            // context = P V  (n × headSize)
+                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
+                                        1, scores.baseAddress!, Int32(n), v, Int32(stride), 0,
+                                        context.baseAddress! + offset * h + head * headSize, Int32(h))
                         }
-                        // context = P V  (n × headSize)
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
-                                    1, scores.baseAddress!, Int32(n), v, Int32(stride), 0,
-                                    context.baseAddress! + offset * h + head * headSize, Int32(h))
                     }
                 }
             }
@@ -173,9 +172,11 @@ final class BertModel: Sendable {
     /// output = input · weightᵀ + bias, with weight stored out × in.
     static func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into output: inout [Float]) {
         output.withUnsafeMutableBufferPointer { output in
-            for row in 0..<rows {
-                let base = row * outputs
-                for column in 0..<outputs { output[base + column] = bias[column] }
+            bias.withUnsafeBufferPointer { bias in
+                for row in 0..<rows {
+                    UnsafeMutableBufferPointer(rebasing: output[(row * outputs)..<(row * outputs + outputs)])
+                        .update(fromContentsOf: bias)
+                }
             }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
                         1, input, Int32(inputs), weight, Int32(inputs), 1, output.baseAddress!, Int32(outputs))
@@ -192,33 +193,28 @@ final class BertModel: Sendable {
 
     static func layerNorm(_ x: inout [Float], rows: Int, width: Int, weight: [Float], bias: [Float], epsilon: Float) {
         x.withUnsafeMutableBufferPointer { x in
-            for row in 0..<rows {
-                let base = row * width
-                var mean: Float = 0
-                for i in 0..<width { mean += x[base + i] }
-                mean /= Float(width)
-                var variance: Float = 0
-                for i in 0..<width {
-                    let d = x[base + i] - mean
-                    variance += d * d
-                }
-                variance /= Float(width)
-                let inverse = 1 / (variance + epsilon).squareRoot()
-                for i in 0..<width {
-                    x[base + i] = (x[base + i] - mean) * inverse * weight[i] + bias[i]
+            weight.withUnsafeBufferPointer { weight in
+                bias.withUnsafeBufferPointer { bias in
+                    for row in 0..<rows {
+                        let values = UnsafeMutableBufferPointer(rebasing: x[(row * width)..<(row * width + width)])
+                        var mean: Float = 0
+                        for value in values { mean += value }
+                        mean /= Float(width)
+                        var variance: Float = 0
+                        for value in values { variance += (value - mean) * (value - mean) }
+                        variance /= Float(width)
+                        let inverse = 1 / (variance + epsilon).squareRoot()
+                        for i in 0..<width {
+                            values[i] = (values[i] - mean) * inverse * weight[i] + bias[i]
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// GELU with the exact error function, as BERT's "gelu".
+    /// GELU with the error function, as BERT's "gelu".
     static func gelu(_ x: inout [Float]) {
-        let inverseRoot2: Float = 0.70710678118654752
-        x.withUnsafeMutableBufferPointer { x in
-            for i in 0..<x.count {
-                let value = x[i]
-                x[i] = 0.5 * value * (1 + erff(value * inverseRoot2))
-            }
-        }
+        x.withUnsafeMutableBufferPointer { VectorKernels.gelu($0) }
     }
 }
