@@ -36,7 +36,9 @@ struct EmbedderBench: AsyncParsableCommand {
 
     func run() async throws {
         let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? ".local/models/all-MiniLM-L6-v2"
+        let before = Machine.residentMegabytes()
         let embedder = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
+        let modelMemory = Machine.residentMegabytes() - before
         let short = (0..<self.texts).map { Self.sentences[$0 % Self.sentences.count] + " (\($0))" }
         let passages = (0..<self.texts).map { index in
             var passage = ""
@@ -73,13 +75,14 @@ struct EmbedderBench: AsyncParsableCommand {
             | short texts (\(String(format: "%.1f", shortPieces)) word pieces avg), batch 32 | \(String(format: "%.0f", shortRate)) texts/s |
             | passages (\(String(format: "%.0f", passagePieces)) word pieces avg), batch 32 | \(String(format: "%.1f", passageRate)) texts/s |
             | one short query, batch 1, p50 / p99 | \(String(format: "%.2f", p50)) / \(String(format: "%.2f", p99)) ms |
+            | resident memory added by loading the model | \(String(format: "%.0f", modelMemory)) MB |
             """)
         if let path = self.json {
             let figures: [String: Any] = [
                 "machine": machine, "date": ISO8601DateFormatter().string(from: Date()),
                 "short_texts_per_second": shortRate, "passages_per_second": passageRate,
                 "query_p50_ms": p50, "query_p99_ms": p99,
-                "short_pieces_avg": shortPieces, "passage_pieces_avg": passagePieces,
+                "short_pieces_avg": shortPieces, "passage_pieces_avg": passagePieces, "model_resident_mb": modelMemory,
             ]
             try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
                 .write(to: URL(fileURLWithPath: path))
@@ -99,6 +102,14 @@ struct EmbedderBench: AsyncParsableCommand {
 }
 
 enum Machine {
+    /// This process's resident set size in MB, from /proc/self/status.
+    static func residentMegabytes() -> Double {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+        return kilobytes / 1_024
+    }
+
     /// CPU model and core count, from /proc/cpuinfo.
     static func describe() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
