@@ -9,11 +9,23 @@ import UnixSignals
 enum ServiceRunner {
     /// Applies pending migrations with a short-lived pool.
     static func migrate(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> [Int] {
+        try await self.withTemporaryDatabase(configuration, logger: logger) { database in
+            try await Migrator(database: database).migrate()
+        }
+    }
+
+    /// Runs `body` with a pool of its own that closes afterwards (a pool runs only once, so start-up work does
+    /// not use the pool the services will run).
+    static func withTemporaryDatabase<T: Sendable>(
+        _ configuration: DatabaseConfiguration,
+        logger: Logger,
+        _ body: (Database) async throws -> T
+    ) async throws -> T {
         let database = Database(configuration: configuration, logger: logger.quietened())
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
-            return try await Migrator(database: database).migrate()
+            return try await body(database)
         }
     }
 

@@ -68,7 +68,7 @@ struct All: AsyncParsableCommand {
               curl -s http://\(host):\(self.gatewayPort)/v1/memories -H 'Authorization: Bearer \(key)' \\
                 -d '{"cube_id": "dev", "content": "Alice likes green tea"}'
               curl -s http://\(host):\(self.gatewayPort)/v1/search -H 'Authorization: Bearer \(key)' \\
-                -d '{"cube_ids": ["dev"], "query": "what does Alice like to drink?", "relativity": 0}'
+                -d '{"cube_ids": ["dev"], "query": "what does Alice like to drink?"}'
 
             Ctrl-C stops everything.
 
@@ -87,10 +87,9 @@ struct All: AsyncParsableCommand {
 
     /// Creates user 'dev' and cube 'dev' when missing; returns a valid key, reusing the saved one.
     func bootstrapDevAccount(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> String {
-        let database = Database(configuration: configuration, logger: logger.quietened())
-        let accounts = PostgresAccountStore(database: database)
         let keyFile = URL(fileURLWithPath: self.stateDir).appendingPathComponent("dev-api-key")
-        return try await withDatabase(database) {
+        return try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
+            let accounts = PostgresAccountStore(database: database)
             let userID: UUID
             if let existing = try await accounts.userID(named: "dev") {
                 userID = existing

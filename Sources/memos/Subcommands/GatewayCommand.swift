@@ -24,11 +24,12 @@ struct Gateway: AsyncParsableCommand {
         let logger = self.common.makeLogger("memos.gateway")
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
-        let database = Database(configuration: configuration, logger: logger)
-        let accounts = PostgresAccountStore(database: database)
         if let adminKey = Environment.string("MEMOS_ADMIN_KEY") {
-            try await withDatabase(database) { try await accounts.ensureAdmin(key: adminKey) }
+            try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
+                try await PostgresAccountStore(database: database).ensureAdmin(key: adminKey)
+            }
         }
+        let database = Database(configuration: configuration, logger: logger)
         func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
             let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
             guard let address = ServiceClients.Address(text) else {
@@ -54,14 +55,5 @@ struct Gateway: AsyncParsableCommand {
             logger.notice("HTTP gateway listening", metadata: ["port": "\(port)"])
         }
         try await ServiceRunner.run(database: database, services: [clients, app], logger: logger)
-    }
-}
-
-/// Runs `body` while the database pool runs.
-func withDatabase<T: Sendable>(_ database: Database, _ body: () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await database.client.run() }
-        defer { group.cancelAll() }
-        return try await body()
     }
 }

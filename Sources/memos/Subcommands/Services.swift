@@ -36,11 +36,11 @@ struct Retrieval: AsyncParsableCommand {
         let logger = self.common.makeLogger("memos.retrieval")
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
-        let database = Database(configuration: configuration, logger: logger)
         let embedder = try self.common.makeEmbedder()
-        try await withDatabase(database) {
+        try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
             await ServerFactory.warnAboutOtherModels(database: database, embedder: embedder, logger: logger)
         }
+        let database = Database(configuration: configuration, logger: logger)
         let server = ServerFactory.retrieval(
             database: database,
             embedder: embedder,
