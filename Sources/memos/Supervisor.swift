@@ -54,30 +54,34 @@ struct Supervisor: Service {
     }
 
     func run() async throws {
+        let stopping = Mutex(false)
         try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            try await withThrowingTaskGroup(of: ChildExited?.self) { group in
                 for child in self.children {
-                    group.addTask {
-                        let status = try await child.run()
-                        throw ChildExited(name: child.name, status: status)
-                    }
+                    group.addTask { ChildExited(name: child.name, status: try await child.run()) }
                 }
                 group.addTask {
                     for port in self.readyPorts { try await Self.waitForPort(port) }
                     FileHandle.standardOutput.write(Data(self.banner.utf8))
-                    try await Task.sleep(for: .seconds(Int64.max / 4))
+                    return nil
                 }
-                do {
-                    try await group.next()
-                } catch let error as ChildExited {
-                    self.logger.error("\(error); stopping the others")
-                    self.children.forEach { $0.terminate() }
-                    group.cancelAll()
-                    while let _ = try? await group.next() {}
-                    if !Task.isCancelled { throw error }
+                var failure: ChildExited?
+                var running = self.children.count
+                while running > 0, let result = try await group.next() {
+                    guard let exited = result else { continue }
+                    running -= 1
+                    // A child that exits on its own brings the others down; during shutdown exits are expected.
+                    if failure == nil, !stopping.withLock({ $0 }) {
+                        failure = exited
+                        self.logger.error("\(exited); stopping the others")
+                        self.children.forEach { $0.terminate() }
+                    }
                 }
+                group.cancelAll()
+                if let failure { throw failure }
             }
         } onGracefulShutdown: {
+            stopping.withLock { $0 = true }
             self.children.forEach { $0.terminate() }
         }
     }

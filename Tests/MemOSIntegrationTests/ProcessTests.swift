@@ -1,0 +1,90 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import MemOSPostgres
+import NIOCore
+import Testing
+
+/// The real `memos` binary, as a user runs it: `memos all` starts four processes; SIGTERM stops them.
+@Suite("memos all runs the four processes and stops them together")
+struct ProcessTests {
+    /// The `memos` executable next to the test binary (swift build puts every product in one folder).
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("memos")
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func get(_ port: Int, _ path: String, key: String? = nil, body: String? = nil) async throws -> (HTTPResponse.Status, String) {
+        var headers: HTTPFields = [:]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        let request = TestClient.Request(path, method: body == nil ? .get : .post, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { try await $0.execute(request) }
+        return (response.status, response.body.map { String(buffer: $0) } ?? "")
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build the memos product first"))
+    func allProcesses() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration, _ in
+            let ports = try (0..<4).map { _ in try Self.freePort() }
+            let state = FileManager.default.temporaryDirectory.appendingPathComponent("memos-all-\(UUID())")
+            defer { try? FileManager.default.removeItem(at: state) }
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = [
+                "all", "--state-dir", state.path, "--gateway-port", "\(ports[0])", "--ingest-port", "\(ports[1])",
+                "--retrieval-port", "\(ports[2])", "--scheduler-port", "\(ports[3])",
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            let url = "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+            environment["MEMOS_DATABASE_URL"] = url
+            environment["MEMOS_EMBEDDER"] = "feature-hash"
+            environment["MEMOS_LOG_LEVEL"] = "error"
+            environment["MEMOS_ADMIN_KEY"] = "admin-key-for-the-process-test-0123456789"
+            process.environment = environment
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+
+            // Ready when the gateway reports every service serving.
+            var ready = false
+            for _ in 0..<300 where !ready {
+                ready = (try? await Self.get(ports[0], "/readyz"))?.0 == .ok
+                if !ready { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(ready)
+            let key = try String(contentsOf: state.appendingPathComponent("dev-api-key"), encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+
+            let added = try await Self.get(ports[0], "/v1/memories", key: key, body: #"{"cube_id": "dev", "content": "The cat is called Miso"}"#)
+            #expect(added.0 == .ok, "\(added.1)")
+            let found = try await Self.get(
+                ports[0], "/v1/search", key: key, body: #"{"cube_ids": ["dev"], "query": "cat called", "relativity": 0}"#
+            )
+            #expect(found.1.contains("Miso"), "\(found.1)")
+            // The admin key from MEMOS_ADMIN_KEY authenticates (it owns no cube, so the dev cube is refused).
+            let admin = try await Self.get(
+                ports[0], "/v1/search", key: "admin-key-for-the-process-test-0123456789",
+                body: #"{"cube_ids": ["dev"], "query": "cat"}"#
+            )
+            #expect(admin.0 == .forbidden)
+
+            // SIGTERM: every process shuts down gracefully and the supervisor exits cleanly.
+            kill(process.processIdentifier, SIGTERM)
+            for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!process.isRunning)
+            #expect(process.terminationStatus == 0)
+            #expect((try? await Self.get(ports[0], "/healthz")) == nil)
+        }
+    }
+}
