@@ -11,6 +11,7 @@ public final class MicroBatchingEmbedder: Embedder {
     public let maxBatch: Int
     public var modelID: String { self.base.modelID }
     public var dimension: Int { self.base.dimension }
+    public var maxInputTokens: Int? { self.base.maxInputTokens }
 
     private struct Waiting {
         var texts: [String]

@@ -8,8 +8,14 @@ public protocol Embedder: Sendable {
     var modelID: String { get }
     /// Length of every vector.
     var dimension: Int { get }
+    /// Most tokens (word pieces for MiniLM) one text may have before it is cut off; nil when unknown.
+    var maxInputTokens: Int? { get }
     /// Embeds each text; the result has one L2-normalised vector per text, in order.
     func embed(_ texts: [String]) async throws -> [[Float]]
+}
+
+extension Embedder {
+    public var maxInputTokens: Int? { nil }
 }
 
 /// Users, API keys, cubes and memberships.
@@ -114,6 +120,20 @@ public struct StoredVector: Sendable {
     }
 }
 
+/// A memory found by keyword search.
+public struct KeywordMatch: Sendable, Hashable {
+    public var memoryID: UUID
+    public var cubeID: String
+    /// Higher is better; comparable within one search only.
+    public var score: Float
+
+    public init(memoryID: UUID, cubeID: String, score: Float) {
+        self.memoryID = memoryID
+        self.cubeID = cubeID
+        self.score = score
+    }
+}
+
 /// Which memories a read considers.
 public struct MemoryScope: Sendable, Hashable {
     public var cubeIDs: [String]
@@ -162,6 +182,12 @@ public protocol MemoryStore: Sendable {
 
     /// The vectors of `model` in scope, for an exact scan.
     func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector]
+
+    /// Memories in scope whose text matches words of `query`, best first, with a keyword score (> 0).
+    ///
+    /// English words are stemmed and stop words ignored; Chinese, Japanese and Korean text matches by
+    /// characters and character pairs.
+    func keywordMatches(in scope: MemoryScope, query: String, limit: Int) async throws -> [KeywordMatch]
 
     /// A page of memories, newest first, after `cursor` (the last memory of the previous page).
     func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory]

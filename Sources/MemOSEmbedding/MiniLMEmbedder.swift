@@ -17,8 +17,8 @@ public final class MiniLMEmbedder: Embedder {
 
     public let modelID = MiniLMEmbedder.defaultModelID
     public let dimension = 384
-    /// Word pieces one text may have, `[CLS]` and `[SEP]` included; more are cut off.
-    public var maxInputPieces: Int { self.tokenizer.maxLength }
+    /// Word pieces one text may have, `[CLS]` and `[SEP]` included (256); more are cut off.
+    public var maxInputTokens: Int? { self.tokenizer.maxLength }
     /// Texts run through the model together.
     public let batchSize: Int
     public let tokenizer: WordPieceTokenizer

@@ -156,6 +156,37 @@ public struct PostgresMemoryStore: MemoryStore {
         }
     }
 
+    public func keywordMatches(in scope: MemoryScope, query: String, limit: Int) async throws -> [KeywordMatch] {
+        var binds = try Self.bindings(query, scope.cubeIDs, scope.statuses.map(\.rawValue))
+        var sql = """
+            SELECT m.id, m.cube_id, ts_rank(m.search_text, q.query, 1) AS score
+            FROM memories m, (SELECT memos_search_query($1) AS query) q
+            WHERE m.search_text @@ q.query AND m.cube_id = ANY($2) AND m.status = ANY($3)
+            """
+        if !scope.memoryTypes.isEmpty {
+            try binds.append(scope.memoryTypes.map(\.rawValue))
+            sql += " AND m.memory_type = ANY($\(binds.count))"
+        }
+        if let filter = scope.filter {
+            var compiler = FilterSQL(binds: binds)
+            sql += " AND " + (try compiler.sql(for: filter))
+            binds = compiler.binds
+        }
+        try binds.append(limit)
+        sql += " ORDER BY score DESC, m.id LIMIT $\(binds.count)"
+        let logger = self.database.logger
+        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
+        return try await self.database.withConnection { connection in
+            var matches: [KeywordMatch] = []
+            for try await (id, cubeID, score) in try await connection.query(statement, logger: logger)
+                .decode((UUID, String, Float).self)
+            {
+                matches.append(KeywordMatch(memoryID: id, cubeID: cubeID, score: score))
+            }
+            return matches
+        }
+    }
+
     public func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory] {
         let logger = self.database.logger
         var sql = "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = ANY($1) AND m.status = ANY($2)"

@@ -30,33 +30,51 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
         let seenSeq = try await self.awaitChange(query.minChangeSeq, maxWait: query.maxWait)
 
-        let queryVector = try await self.embedder.embed([request.query])[0]
-        let vectors = try await self.store.vectors(in: query.scope, model: self.embedder.modelID)
-        // Over-fetch so that exact-duplicate removal can still fill top_k.
-        let candidates = VectorMath.topK(vectors, k: query.topK * 3) { VectorMath.dot(queryVector, $0.embedding) }
-            .map { (vector: $0.0, score: max(0, min(1, $0.1))) }
-            .filter { $0.score >= query.relativity }
-
-        var memories: [UUID: Memory] = [:]
-        for (cubeID, group) in Dictionary(grouping: candidates, by: \.vector.cubeID) {
-            for memory in try await self.store.memories(ids: group.map(\.vector.memoryID), cubeID: cubeID) {
-                memories[memory.id] = memory
+        // Each ranker contributes its best `depth` candidates; fusion, threshold and dedup pick from their union.
+        let depth = max(query.topK * 5, 50)
+        var vectorOrder: [UUID] = []
+        var vectorScores: [UUID: Float] = [:]
+        if query.ranker.mode != .keyword {
+            let queryVector = try await self.embedder.embed([request.query])[0]
+            let vectors = try await self.store.vectors(in: query.scope, model: self.embedder.modelID)
+            for (vector, score) in VectorMath.topK(vectors, k: depth, score: { VectorMath.dot(queryVector, $0.embedding) }) {
+                vectorOrder.append(vector.memoryID)
+                vectorScores[vector.memoryID] = max(0, min(1, score))
             }
         }
-        var seenContent: Set<String> = []
-        var hits: [Memos_Retrieval_V1_SearchHit] = []
-        for candidate in candidates {
-            guard let memory = memories[candidate.vector.memoryID] else { continue }
-            if query.dedup != .none, !seenContent.insert(memory.content).inserted { continue }
-            hits.append(.with {
-                $0.memory = memory.proto(includeEmbedding: request.includeEmbeddings)
-                $0.score = candidate.score
-                $0.vectorScore = candidate.score
-            })
-            if hits.count == query.topK { break }
+        var keywordOrder: [UUID] = []
+        var keywordScores: [UUID: Float] = [:]
+        if query.ranker.mode != .vector {
+            let matches = try await self.store.keywordMatches(in: query.scope, query: request.query, limit: depth)
+            let best = matches.first?.score ?? 1
+            for match in matches {
+                keywordOrder.append(match.memoryID)
+                keywordScores[match.memoryID] = best > 0 ? match.score / best : 0
+            }
         }
+
+        var candidates: [UUID: HybridRanker.Candidate] = [:]
+        let wanted = Array(Set(vectorOrder).union(keywordOrder))
+        for cubeID in query.scope.cubeIDs where !wanted.isEmpty {
+            for memory in try await self.store.memories(ids: wanted, cubeID: cubeID)
+            where memory.embeddingModel == self.embedder.modelID || query.ranker.mode == .keyword {
+                candidates[memory.id] = HybridRanker.Candidate(
+                    memory: memory,
+                    vectorScore: vectorScores[memory.id] ?? 0,
+                    keywordScore: keywordScores[memory.id] ?? 0
+                )
+            }
+        }
+        let ranked = query.ranker.rank(vectorOrder: vectorOrder, keywordOrder: keywordOrder, candidates: candidates)
         return .with {
-            $0.hits = hits
+            $0.hits = ranked.map { candidate in
+                .with {
+                    $0.memory = candidate.memory.proto(includeEmbedding: request.includeEmbeddings)
+                    $0.score = candidate.relevance
+                    $0.vectorScore = candidate.vectorScore
+                    $0.keywordScore = candidate.keywordScore
+                }
+            }
             $0.changeSeq = seenSeq
             $0.embeddingModel = self.embedder.modelID
         }
@@ -122,12 +140,9 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
 
 /// A validated search request.
 struct SearchQuery {
-    enum Dedup { case none, exact }
-
     var scope: MemoryScope
-    var topK: Int
-    var relativity: Float
-    var dedup: Dedup
+    var ranker: HybridRanker
+    var topK: Int { self.ranker.topK }
     var minChangeSeq: Int64
     var maxWait: Duration
 
@@ -138,11 +153,9 @@ struct SearchQuery {
         if request.topK < 0 || request.topK > Limits.maxTopK {
             throw MemOSError.invalidArgument("top_k must be between 1 and \(Limits.maxTopK)")
         }
-        self.topK = request.topK == 0 ? Limits.defaultTopK : Int(request.topK)
         if request.hasRelativity, !(0...1).contains(request.relativity) {
             throw MemOSError.invalidArgument("relativity must be between 0 and 1")
         }
-        self.relativity = request.hasRelativity ? request.relativity : Limits.defaultRelativity
         try Validate.optionalText(request.sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
         if request.minChangeSeq < 0 { throw MemOSError.invalidArgument("min_change_seq must not be negative") }
         if request.maxWaitMs < 0 || request.maxWaitMs > 30_000 {
@@ -150,16 +163,27 @@ struct SearchQuery {
         }
         self.minChangeSeq = request.minChangeSeq
         self.maxWait = .milliseconds(request.maxWaitMs == 0 ? 2_000 : Int(request.maxWaitMs))
+        let mode: HybridRanker.Mode
         switch request.retrievalMode {
-        case .unspecified, .hybrid, .vector: break
-        case .keyword: throw MemOSError.unimplemented("retrieval_mode KEYWORD")
+        case .unspecified, .hybrid: mode = .hybrid
+        case .vector: mode = .vector
+        case .keyword: mode = .keyword
         case .UNRECOGNIZED: throw MemOSError.invalidArgument("retrieval_mode is not a known mode")
         }
+        let dedup: HybridRanker.Dedup
         switch request.dedup {
-        case .none: self.dedup = .none
-        case .unspecified, .exact, .mmr: self.dedup = .exact
+        case .none: dedup = .none
+        case .exact: dedup = .exact
+        case .unspecified, .mmr: dedup = .mmr
         case .UNRECOGNIZED: throw MemOSError.invalidArgument("dedup is not a known mode")
         }
+        self.ranker = HybridRanker(
+            mode: mode,
+            topK: request.topK == 0 ? Limits.defaultTopK : Int(request.topK),
+            relativity: request.hasRelativity ? request.relativity : Limits.defaultRelativity,
+            dedup: dedup,
+            sessionID: request.sessionID
+        )
         self.scope = MemoryScope(
             cubeIDs: Array(Set(request.cubeIds)).sorted(),
             memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),

@@ -1,0 +1,115 @@
+import Foundation
+import MemOSCore
+
+/// Ranks search candidates: fuses the vector and keyword rankings, applies the relevance threshold, removes
+/// near-duplicates and cuts to `top_k`. Pure; the service gathers the candidates.
+struct HybridRanker {
+    enum Mode: Sendable { case hybrid, vector, keyword }
+    enum Dedup: Sendable { case none, exact, mmr }
+
+    /// Reciprocal rank fusion constant: a candidate at rank r in a list adds 1 / (k + r).
+    static let rrfK: Float = 60
+    /// MMR trade-off between relevance and novelty (MemOS: 0.8).
+    static let mmrLambda: Float = 0.8
+    /// Above this cosine to an already chosen result, a candidate is a near-duplicate and skipped (MemOS: 0.92).
+    static let nearDuplicate: Float = 0.92
+    /// Above this cosine the novelty penalty grows exponentially with rate ``penaltyRate`` (MemOS: 0.9, 10).
+    static let penaltyStart: Float = 0.9
+    static let penaltyRate: Float = 10
+
+    struct Candidate: Sendable {
+        var memory: Memory
+        /// Query–memory cosine clamped to 0...1 (0 when the vector ranker did not run).
+        var vectorScore: Float
+        /// Keyword score divided by the best keyword score of the search, 0...1.
+        var keywordScore: Float
+        /// Fused ranking score; higher is better.
+        var fused: Float = 0
+        /// What the relevance threshold applies to: the larger of the two scores the mode uses.
+        var relevance: Float = 0
+    }
+
+    var mode: Mode
+    var topK: Int
+    var relativity: Float
+    var dedup: Dedup
+    /// Results from this session get a 20 % larger fused score.
+    var sessionID: String
+
+    /// Candidates from the vector ranking (best first) and the keyword ranking (best first), by memory id.
+    func rank(vectorOrder: [UUID], keywordOrder: [UUID], candidates: [UUID: Candidate]) -> [Candidate] {
+        var scored = candidates
+        func fuse(_ order: [UUID]) {
+            for (rank, id) in order.enumerated() { scored[id]?.fused += 1 / (Self.rrfK + Float(rank + 1)) }
+        }
+        switch self.mode {
+        case .hybrid:
+            fuse(vectorOrder)
+            fuse(keywordOrder)
+        case .vector:
+            for id in vectorOrder {
+                if let score = scored[id]?.vectorScore { scored[id]?.fused = score }
+            }
+        case .keyword:
+            for id in keywordOrder {
+                if let score = scored[id]?.keywordScore { scored[id]?.fused = score }
+            }
+        }
+        var ranked: [Candidate] = scored.values.compactMap { candidate in
+            var candidate = candidate
+            candidate.relevance =
+                switch self.mode {
+                case .hybrid: max(candidate.vectorScore, candidate.keywordScore)
+                case .vector: candidate.vectorScore
+                case .keyword: candidate.keywordScore
+                }
+            guard candidate.fused > 0, candidate.relevance >= self.relativity else { return nil }
+            if !self.sessionID.isEmpty, candidate.memory.sessionID == self.sessionID { candidate.fused *= 1.2 }
+            return candidate
+        }
+        ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.memory.id.uuidString < $1.memory.id.uuidString }
+        switch self.dedup {
+        case .none: return Array(ranked.prefix(self.topK))
+        case .exact: return Self.exactDedup(ranked, topK: self.topK)
+        case .mmr: return Self.mmr(ranked, topK: self.topK)
+        }
+    }
+
+    static func exactDedup(_ ranked: [Candidate], topK: Int) -> [Candidate] {
+        var seen: Set<String> = []
+        var kept: [Candidate] = []
+        for candidate in ranked where kept.count < topK {
+            let normalised = candidate.memory.content.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            if seen.insert(normalised).inserted { kept.append(candidate) }
+        }
+        return kept
+    }
+
+    /// Maximal marginal relevance as MemOS does it: the best result first, then repeatedly the candidate with
+    /// the best λ·relevance − (1−λ)·similarity to what is chosen, with an exponential penalty above cosine 0.9
+    /// and near-duplicates (cosine > 0.92) skipped; the chosen results keep their ranking order.
+    static func mmr(_ ranked: [Candidate], topK: Int) -> [Candidate] {
+        guard let best = ranked.first?.fused, best > 0 else { return [] }
+        var remaining = Array(ranked.indices)
+        var chosen: [Int] = []
+        var maxSimilarity = [Float](repeating: -1, count: ranked.count)
+        while chosen.count < topK, !remaining.isEmpty {
+            var pick: (position: Int, value: Float)?
+            for (position, index) in remaining.enumerated() {
+                let similarity = maxSimilarity[index]
+                if similarity > Self.nearDuplicate { continue }
+                var value = Self.mmrLambda * ranked[index].fused / best - (1 - Self.mmrLambda) * max(similarity, 0)
+                if similarity > Self.penaltyStart { value -= exp(Self.penaltyRate * (similarity - Self.penaltyStart)) - 1 }
+                if pick == nil || value > pick!.value { pick = (position, value) }
+            }
+            guard let pick else { break }
+            let index = remaining.remove(at: pick.position)
+            chosen.append(index)
+            for other in remaining {
+                let similarity = VectorMath.dot(ranked[index].memory.embedding, ranked[other].memory.embedding)
+                maxSimilarity[other] = max(maxSimilarity[other], similarity)
+            }
+        }
+        return chosen.sorted().map { ranked[$0] }
+    }
+}
