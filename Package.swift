@@ -187,6 +187,15 @@ let targets: [Target] = [
         dependencies: [
             "MemOSCore",
             "MemOSEmbedding",
+            "MemOSPostgres",
+            "MemOSProto",
+            "MemOSRPC",
+            "MemOSServer",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ],
         swiftSettings: swiftSettings

@@ -15,12 +15,18 @@ public enum ServerFactory {
     public static func ingest(
         database: Database,
         embedder: any Embedder,
+        reader: FastReader = FastReader(),
         host: String,
         port: Int,
         logger: Logger
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
-        let service = IngestService(store: PostgresMemoryStore(database: database), accounts: accounts, embedder: embedder)
+        let service = IngestService(
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            embedder: embedder,
+            reader: reader
+        )
         return GRPCServerService(
             host: host,
             port: port,

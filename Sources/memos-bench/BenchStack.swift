@@ -1,0 +1,96 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import MemOSCore
+import MemOSPostgres
+import MemOSProto
+import MemOSRPC
+import MemOSServer
+import PostgresNIO
+
+/// The ingest and retrieval services on loopback ports over a fresh database, with one user who owns the
+/// cubes the benchmark asks for; torn down (database dropped) afterwards.
+struct BenchStack {
+    var ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
+    var retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
+    var metadata: Metadata
+
+    static func run<T: Sendable>(
+        server: DatabaseConfiguration,
+        embedder: any Embedder,
+        reader: FastReader,
+        cubes: [String],
+        _ body: (BenchStack) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "memos.bench")
+        logger.logLevel = .error
+        let name = "memos_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        try await Self.admin(server, "CREATE DATABASE \(name)", logger: logger)
+        do {
+            let result = try await self.run(database: server.with(database: name), embedder: embedder, reader: reader, cubes: cubes, logger: logger, body)
+            try? await Self.admin(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger)
+            return result
+        } catch {
+            try? await Self.admin(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger)
+            throw error
+        }
+    }
+
+    private static func run<T: Sendable>(
+        database configuration: DatabaseConfiguration,
+        embedder: any Embedder,
+        reader: FastReader,
+        cubes: [String],
+        logger: Logger,
+        _ body: (BenchStack) async throws -> T
+    ) async throws -> T {
+        let database = Database(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            try await Migrator(database: database).migrate()
+            let accounts = PostgresAccountStore(database: database)
+            let user = try await accounts.createUser(name: "bench", role: .user)
+            for cube in cubes { try await accounts.createCube(id: cube, name: cube, owner: user) }
+            let (_, key) = try await accounts.createAPIKey(for: user)
+
+            let ingest = ServerFactory.ingest(
+                database: database, embedder: embedder, reader: reader, host: "127.0.0.1", port: 0, logger: logger
+            )
+            let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            group.addTask { try await ingest.run() }
+            group.addTask { try await retrieval.run() }
+            defer {
+                ingest.server.beginGracefulShutdown()
+                retrieval.server.beginGracefulShutdown()
+            }
+            let ingestPort = try await ingest.listeningPort
+            let retrievalPort = try await retrieval.listeningPort
+            return try await withGRPCClient(
+                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ingestPort), transportSecurity: .plaintext)
+            ) { ingestClient in
+                try await withGRPCClient(
+                    transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: retrievalPort), transportSecurity: .plaintext)
+                ) { retrievalClient in
+                    try await body(
+                        BenchStack(
+                            ingest: .init(wrapping: ingestClient),
+                            retrieval: .init(wrapping: retrievalClient),
+                            metadata: ["authorization": "Bearer \(key)"]
+                        )
+                    )
+                }
+            }
+        }
+    }
+
+    static func admin(_ server: DatabaseConfiguration, _ sql: String, logger: Logger) async throws {
+        let client = Database(configuration: server, logger: logger).client
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+}
