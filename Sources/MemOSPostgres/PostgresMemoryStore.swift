@@ -156,35 +156,112 @@ public struct PostgresMemoryStore: MemoryStore {
         }
     }
 
+    /// Keyword matches ranked by BM25 (k1 1.2, b 0.75).
+    ///
+    /// PostgreSQL finds the memories that contain any query term (through the GIN index) and hands over their
+    /// term vectors; BM25 is computed here, with each term's document frequency counted over those matches
+    /// (every memory containing the term is among them unless more than ``maxKeywordCandidates`` match).
     public func keywordMatches(in scope: MemoryScope, query: String, limit: Int) async throws -> [KeywordMatch] {
         var binds = try Self.bindings(query, scope.cubeIDs, scope.statuses.map(\.rawValue))
-        var sql = """
-            SELECT m.id, m.cube_id, ts_rank(m.search_text, q.query, 1) AS score
-            FROM memories m, (SELECT memos_search_query($1) AS query) q
-            WHERE m.search_text @@ q.query AND m.cube_id = ANY($2) AND m.status = ANY($3)
-            """
+        var conditions = "m.cube_id = ANY($2) AND m.status = ANY($3)"
         if !scope.memoryTypes.isEmpty {
             try binds.append(scope.memoryTypes.map(\.rawValue))
-            sql += " AND m.memory_type = ANY($\(binds.count))"
+            conditions += " AND m.memory_type = ANY($\(binds.count))"
         }
         if let filter = scope.filter {
             var compiler = FilterSQL(binds: binds)
-            sql += " AND " + (try compiler.sql(for: filter))
+            conditions += " AND " + (try compiler.sql(for: filter))
             binds = compiler.binds
         }
-        try binds.append(limit)
-        sql += " ORDER BY score DESC, m.id LIMIT $\(binds.count)"
+        let countBinds = binds
+        try binds.append(Self.maxKeywordCandidates)
+        let candidatesSQL = """
+            SELECT m.id, m.cube_id, m.search_text::text AS terms
+            FROM memories m, (SELECT memos_search_query($1) AS query) q
+            WHERE m.search_text @@ q.query AND \(conditions)
+            ORDER BY ts_rank(m.search_text, q.query) DESC, m.id LIMIT $\(binds.count)
+            """
+        let countSQL = "SELECT count(*) AS n FROM memories m WHERE $1::text IS NOT NULL AND \(conditions)"
+        let termsSQL = """
+            SELECT unnest(tsvector_to_array(to_tsvector('english'::regconfig, $1 || ' ' || memos_cjk_terms($1)))) AS term
+            """
         let logger = self.database.logger
-        let statement = PostgresQuery(unsafeSQL: sql, binds: binds)
-        return try await self.database.withConnection { connection in
-            var matches: [KeywordMatch] = []
-            for try await (id, cubeID, score) in try await connection.query(statement, logger: logger)
-                .decode((UUID, String, Float).self)
-            {
-                matches.append(KeywordMatch(memoryID: id, cubeID: cubeID, score: score))
+        let termBinds = try Self.bindings(query)
+        let (queryTerms, documents, total) = try await self.database.withConnection { connection in
+            let queryTerms = try await connection.rows(PostgresQuery(unsafeSQL: termsSQL, binds: termBinds), logger: logger)
+                .map { try $0["term"].decode(String.self) }
+            if queryTerms.isEmpty { return ([String](), [(UUID, String, [String: Int])](), 0) }
+            var documents: [(UUID, String, [String: Int])] = []
+            for try await (id, cubeID, terms) in try await connection.query(
+                PostgresQuery(unsafeSQL: candidatesSQL, binds: binds), logger: logger
+            ).decode((UUID, String, String).self) {
+                documents.append((id, cubeID, Self.termFrequencies(terms)))
             }
-            return matches
+            let total = try await connection.rows(PostgresQuery(unsafeSQL: countSQL, binds: countBinds), logger: logger)
+                .first.map { try $0["n"].decode(Int64.self) } ?? 0
+            return (queryTerms, documents, Int(total))
         }
+        guard !documents.isEmpty else { return [] }
+        let lengths = documents.map { $0.2.values.reduce(0, +) }
+        let averageLength = Double(lengths.reduce(0, +)) / Double(lengths.count)
+        var frequency: [String: Int] = [:]
+        for term in queryTerms {
+            frequency[term] = documents.reduce(0) { $0 + ($1.2[term] == nil ? 0 : 1) }
+        }
+        let n = Double(max(total, documents.count))
+        var matches = documents.enumerated().map { index, document in
+            var score = 0.0
+            for term in queryTerms {
+                guard let tf = document.2[term].map(Double.init), let df = frequency[term].map(Double.init) else { continue }
+                let idf = log(1 + (n - df + 0.5) / (df + 0.5))
+                let norm = 1 - 0.75 + 0.75 * Double(lengths[index]) / max(averageLength, 1)
+                score += idf * tf * 2.2 / (tf + 1.2 * norm)
+            }
+            return KeywordMatch(memoryID: document.0, cubeID: document.1, score: Float(score))
+        }
+        matches.sort { $0.score != $1.score ? $0.score > $1.score : $0.memoryID.uuidString < $1.memoryID.uuidString }
+        return Array(matches.prefix(limit))
+    }
+
+    /// Memories whose terms are scored per keyword search, at most.
+    static let maxKeywordCandidates = 2_000
+
+    /// Term → occurrences, from a tsvector's text form (`'dog':4 'max':7,9 'name':6B`).
+    static func termFrequencies(_ text: String) -> [String: Int] {
+        var frequencies: [String: Int] = [:]
+        var index = text.startIndex
+        while index < text.endIndex {
+            guard text[index] == "'" else {
+                index = text.index(after: index)
+                continue
+            }
+            // A quoted lexeme; '' inside stands for one quote.
+            var term = ""
+            var position = text.index(after: index)
+            while position < text.endIndex {
+                if text[position] == "'" {
+                    let next = text.index(after: position)
+                    if next < text.endIndex, text[next] == "'" {
+                        term.append("'")
+                        position = text.index(after: next)
+                        continue
+                    }
+                    position = next
+                    break
+                }
+                term.append(text[position])
+                position = text.index(after: position)
+            }
+            var count = 1
+            if position < text.endIndex, text[position] == ":" {
+                let end = text[position...].firstIndex(of: " ") ?? text.endIndex
+                count = text[position..<end].split(separator: ",").count
+                position = end
+            }
+            frequencies[term, default: 0] += count
+            index = position
+        }
+        return frequencies
     }
 
     public func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory] {

@@ -1,6 +1,6 @@
 import Foundation
 import MemOSCore
-import MemOSPostgres
+@testable import MemOSPostgres
 import PostgresNIO
 import Testing
 
@@ -135,5 +135,14 @@ struct DedupTests {
             }
             #expect(error?.code == .alreadyExists)
         }
+    }
+}
+
+@Suite("Keyword scoring")
+struct KeywordScoringTests {
+    @Test("term frequencies are read from PostgreSQL's tsvector text")
+    func termFrequencies() {
+        let frequencies = PostgresMemoryStore.termFrequencies("'dog':4 'max':7,9 'name':6B 'o''brien':2 '北京':3")
+        #expect(frequencies == ["dog": 1, "max": 2, "name": 1, "o'brien": 1, "北京": 1])
     }
 }
