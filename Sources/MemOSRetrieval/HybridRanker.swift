@@ -9,6 +9,9 @@ struct HybridRanker {
 
     /// Reciprocal rank fusion constant: a candidate at rank r in a list adds 1 / (k + r).
     static let rrfK: Float = 60
+    /// Weight of the vector ranking in the fusion (the keyword ranking's is 1), chosen on LoCoMo: see
+    /// docs/benchmarks.md ("Retrieval quality on LoCoMo").
+    static let vectorWeight: Float = 0.5
     /// MMR trade-off between relevance and novelty (MemOS: 0.8).
     static let mmrLambda: Float = 0.8
     /// Above this cosine to an already chosen result, a candidate is a near-duplicate and skipped (MemOS: 0.92).
@@ -39,13 +42,13 @@ struct HybridRanker {
     /// Candidates from the vector ranking (best first) and the keyword ranking (best first), by memory id.
     func rank(vectorOrder: [UUID], keywordOrder: [UUID], candidates: [UUID: Candidate]) -> [Candidate] {
         var scored = candidates
-        func fuse(_ order: [UUID]) {
-            for (rank, id) in order.enumerated() { scored[id]?.fused += 1 / (Self.rrfK + Float(rank + 1)) }
+        func fuse(_ order: [UUID], weight: Float) {
+            for (rank, id) in order.enumerated() { scored[id]?.fused += weight / (Self.rrfK + Float(rank + 1)) }
         }
         switch self.mode {
         case .hybrid:
-            fuse(vectorOrder)
-            fuse(keywordOrder)
+            fuse(vectorOrder, weight: Self.vectorWeight)
+            fuse(keywordOrder, weight: 1)
         case .vector:
             for id in vectorOrder {
                 if let score = scored[id]?.vectorScore { scored[id]?.fused = score }

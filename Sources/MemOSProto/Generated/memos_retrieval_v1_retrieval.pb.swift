@@ -77,7 +77,7 @@ public nonisolated enum Memos_Retrieval_V1_RetrievalMode: SwiftProtobuf.Enum, Sw
   /// Default: HYBRID.
   case unspecified // = 0
 
-  /// Vector and keyword rankings fused by reciprocal rank fusion.
+  /// Vector and keyword (BM25) rankings fused by weighted reciprocal rank fusion.
   case hybrid // = 1
 
   /// Vector cosine only.
@@ -206,7 +206,7 @@ public nonisolated struct Memos_Retrieval_V1_SearchRequest: Sendable {
   public mutating func clearFilter() {self._filter = nil}
 
   /// Minimum relevance score on the 0 to 1 scale of `SearchHit.score` (MemOS's `relativity`). Unset means
-  /// the server default 0.45 for vector and hybrid; 0 disables the threshold.
+  /// the server default 0.45; 0 disables the threshold.
   public var relativity: Float {
     get {_relativity ?? 0}
     set {_relativity = newValue}
@@ -259,7 +259,8 @@ public nonisolated struct Memos_Retrieval_V1_SearchHit: Sendable {
   /// Clears the value of `memory`. Subsequent reads from it will return its default value.
   public mutating func clearMemory() {self._memory = nil}
 
-  /// Relevance, 0 to 1 (higher is better); compare against `relativity`.
+  /// Relevance, 0 to 1 (higher is better): the larger of `vector_score` and `keyword_score` among those the
+  /// retrieval mode uses; the threshold `relativity` applies to it. Hits are ordered by the fused ranking.
   public var score: Float = 0
 
   /// Cosine similarity of query and memory vectors, clamped to 0 to 1; 0 when the vector ranker did not run.
