@@ -161,6 +161,7 @@ public enum DeleteSelector: Sendable, Hashable {
     case ids([UUID])
     case session(String)
     case filter(MemoryFilter)
+    case wholeCube
 }
 
 /// Memories, their history and the raw messages they came from.
@@ -192,8 +193,12 @@ public protocol MemoryStore: Sendable {
     /// A page of memories, newest first, after `cursor` (the last memory of the previous page).
     func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory]
 
-    /// Soft-deletes the selected memories in one cube; returns their ids and the change sequence number.
-    func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool) async throws -> (
+    /// Deletes the selected memories in one cube in one statement; returns their ids and the change sequence
+    /// number.
+    ///
+    /// Soft by default (status deleted, history kept, restorable); `hard` removes the rows and their history for
+    /// good, leaving tombstones.
+    func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool, hard: Bool) async throws -> (
         ids: [UUID], changeSeq: Int64
     )
 

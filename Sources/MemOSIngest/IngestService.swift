@@ -241,11 +241,17 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             selector = .session(sessionID)
         case .filter(let filter):
             selector = .filter(try MemoryFilter(filter))
+        case .wholeCube(let all):
+            guard all else { throw MemOSError.invalidArgument("whole_cube must be true when it is the selector") }
+            selector = .wholeCube
         case .none:
-            throw MemOSError.invalidArgument("one of ids, filter or session_id is required")
+            throw MemOSError.invalidArgument("one of ids, filter, session_id or whole_cube is required")
         }
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
-        let result = try await self.store.delete(selector, cubeID: request.cubeID, actor: principal.userID, dryRun: request.dryRun)
+        try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
+        let result = try await self.store.delete(
+            selector, cubeID: request.cubeID, actor: principal.userID, dryRun: request.dryRun, hard: request.hard
+        )
         return .with {
             $0.deletedCount = Int64(result.ids.count)
             $0.memoryIds = result.ids.prefix(Limits.maxIDsPerRequest).map { $0.uuidString.lowercased() }

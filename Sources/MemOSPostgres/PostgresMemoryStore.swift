@@ -290,11 +290,11 @@ public struct PostgresMemoryStore: MemoryStore {
         }
     }
 
-    public func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool) async throws -> (
+    public func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool, hard: Bool) async throws -> (
         ids: [UUID], changeSeq: Int64
     ) {
         var binds = try Self.bindings(cubeID)
-        let condition: String
+        var condition: String
         switch selector {
         case .ids(let ids):
             try binds.append(ids)
@@ -306,25 +306,37 @@ public struct PostgresMemoryStore: MemoryStore {
             var compiler = FilterSQL(binds: binds)
             condition = try compiler.sql(for: filter)
             binds = compiler.binds
+        case .wholeCube:
+            condition = "true"
         }
+        // A soft delete leaves already deleted memories alone; a hard one removes them too.
+        if !hard { condition += " AND m.status <> 'deleted'" }
+        let logger = self.database.logger
         if dryRun {
-            let query = PostgresQuery(
-                unsafeSQL: "SELECT m.id FROM memories m WHERE m.cube_id = $1 AND \(condition) AND m.status <> 'deleted'",
-                binds: binds
-            )
-            let logger = self.database.logger
+            let query = PostgresQuery(unsafeSQL: "SELECT m.id FROM memories m WHERE m.cube_id = $1 AND \(condition)", binds: binds)
             let ids = try await self.database.withConnection { connection in
                 try await connection.rows(query, logger: logger).map { try $0["id"].decode(UUID.self) }
             }
             return (ids, try await self.currentChangeSeq())
         }
-        return try await self.transition(
-            where: "\(condition) AND m.status <> 'deleted'",
-            binds: binds,
-            to: .deleted,
-            action: "delete",
-            actor: actor
+        guard hard else {
+            return try await self.transition(where: condition, binds: binds, to: .deleted, action: "delete", actor: actor)
+        }
+        let query = PostgresQuery(
+            unsafeSQL: """
+                WITH removed AS (
+                    DELETE FROM memories m WHERE m.cube_id = $1 AND \(condition) RETURNING m.cube_id, m.id
+                ), forgotten AS (
+                    DELETE FROM memory_history h USING removed r WHERE h.cube_id = r.cube_id AND h.memory_id = r.id
+                )
+                SELECT id FROM removed
+                """,
+            binds: binds
         )
+        let ids = try await self.database.transaction { connection in
+            try await connection.rows(query, logger: logger).map { try $0["id"].decode(UUID.self) }
+        }
+        return (ids, try await self.currentChangeSeq())
     }
 
     public func restore(ids: [UUID], cubeID: String, actor: UUID) async throws -> (count: Int, changeSeq: Int64) {

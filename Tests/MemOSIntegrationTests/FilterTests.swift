@@ -77,10 +77,10 @@ struct FilterTests {
             let store = PostgresMemoryStore(database: database)
             try await Self.seed(store, author: UUID())
             let filter = MemoryFilter.condition(.init(field: .tags, op: .contains, value: .string("food")))
-            let dryRun = try await store.delete(.filter(filter), cubeID: "c", actor: UUID(), dryRun: true)
+            let dryRun = try await store.delete(.filter(filter), cubeID: "c", actor: UUID(), dryRun: true, hard: false)
             #expect(dryRun.ids.count == 2)
             #expect(try await store.list(in: MemoryScope(cubeIDs: ["c"]), after: nil, limit: 100).count == 5)
-            let deleted = try await store.delete(.filter(filter), cubeID: "c", actor: UUID(), dryRun: false)
+            let deleted = try await store.delete(.filter(filter), cubeID: "c", actor: UUID(), dryRun: false, hard: false)
             #expect(deleted.ids.count == 2)
             let left = try await store.list(in: MemoryScope(cubeIDs: ["c"]), after: nil, limit: 100)
             #expect(Set(left.map(\.key)) == ["gamma", "delta", "epsilon"])
@@ -126,7 +126,7 @@ struct DedupTests {
             _ = try await store.add([item("Alice likes tea")], messages: [], cubeID: "other", author: UUID(), idempotency: nil)
             #expect(try await TestDatabase.count("memories", in: database) == 3)
             // A deleted memory does not block the same content from being added again.
-            _ = try await store.delete(.ids([first.receipt.memoryIDs[0]]), cubeID: "c", actor: UUID(), dryRun: false)
+            _ = try await store.delete(.ids([first.receipt.memoryIDs[0]]), cubeID: "c", actor: UUID(), dryRun: false, hard: false)
             let again = try await store.add([item("Alice likes tea")], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
             #expect(again.receipt.memoryIDs[0] != first.receipt.memoryIDs[0])
             // Restoring the old one now conflicts with the live copy: a clear error, nothing changed.
@@ -144,5 +144,40 @@ struct KeywordScoringTests {
     func termFrequencies() {
         let frequencies = PostgresMemoryStore.termFrequencies("'dog':4 'max':7,9 'name':6B 'o''brien':2 '北京':3")
         #expect(frequencies == ["dog": 1, "max": 2, "name": 1, "o'brien": 1, "北京": 1])
+    }
+}
+
+@Suite("Hard and whole-cube deletes")
+struct HardDeleteTests {
+    @Test("a hard delete removes rows and history for good, leaving tombstones; a whole-cube delete stays in its cube")
+    func hardAndWholeCube() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let store = PostgresMemoryStore(database: database)
+            func item(_ content: String) -> NewMemory {
+                NewMemory(sessionID: "", memoryType: .longTermMemory, key: "", content: content, tags: [], info: [:],
+                          sources: [], confidence: 1, embeddingModel: "m", embedding: [1])
+            }
+            let author = UUID()
+            let added = try await store.add([item("one"), item("two"), item("three")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            _ = try await store.add([item("elsewhere")], messages: [], cubeID: "other", author: author, idempotency: nil)
+            let ids = added.receipt.memoryIDs
+
+            let hard = try await store.delete(.ids([ids[0]]), cubeID: "c", actor: author, dryRun: false, hard: true)
+            #expect(hard.ids == [ids[0]])
+            #expect(hard.changeSeq > added.receipt.changeSeq)
+            #expect(try await store.memories(ids: [ids[0]], cubeID: "c").isEmpty)
+            #expect(try await store.history(memoryID: ids[0], cubeID: "c", before: nil, limit: 10).isEmpty)
+            #expect(try await TestDatabase.count("memory_tombstones", in: database) == 1)
+            #expect(try await store.restore(ids: [ids[0]], cubeID: "c", actor: author).count == 0)
+
+            let whole = try await store.delete(.wholeCube, cubeID: "c", actor: author, dryRun: false, hard: false)
+            #expect(Set(whole.ids) == Set(ids[1...]))
+            #expect(try await store.list(in: MemoryScope(cubeIDs: ["c"]), after: nil, limit: 10).isEmpty)
+            #expect(try await store.list(in: MemoryScope(cubeIDs: ["other"]), after: nil, limit: 10).count == 1)
+            // Soft-deleted memories can still be purged by a hard delete.
+            let purged = try await store.delete(.wholeCube, cubeID: "c", actor: author, dryRun: false, hard: true)
+            #expect(purged.ids.count == 2)
+            #expect(try await TestDatabase.count("memories", in: database) == 1)
+        }
     }
 }

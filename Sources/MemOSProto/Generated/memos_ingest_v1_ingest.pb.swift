@@ -426,11 +426,25 @@ public nonisolated struct Memos_Ingest_V1_DeleteMemoriesRequest: Sendable {
     set {selector = .sessionID(newValue)}
   }
 
+  /// Every memory of the cube; must be true when chosen.
+  public var wholeCube: Bool {
+    get {
+      if case .wholeCube(let v)? = selector {return v}
+      return false
+    }
+    set {selector = .wholeCube(newValue)}
+  }
+
   /// When true, count and list what would be deleted and change nothing.
   public var dryRun: Bool = false
 
-  /// Optional; at most 128 bytes.
+  /// Optional; at most 128 bytes. Deletes are idempotent by nature; the key is accepted for symmetry.
   public var idempotencyKey: String = String()
+
+  /// False (default): soft delete — status DELETED, history kept, restorable with RestoreMemories.
+  /// True: the memories (deleted ones included) and their history are removed for good; only a tombstone with
+  /// the id and change sequence number remains, so followers of the change sequence see the removal.
+  public var hard: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -442,6 +456,8 @@ public nonisolated struct Memos_Ingest_V1_DeleteMemoriesRequest: Sendable {
     case filter(Memos_Common_V1_Filter)
     /// Every memory of the cube from this session.
     case sessionID(String)
+    /// Every memory of the cube; must be true when chosen.
+    case wholeCube(Bool)
 
   }
 
@@ -1024,7 +1040,7 @@ nonisolated extension Memos_Ingest_V1_MemoryIds: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Memos_Ingest_V1_DeleteMemoriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DeleteMemoriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{1}ids\0\u{1}filter\0\u{3}session_id\0\u{3}dry_run\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{1}ids\0\u{1}filter\0\u{3}session_id\0\u{3}dry_run\0\u{3}idempotency_key\0\u{3}whole_cube\0\u{1}hard\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1069,6 +1085,15 @@ nonisolated extension Memos_Ingest_V1_DeleteMemoriesRequest: SwiftProtobuf.Messa
       }()
       case 5: try { try decoder.decodeSingularBoolField(value: &self.dryRun) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 7: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.selector != nil {try decoder.handleConflictingOneOf()}
+          self.selector = .wholeCube(v)
+        }
+      }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.hard) }()
       default: break
       }
     }
@@ -1095,13 +1120,19 @@ nonisolated extension Memos_Ingest_V1_DeleteMemoriesRequest: SwiftProtobuf.Messa
       guard case .sessionID(let v)? = self.selector else { preconditionFailure() }
       try visitor.visitSingularStringField(value: v, fieldNumber: 4)
     }()
-    case nil: break
+    default: break
     }
     if self.dryRun != false {
       try visitor.visitSingularBoolField(value: self.dryRun, fieldNumber: 5)
     }
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 6)
+    }
+    try { if case .wholeCube(let v)? = self.selector {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 7)
+    } }()
+    if self.hard != false {
+      try visitor.visitSingularBoolField(value: self.hard, fieldNumber: 8)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1111,6 +1142,7 @@ nonisolated extension Memos_Ingest_V1_DeleteMemoriesRequest: SwiftProtobuf.Messa
     if lhs.selector != rhs.selector {return false}
     if lhs.dryRun != rhs.dryRun {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.hard != rhs.hard {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
