@@ -130,9 +130,7 @@ extension MemoryFilter.Condition {
     public static func date(from value: JSONValue) -> Date? {
         switch value {
         case .number(let seconds): return Date(timeIntervalSince1970: seconds)
-        case .string(let text):
-            if let date = try? Date(text, strategy: .iso8601) { return date }
-            return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        case .string(let text): return Date(rfc3339: text)
         default: return nil
         }
     }

@@ -7,23 +7,13 @@ public enum UserRole: String, Sendable, Hashable, Codable {
 }
 
 /// A user's role in one cube.
-public enum CubeRole: String, Sendable, Hashable, Codable, Comparable {
+public enum CubeRole: String, Sendable, Hashable, Codable {
     case reader
     case writer
     case owner
 
     /// True when the role may add, change or delete memories.
     public var canWrite: Bool { self != .reader }
-
-    private var rank: Int {
-        switch self {
-        case .reader: 0
-        case .writer: 1
-        case .owner: 2
-        }
-    }
-
-    public static func < (lhs: CubeRole, rhs: CubeRole) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// The authenticated caller, resolved from an API key.

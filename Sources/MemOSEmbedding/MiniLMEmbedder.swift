@@ -27,31 +27,35 @@ public final class MiniLMEmbedder: Embedder {
     /// Loads and verifies the model files in `directory`.
     /// - Throws: `failedPrecondition` with instructions when files are missing or do not match the pinned hashes.
     public init(directory: URL, batchSize: Int = 32, verify: Bool = true) throws {
-        let modelURL = directory.appendingPathComponent("model.safetensors")
+        if verify { try Self.verifyFiles(in: directory) }
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
-        for url in [modelURL, vocabularyURL] where !FileManager.default.fileExists(atPath: url.path) {
-            throw MemOSError(
-                code: .failedPrecondition,
-                message: "the MiniLM model file \(url.path) is missing; run scripts/fetch-model.sh, "
-                    + "or set MEMOS_MODEL_DIR to a folder holding model.safetensors and vocab.txt"
-            )
-        }
-        if verify {
-            for url in [modelURL, vocabularyURL] {
-                let data = try Data(contentsOf: url, options: .alwaysMapped)
-                let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-                guard digest == Self.pinnedHashes[url.lastPathComponent] else {
-                    throw MemOSError(
-                        code: .failedPrecondition,
-                        message: "the MiniLM model file \(url.path) is corrupt (sha256 \(digest)); "
-                            + "delete it and run scripts/fetch-model.sh again"
-                    )
-                }
+        self.tokenizer = try WordPieceTokenizer(vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self))
+        self.model = try BertModel(tensors: try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors")))
+        self.batchSize = batchSize
+    }
+
+    /// Checks that the model files are present and match their pinned hashes, without loading the weights.
+    /// - Throws: `failedPrecondition` saying how to fetch the files.
+    public static func verifyFiles(in directory: URL) throws {
+        for name in ["model.safetensors", "vocab.txt"] {
+            let url = directory.appendingPathComponent(name)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw MemOSError(
+                    code: .failedPrecondition,
+                    message: "the MiniLM model file \(url.path) is missing; run scripts/fetch-model.sh, "
+                        + "or set MEMOS_MODEL_DIR to a folder holding model.safetensors and vocab.txt"
+                )
+            }
+            let data = try Data(contentsOf: url, options: .alwaysMapped)
+            let digest = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            guard digest == Self.pinnedHashes[name] else {
+                throw MemOSError(
+                    code: .failedPrecondition,
+                    message: "the MiniLM model file \(url.path) is corrupt (sha256 \(digest)); "
+                        + "delete it and run scripts/fetch-model.sh again"
+                )
             }
         }
-        self.tokenizer = try WordPieceTokenizer(vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self))
-        self.model = try BertModel(tensors: try SafeTensors(contentsOf: modelURL))
-        self.batchSize = batchSize
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {

@@ -111,7 +111,7 @@ public struct Database: Sendable {
                 self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
                 return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: psql)
             default:
-                if psql.serverInfo?[.sqlState] == "23505" {
+                if psql.serverInfo?[.sqlState] == "23505", psql.serverInfo?[.constraintName] == "memories_live_content_idx" {
                     return MemOSError(
                         code: .alreadyExists,
                         message: "another live memory in this cube has the same content",
@@ -137,6 +137,28 @@ extension PostgresConnection {
 }
 
 extension Database {
+    /// Runs `body` with a pool of its own that runs only for the duration of `body`, for start-up work, tools
+    /// and tests. (A pool runs once: the pool a service group runs is never used this way.)
+    public static func withPool<T: Sendable>(
+        _ configuration: DatabaseConfiguration,
+        logger: Logger,
+        _ body: (Database) async throws -> T
+    ) async throws -> T {
+        let database = Database(configuration: configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            return try await body(database)
+        }
+    }
+
+    /// Runs one statement, such as `CREATE DATABASE`, with a pool of its own.
+    public static func execute(_ sql: String, on configuration: DatabaseConfiguration, logger: Logger) async throws {
+        try await self.withPool(configuration, logger: logger) { database in
+            try await database.client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+
     /// True when a trivial query succeeds.
     public func isReachable() async -> Bool {
         let logger = self.logger

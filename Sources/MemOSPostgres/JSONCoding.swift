@@ -1,4 +1,5 @@
 import Foundation
+import MemOSCore
 
 /// JSON coding for jsonb columns: dates as RFC 3339 with or without fractional seconds.
 enum JSONCoding {
@@ -13,19 +14,11 @@ enum JSONCoding {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = Self.parseDate(text) { return date }
+            if let date = Date(rfc3339: text) { return date }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date \(text)"))
         }
         return decoder
     }()
-
-    static func parseDate(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
-            return date
-        }
-        return nil
-    }
 
     static func string(_ value: some Encodable) throws -> String {
         String(decoding: try self.encoder.encode(value), as: UTF8.self)

@@ -116,21 +116,8 @@ public final class PostgresAccountStore: AccountStore, CubeDirectory {
 
     /// Makes an API key for a user. The plaintext is returned here only; the database keeps its hash.
     public func createAPIKey(for userID: UUID, name: String = "") async throws -> (id: UUID, key: String) {
-        let id = UUID()
         let key = Self.generateKey()
-        let prefix = String(key.prefix(11))
-        let hash = Self.hash(key)
-        let logger = self.database.logger
-        try await self.database.withConnection { connection in
-            try await connection.query(
-                """
-                INSERT INTO api_keys (id, user_id, name, prefix, key_hash)
-                VALUES (\(id), \(userID), \(name), \(prefix), \(hash))
-                """,
-                logger: logger
-            )
-        }
-        return (id, key)
+        return (try await self.insertAPIKey(key, for: userID, name: name), key)
     }
 
     /// Creates a cube owned by `owner`.
@@ -149,20 +136,6 @@ public final class PostgresAccountStore: AccountStore, CubeDirectory {
             if rows.isEmpty { throw MemOSError(code: .alreadyExists, message: "cube id '\(cubeID)' is taken") }
             try await connection.query(
                 "INSERT INTO cube_members (cube_id, user_id, role) VALUES (\(cubeID), \(owner), 'owner')",
-                logger: logger
-            )
-        }
-    }
-
-    /// Gives `userID` a role in a cube, replacing any earlier role.
-    public func share(cube cubeID: String, with userID: UUID, role: CubeRole) async throws {
-        let logger = self.database.logger
-        try await self.database.withConnection { connection in
-            try await connection.query(
-                """
-                INSERT INTO cube_members (cube_id, user_id, role) VALUES (\(cubeID), \(userID), \(role.rawValue))
-                ON CONFLICT (cube_id, user_id) DO UPDATE SET role = EXCLUDED.role
-                """,
                 logger: logger
             )
         }
@@ -199,8 +172,10 @@ extension PostgresAccountStore {
         try await self.insertAPIKey(key, for: adminID, name: "MEMOS_ADMIN_KEY")
     }
 
-    /// Stores the hash of a key chosen by the caller.
-    func insertAPIKey(_ key: String, for userID: UUID, name: String) async throws {
+    /// Stores the hash of a key and its visible prefix; returns the key's id. A key already stored is left as is.
+    @discardableResult
+    func insertAPIKey(_ key: String, for userID: UUID, name: String) async throws -> UUID {
+        let id = UUID()
         let logger = self.database.logger
         let hash = Self.hash(key)
         let prefix = String(key.prefix(11))
@@ -208,11 +183,12 @@ extension PostgresAccountStore {
             try await connection.query(
                 """
                 INSERT INTO api_keys (id, user_id, name, prefix, key_hash)
-                VALUES (\(UUID()), \(userID), \(name), \(prefix), \(hash))
+                VALUES (\(id), \(userID), \(name), \(prefix), \(hash))
                 ON CONFLICT (key_hash) DO NOTHING
                 """,
                 logger: logger
             )
         }
+        return id
     }
 }

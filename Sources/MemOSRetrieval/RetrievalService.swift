@@ -34,12 +34,14 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let depth = max(query.topK * 5, 50)
         var vectorOrder: [UUID] = []
         var vectorScores: [UUID: Float] = [:]
+        var cubeOf: [UUID: String] = [:]
         if query.ranker.mode != .keyword {
             let queryVector = try await self.embedder.embed([request.query])[0]
             let vectors = try await self.store.vectors(in: query.scope, model: self.embedder.modelID)
             for (vector, score) in VectorMath.topK(vectors, k: depth, score: { VectorMath.dot(queryVector, $0.embedding) }) {
                 vectorOrder.append(vector.memoryID)
                 vectorScores[vector.memoryID] = max(0, min(1, score))
+                cubeOf[vector.memoryID] = vector.cubeID
             }
         }
         var keywordOrder: [UUID] = []
@@ -50,13 +52,14 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             for match in matches {
                 keywordOrder.append(match.memoryID)
                 keywordScores[match.memoryID] = best > 0 ? match.score / best : 0
+                cubeOf[match.memoryID] = match.cubeID
             }
         }
 
+        // One read per cube that has candidates, of just its candidates.
         var candidates: [UUID: HybridRanker.Candidate] = [:]
-        let wanted = Array(Set(vectorOrder).union(keywordOrder))
-        for cubeID in query.scope.cubeIDs where !wanted.isEmpty {
-            for memory in try await self.store.memories(ids: wanted, cubeID: cubeID)
+        for (cubeID, ids) in Dictionary(grouping: cubeOf.keys, by: { cubeOf[$0]! }) {
+            for memory in try await self.store.memories(ids: ids, cubeID: cubeID)
             where memory.embeddingModel == self.embedder.modelID || query.ranker.mode == .keyword {
                 candidates[memory.id] = HybridRanker.Candidate(
                     memory: memory,

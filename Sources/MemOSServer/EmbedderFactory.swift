@@ -13,6 +13,16 @@ import MemOSEmbedding
 public enum EmbedderFactory {
     public static let defaultModelDirectory = ".local/models/all-MiniLM-L6-v2"
 
+    /// Checks the settings `make` would use — for MiniLM the model files and their hashes, without loading
+    /// the weights — so that a supervisor can fail early, once.
+    public static func check(kind: String, modelDirectory: String, logger: Logger) throws {
+        if kind == "minilm" {
+            try MiniLMEmbedder.verifyFiles(in: URL(fileURLWithPath: modelDirectory))
+        } else {
+            _ = try self.make(kind: kind, modelDirectory: modelDirectory, logger: logger)
+        }
+    }
+
     public static func make(
         kind: String,
         modelDirectory: String,

@@ -26,13 +26,13 @@ struct BenchStack {
         var logger = Logger(label: "memos.bench")
         logger.logLevel = .error
         let name = "memos_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try await Self.admin(server, "CREATE DATABASE \(name)", logger: logger)
+        try await Database.execute("CREATE DATABASE \(name)", on: server, logger: logger)
         do {
             let result = try await self.run(database: server.with(database: name), embedder: embedder, reader: reader, cubes: cubes, logger: logger, body)
-            try? await Self.admin(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger)
+            try? await Database.execute("DROP DATABASE \(name) WITH (FORCE)", on: server, logger: logger)
             return result
         } catch {
-            try? await Self.admin(server, "DROP DATABASE \(name) WITH (FORCE)", logger: logger)
+            try? await Database.execute("DROP DATABASE \(name) WITH (FORCE)", on: server, logger: logger)
             throw error
         }
     }
@@ -82,15 +82,6 @@ struct BenchStack {
                     )
                 }
             }
-        }
-    }
-
-    static func admin(_ server: DatabaseConfiguration, _ sql: String, logger: Logger) async throws {
-        let client = Database(configuration: server, logger: logger).client
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         }
     }
 }

@@ -60,11 +60,10 @@ struct LoCoMoBench: AsyncParsableCommand {
         }
         let server = try DatabaseConfiguration(url: url)
         let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
-        let embedder: any Embedder =
-            self.embedder == "minilm"
-            ? MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder)))
-            : FeatureHashingEmbedder()
-        let tokenizer = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder), verify: false).tokenizer
+        // The MiniLM tokenizer measures context size whichever embedder runs.
+        let miniLM = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
+        let embedder: any Embedder = self.embedder == "minilm" ? MicroBatchingEmbedder(base: miniLM) : FeatureHashingEmbedder()
+        let tokenizer = miniLM.tokenizer
         let settings = try self.windows.split(separator: ",").map { pair -> (Int, Int) in
             let parts = pair.split(separator: "/").compactMap { Int($0) }
             guard parts.count == 2, parts[0] > 0, parts[1] >= 0, parts[1] < parts[0] else {

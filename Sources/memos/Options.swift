@@ -37,12 +37,13 @@ struct CommonOptions: ParsableArguments {
         return try DatabaseConfiguration(url: url, maxConnections: poolSize)
     }
 
+    var embedderKind: String { self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "minilm" }
+    var modelDirectory: String {
+        self.modelDir ?? Environment.string("MEMOS_MODEL_DIR") ?? EmbedderFactory.defaultModelDirectory
+    }
+
     func makeEmbedder() throws -> any Embedder {
-        try EmbedderFactory.make(
-            kind: self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "minilm",
-            modelDirectory: self.modelDir ?? Environment.string("MEMOS_MODEL_DIR") ?? EmbedderFactory.defaultModelDirectory,
-            logger: self.makeLogger("memos.embedder")
-        )
+        try EmbedderFactory.make(kind: self.embedderKind, modelDirectory: self.modelDirectory, logger: self.makeLogger("memos.embedder"))
     }
 
     func makeLogger(_ label: String) -> Logger {

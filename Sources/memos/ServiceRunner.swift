@@ -21,12 +21,7 @@ enum ServiceRunner {
         logger: Logger,
         _ body: (Database) async throws -> T
     ) async throws -> T {
-        let database = Database(configuration: configuration, logger: logger.quietened())
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
-            defer { group.cancelAll() }
-            return try await body(database)
-        }
+        try await Database.withPool(configuration, logger: logger.quietened(), body)
     }
 
     /// Runs `services` after the database pool, until SIGTERM or SIGINT; then shuts them down in reverse order

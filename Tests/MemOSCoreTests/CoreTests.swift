@@ -109,3 +109,42 @@ struct MicroBatchingTests {
         #expect(counting.calls.withLock { $0 } < texts.count)
     }
 }
+
+@Suite("Cube access")
+struct CubeAccessTests {
+    /// Roles by cube for one caller; cubes not listed do not exist.
+    struct Accounts: AccountStore {
+        var roles: [String: CubeRole?]
+
+        func principal(forAPIKey key: String) async throws -> Principal? { nil }
+
+        func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
+            guard let role = self.roles[cubeID] else { throw MemOSError.notFound("cube '\(cubeID)' does not exist") }
+            return role
+        }
+    }
+
+    static let caller = Principal(userID: UUID(), userName: "u", role: .user, apiKeyID: UUID())
+    static let accounts = Accounts(roles: ["own": .owner, "shared-w": .writer, "shared-r": .reader, "foreign": CubeRole?.none])
+
+    static func outcome(_ cubes: [String], _ access: CubeAccess) async -> MemOSError.Code? {
+        do {
+            try await Self.accounts.authorize(Self.caller, cubes: cubes, for: access)
+            return nil
+        } catch let error as MemOSError {
+            return error.code
+        } catch {
+            return .internalError
+        }
+    }
+
+    @Test("owners and writers write, readers only read, strangers nothing, unknown cubes are not found")
+    func roles() async {
+        #expect(await Self.outcome(["own", "shared-w"], .write) == nil)
+        #expect(await Self.outcome(["shared-r"], .read) == nil)
+        #expect(await Self.outcome(["shared-r"], .write) == .permissionDenied)
+        #expect(await Self.outcome(["foreign"], .read) == .permissionDenied)
+        #expect(await Self.outcome(["own", "foreign"], .read) == .permissionDenied)
+        #expect(await Self.outcome(["nowhere"], .read) == .notFound)
+    }
+}

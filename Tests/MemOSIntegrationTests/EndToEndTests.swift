@@ -206,4 +206,24 @@ struct EndToEndTests {
             #expect(viaHTTP.status == .forbidden)
         }
     }
+
+    @Test("read-your-writes never answers from stale data: a change not yet visible is unavailable")
+    func readYourWritesTimeout() async throws {
+        try await TestStack.run { stack in
+            let error = await #expect(throws: RPCError.self) {
+                try await stack.withGRPC { clients in
+                    try await clients.retrieval.search(
+                        .with {
+                            $0.cubeIds = ["alice-cube"]
+                            $0.query = "anything"
+                            $0.minChangeSeq = 1_000_000
+                            $0.maxWaitMs = 50
+                        },
+                        metadata: TestStack.metadata(stack.alice.key)
+                    )
+                }
+            }
+            #expect(error?.code == .unavailable)
+        }
+    }
 }

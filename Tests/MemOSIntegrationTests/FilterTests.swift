@@ -108,13 +108,9 @@ struct DedupTests {
     func exactDuplicate() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let store = PostgresMemoryStore(database: database)
-            func item(_ content: String) -> NewMemory {
-                NewMemory(sessionID: "", memoryType: .longTermMemory, key: "", content: content, tags: [], info: [:],
-                          sources: [], confidence: 1, embeddingModel: "m", embedding: [1])
-            }
-            let first = try await store.add([item("Alice likes tea")], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
+            let first = try await store.add([NewMemory.fixture("Alice likes tea")], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
             let second = try await store.add(
-                [item("  alice   LIKES tea "), item("Bob likes coffee"), item("bob likes coffee")],
+                [NewMemory.fixture("  alice   LIKES tea "), NewMemory.fixture("Bob likes coffee"), NewMemory.fixture("bob likes coffee")],
                 messages: [], cubeID: "c", author: UUID(), idempotency: nil
             )
             let ids = second.receipt.memoryIDs
@@ -123,11 +119,11 @@ struct DedupTests {
             #expect(try await TestDatabase.count("memories", in: database) == 2)
             #expect(try await TestDatabase.count("memory_history", in: database) == 2)
             // Another cube keeps its own copy.
-            _ = try await store.add([item("Alice likes tea")], messages: [], cubeID: "other", author: UUID(), idempotency: nil)
+            _ = try await store.add([NewMemory.fixture("Alice likes tea")], messages: [], cubeID: "other", author: UUID(), idempotency: nil)
             #expect(try await TestDatabase.count("memories", in: database) == 3)
             // A deleted memory does not block the same content from being added again.
             _ = try await store.delete(.ids([first.receipt.memoryIDs[0]]), cubeID: "c", actor: UUID(), dryRun: false, hard: false)
-            let again = try await store.add([item("Alice likes tea")], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
+            let again = try await store.add([NewMemory.fixture("Alice likes tea")], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
             #expect(again.receipt.memoryIDs[0] != first.receipt.memoryIDs[0])
             // Restoring the old one now conflicts with the live copy: a clear error, nothing changed.
             let error = await #expect(throws: MemOSError.self) {
@@ -153,13 +149,9 @@ struct HardDeleteTests {
     func hardAndWholeCube() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let store = PostgresMemoryStore(database: database)
-            func item(_ content: String) -> NewMemory {
-                NewMemory(sessionID: "", memoryType: .longTermMemory, key: "", content: content, tags: [], info: [:],
-                          sources: [], confidence: 1, embeddingModel: "m", embedding: [1])
-            }
             let author = UUID()
-            let added = try await store.add([item("one"), item("two"), item("three")], messages: [], cubeID: "c", author: author, idempotency: nil)
-            _ = try await store.add([item("elsewhere")], messages: [], cubeID: "other", author: author, idempotency: nil)
+            let added = try await store.add([NewMemory.fixture("one"), NewMemory.fixture("two"), NewMemory.fixture("three")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            _ = try await store.add([NewMemory.fixture("elsewhere")], messages: [], cubeID: "other", author: author, idempotency: nil)
             let ids = added.receipt.memoryIDs
 
             let hard = try await store.delete(.ids([ids[0]]), cubeID: "c", actor: author, dryRun: false, hard: true)
@@ -179,5 +171,15 @@ struct HardDeleteTests {
             #expect(purged.ids.count == 2)
             #expect(try await TestDatabase.count("memories", in: database) == 1)
         }
+    }
+}
+
+extension NewMemory {
+    /// A long-term memory with this content, model "m" and a one-dimensional vector.
+    static func fixture(_ content: String) -> NewMemory {
+        NewMemory(
+            sessionID: "", memoryType: .longTermMemory, key: "", content: content, tags: [], info: [:],
+            sources: [], confidence: 1, embeddingModel: "m", embedding: [1]
+        )
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSPostgres
+import MemOSServer
 import ServiceLifecycle
 import UnixSignals
 
@@ -46,7 +47,7 @@ struct All: AsyncParsableCommand {
         if let embedder = self.common.embedder { environment["MEMOS_EMBEDDER"] = embedder }
         if let modelDir = self.common.modelDir { environment["MEMOS_MODEL_DIR"] = modelDir }
         // Fail here, once, with the fetch instructions, rather than in two child processes.
-        _ = try self.common.makeEmbedder()
+        try EmbedderFactory.check(kind: self.common.embedderKind, modelDirectory: self.common.modelDirectory, logger: logger)
 
         let children = [
             ChildProcess(name: "ingest", arguments: ["ingest", "--port", "\(self.ingestPort)"], environment: environment),

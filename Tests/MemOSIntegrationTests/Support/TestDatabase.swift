@@ -28,12 +28,9 @@ enum TestDatabase {
         let name = "memos_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try await self.admin(server, "CREATE DATABASE \(name)")
         let configuration = server.with(database: name)
-        let database = Database(configuration: configuration, logger: self.logger)
         do {
-            let result = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await database.client.run() }
-                defer { group.cancelAll() }
-                return try await body(configuration, database)
+            let result = try await Database.withPool(configuration, logger: self.logger) { database in
+                try await body(configuration, database)
             }
             try await self.admin(server, "DROP DATABASE \(name) WITH (FORCE)")
             return result
@@ -53,12 +50,7 @@ enum TestDatabase {
 
     /// Runs one statement on the server's maintenance database.
     static func admin(_ server: DatabaseConfiguration, _ sql: String) async throws {
-        let client = Database(configuration: server, logger: self.logger).client
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await client.query(PostgresQuery(unsafeSQL: sql), logger: self.logger)
-        }
+        try await Database.execute(sql, on: server, logger: self.logger)
     }
 
     /// `SELECT count(*)` of a table.
