@@ -45,16 +45,28 @@ struct BenchStack {
         logger: Logger,
         _ body: (BenchStack) async throws -> T
     ) async throws -> T {
-        let database = Database(configuration: configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
-            defer { group.cancelAll() }
+        try await Database.withPool(configuration, logger: logger) { database in
             try await Migrator(database: database).migrate()
             let accounts = PostgresAccountStore(database: database)
             let user = try await accounts.createUser(name: "bench", role: .user)
             for cube in cubes { try await accounts.createCube(id: cube, name: cube, owner: user) }
             let (_, key) = try await accounts.createAPIKey(for: user)
 
+            return try await self.serve(database: database, embedder: embedder, reader: reader, key: key, logger: logger, body)
+        }
+    }
+
+    /// Runs the two servers for the duration of `body`.
+    private static func serve<T: Sendable>(
+        database: Database,
+        embedder: any Embedder,
+        reader: FastReader,
+        key: String,
+        logger: Logger,
+        _ body: (BenchStack) async throws -> T
+    ) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            defer { group.cancelAll() }
             let ingest = ServerFactory.ingest(
                 database: database, embedder: embedder, reader: reader, host: "127.0.0.1", port: 0, logger: logger
             )
