@@ -356,11 +356,13 @@ public nonisolated struct Memos_Common_V1_Memory: @unchecked Sendable {
     set {_uniqueStorage()._sessionID = newValue}
   }
 
+  /// The kind of memory (see MemoryType).
   public var memoryType: Memos_Common_V1_MemoryType {
     get {_storage._memoryType}
     set {_uniqueStorage()._memoryType = newValue}
   }
 
+  /// Lifecycle state; search returns ACTIVATED memories unless asked otherwise.
   public var status: Memos_Common_V1_MemoryStatus {
     get {_storage._status}
     set {_uniqueStorage()._status = newValue}
@@ -419,6 +421,7 @@ public nonisolated struct Memos_Common_V1_Memory: @unchecked Sendable {
     set {_uniqueStorage()._embedding = newValue}
   }
 
+  /// When the memory was stored.
   public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._createdAt = newValue}
@@ -428,6 +431,7 @@ public nonisolated struct Memos_Common_V1_Memory: @unchecked Sendable {
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
   public mutating func clearCreatedAt() {_uniqueStorage()._createdAt = nil}
 
+  /// When the memory last changed (update, delete, restore, merge).
   public var updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._updatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._updatedAt = newValue}
@@ -493,6 +497,7 @@ public nonisolated struct Memos_Common_V1_FilterCondition: Sendable {
   /// Times compare against RFC 3339 strings or numbers of seconds since 1970.
   public var field: String = String()
 
+  /// Required.
   public var op: Memos_Common_V1_FilterOperator = .unspecified
 
   /// A string, number, bool or (for IN) list.
@@ -523,6 +528,7 @@ public nonisolated struct Memos_Common_V1_Filter: @unchecked Sendable {
     set {_uniqueStorage()._expr = newValue}
   }
 
+  /// A single condition.
   public var condition: Memos_Common_V1_FilterCondition {
     get {
       if case .condition(let v)? = _storage._expr {return v}
@@ -531,6 +537,7 @@ public nonisolated struct Memos_Common_V1_Filter: @unchecked Sendable {
     set {_uniqueStorage()._expr = .condition(newValue)}
   }
 
+  /// All operands match (at least one operand).
   public var and: Memos_Common_V1_FilterList {
     get {
       if case .and(let v)? = _storage._expr {return v}
@@ -539,6 +546,7 @@ public nonisolated struct Memos_Common_V1_Filter: @unchecked Sendable {
     set {_uniqueStorage()._expr = .and(newValue)}
   }
 
+  /// At least one operand matches (at least one operand).
   public var or: Memos_Common_V1_FilterList {
     get {
       if case .or(let v)? = _storage._expr {return v}
@@ -547,6 +555,7 @@ public nonisolated struct Memos_Common_V1_Filter: @unchecked Sendable {
     set {_uniqueStorage()._expr = .or(newValue)}
   }
 
+  /// The operand does not match.
   public var not: Memos_Common_V1_Filter {
     get {
       if case .not(let v)? = _storage._expr {return v}
@@ -558,9 +567,13 @@ public nonisolated struct Memos_Common_V1_Filter: @unchecked Sendable {
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Expr: Equatable, Sendable {
+    /// A single condition.
     case condition(Memos_Common_V1_FilterCondition)
+    /// All operands match (at least one operand).
     case and(Memos_Common_V1_FilterList)
+    /// At least one operand matches (at least one operand).
     case or(Memos_Common_V1_FilterList)
+    /// The operand does not match.
     case not(Memos_Common_V1_Filter)
 
   }
@@ -576,6 +589,7 @@ public nonisolated struct Memos_Common_V1_FilterList: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The operands; at least one.
   public var filters: [Memos_Common_V1_Filter] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -592,6 +606,7 @@ public nonisolated struct Memos_Common_V1_HistoryEntry: Sendable {
   /// Monotonic id of the entry within the cube.
   public var id: Int64 = 0
 
+  /// The memory the change was made to.
   public var memoryID: String = String()
 
   /// "add", "update", "merge", "archive", "delete", "restore".
@@ -626,6 +641,7 @@ public nonisolated struct Memos_Common_V1_HistoryEntry: Sendable {
   /// Why the change was made, in words (for example "merged into <id>").
   public var reason: String = String()
 
+  /// When the change was made.
   public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_createdAt = newValue}

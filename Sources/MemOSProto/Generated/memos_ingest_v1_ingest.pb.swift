@@ -168,6 +168,7 @@ public nonisolated struct Memos_Ingest_V1_MemoryInput: Sendable {
   /// Clears the value of `info`. Subsequent reads from it will return its default value.
   public mutating func clearInfo() {self._info = nil}
 
+  /// When the fact started to hold; unset means always.
   public var validFrom: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_validFrom ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_validFrom = newValue}
@@ -177,6 +178,7 @@ public nonisolated struct Memos_Ingest_V1_MemoryInput: Sendable {
   /// Clears the value of `validFrom`. Subsequent reads from it will return its default value.
   public mutating func clearValidFrom() {self._validFrom = nil}
 
+  /// When the fact stopped holding; unset means it still holds; not before valid_from.
   public var validTo: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_validTo ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_validTo = newValue}
@@ -306,12 +308,16 @@ public nonisolated struct Memos_Ingest_V1_MemoryPatch: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// 1 to 16,384 bytes; changing it re-embeds the memory.
   public var content: String = String()
 
+  /// At most 256 bytes.
   public var key: String = String()
 
+  /// Replaces the tags; at most 32, each 1 to 64 bytes.
   public var tags: [String] = []
 
+  /// Replaces info; at most 16,384 bytes serialised.
   public var info: SwiftProtobuf.Google_Protobuf_Struct {
     get {_info ?? SwiftProtobuf.Google_Protobuf_Struct()}
     set {_info = newValue}
@@ -321,8 +327,10 @@ public nonisolated struct Memos_Ingest_V1_MemoryPatch: Sendable {
   /// Clears the value of `info`. Subsequent reads from it will return its default value.
   public mutating func clearInfo() {self._info = nil}
 
+  /// Must be a known type.
   public var memoryType: Memos_Common_V1_MemoryType = .unspecified
 
+  /// When the fact started to hold; unset means always.
   public var validFrom: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_validFrom ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_validFrom = newValue}
@@ -332,6 +340,7 @@ public nonisolated struct Memos_Ingest_V1_MemoryPatch: Sendable {
   /// Clears the value of `validFrom`. Subsequent reads from it will return its default value.
   public mutating func clearValidFrom() {self._validFrom = nil}
 
+  /// When the fact stopped holding; unset means it still holds; not before valid_from.
   public var validTo: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_validTo ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_validTo = newValue}
@@ -341,6 +350,7 @@ public nonisolated struct Memos_Ingest_V1_MemoryPatch: Sendable {
   /// Clears the value of `validTo`. Subsequent reads from it will return its default value.
   public mutating func clearValidTo() {self._validTo = nil}
 
+  /// 0 to 1.
   public var confidence: Float = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -357,6 +367,7 @@ public nonisolated struct Memos_Ingest_V1_UpdateMemoryResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The memory after the update.
   public var memory: Memos_Common_V1_Memory {
     get {_memory ?? Memos_Common_V1_Memory()}
     set {_memory = newValue}
@@ -366,6 +377,7 @@ public nonisolated struct Memos_Ingest_V1_UpdateMemoryResponse: Sendable {
   /// Clears the value of `memory`. Subsequent reads from it will return its default value.
   public mutating func clearMemory() {self._memory = nil}
 
+  /// The change sequence number of this write (see AddMessagesResponse).
   public var changeSeq: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -475,6 +487,7 @@ public nonisolated struct Memos_Ingest_V1_DeleteMemoriesResponse: Sendable {
   /// Their ids; at most the first 1,000.
   public var memoryIds: [String] = []
 
+  /// The change sequence number of this delete (0 changes: the current one).
   public var changeSeq: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -503,8 +516,10 @@ public nonisolated struct Memos_Ingest_V1_RestoreMemoriesResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// How many memories were restored (already active ones are not counted).
   public var restoredCount: Int64 = 0
 
+  /// The change sequence number of this write (see AddMessagesResponse).
   public var changeSeq: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

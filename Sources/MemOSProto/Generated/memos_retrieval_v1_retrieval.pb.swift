@@ -250,6 +250,7 @@ public nonisolated struct Memos_Retrieval_V1_SearchHit: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The memory, with its sources.
   public var memory: Memos_Common_V1_Memory {
     get {_memory ?? Memos_Common_V1_Memory()}
     set {_memory = newValue}
@@ -306,6 +307,7 @@ public nonisolated struct Memos_Retrieval_V1_GetMemoriesRequest: Sendable {
   /// 1 to 1,000 ids.
   public var memoryIds: [String] = []
 
+  /// When true, each memory carries its embedding.
   public var includeEmbeddings: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -343,6 +345,7 @@ public nonisolated struct Memos_Retrieval_V1_ListMemoriesRequest: Sendable {
   /// Which statuses; empty means ACTIVATED only.
   public var statuses: [Memos_Common_V1_MemoryStatus] = []
 
+  /// Only memories matching this expression.
   public var filter: Memos_Common_V1_Filter {
     get {_filter ?? Memos_Common_V1_Filter()}
     set {_filter = newValue}
@@ -358,6 +361,7 @@ public nonisolated struct Memos_Retrieval_V1_ListMemoriesRequest: Sendable {
   /// From a previous response's `next_page_token`; empty for the first page. Stable under concurrent writes.
   public var pageToken: String = String()
 
+  /// When true, each memory carries its embedding.
   public var includeEmbeddings: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

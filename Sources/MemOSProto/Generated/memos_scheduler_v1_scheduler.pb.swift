@@ -141,11 +141,13 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// The job id (UUID).
   public var id: String {
     get {_storage._id}
     set {_uniqueStorage()._id = newValue}
   }
 
+  /// The cube the job works on.
   public var cubeID: String {
     get {_storage._cubeID}
     set {_uniqueStorage()._cubeID = newValue}
@@ -158,6 +160,7 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
     set {_uniqueStorage()._kind = newValue}
   }
 
+  /// Where the job is in its life.
   public var status: Memos_Scheduler_V1_JobStatus {
     get {_storage._status}
     set {_uniqueStorage()._status = newValue}
@@ -175,6 +178,7 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
     set {_uniqueStorage()._attempts = newValue}
   }
 
+  /// Attempts allowed before the job is DEAD (default 5).
   public var maxAttempts: Int32 {
     get {_storage._maxAttempts}
     set {_uniqueStorage()._maxAttempts = newValue}
@@ -208,11 +212,13 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
     set {_uniqueStorage()._memoryIds = newValue}
   }
 
+  /// The session the job concerns; empty when none.
   public var sessionID: String {
     get {_storage._sessionID}
     set {_uniqueStorage()._sessionID = newValue}
   }
 
+  /// When the job was queued.
   public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._createdAt = newValue}
@@ -222,6 +228,7 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
   /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
   public mutating func clearCreatedAt() {_uniqueStorage()._createdAt = nil}
 
+  /// When the job last changed state or progress.
   public var updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._updatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._updatedAt = newValue}
@@ -241,6 +248,7 @@ public nonisolated struct Memos_Scheduler_V1_Job: @unchecked Sendable {
   /// Clears the value of `runAt`. Subsequent reads from it will return its default value.
   public mutating func clearRunAt() {_uniqueStorage()._runAt = nil}
 
+  /// When the job completed, was cancelled or died; unset while pending.
   public var finishedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
     get {_storage._finishedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
     set {_uniqueStorage()._finishedAt = newValue}
@@ -352,6 +360,7 @@ public nonisolated struct Memos_Scheduler_V1_ListJobsRequest: Sendable {
   /// 1 to 500; default 50.
   public var pageSize: Int32 = 0
 
+  /// From a previous response's next_page_token; empty for the first page.
   public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -364,8 +373,10 @@ public nonisolated struct Memos_Scheduler_V1_ListJobsResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Newest first.
   public var jobs: [Memos_Scheduler_V1_Job] = []
 
+  /// Empty when there are no more.
   public var nextPageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -378,8 +389,10 @@ public nonisolated struct Memos_Scheduler_V1_CancelJobRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Required.
   public var cubeID: String = String()
 
+  /// Required.
   public var jobID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -440,18 +453,25 @@ public nonisolated struct Memos_Scheduler_V1_StatusSummary: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Queued, not yet taken.
   public var waiting: Int64 = 0
 
+  /// Held by a worker.
   public var inProgress: Int64 = 0
 
+  /// Finished successfully.
   public var completed: Int64 = 0
 
+  /// Failed and waiting for a retry.
   public var failed: Int64 = 0
 
+  /// Cancelled before finishing.
   public var cancelled: Int64 = 0
 
+  /// Failed on every allowed attempt.
   public var dead: Int64 = 0
 
+  /// All of the above.
   public var total: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
