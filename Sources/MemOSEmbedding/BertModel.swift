@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 
 /// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS.
@@ -153,15 +152,18 @@ final class BertModel: Sendable {
                             let k = q + h
                             let v = q + 2 * h
                             // scores = scale · Q Kᵀ  (n × n)
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(headSize),
-                                        scale, q, Int32(stride), k, Int32(stride), 0, scores.baseAddress!, Int32(n))
+                            MatrixMultiply.gemm(
+                                m: n, n: n, k: headSize, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
+                                transposeB: true, beta: 0, c: scores.baseAddress!, ldc: n
+                            )
                             for row in 0..<n {
                                 VectorKernels.softmax(UnsafeMutableBufferPointer(rebasing: scores[(row * n)..<(row * n + n)]))
                             }
                             // context = P V  (n × headSize)
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(headSize), Int32(n),
-                                        1, scores.baseAddress!, Int32(n), v, Int32(stride), 0,
-                                        context.baseAddress! + offset * h + head * headSize, Int32(h))
+                            MatrixMultiply.gemm(
+                                m: n, n: headSize, k: n, alpha: 1, a: scores.baseAddress!, lda: n, b: v, ldb: stride,
+                                transposeB: false, beta: 0, c: context.baseAddress! + offset * h + head * headSize, ldc: h
+                            )
                         }
                     }
                 }
@@ -178,8 +180,14 @@ final class BertModel: Sendable {
                         .update(fromContentsOf: bias)
                 }
             }
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputs), Int32(inputs),
-                        1, input, Int32(inputs), weight, Int32(inputs), 1, output.baseAddress!, Int32(outputs))
+            input.withUnsafeBufferPointer { input in
+                weight.withUnsafeBufferPointer { weight in
+                    MatrixMultiply.gemm(
+                        m: rows, n: outputs, k: inputs, alpha: 1, a: input.baseAddress!, lda: inputs,
+                        b: weight.baseAddress!, ldb: inputs, transposeB: true, beta: 1, c: output.baseAddress!, ldc: outputs
+                    )
+                }
+            }
         }
     }
 
