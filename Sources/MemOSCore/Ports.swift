@@ -169,14 +169,19 @@ public protocol MemoryStore: Sendable {
     /// Stores memories (and the raw messages they came from) in one transaction.
     ///
     /// With an idempotency key already used by `author` in the cube, writes nothing and returns `.replayed`.
+    /// With `job`, the job is queued in the same transaction and its id is in the receipt.
     /// - Throws: `alreadyExists` when the key was used with a different fingerprint.
     func add(
         _ memories: [NewMemory],
         messages: [StoredMessage],
         cubeID: String,
         author: UUID,
-        idempotency: IdempotencyKey?
+        idempotency: IdempotencyKey?,
+        job: NewJob?
     ) async throws -> WriteOutcome
+
+    /// The raw messages with these ids in the cube, in the order given.
+    func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage]
 
     /// The memories with these ids in the cube, in the order given; unknown ids are left out.
     func memories(ids: [UUID], cubeID: String) async throws -> [Memory]
@@ -275,4 +280,17 @@ public struct HistoryEntry: Sendable, Hashable {
 public protocol CubeDirectory: Sendable {
     /// Ids of every cube the user is a member of.
     func cubeIDs(readableBy userID: UUID) async throws -> [String]
+}
+
+extension MemoryStore {
+    /// Stores memories and messages with no job.
+    public func add(
+        _ memories: [NewMemory],
+        messages: [StoredMessage],
+        cubeID: String,
+        author: UUID,
+        idempotency: IdempotencyKey?
+    ) async throws -> WriteOutcome {
+        try await self.add(memories, messages: messages, cubeID: cubeID, author: author, idempotency: idempotency, job: nil)
+    }
 }

@@ -32,7 +32,8 @@ public struct PostgresMemoryStore: MemoryStore {
         messages: [StoredMessage],
         cubeID: String,
         author: UUID,
-        idempotency: IdempotencyKey?
+        idempotency: IdempotencyKey?,
+        job: NewJob?
     ) async throws -> WriteOutcome {
         let logger = self.database.logger
         return try await self.database.transaction { connection in
@@ -104,12 +105,45 @@ public struct PostgresMemoryStore: MemoryStore {
                 ),
                 logger: logger
             )
-            let receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
+            var receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
+            if let job {
+                receipt.jobID = try await PostgresJobStore.enqueue(job, on: connection, logger: logger).id
+            }
             if let idempotency {
                 try await Self.record(receipt, for: idempotency, cubeID: cubeID, user: author, on: connection, logger: logger)
             }
             return .written(receipt)
         }
+    }
+
+    public func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage] {
+        let logger = self.database.logger
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, session_id, role, name, content, chat_time, message_id FROM messages
+                WHERE cube_id = $1 AND id = ANY($2)
+                """,
+            binds: try Self.bindings(cubeID, ids)
+        )
+        let byID = try await self.database.withConnection { connection in
+            var byID: [UUID: StoredMessage] = [:]
+            for row in try await connection.rows(query, logger: logger) {
+                let id = try row["id"].decode(UUID.self)
+                byID[id] = StoredMessage(
+                    id: id,
+                    message: ChatMessage(
+                        role: try row["role"].decode(String.self),
+                        content: try row["content"].decode(String.self),
+                        chatTime: try row["chat_time"].decode(Date?.self),
+                        messageID: try row["message_id"].decode(String.self),
+                        name: try row["name"].decode(String.self)
+                    ),
+                    sessionID: try row["session_id"].decode(String.self)
+                )
+            }
+            return byID
+        }
+        return ids.compactMap { byID[$0] }
     }
 
     public func memories(ids: [UUID], cubeID: String) async throws -> [Memory] {

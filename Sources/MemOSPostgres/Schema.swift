@@ -283,5 +283,30 @@ enum Schema {
                 "CREATE INDEX memories_search_idx ON memories USING gin (search_text)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "job queue: fairness across cubes, NOTIFY on enqueue",
+            sql: [
+                // When each cube last had a job claimed: claims prefer the cube served least recently.
+                """
+                CREATE TABLE job_cube_turns (
+                    cube_id text PRIMARY KEY,
+                    last_claimed_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE FUNCTION memos_notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('memos_jobs', '');
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
+                FOR EACH STATEMENT EXECUTE FUNCTION memos_notify_jobs()
+                """,
+            ]
+        ),
     ]
 }
