@@ -221,6 +221,7 @@ let targets: [Target] = [
         name: "MemOSIntegrationTests",
         dependencies: [
             "MemOSCore",
+            "MemOSEmbedding",
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",

@@ -10,6 +10,7 @@ import MemOSGateway
 import MemOSPostgres
 import MemOSProto
 import MemOSRPC
+import MemOSScheduler
 import MemOSServer
 import NIOCore
 import SwiftProtobuf
@@ -35,7 +36,8 @@ struct TestStack: Sendable {
     /// Owns cube "bob-cube".
     let bob: Account
 
-    static func run(_ body: @Sendable (TestStack) async throws -> Void) async throws {
+    /// - Parameter chatModel: the LLM of mode FINE (a local fake); none by default.
+    static func run(chatModel: (any ChatModel)? = nil, _ body: @Sendable (TestStack) async throws -> Void) async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let accounts = PostgresAccountStore(database: database)
             func account(_ name: String) async throws -> Account {
@@ -49,9 +51,15 @@ struct TestStack: Sendable {
 
             let logger = TestDatabase.logger
             let embedder = FeatureHashingEmbedder()
-            let ingest = ServerFactory.ingest(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let ingest = ServerFactory.ingest(
+                database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
+            )
             let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
+            let workers = ServerFactory.schedulerWorkers(
+                database: database, embedder: embedder, chatModel: chatModel,
+                configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)), logger: logger
+            )
 
             // On failure the group cancels every child; on success everything shuts down gracefully.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -75,7 +83,7 @@ struct TestStack: Sendable {
                 )
                 let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
                 let app = gateway.makeApplication { port in portContinuation.yield(port) }
-                let serviceGroup = ServiceGroup(services: [clients, app], logger: logger)
+                let serviceGroup = ServiceGroup(services: [clients, app, workers], logger: logger)
                 group.addTask { try await serviceGroup.run() }
                 var gatewayPort = 0
                 for await port in portStream {
