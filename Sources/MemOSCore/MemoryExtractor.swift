@@ -64,7 +64,9 @@ public struct MemoryExtractor: Sendable {
 
     /// One memory per window of turns.
     func fast(_ messages: [StoredMessage], _ request: Request) async throws -> [NewMemory] {
-        let windows = self.fastReader.windows(of: messages)
+        let windows = self.fastReader.windows(of: messages, budget: self.embedder.maxInputTokens) {
+            self.embedder.tokenCount($0)
+        }
         let vectors = try await self.embedder.embed(windows.map(\.text))
         return zip(windows, vectors).map { window, vector in
             self.memory(

@@ -12,10 +12,13 @@ public protocol Embedder: Sendable {
     var maxInputTokens: Int? { get }
     /// Embeds each text; the result has one L2-normalised vector per text, in order.
     func embed(_ texts: [String]) async throws -> [[Float]]
+    /// The tokens `text` takes of ``maxInputTokens`` (special tokens included); nil when unknown.
+    func tokenCount(_ text: String) -> Int?
 }
 
 extension Embedder {
     public var maxInputTokens: Int? { nil }
+    public func tokenCount(_ text: String) -> Int? { nil }
 }
 
 /// Users, API keys, cubes and memberships.
