@@ -62,7 +62,7 @@ public enum JobKind {
     public static let extract = "extract"
     /// Refreshes a session's WorkingMemory from its recent queries.
     public static let workingMemoryRefresh = "working_memory_refresh"
-    /// Archives memories past their validity.
+    /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
     public static let lifecycleSweep = "lifecycle_sweep"
     /// An event with no work of its own (for example `answer`).
     public static let event = "event"
@@ -129,6 +129,8 @@ public enum FailureOutcome: Sendable, Hashable {
 public protocol JobStore: Sendable {
     /// Queues a job on its own.
     func enqueue(_ job: NewJob) async throws -> Job
+    /// Queues a job of the whole system (cube id empty) unless one of that kind is pending; true when queued.
+    func enqueueSystemJob(kind: String) async throws -> Bool
     /// Claims the most urgent runnable job of the given kinds (all kinds when empty): highest priority first,
     /// then the cube served least recently (so one busy cube cannot starve the others), then the oldest.
     func claim(owner: String, kinds: Set<String>, lease: Duration) async throws -> ClaimedJob?

@@ -186,6 +186,12 @@ public protocol MemoryStore: Sendable {
     /// The raw messages with these ids in the cube, in the order given.
     func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage]
 
+    /// Archives live memories whose `valid_to` has passed (history action `expire`); returns how many.
+    func archiveExpired(batch: Int) async throws -> Int
+
+    /// Forgets idempotency keys older than `retention` (a retry after that writes again); returns how many.
+    func purgeIdempotencyKeys(olderThan retention: Duration) async throws -> Int
+
     /// The memories with these ids in the cube, in the order given; unknown ids are left out.
     func memories(ids: [UUID], cubeID: String) async throws -> [Memory]
 

@@ -61,6 +61,20 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func enqueueSystemJob(kind: String) async throws -> Bool {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                """
+                INSERT INTO jobs (cube_id, id, kind, priority) VALUES ('', \(UUID()), \(kind), -1)
+                ON CONFLICT (kind) WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress') DO NOTHING
+                RETURNING 1
+                """,
+                logger: logger
+            ).count == 1
+        }
+    }
+
     /// Inserts a job inside the caller's transaction, so it commits with the data it concerns.
     static func enqueue(_ job: NewJob, on connection: PostgresConnection, logger: Logger) async throws -> Job {
         let payload = try JSONCoding.string(job.payload)

@@ -387,12 +387,50 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 
     /// Moves the memories matching `condition` (with `$1` the cube id) to `status`, one history row each.
+    /// Archives live memories whose `valid_to` has passed, at most `batch` per cube per call, each with a
+    /// history row (action `expire`, no actor); returns how many were archived.
+    public func archiveExpired(batch: Int) async throws -> Int {
+        let logger = self.database.logger
+        let cubes = try await self.database.withConnection { connection in
+            try await connection.rows(
+                "SELECT DISTINCT cube_id FROM memories WHERE status = 'activated' AND valid_to < now()",
+                logger: logger
+            ).map { try $0["cube_id"].decode(String.self) }
+        }
+        var archived = 0
+        for cube in cubes {
+            archived += try await self.transition(
+                where: """
+                    m.id IN (SELECT id FROM memories WHERE cube_id = $1 AND status = 'activated' AND valid_to < now()
+                        LIMIT \(batch))
+                    """,
+                binds: try Self.bindings(cube),
+                to: .archived,
+                action: "expire",
+                actor: nil
+            ).ids.count
+        }
+        return archived
+    }
+
+    /// Forgets idempotency keys older than `retention`; returns how many.
+    public func purgeIdempotencyKeys(olderThan retention: Duration) async throws -> Int {
+        let logger = self.database.logger
+        let seconds = Double(retention.components.seconds)
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                "DELETE FROM idempotency_keys WHERE created_at < now() - \(seconds) * interval '1 second' RETURNING 1",
+                logger: logger
+            ).count
+        }
+    }
+
     private func transition(
         where condition: String,
         binds: PostgresBindings,
         to status: MemoryStatus,
         action: String,
-        actor: UUID
+        actor: UUID?
     ) async throws -> (ids: [UUID], changeSeq: Int64) {
         var binds = binds
         try binds.append(status.rawValue)

@@ -306,6 +306,11 @@ enum Schema {
                 CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
                 FOR EACH STATEMENT EXECUTE FUNCTION memos_notify_jobs()
                 """,
+                // Jobs of the whole system (cube_id '') run one at a time: a periodic one is not queued twice.
+                """
+                CREATE UNIQUE INDEX jobs_system_pending_idx ON jobs (kind)
+                WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress')
+                """,
             ]
         ),
     ]

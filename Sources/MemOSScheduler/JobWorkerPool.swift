@@ -38,25 +38,30 @@ public struct JobWorkerPool: Service {
     /// - `pollInterval` (default 1 s): the longest an idle worker waits without a notification.
     /// - `initialBackoff` (default 1 s) doubles per attempt up to `maxBackoff` (default 5 min), times a
     ///   random factor in 0.5...1 (jitter), before a failed job runs again.
+    /// - `periodic`: system jobs queued at start and then every interval, unless one is already pending
+    ///   (default: a lifecycle sweep every 5 minutes).
     public struct Configuration: Sendable {
         public var workers: Int
         public var lease: Duration
         public var pollInterval: Duration
         public var initialBackoff: Duration
         public var maxBackoff: Duration
+        public var periodic: [String: Duration]
 
         public init(
             workers: Int = 2,
             lease: Duration = .seconds(30),
             pollInterval: Duration = .seconds(1),
             initialBackoff: Duration = .seconds(1),
-            maxBackoff: Duration = .seconds(300)
+            maxBackoff: Duration = .seconds(300),
+            periodic: [String: Duration] = [JobKind.lifecycleSweep: .seconds(300)]
         ) {
             self.workers = workers
             self.lease = lease
             self.pollInterval = pollInterval
             self.initialBackoff = initialBackoff
             self.maxBackoff = maxBackoff
+            self.periodic = periodic
         }
 
         /// The delay before attempt `attempts + 1`, with jitter.
@@ -92,6 +97,9 @@ public struct JobWorkerPool: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.listen(signal) }
+                for (kind, interval) in self.configuration.periodic where self.handlers[kind] != nil {
+                    group.addTask { await self.repeatedly(queue: kind, every: interval) }
+                }
                 await withDiscardingTaskGroup { workers in
                     for index in 0..<self.configuration.workers {
                         workers.addTask { await self.work(owner: "\(self.name)/\(index)", signal: signal) }
@@ -115,6 +123,19 @@ public struct JobWorkerPool: Service {
                 self.logger.warning("job notifications interrupted; polling until they resume", metadata: ["error": "\(error)"])
             }
             try? await Task.sleep(for: self.configuration.pollInterval)
+        }
+    }
+
+    /// Queues a system job of `kind` now and every `interval`, until cancelled.
+    func repeatedly(queue kind: String, every interval: Duration) async {
+        while !Task.isCancelled {
+            do {
+                _ = try await self.queue.enqueueSystemJob(kind: kind)
+            } catch {
+                if Task.isCancelled { return }
+                self.logger.warning("could not queue a periodic job", metadata: ["kind": "\(kind)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
         }
     }
 

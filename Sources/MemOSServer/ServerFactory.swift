@@ -78,6 +78,7 @@ public enum ServerFactory {
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
         configuration: JobWorkerPool.Configuration = .init(),
+        idempotencyRetention: Duration = .seconds(24 * 3_600),
         logger: Logger
     ) -> JobWorkerPool {
         let store = PostgresMemoryStore(database: database)
@@ -85,7 +86,10 @@ public enum ServerFactory {
         return JobWorkerPool(
             configuration: configuration,
             queue: PostgresJobStore(database: database),
-            handlers: [JobKind.extract: ExtractionHandler(store: store, extractor: extractor)],
+            handlers: [
+                JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
+                JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
+            ],
             logger: logger
         )
     }

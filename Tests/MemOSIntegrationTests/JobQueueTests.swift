@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSPostgres
+import PostgresNIO
 @testable import MemOSScheduler
 import Synchronization
 import Testing
@@ -224,6 +225,53 @@ struct JobQueueTests {
                 }
             }
             #expect(try await queue.job(id: job.id, cubeID: "c")?.status == .cancelled)
+        }
+    }
+
+    @Test("a periodic system job is queued once while pending")
+    func systemJob() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let queue = PostgresJobStore(database: database)
+            #expect(try await queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
+            #expect(try await !queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
+            let claimed = try #require(try await queue.claim(owner: "w", kinds: [JobKind.lifecycleSweep], lease: .seconds(5)))
+            #expect(try await !queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
+            #expect(try await queue.complete(claimed, result: [:], memoryIDs: []))
+            #expect(try await queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
+        }
+    }
+
+    @Test("the lifecycle sweep archives expired memories with history and forgets old idempotency keys")
+    func lifecycleSweep() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let store = PostgresMemoryStore(database: database)
+            var expired = NewMemory.fixture("the offer ends yesterday")
+            expired.validTo = Date().addingTimeInterval(-60)
+            var current = NewMemory.fixture("the offer ends next year")
+            current.validTo = Date().addingTimeInterval(3_600 * 24 * 365)
+            let author = UUID()
+            _ = try await store.add([expired, current], messages: [], cubeID: "c", author: author, idempotency: nil)
+            _ = try await store.add(
+                [NewMemory.fixture("old request")], messages: [], cubeID: "c", author: author,
+                idempotency: IdempotencyKey(key: "old", fingerprint: "f")
+            )
+            _ = try await store.add(
+                [NewMemory.fixture("new request")], messages: [], cubeID: "c", author: author,
+                idempotency: IdempotencyKey(key: "new", fingerprint: "f")
+            )
+            try await database.client.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'", logger: TestDatabase.logger)
+            let claimed = ClaimedJob(
+                job: try await PostgresJobStore(database: database).enqueue(NewJob(cubeID: "", kind: JobKind.lifecycleSweep)),
+                payload: [:], createdBy: nil, owner: "w"
+            )
+            let result = try await LifecycleSweepHandler(store: store).run(claimed)
+            #expect(result.result["archived"] == .number(1))
+            #expect(result.result["idempotency_keys_forgotten"] == .number(1))
+            let memories = try await store.memories(ids: [expired.id, current.id], cubeID: "c")
+            #expect(memories.map(\.status) == [.archived, .activated])
+            let history = try await store.history(memoryID: expired.id, cubeID: "c", before: nil, limit: 10)
+            #expect(history.first?.action == "expire")
+            #expect(try await TestDatabase.count("idempotency_keys", in: database) == 1)
         }
     }
 }
