@@ -62,6 +62,8 @@ public enum JobKind {
     public static let extract = "extract"
     /// Refreshes a session's WorkingMemory from its recent queries.
     public static let workingMemoryRefresh = "working_memory_refresh"
+    /// Finds near duplicates among a cube's new memories (queued by every write that adds memories).
+    public static let reorganize = "reorganize"
     /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
     public static let lifecycleSweep = "lifecycle_sweep"
     /// An event with no work of its own (for example `answer`).

@@ -186,6 +186,9 @@ public protocol MemoryStore: Sendable {
     /// The raw messages with these ids in the cube, in the order given.
     func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage]
 
+    /// Records near-duplicate pairs for merging (pairs already recorded are left as they are).
+    func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws
+
     /// Archives live memories whose `valid_to` has passed (history action `expire`); returns how many.
     func archiveExpired(batch: Int) async throws -> Int
 
@@ -301,5 +304,19 @@ extension MemoryStore {
         idempotency: IdempotencyKey?
     ) async throws -> WriteOutcome {
         try await self.add(memories, messages: messages, cubeID: cubeID, author: author, idempotency: idempotency, job: nil)
+    }
+}
+
+/// A memory that is nearly the same as an older one of its cube.
+public struct MergeCandidate: Sendable, Hashable {
+    public var memoryID: UUID
+    public var duplicateOf: UUID
+    /// Cosine similarity of their vectors.
+    public var similarity: Float
+
+    public init(memoryID: UUID, duplicateOf: UUID, similarity: Float) {
+        self.memoryID = memoryID
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
     }
 }

@@ -69,7 +69,8 @@ public struct PostgresMemoryStore: MemoryStore {
                         \(memory.key), \(memory.content), \(memory.tags), \(info)::jsonb, \(sources)::jsonb,
                         \(memory.confidence), \(memory.embeddingModel), \(memory.embedding), \(memory.validFrom),
                         \(memory.validTo), 0)
-                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' DO NOTHING
+                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
+                    DO NOTHING
                     RETURNING change_seq
                     """,
                     logger: logger
@@ -83,7 +84,7 @@ public struct PostgresMemoryStore: MemoryStore {
                         """
                         SELECT id, change_seq FROM memories
                         WHERE cube_id = \(cubeID) AND content_hash = memos_content_hash(\(memory.content))
-                            AND status = 'activated'
+                            AND status = 'activated' AND memory_type <> 'WorkingMemory'
                         """,
                         logger: logger
                     )
@@ -105,6 +106,10 @@ public struct PostgresMemoryStore: MemoryStore {
                 ),
                 logger: logger
             )
+            let reorganizable = memories.filter { inserted.contains($0.id) && $0.memoryType != .workingMemory }.map(\.id)
+            if !reorganizable.isEmpty {
+                try await Self.queueReorganization(of: reorganizable, cubeID: cubeID, on: connection, logger: logger)
+            }
             var receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
             if let job {
                 receipt.jobID = try await PostgresJobStore.enqueue(job, on: connection, logger: logger).id
@@ -144,6 +149,36 @@ public struct PostgresMemoryStore: MemoryStore {
             return byID
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// Adds memories to the cube's waiting reorganisation job (one per cube), creating it if needed.
+    static func queueReorganization(of ids: [UUID], cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let payload = try JSONCoding.string(["memory_ids": ids.map { $0.uuidString.lowercased() }])
+        try await connection.query(
+            """
+            INSERT INTO jobs (cube_id, id, kind, priority, payload) VALUES (\(cubeID), \(UUID()), 'reorganize', -1, \(payload)::jsonb)
+            ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
+            DO UPDATE SET payload = jsonb_build_object(
+                'memory_ids', (jobs.payload -> 'memory_ids') || (excluded.payload -> 'memory_ids')), updated_at = now()
+            """,
+            logger: logger
+        )
+    }
+
+    public func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws {
+        guard !pairs.isEmpty else { return }
+        let logger = self.database.logger
+        let query = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO merge_candidates (cube_id, memory_id, duplicate_of, similarity)
+                SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::real[])
+                ON CONFLICT DO NOTHING
+                """,
+            binds: try Self.bindings(cubeID, pairs.map(\.memoryID), pairs.map(\.duplicateOf), pairs.map(\.similarity))
+        )
+        try await self.database.withConnection { connection in
+            _ = try await connection.query(query, logger: logger)
+        }
     }
 
     public func memories(ids: [UUID], cubeID: String) async throws -> [Memory] {

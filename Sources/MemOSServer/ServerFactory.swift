@@ -79,6 +79,7 @@ public enum ServerFactory {
         chatModel: (any ChatModel)? = nil,
         configuration: JobWorkerPool.Configuration = .init(),
         idempotencyRetention: Duration = .seconds(24 * 3_600),
+        nearDuplicateThreshold: Float = 0.92,
         logger: Logger
     ) -> JobWorkerPool {
         let store = PostgresMemoryStore(database: database)
@@ -88,6 +89,7 @@ public enum ServerFactory {
             queue: PostgresJobStore(database: database),
             handlers: [
                 JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
+                JobKind.reorganize: ReorganizeHandler(store: store, model: embedder.modelID, threshold: nearDuplicateThreshold),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
             ],
             logger: logger

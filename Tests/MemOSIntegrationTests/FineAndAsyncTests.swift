@@ -10,7 +10,9 @@ import Testing
 @Suite("Fine reader and async adds")
 struct FineAndAsyncTests {
     /// Answers by a marker in the conversation: well-formed JSON, fenced JSON, truncated JSON, or prose.
-    static let llm = FakeLLMServer { prompt in
+    static func llm() -> FakeLLMServer { FakeLLMServer(answer: Self.answer) }
+
+    @Sendable static func answer(_ prompt: String) -> String? {
         if prompt.contains("GARBAGE") { return "I'm sorry, I can't help with that." }
         if prompt.contains("TRUNCATED") { return #"{"memory list": [{"key": "Trip", "memory_type": "LongTermMemory", "val"# }
         if prompt.contains("OUTAGE") { return nil }
@@ -54,7 +56,8 @@ struct FineAndAsyncTests {
 
     @Test("a well-formed or fenced answer becomes fine memories with the window's sources")
     func wellFormed() async throws {
-        try await Self.llm.run { model in
+        let llm = Self.llm()
+        try await llm.run { model in
             try await TestStack.run(chatModel: model) { stack in
                 for marker in ["PLAIN", "FENCE"] {
                     let response = try await stack.withGRPC { try await Self.add($0, stack, marker: marker, mode: .fine) }
@@ -71,7 +74,7 @@ struct FineAndAsyncTests {
                     #expect(response.memories[1].key == "Caroline loves pastéis de nata {the custard tarts}.")
                 }
                 // The model saw the turns with their times.
-                let prompt = try #require(Self.llm.prompts.withLock { $0.last })
+                let prompt = try #require(llm.prompts.withLock { $0.last })
                 #expect(prompt.contains("user: [2023-05-08T00:00:00Z]: I moved to Lisbon yesterday FENCE"))
             }
         }
@@ -79,7 +82,7 @@ struct FineAndAsyncTests {
 
     @Test("a truncated, garbage or failed answer falls back to a fast memory and says so", arguments: ["TRUNCATED", "GARBAGE", "OUTAGE"])
     func fallback(marker: String) async throws {
-        try await Self.llm.run { model in
+        try await Self.llm().run { model in
             try await TestStack.run(chatModel: model) { stack in
                 let response = try await stack.withGRPC { try await Self.add($0, stack, marker: marker, mode: .fine) }
                 #expect(response.memories.count == 1)
@@ -106,7 +109,7 @@ struct FineAndAsyncTests {
 
     @Test("an async add commits the messages and a job, the scheduler makes the memories, a retry returns the same job")
     func asyncAdd() async throws {
-        try await Self.llm.run { model in
+        try await Self.llm().run { model in
             try await TestStack.run(chatModel: model) { stack in
                 try await stack.withGRPC { clients in
                     let response = try await Self.add(clients, stack, marker: "PLAIN", mode: .fine, async: true, key: "k1")
@@ -137,7 +140,7 @@ struct FineAndAsyncTests {
                 }
                 #expect(try await TestDatabase.count("messages", in: stack.database) == 2)
                 #expect(try await TestDatabase.count("memories", in: stack.database) == 2)
-                #expect(try await TestDatabase.count("jobs", in: stack.database) == 1)
+                #expect(try await TestDatabase.count("jobs WHERE kind = 'extract'", in: stack.database) == 1)
             }
         }
     }

@@ -80,6 +80,7 @@ struct Scheduler: AsyncParsableCommand {
             chatModel: try self.common.makeChatModel(),
             configuration: .init(workers: max(1, self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2)),
             idempotencyRetention: .seconds(3_600 * max(1, Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
+            nearDuplicateThreshold: Environment.string("MEMOS_NEAR_DUPLICATE_THRESHOLD").flatMap(Float.init) ?? 0.92,
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: [server, workers], logger: logger)
