@@ -42,59 +42,10 @@ public struct PostgresMemoryStore: MemoryStore {
                     return .replayed(receipt)
                 }
             }
-            for stored in messages {
-                let message = stored.message
-                try await connection.query(
-                    """
-                    INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
-                    VALUES (\(cubeID), \(stored.id), \(stored.sessionID), \(message.role), \(message.name),
-                            \(message.content), \(message.chatTime), \(message.messageID), \(author))
-                    """,
-                    logger: logger
-                )
+            if !messages.isEmpty {
+                try await Self.insert(messages, cubeID: cubeID, author: author, on: connection, logger: logger)
             }
-            var changeSeq: Int64 = 0
-            var ids: [UUID] = []
-            var inserted: [UUID] = []
-            for memory in memories {
-                let info = try JSONCoding.string(memory.info)
-                let sources = try JSONCoding.string(memory.sources)
-                // An exact duplicate of a live memory (same normalised content) is not stored again: the
-                // existing memory's id is returned instead.
-                let rows = try await connection.rows(
-                    """
-                    INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
-                        info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
-                    VALUES (\(cubeID), \(memory.id), \(author), \(memory.sessionID), \(memory.memoryType.rawValue),
-                        \(memory.key), \(memory.content), \(memory.tags), \(info)::jsonb, \(sources)::jsonb,
-                        \(memory.confidence), \(memory.embeddingModel), \(memory.embedding), \(memory.validFrom),
-                        \(memory.validTo), 0)
-                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
-                    DO NOTHING
-                    RETURNING change_seq
-                    """,
-                    logger: logger
-                )
-                if let row = rows.first {
-                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
-                    ids.append(memory.id)
-                    inserted.append(memory.id)
-                } else {
-                    let existing = try await connection.rows(
-                        """
-                        SELECT id, change_seq FROM memories
-                        WHERE cube_id = \(cubeID) AND content_hash = memos_content_hash(\(memory.content))
-                            AND status = 'activated' AND memory_type <> 'WorkingMemory'
-                        """,
-                        logger: logger
-                    )
-                    guard let row = existing.first else {
-                        throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
-                    }
-                    ids.append(try row["id"].decode(UUID.self))
-                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
-                }
-            }
+            let (ids, inserted, changeSeq) = try await Self.insert(memories, cubeID: cubeID, author: author, on: connection, logger: logger)
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -149,6 +100,97 @@ public struct PostgresMemoryStore: MemoryStore {
             return byID
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// Inserts raw messages in one statement.
+    static func insert(_ messages: [StoredMessage], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let query = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+                SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
+                    u.message_id, $2
+                FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                    $9::bool[], $10::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
+                """,
+            binds: try Self.bindings(
+                cubeID, author, messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role),
+                messages.map(\.message.name), messages.map(\.message.content),
+                messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
+                messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID)
+            )
+        )
+        try await connection.query(query, logger: logger)
+    }
+
+    /// Inserts memories in one statement. An exact duplicate of a live memory (same normalised content, also
+    /// within the batch) is not stored again: the existing memory's id takes its place in `ids`.
+    static func insert(
+        _ memories: [NewMemory], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (ids: [UUID], inserted: [UUID], changeSeq: Int64) {
+        guard !memories.isEmpty else { return ([], [], 0) }
+        // Vectors travel as one flat real[] (binary), each row slicing its part.
+        var offsets: [Int32] = []
+        var flat: [Float] = []
+        for memory in memories {
+            offsets.append(Int32(flat.count))
+            flat += memory.embedding
+        }
+        let insert = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags, info,
+                    sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
+                SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
+                    ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)), u.info::jsonb, u.sources::jsonb,
+                    u.confidence, u.model, ($3::real[])[u.off + 1 : u.off + u.len],
+                    CASE WHEN u.has_from THEN u.valid_from END, CASE WHEN u.has_to THEN u.valid_to END, 0
+                FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                    $11::text[], $12::real[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::bool[],
+                    $18::timestamptz[], $19::bool[])
+                    WITH ORDINALITY AS u(id, session_id, memory_type, key, content, tags, info, sources, confidence,
+                        model, off, len, valid_from, has_from, valid_to, has_to, ord)
+                ORDER BY u.ord
+                ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
+                DO NOTHING
+                RETURNING id, change_seq
+                """,
+            binds: try Self.bindings(
+                cubeID, author, flat, memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
+                memories.map(\.key), memories.map(\.content), try memories.map { try JSONCoding.string($0.tags) },
+                try memories.map { try JSONCoding.string($0.info) }, try memories.map { try JSONCoding.string($0.sources) },
+                memories.map(\.confidence), memories.map(\.embeddingModel), offsets,
+                memories.map { Int32($0.embedding.count) },
+                memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validFrom != nil },
+                memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validTo != nil }
+            )
+        )
+        var changeSeq: Int64 = 0
+        var inserted: Set<UUID> = []
+        for try await (id, seq) in try await connection.query(insert, logger: logger).decode((UUID, Int64).self) {
+            inserted.insert(id)
+            changeSeq = max(changeSeq, seq)
+        }
+        var ids = memories.map(\.id)
+        let skipped = memories.indices.filter { !inserted.contains(memories[$0].id) }
+        if !skipped.isEmpty {
+            let existing = PostgresQuery(
+                unsafeSQL: """
+                    SELECT u.ord, m.id, m.change_seq FROM unnest($2::text[]) WITH ORDINALITY AS u(content, ord)
+                    JOIN memories m ON m.cube_id = $1 AND m.content_hash = memos_content_hash(u.content)
+                        AND m.status = 'activated' AND m.memory_type <> 'WorkingMemory'
+                    """,
+                binds: try Self.bindings(cubeID, skipped.map { memories[$0].content })
+            )
+            var found = 0
+            for try await (ord, id, seq) in try await connection.query(existing, logger: logger).decode((Int64, UUID, Int64).self) {
+                ids[skipped[Int(ord) - 1]] = id
+                changeSeq = max(changeSeq, seq)
+                found += 1
+            }
+            guard found == skipped.count else {
+                throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
+            }
+        }
+        return (ids, memories.map(\.id).filter(inserted.contains), changeSeq)
     }
 
     /// Adds memories to the cube's waiting reorganisation job (one per cube), creating it if needed.
