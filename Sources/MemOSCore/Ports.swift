@@ -186,6 +186,9 @@ public protocol MemoryStore: Sendable {
     /// The raw messages with these ids in the cube, in the order given.
     func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage]
 
+    /// Ids of the cube's live memories changed at or after `changeSeq`, in the order of their changes.
+    func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID]
+
     /// Records near-duplicate pairs for merging (pairs already recorded are left as they are).
     func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws
 

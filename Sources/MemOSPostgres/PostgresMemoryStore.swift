@@ -45,7 +45,9 @@ public struct PostgresMemoryStore: MemoryStore {
             if !messages.isEmpty {
                 try await Self.insert(messages, cubeID: cubeID, author: author, on: connection, logger: logger)
             }
-            let (ids, inserted, changeSeq) = try await Self.insert(memories, cubeID: cubeID, author: author, on: connection, logger: logger)
+            let (ids, inserted, firstSeq, changeSeq) = try await Self.insert(
+                memories, cubeID: cubeID, author: author, on: connection, logger: logger
+            )
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -57,9 +59,8 @@ public struct PostgresMemoryStore: MemoryStore {
                 ),
                 logger: logger
             )
-            let reorganizable = memories.filter { inserted.contains($0.id) && $0.memoryType != .workingMemory }.map(\.id)
-            if !reorganizable.isEmpty {
-                try await Self.queueReorganization(of: reorganizable, cubeID: cubeID, on: connection, logger: logger)
+            if let first = firstSeq, memories.contains(where: { inserted.contains($0.id) && $0.memoryType != .workingMemory }) {
+                try await Self.queueReorganization(since: first, cubeID: cubeID, on: connection, logger: logger)
             }
             var receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
             if let job {
@@ -126,8 +127,8 @@ public struct PostgresMemoryStore: MemoryStore {
     /// within the batch) is not stored again: the existing memory's id takes its place in `ids`.
     static func insert(
         _ memories: [NewMemory], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger
-    ) async throws -> (ids: [UUID], inserted: [UUID], changeSeq: Int64) {
-        guard !memories.isEmpty else { return ([], [], 0) }
+    ) async throws -> (ids: [UUID], inserted: [UUID], firstSeq: Int64?, changeSeq: Int64) {
+        guard !memories.isEmpty else { return ([], [], nil, 0) }
         // Vectors travel as one flat real[] (binary), each row slicing its part.
         var offsets: [Int32] = []
         var flat: [Float] = []
@@ -164,10 +165,12 @@ public struct PostgresMemoryStore: MemoryStore {
             )
         )
         var changeSeq: Int64 = 0
+        var firstSeq: Int64?
         var inserted: Set<UUID> = []
         for try await (id, seq) in try await connection.query(insert, logger: logger).decode((UUID, Int64).self) {
             inserted.insert(id)
             changeSeq = max(changeSeq, seq)
+            firstSeq = min(firstSeq ?? seq, seq)
         }
         var ids = memories.map(\.id)
         let skipped = memories.indices.filter { !inserted.contains(memories[$0].id) }
@@ -190,21 +193,39 @@ public struct PostgresMemoryStore: MemoryStore {
                 throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
             }
         }
-        return (ids, memories.map(\.id).filter(inserted.contains), changeSeq)
+        return (ids, memories.map(\.id).filter(inserted.contains), firstSeq, changeSeq)
     }
 
-    /// Adds memories to the cube's waiting reorganisation job (one per cube), creating it if needed.
-    static func queueReorganization(of ids: [UUID], cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
-        let payload = try JSONCoding.string(["memory_ids": ids.map { $0.uuidString.lowercased() }])
+    /// Makes sure the cube's waiting reorganisation job covers changes from `changeSeq` on (one waiting job per
+    /// cube; its payload stays one number however many writes join it).
+    static func queueReorganization(since changeSeq: Int64, cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO jobs (cube_id, id, kind, priority, payload) VALUES (\(cubeID), \(UUID()), 'reorganize', -1, \(payload)::jsonb)
+            INSERT INTO jobs (cube_id, id, kind, priority, payload)
+            VALUES (\(cubeID), \(UUID()), 'reorganize', -1, jsonb_build_object('since_change_seq', \(changeSeq)::bigint))
             ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
-            DO UPDATE SET payload = jsonb_build_object(
-                'memory_ids', (jobs.payload -> 'memory_ids') || (excluded.payload -> 'memory_ids')), updated_at = now()
+            DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
+                (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))
+            WHERE (jobs.payload ->> 'since_change_seq')::bigint > (excluded.payload ->> 'since_change_seq')::bigint
             """,
             logger: logger
         )
+    }
+
+    public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            var ids: [UUID] = []
+            let rows = try await connection.query(
+                """
+                SELECT id FROM memories WHERE cube_id = \(cubeID) AND change_seq >= \(changeSeq) AND status = 'activated'
+                ORDER BY change_seq
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+            return ids
+        }
     }
 
     public func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws {

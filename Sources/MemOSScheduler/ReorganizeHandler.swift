@@ -1,9 +1,9 @@
 import Foundation
 import MemOSCore
 
-/// Runs ``JobKind/reorganize`` jobs: every write that adds memories to a cube adds their ids to the cube's
-/// waiting reorganisation, and this finds, for each, the most similar older live memory of the cube; pairs at
-/// or above ``threshold`` cosine (default 0.92, `MEMOS_NEAR_DUPLICATE_THRESHOLD`) are recorded as merge
+/// Runs ``JobKind/reorganize`` jobs: every write that adds memories to a cube makes sure the cube's waiting
+/// reorganisation covers its change sequence numbers; this finds, for each live memory changed since, the
+/// most similar older live memory of the cube; pairs at or above ``threshold`` cosine (default 0.92, `MEMOS_NEAR_DUPLICATE_THRESHOLD`) are recorded as merge
 /// candidates. Nothing is merged on the write path.
 ///
 /// Cost: one read of the cube's vectors and an exact scan per new memory (new × cube size dot products).
@@ -20,8 +20,8 @@ public struct ReorganizeHandler: JobHandler {
 
     public func run(_ claimed: ClaimedJob) async throws -> JobResult {
         let cubeID = claimed.job.cubeID
-        guard case .array(let values)? = claimed.payload["memory_ids"] else { return JobResult() }
-        let ids = values.compactMap { if case .string(let id) = $0 { UUID(uuidString: id) } else { nil } }
+        guard case .number(let since)? = claimed.payload["since_change_seq"] else { return JobResult() }
+        let ids = try await self.store.changedMemories(cubeID: cubeID, since: Int64(since))
         // Position in the order of writing: among new memories, a pair is recorded once, on the later one.
         let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: min)
         let scope = MemoryScope(cubeIDs: [cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
