@@ -66,7 +66,7 @@ public enum JobKind {
     public static let reorganize = "reorganize"
     /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
     public static let lifecycleSweep = "lifecycle_sweep"
-    /// An event with no work of its own (for example `answer`).
+    /// An event with no work of its own (`answer`, `add`), recorded as completed.
     public static let event = "event"
 }
 
@@ -81,11 +81,14 @@ public struct NewJob: Sendable, Hashable {
     public var maxAttempts: Int
     /// The user on whose behalf the job runs (its writes are theirs).
     public var createdBy: UUID?
+    /// `waiting`, or `completed` for a record of an event that has no work of its own.
+    public var status: JobStatus
 
     public init(
         id: UUID = UUID(), cubeID: String, kind: String, priority: Int = 0, payload: [String: JSONValue] = [:],
-        sessionID: String = "", maxAttempts: Int = 5, createdBy: UUID? = nil
+        sessionID: String = "", maxAttempts: Int = 5, createdBy: UUID? = nil, status: JobStatus = .waiting
     ) {
+        self.status = status
         self.id = id
         self.cubeID = cubeID
         self.kind = kind
@@ -144,6 +147,8 @@ public protocol JobStore: Sendable {
     func fail(_ claimed: ClaimedJob, error: String, retryAfter: Duration) async throws -> FailureOutcome
     /// Makes jobs whose lease expired runnable again (or dead after their last attempt); returns how many.
     func reapExpiredLeases() async throws -> Int
+    /// Payloads of the most recent jobs of a kind in a session of a cube, newest first.
+    func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]]
     /// Calls `wake` whenever a job is queued, until the task is cancelled (LISTEN/NOTIFY).
     func notifications(_ wake: @escaping @Sendable () -> Void) async throws
 

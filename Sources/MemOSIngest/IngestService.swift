@@ -62,7 +62,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let extraction = MemoryExtractor.Request(
             messages: stored, sessionID: request.sessionID, mode: mode, tags: request.customTags, info: info
         )
-        let idempotency = try Self.idempotency(request.idempotencyKey, request)
+        let idempotency = try IdempotencyKey(request.idempotencyKey, for: request)
         if request.async {
             // The raw messages and the job commit together; the scheduler makes the memories.
             let outcome = try await self.store.add(
@@ -140,7 +140,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             messages: [],
             cubeID: request.cubeID,
             author: principal.userID,
-            idempotency: try Self.idempotency(request.idempotencyKey, request)
+            idempotency: try IdempotencyKey(request.idempotencyKey, for: request)
         )
         let receipt = outcome.receipt
         let made = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
@@ -334,11 +334,4 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         }
     }
 
-    static func idempotency(_ key: String, _ request: some SwiftProtobuf.Message) throws -> IdempotencyKey? {
-        guard !key.isEmpty else { return nil }
-        var options = BinaryEncodingOptions()
-        options.useDeterministicOrdering = true
-        let bytes: [UInt8] = try request.serializedBytes(options: options)
-        return IdempotencyKey(key: key, fingerprint: Fingerprint.of(bytes))
-    }
 }

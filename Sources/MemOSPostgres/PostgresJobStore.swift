@@ -79,9 +79,12 @@ public struct PostgresJobStore: JobStore {
     static func enqueue(_ job: NewJob, on connection: PostgresConnection, logger: Logger) async throws -> Job {
         let payload = try JSONCoding.string(job.payload)
         let query: PostgresQuery = """
-            INSERT INTO jobs AS j (cube_id, id, kind, priority, payload, session_id, max_attempts, created_by)
+            INSERT INTO jobs AS j (cube_id, id, kind, priority, payload, session_id, max_attempts, created_by, status,
+                progress, finished_at)
             VALUES (\(job.cubeID), \(job.id), \(job.kind), \(Int32(job.priority)), \(payload)::jsonb, \(job.sessionID),
-                \(Int32(job.maxAttempts)), \(job.createdBy))
+                \(Int32(job.maxAttempts)), \(job.createdBy), \(job.status.rawValue),
+                CASE WHEN \(job.status.rawValue) = 'completed' THEN 1 ELSE 0 END,
+                CASE WHEN \(job.status.rawValue) = 'completed' THEN now() END)
             RETURNING \(unescaped: Self.columns)
             """
         return try Self.job(from: try await connection.rows(query, logger: logger)[0])
@@ -206,6 +209,25 @@ public struct PostgresJobStore: JobStore {
                 """,
                 logger: logger
             ).count
+        }
+    }
+
+    public func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]] {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            var payloads: [[String: JSONValue]] = []
+            let rows = try await connection.query(
+                """
+                SELECT payload::text FROM jobs
+                WHERE cube_id = \(cubeID) AND session_id = \(sessionID) AND kind = \(kind)
+                ORDER BY created_at DESC LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            for try await payload in rows.decode(String.self) {
+                payloads.append(try JSONCoding.decode([String: JSONValue].self, from: payload))
+            }
+            return payloads
         }
     }
 

@@ -8,22 +8,69 @@ import SwiftProtobuf
 /// The scheduler service: watches and controls the durable job queue in PostgreSQL.
 public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServiceProtocol {
     let jobs: any JobStore
+    let store: any MemoryStore
     let accounts: any AccountStore
     let cubes: any CubeDirectory
     let clock = ContinuousClock()
 
-    public init(jobs: any JobStore, accounts: any AccountStore, cubes: any CubeDirectory) {
+    public init(jobs: any JobStore, store: any MemoryStore, accounts: any AccountStore, cubes: any CubeDirectory) {
         self.jobs = jobs
+        self.store = store
         self.accounts = accounts
         self.cubes = cubes
     }
 
+    /// Queues the work an event calls for: a `query` refreshes the session's working memory; `answer` and
+    /// `add` are recorded as completed `event` jobs (reorganisation already follows every write).
     public func submitEvent(
         request: Memos_Scheduler_V1_SubmitEventRequest,
         context: ServerContext
     ) async throws -> Memos_Scheduler_V1_SubmitEventResponse {
-        _ = try RequestIdentity.require()
-        throw MemOSError.unimplemented("SubmitEvent")
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.optionalText(request.sessionID, field: "session_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.optionalText(request.content, field: "content", maxBytes: Limits.maxMessageBytes)
+        let memoryIDs = request.memoryIds.isEmpty ? [] : try Validate.uuids(request.memoryIds, field: "memory_ids")
+        try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
+        let label: String
+        switch request.label {
+        case .query:
+            label = "query"
+            try Validate.text(request.content, field: "content", maxBytes: Limits.maxMessageBytes)
+        case .answer: label = "answer"
+        case .add: label = "add"
+        case .unspecified, .UNRECOGNIZED:
+            throw MemOSError.invalidArgument("label must be QUERY, ANSWER or ADD")
+        }
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+        let at = request.hasAt ? request.at.date : Date()
+        let payload: [String: JSONValue] = [
+            "label": .string(label),
+            "content": .string(request.content),
+            "memory_ids": .array(memoryIDs.map { .string($0.uuidString.lowercased()) }),
+            "at": .string(at.formatted(.iso8601)),
+        ]
+        let job = NewJob(
+            cubeID: request.cubeID,
+            kind: label == "query" ? JobKind.workingMemoryRefresh : JobKind.event,
+            payload: payload,
+            sessionID: request.sessionID,
+            createdBy: principal.userID,
+            status: label == "query" ? .waiting : .completed
+        )
+        // The job commits with the idempotency key: a retried event returns the first job.
+        let outcome = try await self.store.add(
+            [],
+            messages: [],
+            cubeID: request.cubeID,
+            author: principal.userID,
+            idempotency: try IdempotencyKey(request.idempotencyKey, for: request),
+            job: job
+        )
+        guard let id = outcome.receipt.jobID, let queued = try await self.jobs.job(id: id, cubeID: request.cubeID) else {
+            throw MemOSError(code: .internalError, message: "the event's job was not recorded")
+        }
+        return .with { $0.job = queued.proto }
     }
 
     public func getJob(request: Memos_Scheduler_V1_GetJobRequest, context: ServerContext) async throws

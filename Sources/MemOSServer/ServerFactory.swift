@@ -60,7 +60,10 @@ public enum ServerFactory {
 
     public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
-        let service = SchedulerService(jobs: PostgresJobStore(database: database), accounts: accounts, cubes: accounts)
+        let service = SchedulerService(
+            jobs: PostgresJobStore(database: database), store: PostgresMemoryStore(database: database), accounts: accounts,
+            cubes: accounts
+        )
         return GRPCServerService(
             host: host,
             port: port,
@@ -84,12 +87,14 @@ public enum ServerFactory {
     ) -> JobWorkerPool {
         let store = PostgresMemoryStore(database: database)
         let extractor = MemoryExtractor(embedder: embedder, fastReader: reader, chatModel: chatModel)
+        let queue = PostgresJobStore(database: database)
         return JobWorkerPool(
             configuration: configuration,
-            queue: PostgresJobStore(database: database),
+            queue: queue,
             handlers: [
                 JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
                 JobKind.reorganize: ReorganizeHandler(store: store, model: embedder.modelID, threshold: nearDuplicateThreshold),
+                JobKind.workingMemoryRefresh: WorkingMemoryHandler(store: store, jobs: queue, embedder: embedder),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
             ],
             logger: logger
