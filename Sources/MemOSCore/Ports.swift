@@ -189,7 +189,7 @@ public protocol MemoryStore: Sendable {
     /// Ids of the cube's live memories changed at or after `changeSeq`, in the order of their changes.
     func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID]
 
-    /// Records near-duplicate pairs for merging (pairs already recorded are left as they are).
+    /// Records near-duplicate pairs and their outcome (a pair recorded again gets the new outcome).
     func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws
 
     /// Archives live memories whose `valid_to` has passed (history action `expire`); returns how many.
@@ -224,6 +224,16 @@ public protocol MemoryStore: Sendable {
 
     /// Sets deleted or archived memories back to activated.
     func restore(ids: [UUID], cubeID: String, actor: UUID) async throws -> (count: Int, changeSeq: Int64)
+
+    /// Rewrites memories in one transaction: `change` gets them (locked, in the order of `ids`) and returns their
+    /// new states (same order, same ids); each gets its version bumped and a history row with before and after.
+    /// - Throws: `notFound` when an id is unknown; what `change` throws.
+    func revise(
+        ids: [UUID],
+        cubeID: String,
+        _ revision: Revision,
+        _ change: @Sendable ([Memory]) throws -> [Memory]
+    ) async throws -> [Memory]
 
     /// Applies `patch` to one memory in one transaction: bumps its version and keeps the prior state in history.
     ///
@@ -310,16 +320,45 @@ extension MemoryStore {
     }
 }
 
-/// A memory that is nearly the same as an older one of its cube.
+/// A memory that is nearly the same as an older one of its cube, and what reorganisation did about it.
 public struct MergeCandidate: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable {
+        /// Recorded; nothing done (below the merge threshold, or no decision could be made).
+        case pending
+        /// The two became one: the newer kept (tags and sources joined), the older archived.
+        case merged
+        /// The older was contradicted by the newer and archived.
+        case retired
+        /// Judged distinct facts.
+        case dismissed
+    }
+
     public var memoryID: UUID
     public var duplicateOf: UUID
     /// Cosine similarity of their vectors.
     public var similarity: Float
+    public var outcome: Outcome
 
-    public init(memoryID: UUID, duplicateOf: UUID, similarity: Float) {
+    public init(memoryID: UUID, duplicateOf: UUID, similarity: Float, outcome: Outcome = .pending) {
         self.memoryID = memoryID
         self.duplicateOf = duplicateOf
         self.similarity = similarity
+        self.outcome = outcome
+    }
+}
+
+/// How a change to memories is recorded in their history.
+public struct Revision: Sendable, Hashable {
+    /// The history action, for example `update`, `merge` or `retire`.
+    public var action: String
+    public var actor: UUID?
+    public var jobID: UUID?
+    public var reason: String
+
+    public init(action: String, actor: UUID? = nil, jobID: UUID? = nil, reason: String = "") {
+        self.action = action
+        self.actor = actor
+        self.jobID = jobID
+        self.reason = reason
     }
 }

@@ -233,11 +233,13 @@ public struct PostgresMemoryStore: MemoryStore {
         let logger = self.database.logger
         let query = PostgresQuery(
             unsafeSQL: """
-                INSERT INTO merge_candidates (cube_id, memory_id, duplicate_of, similarity)
-                SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::real[])
-                ON CONFLICT DO NOTHING
+                INSERT INTO merge_candidates (cube_id, memory_id, duplicate_of, similarity, status)
+                SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::real[], $5::text[])
+                ON CONFLICT (cube_id, memory_id, duplicate_of) DO UPDATE SET status = excluded.status
                 """,
-            binds: try Self.bindings(cubeID, pairs.map(\.memoryID), pairs.map(\.duplicateOf), pairs.map(\.similarity))
+            binds: try Self.bindings(
+                cubeID, pairs.map(\.memoryID), pairs.map(\.duplicateOf), pairs.map(\.similarity), pairs.map(\.outcome.rawValue)
+            )
         )
         try await self.database.withConnection { connection in
             _ = try await connection.query(query, logger: logger)
@@ -581,19 +583,9 @@ public struct PostgresMemoryStore: MemoryStore {
         expectedVersion: Int64?,
         actor: UUID
     ) async throws -> Memory {
-        let logger = self.database.logger
-        return try await self.database.transaction { connection in
-            let rows = try await connection.rows(
-                PostgresQuery(
-                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = $2 FOR UPDATE",
-                    binds: try Self.bindings(cubeID, id)
-                ),
-                logger: logger
-            )
-            guard let row = rows.first else {
-                throw MemOSError.notFound("memory '\(id.uuidString.lowercased())' does not exist in cube '\(cubeID)'")
-            }
-            let current = try Self.memory(from: row)
+        let change = Revision(action: "update", actor: actor)
+        return try await self.revise(ids: [id], cubeID: cubeID, change) { memories in
+            let current = memories[0]
             if let expectedVersion, expectedVersion != current.version {
                 throw MemOSError(
                     code: .aborted,
@@ -601,32 +593,64 @@ public struct PostgresMemoryStore: MemoryStore {
                 )
             }
             var updated = patch.applied(to: current)
-            updated.version = current.version + 1
             if let embedding { updated.embedding = embedding }
-            let info = try JSONCoding.string(updated.info)
-            let changed = try await connection.rows(
-                """
-                UPDATE memories SET content = \(updated.content), key = \(updated.key), tags = \(updated.tags),
-                    info = \(info)::jsonb, memory_type = \(updated.memoryType.rawValue), valid_from = \(updated.validFrom),
-                    valid_to = \(updated.validTo), confidence = \(updated.confidence), embedding = \(updated.embedding),
-                    version = \(updated.version)
-                WHERE cube_id = \(cubeID) AND id = \(id)
-                RETURNING change_seq, updated_at
-                """,
+            return [updated]
+        }[0]
+    }
+
+    public func revise(
+        ids: [UUID],
+        cubeID: String,
+        _ revision: Revision,
+        _ change: @Sendable ([Memory]) throws -> [Memory]
+    ) async throws -> [Memory] {
+        let logger = self.database.logger
+        return try await self.database.transaction { connection in
+            let rows = try await connection.rows(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2) FOR UPDATE",
+                    binds: try Self.bindings(cubeID, ids)
+                ),
                 logger: logger
             )
-            updated.changeSeq = try changed[0]["change_seq"].decode(Int64.self)
-            updated.updatedAt = try changed[0]["updated_at"].decode(Date.self)
-            let before = try JSONCoding.string(MemorySnapshot(current))
-            let after = try JSONCoding.string(MemorySnapshot(updated))
-            try await connection.query(
-                """
-                INSERT INTO memory_history (cube_id, memory_id, action, before, after, actor_user_id)
-                VALUES (\(cubeID), \(id), 'update', \(before)::jsonb, \(after)::jsonb, \(actor))
-                """,
-                logger: logger
-            )
-            return updated
+            let found = Dictionary(uniqueKeysWithValues: try rows.map(Self.memory(from:)).map { ($0.id, $0) })
+            let current = try ids.map { id in
+                guard let memory = found[id] else {
+                    throw MemOSError.notFound("memory '\(id.uuidString.lowercased())' does not exist in cube '\(cubeID)'")
+                }
+                return memory
+            }
+            var revised = try change(current)
+            for (index, before) in current.enumerated() {
+                var updated = revised[index]
+                updated.version = before.version + 1
+                let info = try JSONCoding.string(updated.info)
+                let sources = try JSONCoding.string(updated.sources)
+                let changed = try await connection.rows(
+                    """
+                    UPDATE memories SET content = \(updated.content), key = \(updated.key), tags = \(updated.tags),
+                        info = \(info)::jsonb, sources = \(sources)::jsonb, memory_type = \(updated.memoryType.rawValue),
+                        status = \(updated.status.rawValue), valid_from = \(updated.validFrom), valid_to = \(updated.validTo),
+                        confidence = \(updated.confidence), embedding = \(updated.embedding), version = \(updated.version)
+                    WHERE cube_id = \(cubeID) AND id = \(before.id)
+                    RETURNING change_seq, updated_at
+                    """,
+                    logger: logger
+                )
+                updated.changeSeq = try changed[0]["change_seq"].decode(Int64.self)
+                updated.updatedAt = try changed[0]["updated_at"].decode(Date.self)
+                let snapshots = (try JSONCoding.string(MemorySnapshot(before)), try JSONCoding.string(MemorySnapshot(updated)))
+                try await connection.query(
+                    """
+                    INSERT INTO memory_history (cube_id, memory_id, action, before, after, actor_user_id, job_id, reason)
+                    VALUES (\(cubeID), \(before.id), \(revision.action), \(snapshots.0)::jsonb, \(snapshots.1)::jsonb,
+                        \(revision.actor), \(revision.jobID), \(revision.reason))
+                    """,
+                    logger: logger
+                )
+                revised[index] = updated
+            }
+            return revised
         }
     }
 

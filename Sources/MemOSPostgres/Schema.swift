@@ -318,7 +318,7 @@ enum Schema {
                     memory_id uuid NOT NULL,
                     duplicate_of uuid NOT NULL,
                     similarity real NOT NULL,
-                    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'merged', 'dismissed')),
+                    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'merged', 'retired', 'dismissed')),
                     created_at timestamptz NOT NULL DEFAULT now(),
                     PRIMARY KEY (cube_id, memory_id, duplicate_of)
                 )

@@ -1,48 +1,176 @@
 import Foundation
 import MemOSCore
 
-/// Runs ``JobKind/reorganize`` jobs: every write that adds memories to a cube makes sure the cube's waiting
-/// reorganisation covers its change sequence numbers; this finds, for each live memory changed since, the
-/// most similar older live memory of the cube; pairs at or above ``threshold`` cosine (default 0.92, `MEMOS_NEAR_DUPLICATE_THRESHOLD`) are recorded as merge
-/// candidates. Nothing is merged on the write path.
+/// Runs ``JobKind/reorganize`` jobs: keeps a cube free of near duplicates and contradicted facts.
 ///
-/// Cost: one read of the cube's vectors and an exact scan per new memory (new × cube size dot products).
+/// Every write that adds memories makes sure the cube's waiting reorganisation covers its change sequence
+/// numbers; the job pairs each live memory changed since with the most similar older live memory of the cube
+/// (WorkingMemory aside) and records the pair in `merge_candidates` when their cosine reaches the
+/// ``Configuration/candidateThreshold``. Then, per pair:
+///
+/// - without an LLM, a pair at or above ``Configuration/mergeThreshold`` (default 0.92,
+///   `MEMOS_NEAR_DUPLICATE_THRESHOLD`) is merged by rule: the newer memory is kept with the union of both
+///   memories' tags and sources, the older is archived with `valid_to` now and `info.merged_into` naming the
+///   newer;
+/// - with an LLM, every candidate pair (from 0.80 up) is judged: `duplicate` merges as above but with the
+///   model's merged text (re-embedded); `contradiction` retires the older (archived, `valid_to` now,
+///   `info.replaced_by`); `unrelated` dismisses the pair. An answer that cannot be read leaves the pair pending.
+///
+/// Nothing is hard-deleted and every change has a history row (actions `merge` and `retire`, with the job id
+/// and the reason). To undo a merge, restore the archived memory (RestoreMemories) and, when the kept one's
+/// text was rewritten, set it back from its history (UpdateMemory).
+///
+/// Cost: one read of the cube's vectors and an exact scan per changed memory (changed × cube size dot products).
 public struct ReorganizeHandler: JobHandler {
-    let store: any MemoryStore
-    let model: String
-    let threshold: Float
+    public struct Configuration: Sendable {
+        public var mergeThreshold: Float
+        /// Pairs from here up are shown to the LLM (default 0.80); without one, only merge candidates are recorded.
+        public var judgeThreshold: Float
 
-    public init(store: any MemoryStore, model: String, threshold: Float = 0.92) {
+        public init(mergeThreshold: Float = 0.92, judgeThreshold: Float = 0.80) {
+            self.mergeThreshold = mergeThreshold
+            self.judgeThreshold = judgeThreshold
+        }
+    }
+
+    let store: any MemoryStore
+    let embedder: any Embedder
+    let chatModel: (any ChatModel)?
+    let configuration: Configuration
+
+    public init(store: any MemoryStore, embedder: any Embedder, chatModel: (any ChatModel)?, configuration: Configuration = .init()) {
         self.store = store
-        self.model = model
-        self.threshold = threshold
+        self.embedder = embedder
+        self.chatModel = chatModel
+        self.configuration = configuration
+    }
+
+    var candidateThreshold: Float {
+        self.chatModel == nil ? self.configuration.mergeThreshold : min(self.configuration.mergeThreshold, self.configuration.judgeThreshold)
     }
 
     public func run(_ claimed: ClaimedJob) async throws -> JobResult {
         let cubeID = claimed.job.cubeID
         guard case .number(let since)? = claimed.payload["since_change_seq"] else { return JobResult() }
         let ids = try await self.store.changedMemories(cubeID: cubeID, since: Int64(since))
-        // Position in the order of writing: among new memories, a pair is recorded once, on the later one.
+        let candidates = try await self.candidates(cubeID: cubeID, changed: ids)
+        var outcomes: [MergeCandidate] = []
+        var changed: [UUID] = []
+        var retiredSoFar: Set<UUID> = []
+        for candidate in candidates {
+            // A memory archived by an earlier pair of this run is not merged again.
+            if retiredSoFar.contains(candidate.memoryID) || retiredSoFar.contains(candidate.duplicateOf) {
+                outcomes.append(candidate)
+                continue
+            }
+            var decided = candidate
+            decided.outcome = try await self.resolve(candidate, cubeID: cubeID, jobID: claimed.job.id)
+            if decided.outcome == .merged || decided.outcome == .retired {
+                retiredSoFar.insert(candidate.duplicateOf)
+                changed += [candidate.memoryID, candidate.duplicateOf]
+            }
+            outcomes.append(decided)
+        }
+        try await self.store.recordMergeCandidates(outcomes, cubeID: cubeID)
+        func count(_ outcome: MergeCandidate.Outcome) -> JSONValue { .number(Double(outcomes.filter { $0.outcome == outcome }.count)) }
+        return JobResult(
+            result: [
+                "checked": .number(Double(ids.count)), "candidates": .number(Double(outcomes.count)),
+                "merged": count(.merged), "retired": count(.retired), "dismissed": count(.dismissed),
+            ],
+            memoryIDs: changed
+        )
+    }
+
+    /// For each changed memory, its most similar older live memory, when similar enough.
+    func candidates(cubeID: String, changed ids: [UUID]) async throws -> [MergeCandidate] {
+        // Position in the order of writing: among changed memories, a pair is recorded once, on the later one.
         let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: min)
         let scope = MemoryScope(cubeIDs: [cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
-        let vectors = try await self.store.vectors(in: scope, model: self.model)
+        let vectors = try await self.store.vectors(in: scope, model: self.embedder.modelID)
+        let byID = Dictionary(vectors.map { ($0.memoryID, $0) }, uniquingKeysWith: { first, _ in first })
         var candidates: [MergeCandidate] = []
-        for vector in vectors {
-            guard let position = order[vector.memoryID] else { continue }
+        // In the order of writing, so that a chain of duplicates folds into its newest member.
+        for (position, id) in ids.enumerated() {
+            guard let vector = byID[id], order[id] == position else { continue }
             let older = vectors.filter { other in
                 other.memoryID != vector.memoryID && order[other.memoryID].map { $0 < position } ?? true
             }
-            let best = VectorMath.topK(older, k: 1) {
-                VectorMath.dot(vector.embedding, $0.embedding)
-            }.first
-            if let (other, similarity) = best, similarity >= self.threshold {
+            let best = VectorMath.topK(older, k: 1) { VectorMath.dot(vector.embedding, $0.embedding) }.first
+            if let (other, similarity) = best, similarity >= self.candidateThreshold {
                 candidates.append(MergeCandidate(memoryID: vector.memoryID, duplicateOf: other.memoryID, similarity: similarity))
             }
         }
-        try await self.store.recordMergeCandidates(candidates, cubeID: cubeID)
-        return JobResult(
-            result: ["checked": .number(Double(order.count)), "candidates": .number(Double(candidates.count))],
-            memoryIDs: candidates.map(\.memoryID)
-        )
+        return candidates
+    }
+
+    /// Decides a pair and applies the decision.
+    func resolve(_ candidate: MergeCandidate, cubeID: String, jobID: UUID) async throws -> MergeCandidate.Outcome {
+        let pair = try await self.store.memories(ids: [candidate.memoryID, candidate.duplicateOf], cubeID: cubeID)
+        guard pair.count == 2, pair.allSatisfy({ $0.status == .activated }) else { return .pending }
+        let (newer, older) = (pair[0], pair[1])
+        let similarity = String(format: "%.3f", candidate.similarity)
+        guard let chatModel = self.chatModel else {
+            guard candidate.similarity >= self.configuration.mergeThreshold else { return .pending }
+            try await self.merge(
+                newer: newer, older: older, text: nil, cubeID: cubeID,
+                Revision(action: "merge", jobID: jobID, reason: "near duplicate (cosine \(similarity)): kept the newer, joined tags and sources")
+            )
+            return .merged
+        }
+        let verdict: MergeJudge.Verdict
+        do {
+            verdict = try MergeJudge.parse(
+                try await chatModel.complete(system: MergeJudge.systemPrompt, user: MergeJudge.prompt(older: older, newer: newer))
+            )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            return .pending
+        }
+        switch verdict {
+        case .duplicate(let merged):
+            try await self.merge(
+                newer: newer, older: older, text: merged, cubeID: cubeID,
+                Revision(action: "merge", jobID: jobID, reason: "the LLM judged them the same fact (cosine \(similarity)) and merged the text")
+            )
+            return .merged
+        case .contradiction:
+            let replacement = newer.id.uuidString.lowercased()
+            _ = try await self.store.revise(
+                ids: [older.id], cubeID: cubeID,
+                Revision(action: "retire", jobID: jobID, reason: "the LLM judged it contradicted by \(replacement)")
+            ) { memories in
+                var retired = memories[0]
+                retired.status = .archived
+                retired.validTo = Date()
+                retired.info["replaced_by"] = .string(replacement)
+                return [retired]
+            }
+            return .retired
+        case .unrelated:
+            return .dismissed
+        }
+    }
+
+    /// Keeps `newer` (with `text` when given, re-embedded) joined with `older`'s tags and sources; archives `older`.
+    func merge(newer: Memory, older: Memory, text: String?, cubeID: String, _ revision: Revision) async throws {
+        var embedding: [Float]?
+        if let text { embedding = try await self.embedder.embed([text])[0] }
+        _ = try await self.store.revise(ids: [newer.id, older.id], cubeID: cubeID, revision) { [embedding] memories in
+            var (kept, retired) = (memories[0], memories[1])
+            if let text, let embedding {
+                kept.content = text
+                kept.embedding = embedding
+            }
+            kept.tags += retired.tags.filter { !kept.tags.contains($0) }
+            kept.sources += retired.sources.filter { !kept.sources.contains($0) }
+            kept.tags = Array(kept.tags.prefix(Limits.maxTags))
+            kept.sources = Array(kept.sources.prefix(Limits.maxSources))
+            retired.status = .archived
+            retired.validTo = Date()
+            retired.info["merged_into"] = .string(kept.id.uuidString.lowercased())
+            return [kept, retired]
+        }
     }
 }

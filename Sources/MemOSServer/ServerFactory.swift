@@ -93,7 +93,10 @@ public enum ServerFactory {
             queue: queue,
             handlers: [
                 JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
-                JobKind.reorganize: ReorganizeHandler(store: store, model: embedder.modelID, threshold: nearDuplicateThreshold),
+                JobKind.reorganize: ReorganizeHandler(
+                    store: store, embedder: embedder, chatModel: chatModel,
+                    configuration: .init(mergeThreshold: nearDuplicateThreshold)
+                ),
                 JobKind.workingMemoryRefresh: WorkingMemoryHandler(store: store, jobs: queue, embedder: embedder),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
             ],

@@ -274,35 +274,4 @@ struct JobQueueTests {
             #expect(try await TestDatabase.count("idempotency_keys", in: database) == 1)
         }
     }
-
-    @Test("writes queue one reorganisation per cube, which records near duplicates as merge candidates")
-    func nearDuplicates() async throws {
-        try await TestDatabase.withMigratedDatabase { database in
-            let store = PostgresMemoryStore(database: database)
-            let queue = PostgresJobStore(database: database)
-            func memory(_ content: String, _ vector: [Float]) -> NewMemory {
-                var memory = NewMemory.fixture(content)
-                memory.embedding = VectorMath.normalized(vector)
-                return memory
-            }
-            let tea = memory("Alice likes green tea", [1, 0, 0])
-            let coffee = memory("Alice drinks coffee", [0, 1, 0])
-            _ = try await store.add([tea, coffee], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
-            let teaAgain = memory("Alice really likes green tea", [0.98, 0.05, 0])
-            let teaThrice = memory("Alice loves green tea", [0.97, 0.06, 0.01])
-            _ = try await store.add([teaAgain, teaThrice], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
-            // Both writes landed in one waiting job.
-            #expect(try await TestDatabase.count("jobs", in: database) == 1)
-            let claimed = try #require(try await queue.claim(owner: "w", kinds: [JobKind.reorganize], lease: .seconds(5)))
-            let result = try await ReorganizeHandler(store: store, model: "m", threshold: 0.92).run(claimed)
-            #expect(result.result["checked"] == .number(4))
-            let rows = try await database.client.query(
-                "SELECT memory_id, duplicate_of FROM merge_candidates ORDER BY similarity DESC", logger: TestDatabase.logger
-            )
-            var pairs: [[UUID]] = []
-            for try await (memoryID, duplicateOf) in rows.decode((UUID, UUID).self) { pairs.append([memoryID, duplicateOf]) }
-            #expect(pairs == [[teaThrice.id, teaAgain.id], [teaAgain.id, tea.id]])
-            #expect(try await TestDatabase.count("memories", in: database) == 4)
-        }
-    }
 }
