@@ -36,8 +36,14 @@ struct TestStack: Sendable {
     /// Owns cube "bob-cube".
     let bob: Account
 
-    /// - Parameter chatModel: the LLM of mode FINE (a local fake); none by default.
-    static func run(chatModel: (any ChatModel)? = nil, _ body: @Sendable (TestStack) async throws -> Void) async throws {
+    /// - Parameters:
+    ///   - chatModel: the LLM of mode FINE and reorganisation (a local fake); none by default.
+    ///   - nearDuplicateThreshold: the scheduler merges memories this similar (above 1: never).
+    static func run(
+        chatModel: (any ChatModel)? = nil,
+        nearDuplicateThreshold: Float = 0.92,
+        _ body: @Sendable (TestStack) async throws -> Void
+    ) async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let accounts = PostgresAccountStore(database: database)
             func account(_ name: String) async throws -> Account {
@@ -58,7 +64,8 @@ struct TestStack: Sendable {
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
             let workers = ServerFactory.schedulerWorkers(
                 database: database, embedder: embedder, chatModel: chatModel,
-                configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)), logger: logger
+                configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)),
+                nearDuplicateThreshold: nearDuplicateThreshold, logger: logger
             )
 
             // On failure the group cancels every child; on success everything shuts down gracefully.
