@@ -64,6 +64,8 @@ public enum JobKind {
     public static let workingMemoryRefresh = "working_memory_refresh"
     /// Finds near duplicates among a cube's new memories (queued by every write that adds memories).
     public static let reorganize = "reorganize"
+    /// Erases a cube or a user for good.
+    public static let purge = "purge"
     /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
     public static let lifecycleSweep = "lifecycle_sweep"
     /// An event with no work of its own (`answer`, `add`), recorded as completed.

@@ -98,6 +98,7 @@ public enum ServerFactory {
                     configuration: .init(mergeThreshold: nearDuplicateThreshold)
                 ),
                 JobKind.workingMemoryRefresh: WorkingMemoryHandler(store: store, jobs: queue, embedder: embedder),
+                JobKind.purge: PurgeHandler(eraser: PostgresEraser(database: database)),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
             ],
             logger: logger
