@@ -64,6 +64,8 @@ public enum JobKind {
     public static let workingMemoryRefresh = "working_memory_refresh"
     /// Finds near duplicates among a cube's new memories (queued by every write that adds memories).
     public static let reorganize = "reorganize"
+    /// Moves a cube's vectors to the configured embedding model.
+    public static let reembed = "reembed"
     /// Erases a cube or a user for good.
     public static let purge = "purge"
     /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
@@ -143,6 +145,10 @@ public protocol JobStore: Sendable {
     func claim(owner: String, kinds: Set<String>, lease: Duration) async throws -> ClaimedJob?
     /// Extends the lease; false when the worker no longer holds it (cancelled, or expired and reclaimed).
     func heartbeat(_ claimed: ClaimedJob, lease: Duration, progress: Float?) async throws -> Bool
+    /// Records the job's progress (0 to 1); false when the worker no longer holds the lease.
+    func reportProgress(_ claimed: ClaimedJob, progress: Float) async throws -> Bool
+    /// Queues a job unless one of its kind is pending in its cube; true when queued.
+    func enqueueUnlessPending(_ job: NewJob) async throws -> Bool
     /// Marks the job completed with its result; false when the worker no longer held the lease.
     func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool
     /// Records a failed attempt: retried after `retryAfter`, or dead when no attempts remain.

@@ -145,6 +145,30 @@ public struct PostgresJobStore: JobStore {
         ) != nil
     }
 
+    public func reportProgress(_ claimed: ClaimedJob, progress: Float) async throws -> Bool {
+        try await self.updateHeld(claimed, set: "progress = \(progress)") != nil
+    }
+
+    public func enqueueUnlessPending(_ job: NewJob) async throws -> Bool {
+        let logger = self.database.logger
+        let payload = try JSONCoding.string(job.payload)
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                """
+                INSERT INTO jobs (cube_id, id, kind, priority, payload, session_id, max_attempts, created_by)
+                SELECT \(job.cubeID), \(job.id), \(job.kind), \(Int32(job.priority)), \(payload)::jsonb, \(job.sessionID),
+                    \(Int32(job.maxAttempts)), \(job.createdBy)
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM jobs WHERE cube_id = \(job.cubeID) AND kind = \(job.kind)
+                        AND status IN ('waiting', 'failed', 'in_progress')
+                )
+                RETURNING 1
+                """,
+                logger: logger
+            ).count == 1
+        }
+    }
+
     public func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool {
         let json = try JSONCoding.string(result)
         return try await self.updateHeld(

@@ -330,6 +330,26 @@ enum Schema {
                 CREATE UNIQUE INDEX memories_live_content_idx ON memories (cube_id, content_hash)
                 WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
                 """,
+                // Re-embedding stages the new model's vectors beside the live ones until the cube switches over.
+                "ALTER TABLE memories ADD COLUMN next_embedding real[], ADD COLUMN next_embedding_model text",
+                // Staging (only the next_* columns change) takes no change sequence number: searches and index
+                // followers see nothing until the switch.
+                """
+                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND NEW.next_embedding_model IS DISTINCT FROM OLD.next_embedding_model
+                        AND NEW.embedding_model = OLD.embedding_model AND NEW.version = OLD.version
+                        AND NEW.status = OLD.status AND NEW.content = OLD.content THEN
+                        RETURN NEW;
+                    END IF;
+                    NEW.change_seq := nextval('memory_change_seq');
+                    IF TG_OP = 'UPDATE' THEN
+                        NEW.updated_at := now();
+                    END IF;
+                    PERFORM pg_notify('memos_changes', NEW.cube_id);
+                    RETURN NEW;
+                END $$
+                """,
                 // Jobs of the whole system (cube_id '') run one at a time: a periodic one is not queued twice.
                 """
                 CREATE UNIQUE INDEX jobs_system_pending_idx ON jobs (kind)

@@ -98,6 +98,7 @@ public enum ServerFactory {
                     configuration: .init(mergeThreshold: nearDuplicateThreshold)
                 ),
                 JobKind.workingMemoryRefresh: WorkingMemoryHandler(store: store, jobs: queue, embedder: embedder),
+                JobKind.reembed: ReembedHandler(store: store, queue: queue, embedder: embedder),
                 JobKind.purge: PurgeHandler(eraser: PostgresEraser(database: database)),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
             ],
@@ -122,6 +123,17 @@ public enum ServerFactory {
 }
 
 extension ServerFactory {
+    /// Queues a re-embedding job for every cube with memories of another model than `embedder`'s (unless one
+    /// is pending); the scheduler calls it at start-up.
+    public static func queueReembedding(database: Database, embedder: any Embedder, logger: Logger) async throws {
+        let queue = PostgresJobStore(database: database)
+        for cube in try await PostgresMemoryStore(database: database).cubesNeedingReembedding(model: embedder.modelID) {
+            if try await queue.enqueueUnlessPending(NewJob(cubeID: cube, kind: JobKind.reembed, priority: -1)) {
+                logger.notice("queued re-embedding", metadata: ["cube": "\(cube)", "model": "\(embedder.modelID)"])
+            }
+        }
+    }
+
     /// Logs a warning for memories whose vectors another embedding model made: search skips them until they
     /// are re-embedded.
     public static func warnAboutOtherModels(database: Database, embedder: any Embedder, logger: Logger) async {

@@ -74,9 +74,13 @@ struct Scheduler: AsyncParsableCommand {
             port: self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
             logger: logger
         )
+        let embedder = try self.common.makeEmbedder()
+        try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
+            try await ServerFactory.queueReembedding(database: database, embedder: embedder, logger: logger)
+        }
         let workers = ServerFactory.schedulerWorkers(
             database: database,
-            embedder: try self.common.makeEmbedder(),
+            embedder: embedder,
             chatModel: try self.common.makeChatModel(),
             configuration: .init(workers: max(1, self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2)),
             idempotencyRetention: .seconds(3_600 * max(1, Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
