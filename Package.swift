@@ -205,6 +205,7 @@ let targets: [Target] = [
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",
+            "MemOSScheduler",
             "MemOSServer",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -141,9 +141,15 @@ public struct JobWorkerPool: Service {
 
     func work(owner: String, signal: WakeUpSignal) async {
         let kinds = Set(self.handlers.keys)
+        let clock = ContinuousClock()
+        var lastReap = clock.now - self.configuration.pollInterval
         while !Task.isCancelled, !signal.isStopped {
             do {
-                _ = try await self.queue.reapExpiredLeases()
+                // Expired leases are looked for once per poll interval, not before every claim.
+                if clock.now - lastReap >= self.configuration.pollInterval {
+                    _ = try await self.queue.reapExpiredLeases()
+                    lastReap = clock.now
+                }
                 if let claimed = try await self.queue.claim(owner: owner, kinds: kinds, lease: self.configuration.lease) {
                     await self.execute(claimed)
                     continue
