@@ -98,19 +98,36 @@ public struct PostgresJobStore: JobStore {
             try binds.append(Array(kinds).sorted())
             kindFilter = "AND j.kind = ANY($3)"
         }
-        // The cube served least recently goes first among equal priorities: one busy cube cannot starve the rest.
+        // Fairness without sorting the whole backlog: the cubes with runnable jobs are found by a skip scan of
+        // jobs_cube_runnable_idx, each contributes its first few jobs, and among those the highest priority wins,
+        // then the cube served least recently, then the oldest. Workers racing for a job skip it when locked.
         let claim = PostgresQuery(
             unsafeSQL: """
-                WITH next AS (
-                    SELECT j.cube_id, j.id FROM jobs j
-                    LEFT JOIN job_cube_turns t ON t.cube_id = j.cube_id
-                    WHERE j.status IN ('waiting', 'failed') AND j.run_at <= now() \(kindFilter)
-                    ORDER BY j.priority DESC, t.last_claimed_at ASC NULLS FIRST, j.run_at, j.created_at
+                WITH RECURSIVE cubes AS (
+                    (SELECT cube_id FROM jobs WHERE status IN ('waiting', 'failed') ORDER BY cube_id LIMIT 1)
+                    UNION ALL
+                    SELECT (SELECT j.cube_id FROM jobs j WHERE j.status IN ('waiting', 'failed') AND j.cube_id > c.cube_id
+                            ORDER BY j.cube_id LIMIT 1)
+                    FROM cubes c WHERE c.cube_id IS NOT NULL
+                ), heads AS (
+                    SELECT h.cube_id, h.id, h.priority, h.run_at, t.last_claimed_at FROM cubes c
+                    CROSS JOIN LATERAL (
+                        SELECT j.cube_id, j.id, j.priority, j.run_at FROM jobs j
+                        WHERE j.cube_id = c.cube_id AND j.status IN ('waiting', 'failed') AND j.run_at <= now() \(kindFilter)
+                        ORDER BY j.priority DESC, j.run_at LIMIT 8
+                    ) h
+                    LEFT JOIN job_cube_turns t ON t.cube_id = h.cube_id
+                    WHERE c.cube_id IS NOT NULL
+                ), next AS (
+                    SELECT j.cube_id, j.id FROM jobs j JOIN heads h ON j.cube_id = h.cube_id AND j.id = h.id
+                    WHERE j.status IN ('waiting', 'failed')
+                    ORDER BY h.priority DESC, h.last_claimed_at ASC NULLS FIRST, h.run_at
                     LIMIT 1
                     FOR UPDATE OF j SKIP LOCKED
                 )
                 UPDATE jobs j SET status = 'in_progress', attempts = j.attempts + 1, lease_owner = $1,
-                    lease_expires_at = now() + $2::bigint * interval '1 millisecond', updated_at = now()
+                    lease_expires_at = now() + $2::bigint * interval '1 millisecond', updated_at = now(),
+                    started_at = COALESCE(j.started_at, now())
                 FROM next WHERE j.cube_id = next.cube_id AND j.id = next.id
                 RETURNING \(Self.columns), j.payload::text AS payload, j.created_by
                 """,

@@ -287,6 +287,13 @@ enum Schema {
             version: 4,
             name: "job queue: fairness across cubes, NOTIFY on enqueue",
             sql: [
+                // Claims find the cubes with runnable jobs by a skip scan, and each cube's most urgent jobs.
+                """
+                CREATE INDEX jobs_cube_runnable_idx ON jobs (cube_id, priority DESC, run_at)
+                WHERE status IN ('waiting', 'failed')
+                """,
+                // When the job first started, for the enqueue-to-start latency.
+                "ALTER TABLE jobs ADD COLUMN started_at timestamptz",
                 // When each cube last had a job claimed: claims prefer the cube served least recently.
                 """
                 CREATE TABLE job_cube_turns (
