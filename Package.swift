@@ -122,7 +122,17 @@ let targets: [Target] = [
     ),
     .target(
         name: "MemOSRetrieval",
-        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // The in-process vector index on its own (HNSW recall against exact search).
+    .testTarget(
+        name: "MemOSRetrievalTests",
+        dependencies: ["MemOSRetrieval", "MemOSCore", "CBLAS"],
         swiftSettings: swiftSettings
     ),
     .target(

@@ -107,19 +107,6 @@ public struct StoredMessage: Sendable, Hashable {
     }
 }
 
-/// The vector of one memory, as search scans it.
-public struct StoredVector: Sendable {
-    public var memoryID: UUID
-    public var cubeID: String
-    public var embedding: [Float]
-
-    public init(memoryID: UUID, cubeID: String, embedding: [Float]) {
-        self.memoryID = memoryID
-        self.cubeID = cubeID
-        self.embedding = embedding
-    }
-}
-
 /// A memory found by keyword search.
 public struct KeywordMatch: Sendable, Hashable {
     public var memoryID: UUID
@@ -180,9 +167,6 @@ public protocol MemoryStore: Sendable {
 
     /// The memories with these ids in the cube, in the order given; unknown ids are left out.
     func memories(ids: [UUID], cubeID: String) async throws -> [Memory]
-
-    /// The vectors of `model` in scope, for an exact scan.
-    func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector]
 
     /// Memories in scope whose text matches words of `query`, best first, with a keyword score (> 0).
     ///

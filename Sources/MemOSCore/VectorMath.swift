@@ -25,12 +25,4 @@ public enum VectorMath {
         guard denominator > 0 else { return 0 }
         return self.dot(a, b) / denominator
     }
-
-    /// The `k` best (highest-scoring) elements, best first.
-    public static func topK<Element>(_ elements: [Element], k: Int, score: (Element) -> Float) -> [(Element, Float)] {
-        guard k > 0 else { return [] }
-        let scored = elements.map { ($0, score($0)) }
-        if scored.count <= k { return scored.sorted { $0.1 > $1.1 } }
-        return Array(scored.sorted { $0.1 > $1.1 }.prefix(k))
-    }
 }

@@ -128,34 +128,6 @@ public struct PostgresMemoryStore: MemoryStore {
         return ids.compactMap { byID[$0] }
     }
 
-    public func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector] {
-        let logger = self.database.logger
-        var sql = """
-            SELECT m.id, m.cube_id, m.embedding FROM memories m
-            WHERE m.cube_id = ANY($1) AND m.status = ANY($2) AND m.embedding_model = $3
-            """
-        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue), model)
-        if !scope.memoryTypes.isEmpty {
-            sql += " AND m.memory_type = ANY($4)"
-            try binds.append(scope.memoryTypes.map(\.rawValue))
-        }
-        if let filter = scope.filter {
-            var compiler = FilterSQL(binds: binds)
-            sql += " AND " + (try compiler.sql(for: filter))
-            binds = compiler.binds
-        }
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
-        return try await self.database.withConnection { connection in
-            var vectors: [StoredVector] = []
-            for try await (id, cubeID, embedding) in try await connection.query(query, logger: logger)
-                .decode((UUID, String, [Float]).self)
-            {
-                vectors.append(StoredVector(memoryID: id, cubeID: cubeID, embedding: embedding))
-            }
-            return vectors
-        }
-    }
-
     /// Keyword matches ranked by BM25 (k1 1.2, b 0.75).
     ///
     /// PostgreSQL finds the memories that contain any query term (through the GIN index) and hands over their

@@ -283,5 +283,57 @@ enum Schema {
                 "CREATE INDEX memories_search_idx ON memories USING gin (search_text)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "retrieval index follower: notifications with the sequence, snapshot-safe stamping, usage",
+            sql: [
+                // When a memory was last returned by a search or read; usage_count counts those reads.
+                "ALTER TABLE memories ADD COLUMN last_accessed_at timestamptz",
+                // The follower reads the highest committed sequence number of a snapshot.
+                "CREATE INDEX memories_seq_idx ON memories (change_seq)",
+                "CREATE INDEX memory_tombstones_seq_idx ON memory_tombstones (change_seq)",
+                // True when an update changes only usage bookkeeping (and the generated columns follow).
+                """
+                CREATE FUNCTION memos_usage_only(before_row memories, after_row memories) RETURNS boolean
+                LANGUAGE sql IMMUTABLE AS $$
+                    SELECT to_jsonb(before_row) - '{usage_count,last_accessed_at,change_seq,updated_at,search_text,content_hash}'::text[]
+                         = to_jsonb(after_row) - '{usage_count,last_accessed_at,change_seq,updated_at,search_text,content_hash}'::text[]
+                $$
+                """,
+                // The transaction id is assigned before the sequence number is taken, so a transaction that is not
+                // yet running in a reader's snapshot can only take numbers above everything that snapshot sees
+                // (RetrievalIndex relies on this). Usage-only updates are not changes: no new number, no
+                // notification. The notification's payload is "<cube id> <change_seq>".
+                """
+                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND memos_usage_only(OLD, NEW) THEN
+                        RETURN NEW;
+                    END IF;
+                    PERFORM pg_current_xact_id();
+                    NEW.change_seq := nextval('memory_change_seq');
+                    IF TG_OP = 'UPDATE' THEN
+                        NEW.updated_at := now();
+                    END IF;
+                    PERFORM pg_notify('memos_changes', NEW.cube_id || ' ' || NEW.change_seq);
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION memories_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    seq bigint;
+                BEGIN
+                    PERFORM pg_current_xact_id();
+                    seq := nextval('memory_change_seq');
+                    INSERT INTO memory_tombstones (cube_id, id, change_seq)
+                    VALUES (OLD.cube_id, OLD.id, seq)
+                    ON CONFLICT (cube_id, id) DO UPDATE SET change_seq = EXCLUDED.change_seq, deleted_at = now();
+                    PERFORM pg_notify('memos_changes', OLD.cube_id || ' ' || seq);
+                    RETURN OLD;
+                END $$
+                """,
+            ]
+        ),
     ]
 }

@@ -45,14 +45,29 @@ public enum ServerFactory {
         logger: Logger
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
-        let service = RetrievalService(store: PostgresMemoryStore(database: database), accounts: accounts, embedder: embedder)
+        let feed = PostgresChangeFeed(database: database)
+        let index = RetrievalIndex(feed: feed, model: embedder.modelID, dimension: embedder.dimension, logger: logger)
+        let usage = UsageBatcher(recorder: feed, logger: logger)
+        let service = RetrievalService(
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            embedder: embedder,
+            index: index,
+            statistics: feed,
+            usage: usage
+        )
         return GRPCServerService(
             host: host,
             port: port,
             services: [service],
             serviceNames: ["memos.retrieval.v1.RetrievalService"],
             accounts: accounts,
-            logger: logger
+            logger: logger,
+            background: {
+                async let following: Void = index.run()
+                async let recording: Void = usage.run()
+                _ = await (following, recording)
+            }
         )
     }
 

@@ -15,6 +15,8 @@ struct BenchStack {
     var ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
     var retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
     var metadata: Metadata
+    /// The stack's database, for bulk loads and SQL baselines.
+    var database: Database
 
     static func run<T: Sendable>(
         server: DatabaseConfiguration,
@@ -89,7 +91,8 @@ struct BenchStack {
                         BenchStack(
                             ingest: .init(wrapping: ingestClient),
                             retrieval: .init(wrapping: retrievalClient),
-                            metadata: ["authorization": "Bearer \(key)"]
+                            metadata: ["authorization": "Bearer \(key)"],
+                            database: database
                         )
                     )
                 }
