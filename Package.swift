@@ -200,6 +200,7 @@ let targets: [Target] = [
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",
+            "MemOSRetrieval",
             "MemOSServer",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -110,7 +110,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
     }
 
     public func memoryIDs(in scope: MemoryScope) async throws -> [UUID] {
-        let (condition, binds) = try Self.condition(for: scope)
+        let (condition, binds) = try PostgresMemoryStore.condition(for: scope)
         let query = PostgresQuery(unsafeSQL: "SELECT m.id FROM memories m WHERE \(condition)", binds: binds)
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
@@ -121,7 +121,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
     }
 
     public func countsByType(in scope: MemoryScope) async throws -> [MemoryType: Int] {
-        let (condition, binds) = try Self.condition(for: scope)
+        let (condition, binds) = try PostgresMemoryStore.condition(for: scope)
         let query = PostgresQuery(
             unsafeSQL: "SELECT m.memory_type, count(*) FROM memories m WHERE \(condition) GROUP BY m.memory_type",
             binds: binds
@@ -153,21 +153,5 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         _ = try await self.database.withConnection { connection in
             try await connection.query(query, logger: logger)
         }
-    }
-
-    /// The SQL condition over `memories m` for a scope, with its bindings.
-    static func condition(for scope: MemoryScope) throws -> (String, PostgresBindings) {
-        var binds = try PostgresMemoryStore.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue))
-        var sql = "m.cube_id = ANY($1) AND m.status = ANY($2)"
-        if !scope.memoryTypes.isEmpty {
-            binds.append(scope.memoryTypes.map(\.rawValue))
-            sql += " AND m.memory_type = ANY($\(binds.count))"
-        }
-        if let filter = scope.filter {
-            var compiler = FilterSQL(binds: binds)
-            sql += " AND " + (try compiler.sql(for: filter))
-            binds = compiler.binds
-        }
-        return (sql, binds)
     }
 }

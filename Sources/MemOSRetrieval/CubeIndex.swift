@@ -11,7 +11,9 @@ import MemOSCore
 /// rows are dropped by ``compacted()``.
 ///
 /// Memory per 384-dimensional memory: 1,536 bytes of vector, 16 of id, 8 of change sequence, 4 of session,
-/// 3 of flags and about 30 in the id → row dictionary: ~1.6 KB; with the HNSW graph (``HNSWGraph``) ~1.75 KB.
+/// 3 of status, type and liveness, and about 27 in the id → row dictionary: ~1,594 bytes (1.56 KiB). An HNSW
+/// graph (``HNSWGraph``) adds 128 bytes of level-0 links, 5 of bookkeeping and ~8 on average for the upper
+/// levels: ~1,735 bytes (1.69 KiB).
 struct CubeIndex: Sendable {
     let dimension: Int
     /// Above this many rows search walks an HNSW graph instead of scanning (see docs/benchmarks.md).
@@ -31,6 +33,8 @@ struct CubeIndex: Sendable {
     private var sessionNumbers: [String: Int32] = [:]
     private(set) var retiredRows = 0
     private(set) var graph: HNSWGraph?
+    /// Counts compactions, which renumber rows: a graph made before one cannot be attached after it.
+    private(set) var generation = 0
 
     /// Rows in use, retired ones included.
     var rowCount: Int { self.ids.count }
@@ -82,8 +86,6 @@ struct CubeIndex: Sendable {
             self.graph = nil  // uniquely referenced while it grows
             graph.insert(row, in: self)
             self.graph = graph
-        } else if self.liveCount > self.hnswThreshold {
-            self.graph = HNSWGraph(index: self, efConstruction: self.efConstruction)
         }
     }
 
@@ -99,9 +101,10 @@ struct CubeIndex: Sendable {
     /// True when retired rows take more room than the live ones can spare: time for ``compacted()``.
     var needsCompaction: Bool { self.retiredRows > max(1_024, self.liveCount / 2) }
 
-    /// The same index without retired rows (the graph rebuilt).
+    /// The same index without retired rows, and without a graph until one is attached again.
     func compacted() -> CubeIndex {
         var copy = CubeIndex(dimension: self.dimension, hnswThreshold: self.hnswThreshold, efConstruction: self.efConstruction)
+        copy.generation = self.generation + 1
         copy.removedAt = self.removedAt
         let names = Dictionary(uniqueKeysWithValues: self.sessionNumbers.map { ($1, $0) })
         for row in 0..<self.rowCount where self.live[row] {
@@ -118,6 +121,27 @@ struct CubeIndex: Sendable {
             )
         }
         return copy
+    }
+
+    // MARK: Graph
+
+    /// True when the cube is above the HNSW threshold and has no graph yet: searches scan exactly meanwhile.
+    var wantsGraph: Bool { self.graph == nil && self.liveCount > self.hnswThreshold }
+
+    /// A graph of the live rows (slow: run it off the index's lock on a copy, then ``attach(_:generation:)``).
+    func makeGraph() -> HNSWGraph {
+        HNSWGraph(index: self, efConstruction: self.efConstruction)
+    }
+
+    /// Attaches a graph made from a copy of this index at `generation`, adding the rows appended since; false
+    /// (and nothing attached) when the index was compacted meanwhile.
+    @discardableResult
+    mutating func attach(_ graph: HNSWGraph, generation: Int) -> Bool {
+        guard generation == self.generation, self.graph == nil else { return false }
+        var graph = graph
+        for row in graph.coveredRows..<self.rowCount where self.live[row] { graph.insert(Int32(row), in: self) }
+        self.graph = graph
+        return true
     }
 
     private mutating func retire(_ row: Int32) {
@@ -214,26 +238,21 @@ struct CubeIndex: Sendable {
         return (results ?? self.exactSearch(query, k: k, accepts: acceptance.accepts)).map { (self.ids[Int($0.row)], $0.score) }
     }
 
-    /// Scores every row with one matrix–vector product, then keeps the best accepted ones.
+    /// Scores every accepted row (one BLAS dot product each: single-threaded, so concurrent searches do not
+    /// contend for BLAS threads) and keeps the best.
     func exactSearch(_ query: [Float], k: Int, accepts: (Int) -> Bool) -> [(row: Int32, score: Float)] {
-        var scores = [Float](repeating: 0, count: self.rowCount)
+        var best = ScoredHeap(worstFirst: true)
+        let dimension = self.dimension
         self.vectors.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { query in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    cblas_sgemv(
-                        CblasRowMajor, CblasNoTrans, Int32(self.rowCount), Int32(self.dimension), 1,
-                        matrix.baseAddress, Int32(self.dimension), query.baseAddress, 1, 0, scores.baseAddress, 1
-                    )
+                for row in 0..<self.rowCount where accepts(row) {
+                    let score = cblas_sdot(Int32(dimension), query.baseAddress, 1, matrix.baseAddress! + row * dimension, 1)
+                    if best.count < k {
+                        best.push(score, Int32(row))
+                    } else if score > best.topScore {
+                        best.replaceTop(score, Int32(row))
+                    }
                 }
-            }
-        }
-        var best = ScoredHeap(worstFirst: true)
-        for row in 0..<self.rowCount where accepts(row) {
-            let score = scores[row]
-            if best.count < k {
-                best.push(score, Int32(row))
-            } else if score > best.topScore {
-                best.replaceTop(score, Int32(row))
             }
         }
         return best.sortedBestFirst()

@@ -22,6 +22,8 @@ struct HNSWGraph: Sendable {
 
     let dimension: Int
     let efConstruction: Int
+    /// The index's row count when the graph was made: later rows are inserted one by one.
+    let coveredRows: Int
     private var level0: [Int32] = []
     private var level0Counts: [UInt8] = []
     /// Neighbours on levels 1... of the nodes that reach them: `upper[row][level - 1]`.
@@ -36,6 +38,7 @@ struct HNSWGraph: Sendable {
     init(index: CubeIndex, efConstruction: Int = Self.efConstruction) {
         self.dimension = index.dimension
         self.efConstruction = efConstruction
+        self.coveredRows = index.rowCount
         let liveRows = (0..<index.rowCount).filter { index.isLive(Int32($0)) }
         index.vectors.withUnsafeBufferPointer { vectors in
             for row in liveRows { self.insert(Int32(row), vectors: vectors) }

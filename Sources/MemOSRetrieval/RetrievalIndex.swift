@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import MemOSCore
@@ -36,6 +37,8 @@ public final class RetrievalIndex: Sendable {
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
+    private let graphRequests: AsyncStream<String>
+    private let requestGraph: AsyncStream<String>.Continuation
     private let clock = ContinuousClock()
 
     typealias LiveCube = ReadWriteLocked<CubeIndex>
@@ -49,6 +52,8 @@ public final class RetrievalIndex: Sendable {
         var lastRead: (startedAt: ContinuousClock.Instant, allocated: Int64)?
         /// True once ``run()`` has ended: builds are refused from then on.
         var stopped = false
+        /// Cubes whose HNSW graph is being made.
+        var graphing: Set<String> = []
     }
 
     /// Changes applied per write-lock hold, so that searches interleave with a large catch-up.
@@ -72,6 +77,7 @@ public final class RetrievalIndex: Sendable {
         self.catchUpInterval = catchUpInterval
         self.logger = logger
         (self.wakeups, self.wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (self.graphRequests, self.requestGraph) = AsyncStream.makeStream(of: String.self)
     }
 
     /// Follows the change sequence until cancelled; searches of cubes not yet built wait for it to run, and
@@ -81,6 +87,9 @@ public final class RetrievalIndex: Sendable {
             group.addTask { await self.listen() }
             group.addTask {
                 while (try? await Task.sleep(for: self.catchUpInterval)) != nil { self.wake.yield() }
+            }
+            group.addTask {
+                for await cubeID in self.graphRequests { await self.makeGraph(cubeID) }
             }
             for await _ in self.wakeups { await self.step() }
             group.cancelAll()
@@ -132,6 +141,26 @@ public final class RetrievalIndex: Sendable {
         } catch {
             self.logger.warning("search index catch-up failed; retrying", metadata: ["error": "\(error)"])
         }
+        for (cubeID, cube) in self.state.withLock({ $0.cubes }) where cube.read(\.wantsGraph) {
+            if self.state.withLock({ $0.graphing.insert(cubeID).inserted }) { self.requestGraph.yield(cubeID) }
+        }
+    }
+
+    /// Makes a cube's HNSW graph on a copy, off the cooperative threads, then attaches it; searches scan the
+    /// cube exactly meanwhile, and changes keep being applied.
+    private func makeGraph(_ cubeID: String) async {
+        defer { _ = self.state.withLock { $0.graphing.remove(cubeID) } }
+        guard let cube = self.state.withLock({ $0.cubes[cubeID] }) else { return }
+        let started = self.clock.now
+        let copy = cube.read { $0 }
+        let graph = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: copy.makeGraph()) }
+        }
+        let attached = cube.write { $0.attach(graph, generation: copy.generation) }
+        self.logger.info(
+            "search index graph made",
+            metadata: ["cube": "\(cubeID)", "memories": "\(copy.liveCount)", "took": "\(self.clock.now - started)", "attached": "\(attached)"]
+        )
     }
 
     private func build(_ cubeID: String) async throws -> LiveCube {
@@ -184,6 +213,11 @@ public final class RetrievalIndex: Sendable {
     }
 
     // MARK: Reading
+
+    /// True while a cube's HNSW graph is being made (for benchmarks and operators).
+    public var isMakingGraphs: Bool {
+        self.state.withLock { !$0.graphing.isEmpty }
+    }
 
     /// The index of a cube, built first if this process has not searched it yet.
     func cube(_ cubeID: String) async throws -> LiveCube {

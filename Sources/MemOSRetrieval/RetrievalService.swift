@@ -128,12 +128,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_ListMemoriesResponse {
         let principal = try RequestIdentity.require()
-        try Validate.cubeID(request.cubeID)
-        let scope = MemoryScope(
-            cubeIDs: [request.cubeID],
-            memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
-            statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
-            filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
+        let scope = try Self.cubeScope(
+            request.cubeID, types: request.memoryTypes, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil
         )
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
         let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
@@ -152,12 +148,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_CountMemoriesResponse {
         let principal = try RequestIdentity.require()
-        try Validate.cubeID(request.cubeID)
-        let scope = MemoryScope(
-            cubeIDs: [request.cubeID],
-            statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
-            filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
-        )
+        let scope = try Self.cubeScope(request.cubeID, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let counts = try await self.statistics.countsByType(in: scope)
         return .with {
@@ -166,6 +157,24 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
             $0.total = Int64(counts.values.reduce(0, +))
         }
+    }
+}
+
+extension RetrievalService {
+    /// The validated scope of a read of one cube.
+    static func cubeScope(
+        _ cubeID: String,
+        types: [Memos_Common_V1_MemoryType] = [],
+        statuses: [Memos_Common_V1_MemoryStatus],
+        filter: Memos_Common_V1_Filter?
+    ) throws -> MemoryScope {
+        try Validate.cubeID(cubeID)
+        return MemoryScope(
+            cubeIDs: [cubeID],
+            memoryTypes: try MemoryType.parse(types, field: "memory_types"),
+            statuses: try MemoryStatus.parse(statuses, field: "statuses"),
+            filter: try filter.map { try MemoryFilter($0) }
+        )
     }
 }
 

@@ -37,16 +37,18 @@ public enum ServerFactory {
         )
     }
 
+    /// - Parameter index: the search index to serve from; by default one following `database`.
     public static func retrieval(
         database: Database,
         embedder: any Embedder,
         host: String,
         port: Int,
-        logger: Logger
+        logger: Logger,
+        index: RetrievalIndex? = nil
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let feed = PostgresChangeFeed(database: database)
-        let index = RetrievalIndex(feed: feed, model: embedder.modelID, dimension: embedder.dimension, logger: logger)
+        let index = index ?? self.retrievalIndex(database: database, embedder: embedder, logger: logger)
         let usage = UsageBatcher(recorder: feed, logger: logger)
         let service = RetrievalService(
             store: PostgresMemoryStore(database: database),
@@ -69,6 +71,11 @@ public enum ServerFactory {
                 _ = await (following, recording)
             }
         )
+    }
+
+    /// A search index following `database` for `embedder`'s vectors.
+    public static func retrievalIndex(database: Database, embedder: any Embedder, logger: Logger) -> RetrievalIndex {
+        RetrievalIndex(feed: PostgresChangeFeed(database: database), model: embedder.modelID, dimension: embedder.dimension, logger: logger)
     }
 
     public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
