@@ -22,7 +22,8 @@ import Synchronization
 /// — at once when the read's own snapshot had no running writer. This holds because the memories' triggers take
 /// a transaction id before a sequence number (Schema migration 4): a transaction that had no id when a snapshot
 /// was taken can only take numbers above everything that snapshot sees. A cube built later is built from a
-/// snapshot that sees every change ≤ W, and is read from W on.
+/// snapshot that sees every change ≤ W, and is read from W on. A transaction left open holds W back; the
+/// catch-up then re-reads the changes since W each time (harmless, only more work) until it ends.
 ///
 /// Read-your-writes: a search with `min_change_seq` S proceeds once W ≥ S, or once a read that started after
 /// the search arrived has been applied and S had been allocated by then (a write acknowledged before the search
