@@ -128,11 +128,17 @@ let targets: [Target] = [
     .target(
         name: "MemOSRetrieval",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC",
+            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
+        swiftSettings: swiftSettings
+    ),
+    // The in-process vector index on its own (HNSW recall against exact search).
+    .testTarget(
+        name: "MemOSRetrievalTests",
+        dependencies: ["MemOSRetrieval", "MemOSCore", "CBLAS"],
         swiftSettings: swiftSettings
     ),
     .target(
@@ -205,6 +211,7 @@ let targets: [Target] = [
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",
+            "MemOSRetrieval",
             "MemOSScheduler",
             "MemOSServer",
             .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -110,7 +110,7 @@ public struct StoredMessage: Sendable, Hashable {
     }
 }
 
-/// The vector of one memory, as search scans it.
+/// The vector of one memory, for the scheduler's scans (reorganisation, working memory).
 public struct StoredVector: Sendable {
     public var memoryID: UUID
     public var cubeID: String

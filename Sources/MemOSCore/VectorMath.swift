@@ -29,8 +29,6 @@ public enum VectorMath {
     /// The `k` best (highest-scoring) elements, best first.
     public static func topK<Element>(_ elements: [Element], k: Int, score: (Element) -> Float) -> [(Element, Float)] {
         guard k > 0 else { return [] }
-        let scored = elements.map { ($0, score($0)) }
-        if scored.count <= k { return scored.sorted { $0.1 > $1.1 } }
-        return Array(scored.sorted { $0.1 > $1.1 }.prefix(k))
+        return Array(elements.map { ($0, score($0)) }.sorted { $0.1 > $1.1 }.prefix(k))
     }
 }

@@ -55,7 +55,7 @@ extension PostgresMemoryStore: ReembeddingStore {
                 """,
             binds: try Self.bindings(cubeID, vectors.map(\.id), vectors.flatMap(\.embedding), Int32(dimension), model)
         )
-        // Staging takes no change sequence number (see migration 4): searches go on with the live vectors.
+        // Staging takes no change sequence number (see migration 5): searches go on with the live vectors.
         try await self.database.withConnection { connection in
             _ = try await connection.query(query, logger: logger)
         }

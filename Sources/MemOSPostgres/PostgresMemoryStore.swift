@@ -264,21 +264,12 @@ public struct PostgresMemoryStore: MemoryStore {
 
     public func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector] {
         let logger = self.database.logger
-        var sql = """
-            SELECT m.id, m.cube_id, m.embedding FROM memories m
-            WHERE m.cube_id = ANY($1) AND m.status = ANY($2) AND m.embedding_model = $3
-            """
-        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue), model)
-        if !scope.memoryTypes.isEmpty {
-            sql += " AND m.memory_type = ANY($4)"
-            try binds.append(scope.memoryTypes.map(\.rawValue))
-        }
-        if let filter = scope.filter {
-            var compiler = FilterSQL(binds: binds)
-            sql += " AND " + (try compiler.sql(for: filter))
-            binds = compiler.binds
-        }
-        let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        var (condition, binds) = try Self.condition(for: scope)
+        try binds.append(model)
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT m.id, m.cube_id, m.embedding FROM memories m WHERE \(condition) AND m.embedding_model = $\(binds.count)",
+            binds: binds
+        )
         return try await self.database.withConnection { connection in
             var vectors: [StoredVector] = []
             for try await (id, cubeID, embedding) in try await connection.query(query, logger: logger)
@@ -400,17 +391,9 @@ public struct PostgresMemoryStore: MemoryStore {
 
     public func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory] {
         let logger = self.database.logger
-        var sql = "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = ANY($1) AND m.status = ANY($2)"
-        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue))
-        if !scope.memoryTypes.isEmpty {
-            try binds.append(scope.memoryTypes.map(\.rawValue))
-            sql += " AND m.memory_type = ANY($\(binds.count))"
-        }
-        if let filter = scope.filter {
-            var compiler = FilterSQL(binds: binds)
-            sql += " AND " + (try compiler.sql(for: filter))
-            binds = compiler.binds
-        }
+        let (condition, scopeBinds) = try Self.condition(for: scope)
+        var binds = scopeBinds
+        var sql = "SELECT \(Self.columns) FROM memories m WHERE \(condition)"
         if let cursor {
             try binds.append(cursor.createdAt)
             try binds.append(cursor.id)
@@ -790,6 +773,22 @@ public struct PostgresMemoryStore: MemoryStore {
             """,
             logger: logger
         )
+    }
+
+    /// The SQL condition over `memories m` selecting a scope, with its bindings.
+    static func condition(for scope: MemoryScope) throws -> (String, PostgresBindings) {
+        var binds = try Self.bindings(scope.cubeIDs, scope.statuses.map(\.rawValue))
+        var sql = "m.cube_id = ANY($1) AND m.status = ANY($2)"
+        if !scope.memoryTypes.isEmpty {
+            binds.append(scope.memoryTypes.map(\.rawValue))
+            sql += " AND m.memory_type = ANY($\(binds.count))"
+        }
+        if let filter = scope.filter {
+            var compiler = FilterSQL(binds: binds)
+            sql += " AND " + (try compiler.sql(for: filter))
+            binds = compiler.binds
+        }
+        return (sql, binds)
     }
 
     static func bindings(_ values: any PostgresEncodable...) throws -> PostgresBindings {

@@ -339,28 +339,68 @@ enum Schema {
                 """,
                 // Re-embedding stages the new model's vectors beside the live ones until the cube switches over.
                 "ALTER TABLE memories ADD COLUMN next_embedding real[], ADD COLUMN next_embedding_model text",
-                // Staging (only the next_* columns change) takes no change sequence number: searches and index
-                // followers see nothing until the switch.
-                """
-                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF TG_OP = 'UPDATE' AND NEW.next_embedding_model IS DISTINCT FROM OLD.next_embedding_model
-                        AND NEW.embedding_model = OLD.embedding_model AND NEW.version = OLD.version
-                        AND NEW.status = OLD.status AND NEW.content = OLD.content THEN
-                        RETURN NEW;
-                    END IF;
-                    NEW.change_seq := nextval('memory_change_seq');
-                    IF TG_OP = 'UPDATE' THEN
-                        NEW.updated_at := now();
-                    END IF;
-                    PERFORM pg_notify('memos_changes', NEW.cube_id);
-                    RETURN NEW;
-                END $$
-                """,
                 // Jobs of the whole system (cube_id '') run one at a time: a periodic one is not queued twice.
                 """
                 CREATE UNIQUE INDEX jobs_system_pending_idx ON jobs (kind)
                 WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress')
+                """,
+            ]
+        ),
+        Migration(
+            version: 5,
+            name: "retrieval index follower: notifications with the sequence, snapshot-safe stamping, usage",
+            sql: [
+                // When a memory was last returned by a search or read; usage_count counts those reads.
+                "ALTER TABLE memories ADD COLUMN last_accessed_at timestamptz",
+                // The follower reads the highest committed sequence number of a snapshot.
+                "CREATE INDEX memories_seq_idx ON memories (change_seq)",
+                "CREATE INDEX memory_tombstones_seq_idx ON memory_tombstones (change_seq)",
+                // True when an update changes only bookkeeping: usage counts, or re-embedding vectors staged beside
+                // the live ones (the generated columns follow the others). Compared column by column, which is
+                // cheap next to converting whole rows.
+                """
+                CREATE FUNCTION memos_usage_only(b memories, a memories) RETURNS boolean
+                LANGUAGE sql IMMUTABLE AS $$
+                    SELECT a.version = b.version AND a.status = b.status AND a.content = b.content AND a.key = b.key
+                        AND a.memory_type = b.memory_type AND a.session_id = b.session_id AND a.tags = b.tags
+                        AND a.info = b.info AND a.sources = b.sources AND a.confidence = b.confidence
+                        AND a.embedding_model = b.embedding_model AND a.embedding IS NOT DISTINCT FROM b.embedding
+                        AND a.valid_from IS NOT DISTINCT FROM b.valid_from AND a.valid_to IS NOT DISTINCT FROM b.valid_to
+                        AND a.author_user_id = b.author_user_id
+                $$
+                """,
+                // The transaction id is assigned before the sequence number is taken, so a transaction that is not
+                // yet running in a reader's snapshot can only take numbers above everything that snapshot sees
+                // (RetrievalIndex relies on this). Bookkeeping-only updates are not changes: no new number, no
+                // notification. The notification's payload is "<cube id> <change_seq>".
+                """
+                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND memos_usage_only(OLD, NEW) THEN
+                        RETURN NEW;
+                    END IF;
+                    PERFORM pg_current_xact_id();
+                    NEW.change_seq := nextval('memory_change_seq');
+                    IF TG_OP = 'UPDATE' THEN
+                        NEW.updated_at := now();
+                    END IF;
+                    PERFORM pg_notify('memos_changes', NEW.cube_id || ' ' || NEW.change_seq);
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION memories_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    seq bigint;
+                BEGIN
+                    PERFORM pg_current_xact_id();
+                    seq := nextval('memory_change_seq');
+                    INSERT INTO memory_tombstones (cube_id, id, change_seq)
+                    VALUES (OLD.cube_id, OLD.id, seq)
+                    ON CONFLICT (cube_id, id) DO UPDATE SET change_seq = EXCLUDED.change_seq, deleted_at = now();
+                    PERFORM pg_notify('memos_changes', OLD.cube_id || ' ' || seq);
+                    RETURN OLD;
+                END $$
                 """,
             ]
         ),

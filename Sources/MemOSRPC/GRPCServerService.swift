@@ -13,17 +13,20 @@ public final class GRPCServerService: Service {
     private let transport: HTTP2ServerTransport.Posix
     private let health: HealthService
     private let logger: Logger
+    private let background: (@Sendable () async -> Void)?
 
     /// - Parameters:
     ///   - host: address to bind, for example "127.0.0.1" or "0.0.0.0".
     ///   - port: TCP port; 0 picks a free one (see ``listeningPort``).
+    ///   - background: work that runs alongside the server and is cancelled when the server stops.
     public init(
         host: String,
         port: Int,
         services: [any RegistrableRPCService],
         serviceNames: [String],
         accounts: any AccountStore,
-        logger: Logger
+        logger: Logger,
+        background: (@Sendable () async -> Void)? = nil
     ) {
         self.transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port),
@@ -37,6 +40,7 @@ public final class GRPCServerService: Service {
             interceptors: [AuthenticationInterceptor(accounts: accounts, logger: logger)]
         )
         self.logger = logger
+        self.background = background
     }
 
     /// The bound port, once the server listens.
@@ -50,6 +54,14 @@ public final class GRPCServerService: Service {
     }
 
     public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { outer in
+            if let background = self.background { outer.addTask { await background() } }
+            defer { outer.cancelAll() }
+            try await self.serve()
+        }
+    }
+
+    private func serve() async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask {
                 try await withGracefulShutdownHandler {

@@ -5,30 +5,48 @@ import MemOSProto
 import MemOSRPC
 import SwiftProtobuf
 
-/// The retrieval service: search, get by ids, list with a cursor.
+/// The retrieval service: search, get by ids, list with a cursor, counts per type.
 ///
-/// Search scores memories by the cosine of their vectors with the query's, scanning every vector of the
-/// searched cubes exactly (recall 1.0), and reads PostgreSQL directly, so every committed write is visible.
+/// Search scores memories by the cosine of their vectors with the query's through the in-process
+/// ``RetrievalIndex`` (exact below the HNSW threshold) and by keywords in PostgreSQL, and fuses the two.
+/// Memories returned by search and get are counted (``UsageBatcher``).
 public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {
     let store: any MemoryStore
     let accounts: any AccountStore
     let embedder: any Embedder
+    let index: RetrievalIndex
+    let statistics: any MemoryStatistics
+    let usage: UsageBatcher
     let clock = ContinuousClock()
 
-    public init(store: any MemoryStore, accounts: any AccountStore, embedder: any Embedder) {
+    public init(
+        store: any MemoryStore,
+        accounts: any AccountStore,
+        embedder: any Embedder,
+        index: RetrievalIndex,
+        statistics: any MemoryStatistics,
+        usage: UsageBatcher
+    ) {
         self.store = store
         self.accounts = accounts
         self.embedder = embedder
+        self.index = index
+        self.statistics = statistics
+        self.usage = usage
     }
 
     public func search(
         request: Memos_Retrieval_V1_SearchRequest,
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_SearchResponse {
+        let arrival = self.clock.now
         let principal = try RequestIdentity.require()
         let query = try SearchQuery(request)
         try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
-        let seenSeq = try await self.awaitChange(query.minChangeSeq, maxWait: query.maxWait)
+        for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
+        let seenSeq = try await self.index.awaitApplied(
+            query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
+        )
 
         // Each ranker contributes its best `depth` candidates; fusion, threshold and dedup pick from their union.
         let depth = max(query.topK * 5, 50)
@@ -37,11 +55,15 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var cubeOf: [UUID: String] = [:]
         if query.ranker.mode != .keyword {
             let queryVector = try await self.embedder.embed([request.query])[0]
-            let vectors = try await self.store.vectors(in: query.scope, model: self.embedder.modelID)
-            for (vector, score) in VectorMath.topK(vectors, k: depth, score: { VectorMath.dot(queryVector, $0.embedding) }) {
-                vectorOrder.append(vector.memoryID)
-                vectorScores[vector.memoryID] = max(0, min(1, score))
-                cubeOf[vector.memoryID] = vector.cubeID
+            // A filter expression is evaluated by PostgreSQL into the set of memories it allows; statuses and
+            // types the index checks itself.
+            var allowed: Set<UUID>?
+            if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
+            let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
+            for hit in try await self.index.search(queryVector, in: query.scope.cubeIDs, k: depth, filter: filter) {
+                vectorOrder.append(hit.id)
+                vectorScores[hit.id] = max(0, min(1, hit.score))
+                cubeOf[hit.id] = hit.cubeID
             }
         }
         var keywordOrder: [UUID] = []
@@ -69,6 +91,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
         }
         let ranked = query.ranker.rank(vectorOrder: vectorOrder, keywordOrder: keywordOrder, candidates: candidates)
+        self.usage.record(ranked.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
         return .with {
             $0.hits = ranked.map { candidate in
                 .with {
@@ -93,6 +116,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
         let foundIDs = Set(found.map(\.id))
+        self.usage.record(found.map { UsageKey(cubeID: $0.cubeID, id: $0.id) })
         return .with {
             $0.memories = found.map { $0.proto(includeEmbedding: request.includeEmbeddings) }
             $0.missingIds = ids.filter { !foundIDs.contains($0) }.map { $0.uuidString.lowercased() }
@@ -104,12 +128,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_ListMemoriesResponse {
         let principal = try RequestIdentity.require()
-        try Validate.cubeID(request.cubeID)
-        let scope = MemoryScope(
-            cubeIDs: [request.cubeID],
-            memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
-            statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
-            filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
+        let scope = try Self.cubeScope(
+            request.cubeID, types: request.memoryTypes, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil
         )
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
         let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
@@ -123,21 +143,38 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         }
     }
 
-    /// Waits until the store has committed `changeSeq`, at most `maxWait`; returns the sequence seen.
-    /// - Throws: `unavailable` when the wait runs out.
-    func awaitChange(_ changeSeq: Int64, maxWait: Duration) async throws -> Int64 {
-        let deadline = self.clock.now.advanced(by: maxWait)
-        while true {
-            let current = try await self.store.currentChangeSeq()
-            if current >= changeSeq { return current }
-            if self.clock.now >= deadline {
-                throw MemOSError(
-                    code: .unavailable,
-                    message: "min_change_seq \(changeSeq) is not visible yet (at \(current)); retry"
-                )
+    public func countMemories(
+        request: Memos_Retrieval_V1_CountMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Retrieval_V1_CountMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        let scope = try Self.cubeScope(request.cubeID, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil)
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
+        let counts = try await self.statistics.countsByType(in: scope)
+        return .with {
+            $0.counts = MemoryType.allCases.compactMap { type in
+                counts[type].map { count in .with { $0.memoryType = type.proto; $0.count = Int64(count) } }
             }
-            try await Task.sleep(for: .milliseconds(10))
+            $0.total = Int64(counts.values.reduce(0, +))
         }
+    }
+}
+
+extension RetrievalService {
+    /// The validated scope of a read of one cube.
+    static func cubeScope(
+        _ cubeID: String,
+        types: [Memos_Common_V1_MemoryType] = [],
+        statuses: [Memos_Common_V1_MemoryStatus],
+        filter: Memos_Common_V1_Filter?
+    ) throws -> MemoryScope {
+        try Validate.cubeID(cubeID)
+        return MemoryScope(
+            cubeIDs: [cubeID],
+            memoryTypes: try MemoryType.parse(types, field: "memory_types"),
+            statuses: try MemoryStatus.parse(statuses, field: "statuses"),
+            filter: try filter.map { try MemoryFilter($0) }
+        )
     }
 }
 

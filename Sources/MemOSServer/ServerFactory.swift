@@ -39,23 +39,45 @@ public enum ServerFactory {
         )
     }
 
+    /// - Parameter index: the search index to serve from; by default one following `database`.
     public static func retrieval(
         database: Database,
         embedder: any Embedder,
         host: String,
         port: Int,
-        logger: Logger
+        logger: Logger,
+        index: RetrievalIndex? = nil
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
-        let service = RetrievalService(store: PostgresMemoryStore(database: database), accounts: accounts, embedder: embedder)
+        let feed = PostgresChangeFeed(database: database)
+        let index = index ?? self.retrievalIndex(database: database, embedder: embedder, logger: logger)
+        let usage = UsageBatcher(recorder: feed, logger: logger)
+        let service = RetrievalService(
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            embedder: embedder,
+            index: index,
+            statistics: feed,
+            usage: usage
+        )
         return GRPCServerService(
             host: host,
             port: port,
             services: [service],
             serviceNames: ["memos.retrieval.v1.RetrievalService"],
             accounts: accounts,
-            logger: logger
+            logger: logger,
+            background: {
+                async let following: Void = index.run()
+                async let recording: Void = usage.run()
+                _ = await (following, recording)
+            }
         )
+    }
+
+    /// A search index following `database` for `embedder`'s vectors.
+    public static func retrievalIndex(database: Database, embedder: any Embedder, logger: Logger) -> RetrievalIndex {
+        RetrievalIndex(feed: PostgresChangeFeed(database: database), model: embedder.modelID, dimension: embedder.dimension, logger: logger)
     }
 
     public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {

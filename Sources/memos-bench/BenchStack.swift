@@ -6,6 +6,7 @@ import MemOSCore
 import MemOSPostgres
 import MemOSProto
 import MemOSRPC
+import MemOSRetrieval
 import MemOSServer
 import PostgresNIO
 
@@ -15,6 +16,10 @@ struct BenchStack {
     var ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
     var retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
     var metadata: Metadata
+    /// The stack's database, for bulk loads and SQL baselines.
+    var database: Database
+    /// The retrieval server's search index.
+    var index: RetrievalIndex
 
     static func run<T: Sendable>(
         server: DatabaseConfiguration,
@@ -70,7 +75,10 @@ struct BenchStack {
             let ingest = ServerFactory.ingest(
                 database: database, embedder: embedder, reader: reader, host: "127.0.0.1", port: 0, logger: logger
             )
-            let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let index = ServerFactory.retrievalIndex(database: database, embedder: embedder, logger: logger)
+            let retrieval = ServerFactory.retrieval(
+                database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger, index: index
+            )
             group.addTask { try await ingest.run() }
             group.addTask { try await retrieval.run() }
             defer {
@@ -89,7 +97,9 @@ struct BenchStack {
                         BenchStack(
                             ingest: .init(wrapping: ingestClient),
                             retrieval: .init(wrapping: retrievalClient),
-                            metadata: ["authorization": "Bearer \(key)"]
+                            metadata: ["authorization": "Bearer \(key)"],
+                            database: database,
+                            index: index
                         )
                     )
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import MemOSCore
 @testable import MemOSPostgres
+@testable import MemOSRetrieval
 import PostgresNIO
 import Testing
 
@@ -60,13 +61,20 @@ struct FilterTests {
     func operators() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let store = PostgresMemoryStore(database: database)
+            let feed = PostgresChangeFeed(database: database)
             try await Self.seed(store, author: UUID())
-            for (name, filter, expected) in Self.cases {
-                try filter.validate()
-                let found = try await store.list(in: MemoryScope(cubeIDs: ["c"], filter: filter), after: nil, limit: 100)
-                #expect(Set(found.map(\.key)) == expected, "\(name)")
-                let vectors = try await store.vectors(in: MemoryScope(cubeIDs: ["c"], filter: filter), model: "m")
-                #expect(vectors.count == expected.count, "\(name) (vector scan)")
+            try await RunningIndex.with(feed: feed, model: "m", dimension: 2) { index in
+                for (name, filter, expected) in Self.cases {
+                    try filter.validate()
+                    let scope = MemoryScope(cubeIDs: ["c"], filter: filter)
+                    let found = try await store.list(in: scope, after: nil, limit: 100)
+                    #expect(Set(found.map(\.key)) == expected, "\(name)")
+                    // The search index's path: PostgreSQL evaluates the expression into the allowed ids.
+                    let allowed = Set(try await feed.memoryIDs(in: scope))
+                    let rows = CubeIndex.RowFilter(statuses: scope.statuses, memoryTypes: [], allowedIDs: allowed)
+                    let hits = try await index.search([1, 0], in: ["c"], k: 100, filter: rows)
+                    #expect(Set(hits.map(\.id)) == Set(found.map(\.id)), "\(name) (search index)")
+                }
             }
         }
     }

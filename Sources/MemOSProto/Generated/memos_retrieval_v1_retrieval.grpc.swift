@@ -64,11 +64,25 @@ public enum Memos_Retrieval_V1_RetrievalService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CountMemories" metadata.
+        public enum CountMemories: Sendable {
+            /// Request type for "CountMemories".
+            public typealias Input = Memos_Retrieval_V1_CountMemoriesRequest
+            /// Response type for "CountMemories".
+            public typealias Output = Memos_Retrieval_V1_CountMemoriesResponse
+            /// Descriptor for "CountMemories".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.retrieval.v1.RetrievalService"),
+                method: "CountMemories",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "memos.retrieval.v1.RetrievalService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Search.descriptor,
             GetMemories.descriptor,
-            ListMemories.descriptor
+            ListMemories.descriptor,
+            CountMemories.descriptor
         ]
     }
 }
@@ -148,6 +162,24 @@ extension Memos_Retrieval_V1_RetrievalService {
             request: GRPCCore.StreamingServerRequest<Memos_Retrieval_V1_ListMemoriesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Retrieval_V1_ListMemoriesResponse>
+
+        /// Handle the "CountMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts a cube's memories per type.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Retrieval_V1_CountMemoriesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Retrieval_V1_CountMemoriesResponse` messages.
+        func countMemories(
+            request: GRPCCore.StreamingServerRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Retrieval_V1_CountMemoriesResponse>
     }
 
     /// Service protocol for the "memos.retrieval.v1.RetrievalService" service.
@@ -211,6 +243,24 @@ extension Memos_Retrieval_V1_RetrievalService {
             request: GRPCCore.ServerRequest<Memos_Retrieval_V1_ListMemoriesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Retrieval_V1_ListMemoriesResponse>
+
+        /// Handle the "CountMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts a cube's memories per type.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Retrieval_V1_CountMemoriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Retrieval_V1_CountMemoriesResponse` message.
+        func countMemories(
+            request: GRPCCore.ServerRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Retrieval_V1_CountMemoriesResponse>
     }
 
     /// Simple service protocol for the "memos.retrieval.v1.RetrievalService" service.
@@ -272,6 +322,24 @@ extension Memos_Retrieval_V1_RetrievalService {
             request: Memos_Retrieval_V1_ListMemoriesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Retrieval_V1_ListMemoriesResponse
+
+        /// Handle the "CountMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts a cube's memories per type.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Retrieval_V1_CountMemoriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Retrieval_V1_CountMemoriesResponse` to respond with.
+        func countMemories(
+            request: Memos_Retrieval_V1_CountMemoriesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Retrieval_V1_CountMemoriesResponse
     }
 }
 
@@ -307,6 +375,17 @@ extension Memos_Retrieval_V1_RetrievalService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Retrieval_V1_ListMemoriesResponse>(),
             handler: { request, context in
                 try await self.listMemories(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Retrieval_V1_RetrievalService.Method.CountMemories.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Retrieval_V1_CountMemoriesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Retrieval_V1_CountMemoriesResponse>(),
+            handler: { request, context in
+                try await self.countMemories(
                     request: request,
                     context: context
                 )
@@ -350,6 +429,17 @@ extension Memos_Retrieval_V1_RetrievalService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func countMemories(
+        request: GRPCCore.StreamingServerRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Retrieval_V1_CountMemoriesResponse> {
+        let response = try await self.countMemories(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -387,6 +477,19 @@ extension Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Retrieval_V1_ListMemoriesResponse> {
         return GRPCCore.ServerResponse<Memos_Retrieval_V1_ListMemoriesResponse>(
             message: try await self.listMemories(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func countMemories(
+        request: GRPCCore.ServerRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Retrieval_V1_CountMemoriesResponse> {
+        return GRPCCore.ServerResponse<Memos_Retrieval_V1_CountMemoriesResponse>(
+            message: try await self.countMemories(
                 request: request.message,
                 context: context
             ),
@@ -471,6 +574,29 @@ extension Memos_Retrieval_V1_RetrievalService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Retrieval_V1_ListMemoriesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Retrieval_V1_ListMemoriesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CountMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts a cube's memories per type.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Retrieval_V1_CountMemoriesRequest` message.
+        ///   - serializer: A serializer for `Memos_Retrieval_V1_CountMemoriesRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Retrieval_V1_CountMemoriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func countMemories<Result>(
+            request: GRPCCore.ClientRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Retrieval_V1_CountMemoriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Retrieval_V1_CountMemoriesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Retrieval_V1_CountMemoriesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -591,6 +717,40 @@ extension Memos_Retrieval_V1_RetrievalService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "CountMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Counts a cube's memories per type.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Retrieval_V1_CountMemoriesRequest` message.
+        ///   - serializer: A serializer for `Memos_Retrieval_V1_CountMemoriesRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Retrieval_V1_CountMemoriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func countMemories<Result>(
+            request: GRPCCore.ClientRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Retrieval_V1_CountMemoriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Retrieval_V1_CountMemoriesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Retrieval_V1_CountMemoriesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Retrieval_V1_RetrievalService.Method.CountMemories.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -679,6 +839,35 @@ extension Memos_Retrieval_V1_RetrievalService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Retrieval_V1_ListMemoriesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Retrieval_V1_ListMemoriesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CountMemories" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Counts a cube's memories per type.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Retrieval_V1_CountMemoriesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func countMemories<Result>(
+        request: GRPCCore.ClientRequest<Memos_Retrieval_V1_CountMemoriesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Retrieval_V1_CountMemoriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.countMemories(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Retrieval_V1_CountMemoriesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Retrieval_V1_CountMemoriesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -781,6 +970,39 @@ extension Memos_Retrieval_V1_RetrievalService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listMemories(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CountMemories" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Counts a cube's memories per type.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func countMemories<Result>(
+        _ message: Memos_Retrieval_V1_CountMemoriesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Retrieval_V1_CountMemoriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Retrieval_V1_CountMemoriesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.countMemories(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1,0 +1,22 @@
+/// A small, fast, seeded random number generator (SplitMix64): the same seed gives the same numbers everywhere,
+/// for reproducible index graphs, tests and benchmarks.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        self.state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        self.state &+= 0x9E37_79B9_7F4A_7C15
+        var z = self.state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A float uniformly distributed in -1..<1 (24 random bits).
+    public mutating func symmetricUnit() -> Float {
+        Float(self.next() >> 40) / Float(1 << 24) * 2 - 1
+    }
+}
