@@ -53,14 +53,16 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var vectorOrder: [UUID] = []
         var vectorScores: [UUID: Float] = [:]
         var cubeOf: [UUID: String] = [:]
+        var queryVector: [Float]?
         if query.ranker.mode != .keyword {
-            let queryVector = try await self.embedder.embed([request.query])[0]
+            let vector = try await self.embedder.embed([request.query])[0]
+            queryVector = vector
             // A filter expression is evaluated by PostgreSQL into the set of memories it allows; statuses and
             // types the index checks itself.
             var allowed: Set<UUID>?
             if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
             let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
-            for hit in try await self.index.search(queryVector, in: query.scope.cubeIDs, k: depth, filter: filter) {
+            for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
                 vectorOrder.append(hit.id)
                 vectorScores[hit.id] = max(0, min(1, hit.score))
                 cubeOf[hit.id] = hit.cubeID
@@ -91,9 +93,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
         }
         let ranked = query.ranker.rank(vectorOrder: vectorOrder, keywordOrder: keywordOrder, candidates: candidates)
-        self.usage.record(ranked.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
+        let hits = try await self.workingMemoryFirst(ranked, query: query, sessionID: request.sessionID, queryVector: queryVector)
+        self.usage.record(hits.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
         return .with {
-            $0.hits = ranked.map { candidate in
+            $0.hits = hits.map { candidate in
                 .with {
                     $0.memory = candidate.memory.proto(includeEmbedding: request.includeEmbeddings)
                     $0.score = candidate.relevance
@@ -104,6 +107,34 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             $0.changeSeq = seenSeq
             $0.embeddingModel = self.embedder.modelID
         }
+    }
+
+    /// The session's WorkingMemory items (kept by the scheduler from the session's recent queries) that reach the
+    /// relevance threshold for this query come first, best first; the ranked hits fill the rest of `top_k`,
+    /// without the long-term memories those items copy. In keyword mode, where there is no query vector, the
+    /// items keep the relevance the scheduler gave them.
+    func workingMemoryFirst(
+        _ ranked: [HybridRanker.Candidate], query: SearchQuery, sessionID: String, queryVector: [Float]?
+    ) async throws -> [HybridRanker.Candidate] {
+        guard !sessionID.isEmpty, query.includesWorkingMemory else { return ranked }
+        let items = try await self.store.list(
+            in: MemoryScope(
+                cubeIDs: query.scope.cubeIDs,
+                memoryTypes: [.workingMemory],
+                filter: .condition(.init(field: .sessionID, op: .eq, value: .string(sessionID)))
+            ),
+            after: nil,
+            limit: Limits.maxTopK
+        )
+        let working = items.map { item in
+            let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
+            return HybridRanker.Candidate(memory: item, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0, relevance: relevance)
+        }
+        .filter { $0.relevance >= query.ranker.relativity }
+        .sorted { $0.relevance > $1.relevance }
+        .prefix(query.topK)
+        let copied = Set(working.compactMap { $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:)) })
+        return Array(working) + ranked.filter { !copied.contains($0.memory.id) }.prefix(query.topK - working.count)
     }
 
     public func getMemories(
@@ -185,6 +216,8 @@ struct SearchQuery {
     var topK: Int { self.ranker.topK }
     var minChangeSeq: Int64
     var maxWait: Duration
+    /// True when the session's WorkingMemory goes first (no memory types asked for).
+    var includesWorkingMemory: Bool
 
     init(_ request: Memos_Retrieval_V1_SearchRequest) throws {
         try Validate.count(request.cubeIds.count, field: "cube_ids", max: Limits.maxCubesPerSearch)
@@ -224,9 +257,13 @@ struct SearchQuery {
             dedup: dedup,
             sessionID: request.sessionID
         )
+        // The ranked search leaves out WorkingMemory (copies of long-term memories) unless asked for; the session's
+        // items are put first instead (see RetrievalService.workingMemoryFirst).
+        let types = try MemoryType.parse(request.memoryTypes, field: "memory_types")
+        self.includesWorkingMemory = types.isEmpty
         self.scope = MemoryScope(
             cubeIDs: Array(Set(request.cubeIds)).sorted(),
-            memoryTypes: try MemoryType.parse(request.memoryTypes, field: "memory_types"),
+            memoryTypes: types.isEmpty ? Set(MemoryType.allCases).subtracting([.workingMemory]) : types,
             statuses: try MemoryStatus.parse(request.statuses, field: "statuses"),
             filter: request.hasFilter ? try MemoryFilter(request.filter) : nil
         )

@@ -55,6 +55,21 @@ struct WorkingMemoryTests {
                 #expect(items.map(\.content) == ["Alice drinks green tea every morning"])
                 #expect(items.first?.sources.first?.memoryID == ids["Alice drinks green tea every morning"])
 
+                // A search in the session puts its working memory first, without the original beside it; a search
+                // without a session leaves working memory out.
+                func search(session: String) async throws -> [Memos_Common_V1_Memory] {
+                    try await clients.retrieval.search(
+                        .with { $0.cubeIds = ["alice-cube"]; $0.query = "green tea alice"; $0.sessionID = session; $0.relativity = 0.1 },
+                        metadata: TestStack.metadata(stack.alice.key)
+                    ).hits.map(\.memory)
+                }
+                let inSession = try await search(session: "s1")
+                #expect(inSession.first?.memoryType == .workingMemory)
+                #expect(inSession.filter { $0.content == "Alice drinks green tea every morning" }.count == 1)
+                let outside = try await search(session: "")
+                #expect(outside.first?.memoryType == .longTermMemory)
+                #expect(!outside.contains { $0.memoryType == .workingMemory })
+
                 _ = try await Self.event(clients, stack, .query, "when does alice play tennis on sundays")
                 items = try await Self.workingMemory(clients, stack)
                 #expect(items.map(\.content).contains("Alice plays tennis on sundays"))
