@@ -18,6 +18,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     let statistics: any MemoryStatistics
     let usage: UsageBatcher
     let clock = ContinuousClock()
+    /// The LLM of FINE searches (query expansion); without one they run FAST and say so.
+    let chatModel: (any ChatModel)?
 
     public init(
         store: any MemoryStore,
@@ -25,8 +27,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         embedder: any Embedder,
         index: RetrievalIndex,
         statistics: any MemoryStatistics,
-        usage: UsageBatcher
+        usage: UsageBatcher,
+        chatModel: (any ChatModel)? = nil
     ) {
+        self.chatModel = chatModel
         self.store = store
         self.accounts = accounts
         self.embedder = embedder
@@ -48,37 +52,46 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
         )
 
-        // Each ranker contributes its best `depth` candidates; fusion, threshold and dedup pick from their union.
+        let (queries, warnings) = await self.expand(request.query, fine: request.mode == .fine)
+
+        // Each ranker contributes its best `depth` candidates per query (the original and, in FINE mode, the
+        // LLM's expansions; a memory keeps its best score over them); fusion, threshold and dedup pick from
+        // their union.
         let depth = max(query.topK * 5, 50)
-        var vectorOrder: [UUID] = []
         var vectorScores: [UUID: Float] = [:]
         var cubeOf: [UUID: String] = [:]
         var queryVector: [Float]?
         if query.ranker.mode != .keyword {
-            let vector = try await self.embedder.embed([request.query])[0]
-            queryVector = vector
+            let vectors = try await self.embedder.embed(queries)
+            queryVector = vectors[0]
             // A filter expression is evaluated by PostgreSQL into the set of memories it allows; statuses and
             // types the index checks itself.
             var allowed: Set<UUID>?
             if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
             let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
-            for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
-                vectorOrder.append(hit.id)
-                vectorScores[hit.id] = max(0, min(1, hit.score))
-                cubeOf[hit.id] = hit.cubeID
+            for vector in vectors {
+                for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
+                    vectorScores[hit.id] = max(vectorScores[hit.id] ?? 0, max(0, min(1, hit.score)))
+                    cubeOf[hit.id] = hit.cubeID
+                }
             }
         }
-        var keywordOrder: [UUID] = []
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
-            let matches = try await self.store.keywordMatches(in: query.scope, query: request.query, limit: depth)
-            let best = matches.first?.score ?? 1
-            for match in matches {
-                keywordOrder.append(match.memoryID)
-                keywordScores[match.memoryID] = best > 0 ? match.score / best : 0
-                cubeOf[match.memoryID] = match.cubeID
+            for text in queries {
+                let matches = try await self.store.keywordMatches(in: query.scope, query: text, limit: depth)
+                let best = matches.first?.score ?? 1
+                for match in matches {
+                    keywordScores[match.memoryID] = max(keywordScores[match.memoryID] ?? 0, best > 0 ? match.score / best : 0)
+                    cubeOf[match.memoryID] = match.cubeID
+                }
             }
         }
+        func order(_ scores: [UUID: Float]) -> [UUID] {
+            scores.sorted { ($0.value, $0.key.uuidString) > ($1.value, $1.key.uuidString) }.map(\.key)
+        }
+        let vectorOrder = order(vectorScores)
+        let keywordOrder = order(keywordScores)
 
         // One read per cube that has candidates, of just its candidates.
         var candidates: [UUID: HybridRanker.Candidate] = [:]
@@ -106,6 +119,27 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
             $0.changeSeq = seenSeq
             $0.embeddingModel = self.embedder.modelID
+            $0.modeUsed = queries.count > 1 ? .fine : .fast
+            $0.expandedQueries = Array(queries.dropFirst())
+            $0.warnings = warnings
+        }
+    }
+
+    /// The queries to search: `query`, plus in FINE mode the LLM's rephrasings and keywords. Without an LLM, or
+    /// when it fails, just `query`, with a warning saying why.
+    func expand(_ query: String, fine: Bool) async -> (queries: [String], warnings: [String]) {
+        guard fine else { return ([query], []) }
+        guard let chatModel = self.chatModel else {
+            return ([query], ["mode FINE ran as FAST: no LLM is configured (MEMOS_LLM_URL, MEMOS_LLM_MODEL)"])
+        }
+        do {
+            let answer = try await chatModel.complete(system: QueryExpansion.systemPrompt, user: query)
+            let expansions = try QueryExpansion.parse(answer, query: query)
+            if expansions.isEmpty { return ([query], ["mode FINE ran as FAST: the LLM suggested no other query"]) }
+            return ([query] + expansions, [])
+        } catch {
+            let reason = (error as? MemOSError)?.message ?? "\(error)"
+            return ([query], ["mode FINE ran as FAST: query expansion failed (\(reason))"])
         }
     }
 

@@ -43,6 +43,7 @@ public enum ServerFactory {
     public static func retrieval(
         database: Database,
         embedder: any Embedder,
+        chatModel: (any ChatModel)? = nil,
         host: String,
         port: Int,
         logger: Logger,
@@ -58,7 +59,8 @@ public enum ServerFactory {
             embedder: embedder,
             index: index,
             statistics: feed,
-            usage: usage
+            usage: usage,
+            chatModel: chatModel
         )
         return GRPCServerService(
             host: host,

@@ -13,6 +13,10 @@ struct FineAndAsyncTests {
     static func llm() -> FakeLLMServer { FakeLLMServer(answer: Self.answer) }
 
     @Sendable static func answer(_ prompt: String) -> String? {
+        if prompt.hasPrefix("where does caroline live") {
+            return #"{"queries": ["Caroline moved to a new city", "where does caroline live"], "keywords": ["Lisbon", "Caroline"]}"#
+        }
+        if prompt.hasPrefix("broken expansion") { return "sorry" }
         if prompt.contains("GARBAGE") { return "I'm sorry, I can't help with that." }
         if prompt.contains("TRUNCATED") { return #"{"memory list": [{"key": "Trip", "memory_type": "LongTermMemory", "val"# }
         if prompt.contains("OUTAGE") { return nil }
@@ -141,6 +145,40 @@ struct FineAndAsyncTests {
                 #expect(try await TestDatabase.count("messages", in: stack.database) == 2)
                 #expect(try await TestDatabase.count("memories", in: stack.database) == 2)
                 #expect(try await TestDatabase.count("jobs WHERE kind = 'extract'", in: stack.database) == 1)
+            }
+        }
+    }
+
+    @Test("fine search expands the query through the LLM; without one, or when it fails, it runs fast and says so")
+    func fineSearch() async throws {
+        @Sendable func search(_ stack: TestStack, _ clients: TestStack.GRPCClients, _ text: String) async throws -> Memos_Retrieval_V1_SearchResponse {
+            try await clients.retrieval.search(
+                .with { $0.cubeIds = ["alice-cube"]; $0.query = text; $0.mode = .fine; $0.relativity = 0 },
+                metadata: TestStack.metadata(stack.alice.key)
+            )
+        }
+        try await Self.llm().run { model in
+            try await TestStack.run(chatModel: model) { stack in
+                try await stack.withGRPC { clients in
+                    _ = try await clients.ingest.addMemories(
+                        .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Caroline moved to Lisbon in May" }] },
+                        metadata: TestStack.metadata(stack.alice.key)
+                    )
+                    let expanded = try await search(stack, clients, "where does caroline live")
+                    #expect(expanded.modeUsed == .fine)
+                    #expect(expanded.expandedQueries == ["Caroline moved to a new city", "Lisbon Caroline"])
+                    #expect(expanded.hits.first?.memory.content == "Caroline moved to Lisbon in May")
+                    let failed = try await search(stack, clients, "broken expansion")
+                    #expect(failed.modeUsed == .fast)
+                    #expect(failed.warnings.first?.contains("query expansion failed") == true)
+                }
+            }
+        }
+        try await TestStack.run { stack in
+            try await stack.withGRPC { clients in
+                let response = try await search(stack, clients, "anything")
+                #expect(response.modeUsed == .fast)
+                #expect(response.warnings.first?.contains("no LLM is configured") == true)
             }
         }
     }

@@ -291,6 +291,15 @@ public nonisolated struct Memos_Retrieval_V1_SearchResponse: Sendable {
   /// The embedding model of the query vector.
   public var embeddingModel: String = String()
 
+  /// The mode the search ran in: FINE asked with no LLM configured (or an LLM failure) runs FAST.
+  public var modeUsed: Memos_Retrieval_V1_SearchMode = .unspecified
+
+  /// In FINE mode, the rephrasings and keywords the LLM added to the query (searched together with it).
+  public var expandedQueries: [String] = []
+
+  /// Non-fatal notes, for example why FINE fell back to FAST.
+  public var warnings: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -613,7 +622,7 @@ nonisolated extension Memos_Retrieval_V1_SearchHit: SwiftProtobuf.Message, Swift
 
 nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}change_seq\0\u{3}embedding_model\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}change_seq\0\u{3}embedding_model\0\u{3}mode_used\0\u{3}expanded_queries\0\u{1}warnings\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -624,6 +633,9 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.hits) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.embeddingModel) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.modeUsed) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.expandedQueries) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.warnings) }()
       default: break
       }
     }
@@ -639,6 +651,15 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
     if !self.embeddingModel.isEmpty {
       try visitor.visitSingularStringField(value: self.embeddingModel, fieldNumber: 3)
     }
+    if self.modeUsed != .unspecified {
+      try visitor.visitSingularEnumField(value: self.modeUsed, fieldNumber: 4)
+    }
+    if !self.expandedQueries.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.expandedQueries, fieldNumber: 5)
+    }
+    if !self.warnings.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.warnings, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -646,6 +667,9 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
     if lhs.hits != rhs.hits {return false}
     if lhs.changeSeq != rhs.changeSeq {return false}
     if lhs.embeddingModel != rhs.embeddingModel {return false}
+    if lhs.modeUsed != rhs.modeUsed {return false}
+    if lhs.expandedQueries != rhs.expandedQueries {return false}
+    if lhs.warnings != rhs.warnings {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -46,6 +46,7 @@ struct Retrieval: AsyncParsableCommand {
         let server = ServerFactory.retrieval(
             database: database,
             embedder: embedder,
+            chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
             logger: logger

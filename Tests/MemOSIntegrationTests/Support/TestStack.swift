@@ -60,7 +60,9 @@ struct TestStack: Sendable {
             let ingest = ServerFactory.ingest(
                 database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
             )
-            let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let retrieval = ServerFactory.retrieval(
+                database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
+            )
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
             let workers = ServerFactory.schedulerWorkers(
                 database: database, embedder: embedder, chatModel: chatModel,
