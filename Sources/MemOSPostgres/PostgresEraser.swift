@@ -18,22 +18,8 @@ public struct PostgresEraser: Eraser {
     }
 
     public func purgeCube(_ cubeID: String, keepingJob jobID: UUID?, batch: Int) async throws -> Int {
-        var removed = 0
         // Memories first, in batches; their history goes with them.
-        while true {
-            let count = try await self.deleteBatch(
-                """
-                WITH doomed AS (SELECT cube_id, id FROM memories WHERE cube_id = $1 LIMIT $2),
-                history AS (
-                    DELETE FROM memory_history h USING doomed d WHERE h.cube_id = d.cube_id AND h.memory_id = d.id
-                )
-                DELETE FROM memories m USING doomed d WHERE m.cube_id = d.cube_id AND m.id = d.id RETURNING 1
-                """,
-                try PostgresMemoryStore.bindings(cubeID, batch)
-            )
-            removed += count
-            if count < batch { break }
-        }
+        let removed = try await self.deleteMemories(where: "cube_id", is: cubeID, batch: batch)
         for table in ["memory_history", "messages", "merge_candidates", "idempotency_keys"] {
             try await self.drain("DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE cube_id = $1 LIMIT $2)", cubeID, batch)
         }
@@ -59,20 +45,7 @@ public struct PostgresEraser: Eraser {
         var removed = 0
         for cube in owned { removed += try await self.purgeCube(cube, keepingJob: jobID, batch: batch) }
         // What they wrote into cubes of others.
-        while true {
-            let count = try await self.deleteBatch(
-                """
-                WITH doomed AS (SELECT cube_id, id FROM memories WHERE author_user_id = $1 LIMIT $2),
-                history AS (
-                    DELETE FROM memory_history h USING doomed d WHERE h.cube_id = d.cube_id AND h.memory_id = d.id
-                )
-                DELETE FROM memories m USING doomed d WHERE m.cube_id = d.cube_id AND m.id = d.id RETURNING 1
-                """,
-                try PostgresMemoryStore.bindings(userID, batch)
-            )
-            removed += count
-            if count < batch { break }
-        }
+        removed += try await self.deleteMemories(where: "author_user_id", is: userID, batch: batch)
         try await self.drain("DELETE FROM messages WHERE ctid IN (SELECT ctid FROM messages WHERE author_user_id = $1 LIMIT $2)", userID, batch)
         try await self.drain(
             "UPDATE memory_history SET actor_user_id = NULL WHERE ctid IN (SELECT ctid FROM memory_history WHERE actor_user_id = $1 LIMIT $2)",
@@ -86,6 +59,25 @@ public struct PostgresEraser: Eraser {
             try await connection.query("DELETE FROM users WHERE id = \(userID)", logger: logger)
         }
         return removed
+    }
+
+    /// Deletes the memories whose `column` is `value`, with their history, `batch` at a time; returns how many.
+    private func deleteMemories(where column: String, is value: any PostgresEncodable, batch: Int) async throws -> Int {
+        var removed = 0
+        while true {
+            let count = try await self.deleteBatch(
+                """
+                WITH doomed AS (SELECT cube_id, id FROM memories WHERE \(column) = $1 LIMIT $2),
+                history AS (
+                    DELETE FROM memory_history h USING doomed d WHERE h.cube_id = d.cube_id AND h.memory_id = d.id
+                )
+                DELETE FROM memories m USING doomed d WHERE m.cube_id = d.cube_id AND m.id = d.id RETURNING 1
+                """,
+                try PostgresMemoryStore.bindings(value, batch)
+            )
+            removed += count
+            if count < batch { return removed }
+        }
     }
 
     /// Runs a batched statement (binds: the key, then the batch size) until it affects fewer rows than a batch.
