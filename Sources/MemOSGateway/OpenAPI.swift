@@ -573,37 +573,13 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
-            "name": "page_size",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 500,
-              "description": "1 to 500; default 50 (history: 200)."
-            }
+            "$ref": "#/components/parameters/PageSize"
           },
           {
-            "name": "page_token",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "description": "From a previous response's next_page_token."
-            }
+            "$ref": "#/components/parameters/PageToken"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -655,17 +631,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "name": "memory_id",
@@ -727,17 +693,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "name": "memory_id",
@@ -750,24 +706,10 @@ enum OpenAPI {
             }
           },
           {
-            "name": "page_size",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 500,
-              "description": "1 to 500; default 50 (history: 200)."
-            }
+            "$ref": "#/components/parameters/PageSize"
           },
           {
-            "name": "page_token",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "description": "From a previous response's next_page_token."
-            }
+            "$ref": "#/components/parameters/PageToken"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -819,37 +761,13 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
-            "name": "page_size",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "integer",
-              "minimum": 0,
-              "maximum": 500,
-              "description": "1 to 500; default 50 (history: 200)."
-            }
+            "$ref": "#/components/parameters/PageSize"
           },
           {
-            "name": "page_token",
-            "in": "query",
-            "required": false,
-            "schema": {
-              "type": "string",
-              "description": "From a previous response's next_page_token."
-            }
+            "$ref": "#/components/parameters/PageToken"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -901,17 +819,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "name": "job_id",
@@ -1566,17 +1474,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -1626,17 +1524,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -1681,17 +1569,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "$ref": "#/components/parameters/RequestID"
@@ -1743,17 +1621,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "name": "user_name",
@@ -1828,17 +1696,7 @@ enum OpenAPI {
         ],
         "parameters": [
           {
-            "name": "cube_id",
-            "in": "path",
-            "required": true,
-            "description": "The cube.",
-            "schema": {
-              "type": "string",
-              "minLength": 1,
-              "maxLength": 128,
-              "pattern": "^[A-Za-z0-9_.:@-]+$",
-              "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
-            }
+            "$ref": "#/components/parameters/CubeID"
           },
           {
             "name": "user_name",
@@ -1903,6 +1761,39 @@ enum OpenAPI {
       }
     },
     "parameters": {
+      "CubeID": {
+        "name": "cube_id",
+        "in": "path",
+        "required": true,
+        "description": "The cube.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128,
+          "pattern": "^[A-Za-z0-9_.:@-]+$",
+          "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+        }
+      },
+      "PageSize": {
+        "name": "page_size",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 500,
+          "description": "1 to 500; default 50 (history: 200)."
+        }
+      },
+      "PageToken": {
+        "name": "page_token",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "description": "From a previous response's next_page_token."
+        }
+      },
       "RequestID": {
         "name": "X-Request-Id",
         "in": "header",
