@@ -104,6 +104,7 @@ public struct Gateway: Sendable {
         router.add(middleware: RequestIDMiddleware(errorResponse: { self.errorResponse($0, logger: $1) }))
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
+        self.addMemOSRoutes(to: router)
         return router
     }
 
@@ -258,13 +259,7 @@ public struct Gateway: Sendable {
             let body = try await parse(request, context)
             let cubes = body.cubeIDs.filter { !$0.isEmpty }
             try await self.accounts.authorize(principal, cubes: cubes, for: access)
-            let reply: Reply
-            do {
-                reply = try await call(body, ["authorization": "Bearer \(key)", "x-request-id": .string(context.requestID)])
-            } catch let error as RPCError {
-                throw MemOSError(error)
-            }
-            return try Self.json(reply)
+            return try Self.json(try await call(body, Self.metadata(key: key, context)))
         } catch {
             return self.errorResponse(error, logger: context.logger)
         }
@@ -292,31 +287,32 @@ public struct Gateway: Sendable {
         return (principal, key)
     }
 
-    /// The error body and status of any error a request ends with; the one place errors become responses.
+    /// The error body and status of any error a request ends with.
     func errorResponse(_ error: any Error, logger: Logger) -> Response {
+        let failure = self.failure(error, logger: logger)
+        var response = Self.errorJSON(status: failure.status, code: failure.code, message: failure.message)
+        if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = "\(seconds)" }
+        return response
+    }
+
+    /// How a request failed, as HTTP sees it: the one place errors are mapped for every route family. Internal
+    /// and unavailable errors are logged here with their cause.
+    func failure(_ error: any Error, logger: Logger) -> Failure {
         let domain: MemOSError
         switch error {
         case let error as MemOSError:
             domain = error
+        case let error as RPCError:
+            domain = MemOSError(error)
         case let error as RateLimited:
-            var response = Self.errorJSON(status: .tooManyRequests, code: "rate_limited", message: error.message)
-            response.headers[.retryAfter] = "\(error.retryAfterSeconds)"
-            return response
+            return Failure(status: .tooManyRequests, code: "rate_limited", message: error.message, retryAfterSeconds: error.retryAfterSeconds)
         case is NIOTooManyBytesError:
-            return Self.errorJSON(
-                status: .contentTooLarge,
-                code: "payload_too_large",
-                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
-            )
+            return self.bodyTooLarge
         case let error as HTTPError where error.status == .contentTooLarge:
-            return Self.errorJSON(
-                status: .contentTooLarge,
-                code: "payload_too_large",
-                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
-            )
+            return self.bodyTooLarge
         case let error as HTTPError:
             let code = error.status == .notFound ? "not_found" : "bad_request"
-            return Self.errorJSON(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
+            return Failure(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
         default:
             domain = MemOSError.internalError(error)
         }
@@ -326,7 +322,28 @@ public struct Gateway: Sendable {
                 metadata: ["code": "\(domain.code)", "cause": "\(domain.underlying.map { String(reflecting: $0) } ?? domain.message)"]
             )
         }
-        return Self.errorJSON(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+        return Failure(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+    }
+
+    var bodyTooLarge: Failure {
+        Failure(
+            status: .contentTooLarge,
+            code: "payload_too_large",
+            message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
+        )
+    }
+
+    /// An error as an HTTP status, a code name and a message safe to show.
+    struct Failure {
+        var status: HTTPResponse.Status
+        var code: String
+        var message: String
+        var retryAfterSeconds: Int?
+    }
+
+    /// The gRPC metadata of a call made for a request: the caller's key and the request id.
+    static func metadata(key: String, _ context: GatewayRequestContext) -> Metadata {
+        ["authorization": "Bearer \(key)", "x-request-id": .string(context.requestID)]
     }
 
     // MARK: JSON

@@ -41,6 +41,9 @@ enum OpenAPI {
     },
     {
       "name": "cubes"
+    },
+    {
+      "name": "memos-compatible"
     }
   ],
   "paths": {
@@ -1750,6 +1753,1551 @@ enum OpenAPI {
           }
         }
       }
+    },
+    "/health": {
+      "get": {
+        "operationId": "memosHealth",
+        "summary": "MemOS's health check.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    },
+                    "service": {
+                      "type": "string"
+                    },
+                    "version": {
+                      "type": "string"
+                    }
+                  },
+                  "additionalProperties": false
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "security": [],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/add": {
+      "post": {
+        "operationId": "memosAdd",
+        "summary": "Add messages (or memory_content) to each writable cube; synchronous.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "user_id": {
+                    "type": "string",
+                    "description": "user_id is ignored: the API key names the user."
+                  },
+                  "writable_cube_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128,
+                      "pattern": "^[A-Za-z0-9_.:@-]+$",
+                      "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                    },
+                    "description": "Default [mem_cube_id] or [user_id]."
+                  },
+                  "mem_cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  },
+                  "session_id": {
+                    "type": "string",
+                    "description": "Default default_session."
+                  },
+                  "messages": {
+                    "type": "array",
+                    "items": {
+                      "oneOf": [
+                        {
+                          "type": "string",
+                          "description": "A user turn."
+                        },
+                        {
+                          "type": "object",
+                          "properties": {
+                            "role": {
+                              "type": "string"
+                            },
+                            "content": {
+                              "oneOf": [
+                                {
+                                  "type": "string"
+                                },
+                                {
+                                  "type": "array",
+                                  "items": {
+                                    "type": "object"
+                                  },
+                                  "description": "Parts; the text parts are kept."
+                                }
+                              ]
+                            },
+                            "chat_time": {
+                              "type": "string",
+                              "format": "date-time"
+                            },
+                            "message_id": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      ]
+                    }
+                  },
+                  "memory_content": {
+                    "type": "string"
+                  },
+                  "custom_tags": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "maxLength": 64,
+                      "minLength": 1
+                    },
+                    "maxItems": 32,
+                    "description": "At most 32 tags of 1 to 64 bytes."
+                  },
+                  "info": {
+                    "type": "object",
+                    "description": "The caller's own fields; at most 16,384 bytes as JSON.",
+                    "additionalProperties": true
+                  },
+                  "mode": {
+                    "type": "string",
+                    "enum": [
+                      "fast",
+                      "fine"
+                    ]
+                  },
+                  "async_mode": {
+                    "type": "string",
+                    "description": "Ignored: adds are synchronous."
+                  },
+                  "is_feedback": {
+                    "type": "boolean",
+                    "description": "true is 501."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "memory": {
+                                "type": "string"
+                              },
+                              "memory_id": {
+                                "type": "string",
+                                "format": "uuid"
+                              },
+                              "memory_type": {
+                                "type": "string"
+                              },
+                              "cube_id": {
+                                "type": "string"
+                              }
+                            },
+                            "additionalProperties": false
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/search": {
+      "post": {
+        "operationId": "memosSearch",
+        "summary": "Search the readable cubes.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "query": {
+                    "type": "string",
+                    "maxLength": 8192
+                  },
+                  "user_id": {
+                    "type": "string",
+                    "description": "user_id is ignored: the API key names the user."
+                  },
+                  "readable_cube_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128,
+                      "pattern": "^[A-Za-z0-9_.:@-]+$",
+                      "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                    },
+                    "description": "Default [mem_cube_id] or [user_id]."
+                  },
+                  "mem_cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  },
+                  "session_id": {
+                    "type": "string"
+                  },
+                  "top_k": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 100
+                  },
+                  "relativity": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1
+                  },
+                  "dedup": {
+                    "type": "string",
+                    "enum": [
+                      "no",
+                      "sim",
+                      "mmr"
+                    ]
+                  },
+                  "search_memory_type": {
+                    "type": "string"
+                  },
+                  "filter": {
+                    "type": "object",
+                    "description": "MemOS's filter: {and|or: [...]} of {field: value} or {field: {op: value}}."
+                  },
+                  "mode": {
+                    "type": "string",
+                    "description": "Ignored: fast search."
+                  }
+                },
+                "required": [
+                  "query"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "text_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "pref_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "tool_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "skill_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "act_mem": {
+                              "type": "array",
+                              "items": {}
+                            },
+                            "para_mem": {
+                              "type": "array",
+                              "items": {}
+                            },
+                            "pref_note": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/get_memory": {
+      "post": {
+        "operationId": "memosGetMemory",
+        "summary": "A cube's memories by bucket; page and page_size page through them (page_size at most 500; without page, the newest 500).",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "mem_cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  },
+                  "user_id": {
+                    "type": "string",
+                    "description": "user_id is ignored: the API key names the user."
+                  },
+                  "page": {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  "page_size": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 500
+                  }
+                },
+                "required": [
+                  "mem_cube_id"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "text_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "pref_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "tool_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "skill_mem": {
+                              "type": "array",
+                              "items": {
+                                "type": "object",
+                                "properties": {
+                                  "cube_id": {
+                                    "type": "string"
+                                  },
+                                  "memories": {
+                                    "type": "array",
+                                    "items": {
+                                      "$ref": "#/components/schemas/MemOSItem"
+                                    }
+                                  },
+                                  "total_nodes": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            }
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/get_all": {
+      "post": {
+        "operationId": "memosGetAll",
+        "summary": "The newest 200 memories (or the best 100 for search_query) of each cube, flat rather than as MemOS's tree.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "user_id": {
+                    "type": "string",
+                    "description": "user_id is ignored: the API key names the user."
+                  },
+                  "memory_type": {
+                    "type": "string",
+                    "enum": [
+                      "text_mem",
+                      "act_mem",
+                      "param_mem",
+                      "para_mem"
+                    ]
+                  },
+                  "mem_cube_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128,
+                      "pattern": "^[A-Za-z0-9_.:@-]+$",
+                      "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                    },
+                    "description": "Default: every cube of the caller."
+                  },
+                  "search_query": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "memory_type"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "cube_id": {
+                                "type": "string"
+                              },
+                              "memories": {
+                                "type": "array",
+                                "items": {
+                                  "$ref": "#/components/schemas/MemOSItem"
+                                }
+                              },
+                              "memory_statistics": {
+                                "type": "object",
+                                "properties": {
+                                  "total": {
+                                    "type": "integer"
+                                  }
+                                },
+                                "additionalProperties": false
+                              }
+                            },
+                            "additionalProperties": false
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/get_memory/{memory_id}": {
+      "get": {
+        "operationId": "memosGetMemoryByID",
+        "summary": "One memory from any cube the caller may read.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "parameters": [
+          {
+            "name": "memory_id",
+            "in": "path",
+            "required": true,
+            "description": "The memory.",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "$ref": "#/components/schemas/MemOSItem"
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/product/get_memory_by_ids": {
+      "post": {
+        "operationId": "memosGetMemoryByIDs",
+        "summary": "Memories by id from any cube the caller may read.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "oneOf": [
+                  {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "format": "uuid"
+                    },
+                    "minItems": 1,
+                    "maxItems": 1000
+                  },
+                  {
+                    "type": "object",
+                    "properties": {
+                      "memory_ids": {
+                        "type": "array",
+                        "items": {
+                          "type": "string",
+                          "format": "uuid"
+                        },
+                        "minItems": 1,
+                        "maxItems": 1000
+                      }
+                    },
+                    "required": [
+                      "memory_ids"
+                    ],
+                    "additionalProperties": false
+                  }
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "memories": {
+                              "type": "array",
+                              "items": {
+                                "$ref": "#/components/schemas/MemOSItem"
+                              }
+                            }
+                          },
+                          "additionalProperties": false
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/delete_memory": {
+      "post": {
+        "operationId": "memosDeleteMemory",
+        "summary": "Soft-delete memories by ids (in the writable cubes, default every cube the caller may write), or by filter or session in writable_cube_ids.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "writable_cube_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128,
+                      "pattern": "^[A-Za-z0-9_.:@-]+$",
+                      "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                    }
+                  },
+                  "mem_cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  },
+                  "memory_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "format": "uuid"
+                    },
+                    "maxItems": 1000
+                  },
+                  "filter": {
+                    "type": "object",
+                    "description": "MemOS's filter: {and|or: [...]} of {field: value} or {field: {op: value}}."
+                  },
+                  "session_id": {
+                    "type": "string"
+                  },
+                  "file_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Not supported (501)."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "status": {
+                              "type": "string"
+                            },
+                            "deleted_count": {
+                              "type": "integer"
+                            }
+                          },
+                          "additionalProperties": false
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/create_cube": {
+      "post": {
+        "operationId": "memosCreateCube",
+        "summary": "Create a cube owned by the caller.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "cube_name": {
+                    "type": "string",
+                    "maxLength": 256
+                  },
+                  "owner_id": {
+                    "type": "string",
+                    "description": "Ignored: the caller owns the cube."
+                  },
+                  "cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  },
+                  "cube_path": {
+                    "type": "string",
+                    "description": "Ignored."
+                  }
+                },
+                "required": [
+                  "cube_name"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "cube_id": {
+                              "type": "string"
+                            },
+                            "cube_name": {
+                              "type": "string"
+                            },
+                            "owner_id": {
+                              "type": "string",
+                              "description": "The caller's user name."
+                            }
+                          },
+                          "additionalProperties": false
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/exist_mem_cube_id": {
+      "post": {
+        "operationId": "memosCubeExists",
+        "summary": "Whether the cube exists for the caller (is one the caller is a member of).",
+        "tags": [
+          "memos-compatible"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "mem_cube_id": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 128,
+                    "pattern": "^[A-Za-z0-9_.:@-]+$",
+                    "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+                  }
+                },
+                "required": [
+                  "mem_cube_id"
+                ]
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "additionalProperties": {
+                            "type": "boolean"
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/scheduler/allstatus": {
+      "get": {
+        "operationId": "memosSchedulerAllStatus",
+        "summary": "Jobs of the caller's cubes counted by status.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "scheduler_summary": {
+                              "type": "object",
+                              "properties": {
+                                "waiting": {
+                                  "type": "integer"
+                                },
+                                "in_progress": {
+                                  "type": "integer"
+                                },
+                                "pending": {
+                                  "type": "integer"
+                                },
+                                "completed": {
+                                  "type": "integer"
+                                },
+                                "failed": {
+                                  "type": "integer"
+                                },
+                                "cancelled": {
+                                  "type": "integer"
+                                },
+                                "total": {
+                                  "type": "integer"
+                                }
+                              },
+                              "additionalProperties": false
+                            },
+                            "all_tasks_summary": {
+                              "type": "object",
+                              "properties": {
+                                "waiting": {
+                                  "type": "integer"
+                                },
+                                "in_progress": {
+                                  "type": "integer"
+                                },
+                                "pending": {
+                                  "type": "integer"
+                                },
+                                "completed": {
+                                  "type": "integer"
+                                },
+                                "failed": {
+                                  "type": "integer"
+                                },
+                                "cancelled": {
+                                  "type": "integer"
+                                },
+                                "total": {
+                                  "type": "integer"
+                                }
+                              },
+                              "additionalProperties": false
+                            }
+                          },
+                          "additionalProperties": false
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
+    "/product/scheduler/status": {
+      "get": {
+        "operationId": "memosSchedulerStatus",
+        "summary": "The newest jobs of each of the caller's cubes, or the one task_id.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "parameters": [
+          {
+            "name": "user_id",
+            "in": "query",
+            "required": false,
+            "description": "user_id is ignored: the API key names the user.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "task_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "array",
+                          "items": {
+                            "type": "object",
+                            "properties": {
+                              "task_id": {
+                                "type": "string",
+                                "format": "uuid"
+                              },
+                              "status": {
+                                "type": "string",
+                                "enum": [
+                                  "waiting",
+                                  "in_progress",
+                                  "completed",
+                                  "failed",
+                                  "cancelled"
+                                ]
+                              }
+                            },
+                            "additionalProperties": false
+                          }
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/product/scheduler/wait": {
+      "post": {
+        "operationId": "memosSchedulerWait",
+        "summary": "Wait until the caller's cubes have no pending job; message idle or timeout.",
+        "tags": [
+          "memos-compatible"
+        ],
+        "parameters": [
+          {
+            "name": "timeout_seconds",
+            "in": "query",
+            "required": false,
+            "description": "Default 120, at most 300.",
+            "schema": {
+              "type": "number",
+              "minimum": 0
+            }
+          },
+          {
+            "name": "user_name",
+            "in": "query",
+            "required": false,
+            "description": "Ignored.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/MemOSEnvelope"
+                    },
+                    {
+                      "type": "object",
+                      "properties": {
+                        "data": {
+                          "type": "object",
+                          "properties": {
+                            "running_tasks": {
+                              "type": "integer"
+                            },
+                            "waited_seconds": {
+                              "type": "number"
+                            },
+                            "timed_out": {
+                              "type": "boolean"
+                            },
+                            "user_name": {
+                              "type": "string"
+                            }
+                          },
+                          "additionalProperties": false
+                        }
+                      }
+                    }
+                  ]
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "default": {
+            "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/MemOSEnvelope"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -3273,6 +4821,90 @@ enum OpenAPI {
           "role"
         ],
         "additionalProperties": false
+      },
+      "MemOSEnvelope": {
+        "type": "object",
+        "properties": {
+          "code": {
+            "type": "integer",
+            "description": "200, or the HTTP status of an error."
+          },
+          "message": {
+            "type": "string"
+          },
+          "data": {
+            "description": "The route's result; null on errors."
+          }
+        },
+        "required": [
+          "code",
+          "message",
+          "data"
+        ],
+        "description": "MemOS's BaseResponse.",
+        "additionalProperties": false
+      },
+      "MemOSItem": {
+        "type": "object",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "memory": {
+            "type": "string"
+          },
+          "ref_id": {
+            "type": "string"
+          },
+          "metadata": {
+            "type": "object",
+            "properties": {
+              "relativity": {
+                "type": "number",
+                "description": "Search score, 0 to 1."
+              },
+              "memory_type": {
+                "type": "string"
+              },
+              "tags": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "info": {
+                "type": "object"
+              },
+              "sources": {
+                "type": "array",
+                "items": {
+                  "type": "object"
+                }
+              },
+              "user_id": {
+                "type": "string",
+                "format": "uuid",
+                "description": "The author."
+              },
+              "session_id": {
+                "type": "string"
+              },
+              "cube_id": {
+                "type": "string"
+              },
+              "created_at": {
+                "type": "string",
+                "format": "date-time"
+              },
+              "updated_at": {
+                "type": "string",
+                "format": "date-time"
+              }
+            }
+          }
+        },
+        "description": "A memory as MemOS's format_memory_item shows it."
       }
     }
   }
