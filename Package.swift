@@ -117,17 +117,32 @@ let targets: [Target] = [
 
     .target(
         name: "MemOSIngest",
-        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "MemOSRetrieval",
-        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "MemOSScheduler",
-        dependencies: ["MemOSCore", "MemOSProto", "MemOSRPC", .product(name: "GRPCCore", package: "grpc-swift-2")],
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
         swiftSettings: swiftSettings
     ),
 
@@ -209,6 +224,7 @@ let targets: [Target] = [
         name: "MemOSIntegrationTests",
         dependencies: [
             "MemOSCore",
+            "MemOSEmbedding",
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",

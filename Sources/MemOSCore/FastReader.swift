@@ -24,19 +24,57 @@ public struct FastReader: Sendable {
         public var memoryType: MemoryType
     }
 
-    public func windows(of messages: [StoredMessage]) -> [Window] {
+    /// The windows of a conversation.
+    ///
+    /// With a `budget` (the embedder's input limit, in the tokens `count` measures), every window fits it: a
+    /// window closes early rather than exceed it, and a turn too long on its own is split at word boundaries
+    /// into parts that each fit (every part keeps the turn's message id), so no text is silently cut off.
+    public func windows(of messages: [StoredMessage], budget: Int? = nil, count: (String) -> Int? = { _ in nil }) -> [Window] {
+        let pieces = budget.map { budget in messages.flatMap { Self.split($0, budget: budget, count: count) } } ?? messages
+        func fits(_ slice: ArraySlice<StoredMessage>) -> Bool {
+            guard let budget, let tokens = count(slice.map(Self.line(for:)).joined(separator: "\n")) else { return true }
+            return tokens <= budget
+        }
         var windows: [Window] = []
         var start = 0
-        while start < messages.count {
-            let end = min(start + self.windowSize, messages.count)
-            let slice = Array(messages[start..<end])
+        while start < pieces.count {
+            var end = start + 1
+            while end < min(start + self.windowSize, pieces.count), fits(pieces[start...end]) { end += 1 }
+            let slice = Array(pieces[start..<end])
             let text = slice.map(Self.line(for:)).joined(separator: "\n")
             let allUser = slice.allSatisfy { $0.message.role.lowercased() == "user" }
             windows.append(Window(messages: slice, text: text, memoryType: allUser ? .userMemory : .longTermMemory))
-            if end == messages.count { break }
-            start = end - self.overlap
+            if end == pieces.count { break }
+            start = max(end - self.overlap, start + 1)
         }
         return windows
+    }
+
+    /// The turn as parts whose lines each fit `budget` tokens (the turn itself when it fits or cannot be measured).
+    static func split(_ stored: StoredMessage, budget: Int, count: (String) -> Int?) -> [StoredMessage] {
+        guard let whole = count(Self.line(for: stored)), whole > budget else { return [stored] }
+        var empty = stored
+        empty.message.content = ""
+        // Word pieces never span whitespace, so a text's tokens are its words' tokens (less the special tokens
+        // each separate count adds) plus the line's prefix.
+        let special = count("") ?? 0
+        let prefix = count(Self.line(for: empty)) ?? 0
+        var parts: [[Substring]] = [[]]
+        var used = prefix
+        for word in stored.message.content.split(whereSeparator: \.isWhitespace) {
+            let cost = max((count(String(word)) ?? 0) - special, 0)
+            if used + cost > budget, !parts[parts.count - 1].isEmpty {
+                parts.append([])
+                used = prefix
+            }
+            parts[parts.count - 1].append(word)
+            used += cost
+        }
+        return parts.map { words in
+            var part = stored
+            part.message.content = words.joined(separator: " ")
+            return part
+        }
     }
 
     static func line(for stored: StoredMessage) -> String {

@@ -56,8 +56,98 @@ public struct Job: Sendable, Hashable {
     }
 }
 
+/// Kinds of job the scheduler runs.
+public enum JobKind {
+    /// Makes memories from the raw messages of an async AddMessages (fast or fine reader).
+    public static let extract = "extract"
+    /// Refreshes a session's WorkingMemory from its recent queries.
+    public static let workingMemoryRefresh = "working_memory_refresh"
+    /// Finds near duplicates among a cube's new memories (queued by every write that adds memories).
+    public static let reorganize = "reorganize"
+    /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
+    public static let lifecycleSweep = "lifecycle_sweep"
+    /// An event with no work of its own (for example `answer`).
+    public static let event = "event"
+}
+
+/// A job to queue.
+public struct NewJob: Sendable, Hashable {
+    public var id: UUID
+    public var cubeID: String
+    public var kind: String
+    public var priority: Int
+    public var payload: [String: JSONValue]
+    public var sessionID: String
+    public var maxAttempts: Int
+    /// The user on whose behalf the job runs (its writes are theirs).
+    public var createdBy: UUID?
+
+    public init(
+        id: UUID = UUID(), cubeID: String, kind: String, priority: Int = 0, payload: [String: JSONValue] = [:],
+        sessionID: String = "", maxAttempts: Int = 5, createdBy: UUID? = nil
+    ) {
+        self.id = id
+        self.cubeID = cubeID
+        self.kind = kind
+        self.priority = priority
+        self.payload = payload
+        self.sessionID = sessionID
+        self.maxAttempts = maxAttempts
+        self.createdBy = createdBy
+    }
+}
+
+/// A job a worker holds under a lease.
+public struct ClaimedJob: Sendable, Hashable {
+    public var job: Job
+    public var payload: [String: JSONValue]
+    public var createdBy: UUID?
+    /// The worker holding the lease; every later call about the job names it.
+    public var owner: String
+
+    public init(job: Job, payload: [String: JSONValue], createdBy: UUID?, owner: String) {
+        self.job = job
+        self.payload = payload
+        self.createdBy = createdBy
+        self.owner = owner
+    }
+}
+
+/// What happened to a job whose attempt failed.
+public enum FailureOutcome: Sendable, Hashable {
+    /// It will run again at `runAt`.
+    case retry(runAt: Date)
+    /// It used its last attempt.
+    case dead
+    /// The worker no longer held the lease (it expired, or the job was cancelled).
+    case leaseLost
+}
+
 /// The durable job queue.
+///
+/// A worker claims a runnable job (waiting, or failed and due) under a lease and keeps the lease alive with
+/// heartbeats; a job whose lease expires (its worker died) is made runnable again by ``reapExpiredLeases()``.
+/// Completion and failure are accepted only from the lease holder.
 public protocol JobStore: Sendable {
+    /// Queues a job on its own.
+    func enqueue(_ job: NewJob) async throws -> Job
+    /// Queues a job of the whole system (cube id empty) unless one of that kind is pending; true when queued.
+    func enqueueSystemJob(kind: String) async throws -> Bool
+    /// Claims the most urgent runnable job of the given kinds (all kinds when empty): highest priority first,
+    /// then the cube served least recently (so one busy cube cannot starve the others), then the oldest.
+    func claim(owner: String, kinds: Set<String>, lease: Duration) async throws -> ClaimedJob?
+    /// Extends the lease; false when the worker no longer holds it (cancelled, or expired and reclaimed).
+    func heartbeat(_ claimed: ClaimedJob, lease: Duration, progress: Float?) async throws -> Bool
+    /// Marks the job completed with its result; false when the worker no longer held the lease.
+    func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool
+    /// Records a failed attempt: retried after `retryAfter`, or dead when no attempts remain.
+    func fail(_ claimed: ClaimedJob, error: String, retryAfter: Duration) async throws -> FailureOutcome
+    /// Makes jobs whose lease expired runnable again (or dead after their last attempt); returns how many.
+    func reapExpiredLeases() async throws -> Int
+    /// Calls `wake` whenever a job is queued, until the task is cancelled (LISTEN/NOTIFY).
+    func notifications(_ wake: @escaping @Sendable () -> Void) async throws
+
+
     func job(id: UUID, cubeID: String) async throws -> Job?
     /// A page of a cube's jobs, newest first, after `cursor`.
     func jobs(cubeID: String, statuses: Set<JobStatus>, kinds: Set<String>, after cursor: ListCursor?, limit: Int)

@@ -12,6 +12,7 @@ public final class MicroBatchingEmbedder: Embedder {
     public var modelID: String { self.base.modelID }
     public var dimension: Int { self.base.dimension }
     public var maxInputTokens: Int? { self.base.maxInputTokens }
+    public func tokenCount(_ text: String) -> Int? { self.base.tokenCount(text) }
 
     private struct Waiting {
         var texts: [String]

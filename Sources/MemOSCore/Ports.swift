@@ -12,10 +12,13 @@ public protocol Embedder: Sendable {
     var maxInputTokens: Int? { get }
     /// Embeds each text; the result has one L2-normalised vector per text, in order.
     func embed(_ texts: [String]) async throws -> [[Float]]
+    /// The tokens `text` takes of ``maxInputTokens`` (special tokens included); nil when unknown.
+    func tokenCount(_ text: String) -> Int?
 }
 
 extension Embedder {
     public var maxInputTokens: Int? { nil }
+    public func tokenCount(_ text: String) -> Int? { nil }
 }
 
 /// Users, API keys, cubes and memberships.
@@ -169,14 +172,31 @@ public protocol MemoryStore: Sendable {
     /// Stores memories (and the raw messages they came from) in one transaction.
     ///
     /// With an idempotency key already used by `author` in the cube, writes nothing and returns `.replayed`.
+    /// With `job`, the job is queued in the same transaction and its id is in the receipt.
     /// - Throws: `alreadyExists` when the key was used with a different fingerprint.
     func add(
         _ memories: [NewMemory],
         messages: [StoredMessage],
         cubeID: String,
         author: UUID,
-        idempotency: IdempotencyKey?
+        idempotency: IdempotencyKey?,
+        job: NewJob?
     ) async throws -> WriteOutcome
+
+    /// The raw messages with these ids in the cube, in the order given.
+    func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage]
+
+    /// Ids of the cube's live memories changed at or after `changeSeq`, in the order of their changes.
+    func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID]
+
+    /// Records near-duplicate pairs for merging (pairs already recorded are left as they are).
+    func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws
+
+    /// Archives live memories whose `valid_to` has passed (history action `expire`); returns how many.
+    func archiveExpired(batch: Int) async throws -> Int
+
+    /// Forgets idempotency keys older than `retention` (a retry after that writes again); returns how many.
+    func purgeIdempotencyKeys(olderThan retention: Duration) async throws -> Int
 
     /// The memories with these ids in the cube, in the order given; unknown ids are left out.
     func memories(ids: [UUID], cubeID: String) async throws -> [Memory]
@@ -275,4 +295,31 @@ public struct HistoryEntry: Sendable, Hashable {
 public protocol CubeDirectory: Sendable {
     /// Ids of every cube the user is a member of.
     func cubeIDs(readableBy userID: UUID) async throws -> [String]
+}
+
+extension MemoryStore {
+    /// Stores memories and messages with no job.
+    public func add(
+        _ memories: [NewMemory],
+        messages: [StoredMessage],
+        cubeID: String,
+        author: UUID,
+        idempotency: IdempotencyKey?
+    ) async throws -> WriteOutcome {
+        try await self.add(memories, messages: messages, cubeID: cubeID, author: author, idempotency: idempotency, job: nil)
+    }
+}
+
+/// A memory that is nearly the same as an older one of its cube.
+public struct MergeCandidate: Sendable, Hashable {
+    public var memoryID: UUID
+    public var duplicateOf: UUID
+    /// Cosine similarity of their vectors.
+    public var similarity: Float
+
+    public init(memoryID: UUID, duplicateOf: UUID, similarity: Float) {
+        self.memoryID = memoryID
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
+    }
 }

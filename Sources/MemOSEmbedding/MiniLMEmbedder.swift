@@ -19,6 +19,8 @@ public final class MiniLMEmbedder: Embedder {
     public let dimension = 384
     /// Word pieces one text may have, `[CLS]` and `[SEP]` included (256); more are cut off.
     public var maxInputTokens: Int? { self.tokenizer.maxLength }
+    /// Word pieces plus the [CLS] and [SEP] tokens.
+    public func tokenCount(_ text: String) -> Int? { self.tokenizer.countPieces(text) + 2 }
     /// Texts run through the model together.
     public let batchSize: Int
     public let tokenizer: WordPieceTokenizer

@@ -51,15 +51,22 @@ public struct OpenAIEmbedder: Embedder {
     }
 
     public let configuration: Configuration
-    let client: HTTPClient
-    let logger: Logger
+    let http: OpenAICompatibleHTTP
     public var modelID: String { self.configuration.model }
     public var dimension: Int { self.configuration.dimension }
 
     public init(configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
-        self.client = client
-        self.logger = logger
+        self.http = OpenAICompatibleHTTP(
+            baseURL: configuration.baseURL,
+            apiKey: configuration.apiKey,
+            timeout: configuration.timeout,
+            maxRetries: configuration.maxRetries,
+            initialBackoff: configuration.initialBackoff,
+            service: "the embedding service",
+            client: client,
+            logger: logger
+        )
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
@@ -85,69 +92,14 @@ public struct OpenAIEmbedder: Embedder {
         var data: [Item]
     }
 
-    /// A failure worth retrying, with the server's requested delay if it gave one.
-    struct Retryable: Error {
-        var reason: String
-        var retryAfter: Duration?
-    }
-
     func embedBatch(_ texts: [String]) async throws -> [[Float]] {
-        var attempt = 0
-        while true {
-            do {
-                return try await self.post(texts)
-            } catch let error as Retryable {
-                attempt += 1
-                guard attempt <= self.configuration.maxRetries else {
-                    throw MemOSError(
-                        code: .unavailable,
-                        message: "the embedding service failed after \(attempt) attempts: \(error.reason)"
-                    )
-                }
-                let backoff = self.configuration.initialBackoff * (1 << (attempt - 1))
-                let jitter = Double.random(in: 0.5...1.0)
-                let delay = error.retryAfter ?? backoff * jitter
-                self.logger.warning(
-                    "embedding request failed; retrying",
-                    metadata: ["attempt": "\(attempt)", "reason": "\(error.reason)", "delay": "\(delay)"]
-                )
-                try await Task.sleep(for: delay)
-            }
-        }
-    }
-
-    func post(_ texts: [String]) async throws -> [[Float]] {
-        let base = self.configuration.baseURL.hasSuffix("/") ? String(self.configuration.baseURL.dropLast()) : self.configuration.baseURL
-        var request = HTTPClientRequest(url: base + "/v1/embeddings")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        if let key = self.configuration.apiKey, !key.isEmpty {
-            request.headers.add(name: "Authorization", value: "Bearer \(key)")
-        }
-        request.body = .bytes(ByteBuffer(data: try JSONEncoder().encode(RequestBody(model: self.configuration.model, input: texts))))
-        let timeout = TimeAmount.nanoseconds(Int64(self.configuration.timeout.components.seconds) * 1_000_000_000)
-        let response: HTTPClientResponse
-        do {
-            response = try await self.client.execute(request, timeout: timeout)
-        } catch {
-            throw Retryable(reason: "\(error)", retryAfter: nil)
-        }
-        let body = try await response.body.collect(upTo: 256 * 1_024 * 1_024)
-        switch response.status.code {
-        case 200..<300:
-            break
-        case 429, 500..<600:
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
-            throw Retryable(reason: "HTTP \(response.status.code)", retryAfter: retryAfter)
-        default:
-            throw MemOSError(
-                code: .failedPrecondition,
-                message: "the embedding service answered HTTP \(response.status.code): \(String(buffer: body).prefix(200))"
-            )
-        }
+        let body = try await self.http.post(
+            path: "/v1/embeddings",
+            body: RequestBody(model: self.configuration.model, input: texts)
+        )
         let decoded: ResponseBody
         do {
-            decoded = try JSONDecoder().decode(ResponseBody.self, from: Data(buffer: body))
+            decoded = try JSONDecoder().decode(ResponseBody.self, from: body)
         } catch {
             throw MemOSError(code: .unavailable, message: "the embedding service's answer is not an embeddings response")
         }

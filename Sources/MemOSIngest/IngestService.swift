@@ -12,13 +12,20 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
     let store: any MemoryStore
     let accounts: any AccountStore
     let embedder: any Embedder
-    let reader: FastReader
+    let extractor: MemoryExtractor
 
-    public init(store: any MemoryStore, accounts: any AccountStore, embedder: any Embedder, reader: FastReader = FastReader()) {
+    /// - Parameter chatModel: the LLM of mode FINE; without one, FINE requests fail with `failedPrecondition`.
+    public init(
+        store: any MemoryStore,
+        accounts: any AccountStore,
+        embedder: any Embedder,
+        reader: FastReader = FastReader(),
+        chatModel: (any ChatModel)? = nil
+    ) {
         self.store = store
         self.accounts = accounts
         self.embedder = embedder
-        self.reader = reader
+        self.extractor = MemoryExtractor(embedder: embedder, fastReader: reader, chatModel: chatModel)
     }
 
     public func addMessages(
@@ -36,18 +43,10 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let info = request.info.jsonObject
         try Validate.info(info, field: "info")
         try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
-        if request.mode == .fine {
-            throw MemOSError(
-                code: .failedPrecondition,
-                message: "mode FINE needs an LLM and none is configured; use mode FAST"
-            )
-        }
-        if request.async {
-            throw MemOSError.unimplemented("async AddMessages")
-        }
+        let mode: MemoryExtractor.Mode = request.mode == .fine ? .fine : .fast
+        if mode == .fine, self.extractor.chatModel == nil { throw MemoryExtractor.noChatModel }
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
 
-        let sessionID = request.sessionID
         let stored = request.messages.map { message in
             StoredMessage(
                 message: ChatMessage(
@@ -57,46 +56,43 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
                     messageID: message.messageID,
                     name: message.name
                 ),
-                sessionID: sessionID
+                sessionID: request.sessionID
             )
         }
-        let windows = self.reader.windows(of: stored)
-        let vectors = try await self.embedder.embed(windows.map(\.text))
-        let memories = zip(windows, vectors).map { window, vector in
-            NewMemory(
-                sessionID: sessionID,
-                memoryType: window.memoryType,
-                key: FastReader.key(for: window.text),
-                content: window.text,
-                tags: ["mode:fast"] + request.customTags,
-                info: info,
-                sources: window.messages.map { stored in
-                    Source(
-                        type: "chat",
-                        role: stored.message.role,
-                        messageID: stored.message.messageID.isEmpty ? nil : stored.message.messageID,
-                        sessionID: sessionID,
-                        chatTime: stored.message.chatTime,
-                        content: String(stored.message.content.prefix(512))
-                    )
-                },
-                confidence: 0.99,
-                embeddingModel: self.embedder.modelID,
-                embedding: vector
+        let extraction = MemoryExtractor.Request(
+            messages: stored, sessionID: request.sessionID, mode: mode, tags: request.customTags, info: info
+        )
+        let idempotency = try Self.idempotency(request.idempotencyKey, request)
+        if request.async {
+            // The raw messages and the job commit together; the scheduler makes the memories.
+            let outcome = try await self.store.add(
+                [],
+                messages: stored,
+                cubeID: request.cubeID,
+                author: principal.userID,
+                idempotency: idempotency,
+                job: ExtractionJob(extraction).newJob(cubeID: request.cubeID, author: principal.userID)
             )
+            return .with {
+                $0.jobID = outcome.receipt.jobID?.uuidString.lowercased() ?? ""
+                $0.changeSeq = outcome.receipt.changeSeq
+                if case .written = outcome { $0.messageIds = stored.map { $0.id.uuidString.lowercased() } }
+            }
         }
+        let made = try await self.extractor.extract(extraction)
         let outcome = try await self.store.add(
-            memories,
+            made.memories,
             messages: stored,
             cubeID: request.cubeID,
             author: principal.userID,
-            idempotency: try Self.idempotency(request.idempotencyKey, request)
+            idempotency: idempotency
         )
         let receipt = outcome.receipt
-        let made = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
+        let memories = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
         return .with {
-            $0.memories = made.map { $0.proto() }
+            $0.memories = memories.map { $0.proto() }
             $0.changeSeq = receipt.changeSeq
+            $0.warnings = made.warnings
             if case .written = outcome { $0.messageIds = stored.map { $0.id.uuidString.lowercased() } }
         }
     }

@@ -105,6 +105,8 @@ public struct Database: Sendable {
 
     func translate(_ error: any Error) -> any Error {
         if error is MemOSError || error is CancellationError { return error }
+        // A pool request abandoned because its task was cancelled (shutdown) is a cancellation, not a fault.
+        if Task.isCancelled { return CancellationError() }
         if let psql = error as? PSQLError {
             switch psql.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled:

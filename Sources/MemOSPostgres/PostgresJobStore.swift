@@ -54,6 +54,172 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func enqueue(_ job: NewJob) async throws -> Job {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await Self.enqueue(job, on: connection, logger: logger)
+        }
+    }
+
+    public func enqueueSystemJob(kind: String) async throws -> Bool {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                """
+                INSERT INTO jobs (cube_id, id, kind, priority) VALUES ('', \(UUID()), \(kind), -1)
+                ON CONFLICT (kind) WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress') DO NOTHING
+                RETURNING 1
+                """,
+                logger: logger
+            ).count == 1
+        }
+    }
+
+    /// Inserts a job inside the caller's transaction, so it commits with the data it concerns.
+    static func enqueue(_ job: NewJob, on connection: PostgresConnection, logger: Logger) async throws -> Job {
+        let payload = try JSONCoding.string(job.payload)
+        let query: PostgresQuery = """
+            INSERT INTO jobs AS j (cube_id, id, kind, priority, payload, session_id, max_attempts, created_by)
+            VALUES (\(job.cubeID), \(job.id), \(job.kind), \(Int32(job.priority)), \(payload)::jsonb, \(job.sessionID),
+                \(Int32(job.maxAttempts)), \(job.createdBy))
+            RETURNING \(unescaped: Self.columns)
+            """
+        return try Self.job(from: try await connection.rows(query, logger: logger)[0])
+    }
+
+    public func claim(owner: String, kinds: Set<String>, lease: Duration) async throws -> ClaimedJob? {
+        let logger = self.database.logger
+        var binds = try PostgresMemoryStore.bindings(owner, lease.milliseconds)
+        var kindFilter = ""
+        if !kinds.isEmpty {
+            try binds.append(Array(kinds).sorted())
+            kindFilter = "AND j.kind = ANY($3)"
+        }
+        // The cube served least recently goes first among equal priorities: one busy cube cannot starve the rest.
+        let claim = PostgresQuery(
+            unsafeSQL: """
+                WITH next AS (
+                    SELECT j.cube_id, j.id FROM jobs j
+                    LEFT JOIN job_cube_turns t ON t.cube_id = j.cube_id
+                    WHERE j.status IN ('waiting', 'failed') AND j.run_at <= now() \(kindFilter)
+                    ORDER BY j.priority DESC, t.last_claimed_at ASC NULLS FIRST, j.run_at, j.created_at
+                    LIMIT 1
+                    FOR UPDATE OF j SKIP LOCKED
+                )
+                UPDATE jobs j SET status = 'in_progress', attempts = j.attempts + 1, lease_owner = $1,
+                    lease_expires_at = now() + $2::bigint * interval '1 millisecond', updated_at = now()
+                FROM next WHERE j.cube_id = next.cube_id AND j.id = next.id
+                RETURNING \(Self.columns), j.payload::text AS payload, j.created_by
+                """,
+            binds: binds
+        )
+        return try await self.database.transaction { connection in
+            guard let row = try await connection.rows(claim, logger: logger).first else { return nil }
+            let job = try Self.job(from: row)
+            try await connection.query(
+                """
+                INSERT INTO job_cube_turns (cube_id, last_claimed_at) VALUES (\(job.cubeID), clock_timestamp())
+                ON CONFLICT (cube_id) DO UPDATE SET last_claimed_at = excluded.last_claimed_at
+                """,
+                logger: logger
+            )
+            return ClaimedJob(
+                job: job,
+                payload: try JSONCoding.decode([String: JSONValue].self, from: try row["payload"].decode(String.self)),
+                createdBy: try row["created_by"].decode(UUID?.self),
+                owner: owner
+            )
+        }
+    }
+
+    public func heartbeat(_ claimed: ClaimedJob, lease: Duration, progress: Float?) async throws -> Bool {
+        try await self.updateHeld(
+            claimed,
+            set: """
+                lease_expires_at = now() + \(lease.milliseconds)::bigint * interval '1 millisecond',
+                progress = COALESCE(\(progress), progress)
+                """
+        ) != nil
+    }
+
+    public func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool {
+        let json = try JSONCoding.string(result)
+        return try await self.updateHeld(
+            claimed,
+            set: """
+                status = 'completed', result = \(json)::jsonb, memory_ids = \(memoryIDs), progress = 1,
+                finished_at = now(), lease_owner = NULL, lease_expires_at = NULL
+                """
+        ) != nil
+    }
+
+    public func fail(_ claimed: ClaimedJob, error: String, retryAfter: Duration) async throws -> FailureOutcome {
+        let message = String(error.prefix(4_096))
+        let row = try await self.updateHeld(
+            claimed,
+            set: """
+                status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+                last_error = \(message),
+                run_at = now() + \(retryAfter.milliseconds)::bigint * interval '1 millisecond',
+                finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+                lease_owner = NULL, lease_expires_at = NULL
+                """
+        )
+        guard let row else { return .leaseLost }
+        if try row["status"].decode(String.self) == JobStatus.dead.rawValue { return .dead }
+        return .retry(runAt: try row["run_at"].decode(Date.self))
+    }
+
+    /// Updates the job only while `claimed.owner` holds its lease; returns the updated row, or nil.
+    private func updateHeld(_ claimed: ClaimedJob, set assignments: PostgresQuery) async throws -> PostgresRandomAccessRow? {
+        let logger = self.database.logger
+        let count = assignments.binds.count
+        var binds = assignments.binds
+        try binds.append(claimed.job.cubeID)
+        try binds.append(claimed.job.id)
+        try binds.append(claimed.owner)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                UPDATE jobs SET \(assignments.sql), updated_at = now()
+                WHERE cube_id = $\(count + 1) AND id = $\(count + 2) AND lease_owner = $\(count + 3)
+                    AND status = 'in_progress'
+                RETURNING status, run_at
+                """,
+            binds: binds
+        )
+        return try await self.database.withConnection { connection in
+            try await connection.rows(query, logger: logger).first
+        }
+    }
+
+    public func reapExpiredLeases() async throws -> Int {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                """
+                UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
+                    last_error = 'the worker holding the job stopped before finishing it (lease expired)',
+                    finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
+                    run_at = now(), lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+                WHERE status = 'in_progress' AND lease_expires_at < now()
+                RETURNING id
+                """,
+                logger: logger
+            ).count
+        }
+    }
+
+    public func notifications(_ wake: @escaping @Sendable () -> Void) async throws {
+        try await self.database.withConnection { connection in
+            try await connection.listen(on: Self.channel) { notifications in
+                for try await _ in notifications { wake() }
+            }
+        }
+    }
+
+    /// The NOTIFY channel a trigger signals when jobs are queued.
+    static let channel = "memos_jobs"
+
     public func cancel(id: UUID, cubeID: String) async throws -> Job? {
         let logger = self.database.logger
         try await self.database.withConnection { connection in
@@ -119,5 +285,12 @@ public struct PostgresJobStore: JobStore {
             runAt: try row["run_at"].decode(Date.self),
             finishedAt: try row["finished_at"].decode(Date?.self)
         )
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, for SQL intervals.
+    var milliseconds: Int64 {
+        self.components.seconds * 1_000 + self.components.attoseconds / 1_000_000_000_000_000
     }
 }

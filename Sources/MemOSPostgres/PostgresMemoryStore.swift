@@ -32,7 +32,8 @@ public struct PostgresMemoryStore: MemoryStore {
         messages: [StoredMessage],
         cubeID: String,
         author: UUID,
-        idempotency: IdempotencyKey?
+        idempotency: IdempotencyKey?,
+        job: NewJob?
     ) async throws -> WriteOutcome {
         let logger = self.database.logger
         return try await self.database.transaction { connection in
@@ -41,58 +42,12 @@ public struct PostgresMemoryStore: MemoryStore {
                     return .replayed(receipt)
                 }
             }
-            for stored in messages {
-                let message = stored.message
-                try await connection.query(
-                    """
-                    INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
-                    VALUES (\(cubeID), \(stored.id), \(stored.sessionID), \(message.role), \(message.name),
-                            \(message.content), \(message.chatTime), \(message.messageID), \(author))
-                    """,
-                    logger: logger
-                )
+            if !messages.isEmpty {
+                try await Self.insert(messages, cubeID: cubeID, author: author, on: connection, logger: logger)
             }
-            var changeSeq: Int64 = 0
-            var ids: [UUID] = []
-            var inserted: [UUID] = []
-            for memory in memories {
-                let info = try JSONCoding.string(memory.info)
-                let sources = try JSONCoding.string(memory.sources)
-                // An exact duplicate of a live memory (same normalised content) is not stored again: the
-                // existing memory's id is returned instead.
-                let rows = try await connection.rows(
-                    """
-                    INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
-                        info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
-                    VALUES (\(cubeID), \(memory.id), \(author), \(memory.sessionID), \(memory.memoryType.rawValue),
-                        \(memory.key), \(memory.content), \(memory.tags), \(info)::jsonb, \(sources)::jsonb,
-                        \(memory.confidence), \(memory.embeddingModel), \(memory.embedding), \(memory.validFrom),
-                        \(memory.validTo), 0)
-                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' DO NOTHING
-                    RETURNING change_seq
-                    """,
-                    logger: logger
-                )
-                if let row = rows.first {
-                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
-                    ids.append(memory.id)
-                    inserted.append(memory.id)
-                } else {
-                    let existing = try await connection.rows(
-                        """
-                        SELECT id, change_seq FROM memories
-                        WHERE cube_id = \(cubeID) AND content_hash = memos_content_hash(\(memory.content))
-                            AND status = 'activated'
-                        """,
-                        logger: logger
-                    )
-                    guard let row = existing.first else {
-                        throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
-                    }
-                    ids.append(try row["id"].decode(UUID.self))
-                    changeSeq = max(changeSeq, try row["change_seq"].decode(Int64.self))
-                }
-            }
+            let (ids, inserted, firstSeq, changeSeq) = try await Self.insert(
+                memories, cubeID: cubeID, author: author, on: connection, logger: logger
+            )
             try await connection.query(
                 PostgresQuery(
                     unsafeSQL: """
@@ -104,11 +59,188 @@ public struct PostgresMemoryStore: MemoryStore {
                 ),
                 logger: logger
             )
-            let receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
+            if let first = firstSeq, memories.contains(where: { inserted.contains($0.id) && $0.memoryType != .workingMemory }) {
+                try await Self.queueReorganization(since: first, cubeID: cubeID, on: connection, logger: logger)
+            }
+            var receipt = WriteReceipt(memoryIDs: ids, changeSeq: changeSeq)
+            if let job {
+                receipt.jobID = try await PostgresJobStore.enqueue(job, on: connection, logger: logger).id
+            }
             if let idempotency {
                 try await Self.record(receipt, for: idempotency, cubeID: cubeID, user: author, on: connection, logger: logger)
             }
             return .written(receipt)
+        }
+    }
+
+    public func messages(ids: [UUID], cubeID: String) async throws -> [StoredMessage] {
+        let logger = self.database.logger
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT id, session_id, role, name, content, chat_time, message_id FROM messages
+                WHERE cube_id = $1 AND id = ANY($2)
+                """,
+            binds: try Self.bindings(cubeID, ids)
+        )
+        let byID = try await self.database.withConnection { connection in
+            var byID: [UUID: StoredMessage] = [:]
+            for row in try await connection.rows(query, logger: logger) {
+                let id = try row["id"].decode(UUID.self)
+                byID[id] = StoredMessage(
+                    id: id,
+                    message: ChatMessage(
+                        role: try row["role"].decode(String.self),
+                        content: try row["content"].decode(String.self),
+                        chatTime: try row["chat_time"].decode(Date?.self),
+                        messageID: try row["message_id"].decode(String.self),
+                        name: try row["name"].decode(String.self)
+                    ),
+                    sessionID: try row["session_id"].decode(String.self)
+                )
+            }
+            return byID
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// Inserts raw messages in one statement.
+    static func insert(_ messages: [StoredMessage], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        let query = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+                SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
+                    u.message_id, $2
+                FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                    $9::bool[], $10::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
+                """,
+            binds: try Self.bindings(
+                cubeID, author, messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role),
+                messages.map(\.message.name), messages.map(\.message.content),
+                messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
+                messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID)
+            )
+        )
+        try await connection.query(query, logger: logger)
+    }
+
+    /// Inserts memories in one statement. An exact duplicate of a live memory (same normalised content, also
+    /// within the batch) is not stored again: the existing memory's id takes its place in `ids`.
+    static func insert(
+        _ memories: [NewMemory], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (ids: [UUID], inserted: [UUID], firstSeq: Int64?, changeSeq: Int64) {
+        guard !memories.isEmpty else { return ([], [], nil, 0) }
+        // Vectors travel as one flat real[] (binary), each row slicing its part.
+        var offsets: [Int32] = []
+        var flat: [Float] = []
+        for memory in memories {
+            offsets.append(Int32(flat.count))
+            flat += memory.embedding
+        }
+        let insert = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO memories (cube_id, id, author_user_id, session_id, memory_type, key, content, tags, info,
+                    sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
+                SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
+                    ARRAY(SELECT jsonb_array_elements_text(u.tags::jsonb)), u.info::jsonb, u.sources::jsonb,
+                    u.confidence, u.model, ($3::real[])[u.off + 1 : u.off + u.len],
+                    CASE WHEN u.has_from THEN u.valid_from END, CASE WHEN u.has_to THEN u.valid_to END, 0
+                FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                    $11::text[], $12::real[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::bool[],
+                    $18::timestamptz[], $19::bool[])
+                    WITH ORDINALITY AS u(id, session_id, memory_type, key, content, tags, info, sources, confidence,
+                        model, off, len, valid_from, has_from, valid_to, has_to, ord)
+                ORDER BY u.ord
+                ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
+                DO NOTHING
+                RETURNING id, change_seq
+                """,
+            binds: try Self.bindings(
+                cubeID, author, flat, memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
+                memories.map(\.key), memories.map(\.content), try memories.map { try JSONCoding.string($0.tags) },
+                try memories.map { try JSONCoding.string($0.info) }, try memories.map { try JSONCoding.string($0.sources) },
+                memories.map(\.confidence), memories.map(\.embeddingModel), offsets,
+                memories.map { Int32($0.embedding.count) },
+                memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validFrom != nil },
+                memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validTo != nil }
+            )
+        )
+        var changeSeq: Int64 = 0
+        var firstSeq: Int64?
+        var inserted: Set<UUID> = []
+        for try await (id, seq) in try await connection.query(insert, logger: logger).decode((UUID, Int64).self) {
+            inserted.insert(id)
+            changeSeq = max(changeSeq, seq)
+            firstSeq = min(firstSeq ?? seq, seq)
+        }
+        var ids = memories.map(\.id)
+        let skipped = memories.indices.filter { !inserted.contains(memories[$0].id) }
+        if !skipped.isEmpty {
+            let existing = PostgresQuery(
+                unsafeSQL: """
+                    SELECT u.ord, m.id, m.change_seq FROM unnest($2::text[]) WITH ORDINALITY AS u(content, ord)
+                    JOIN memories m ON m.cube_id = $1 AND m.content_hash = memos_content_hash(u.content)
+                        AND m.status = 'activated' AND m.memory_type <> 'WorkingMemory'
+                    """,
+                binds: try Self.bindings(cubeID, skipped.map { memories[$0].content })
+            )
+            var found = 0
+            for try await (ord, id, seq) in try await connection.query(existing, logger: logger).decode((Int64, UUID, Int64).self) {
+                ids[skipped[Int(ord) - 1]] = id
+                changeSeq = max(changeSeq, seq)
+                found += 1
+            }
+            guard found == skipped.count else {
+                throw MemOSError(code: .aborted, message: "a concurrent change touched the same memory; retry")
+            }
+        }
+        return (ids, memories.map(\.id).filter(inserted.contains), firstSeq, changeSeq)
+    }
+
+    /// Makes sure the cube's waiting reorganisation job covers changes from `changeSeq` on (one waiting job per
+    /// cube; its payload stays one number however many writes join it).
+    static func queueReorganization(since changeSeq: Int64, cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO jobs (cube_id, id, kind, priority, payload)
+            VALUES (\(cubeID), \(UUID()), 'reorganize', -1, jsonb_build_object('since_change_seq', \(changeSeq)::bigint))
+            ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
+            DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
+                (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))
+            WHERE (jobs.payload ->> 'since_change_seq')::bigint > (excluded.payload ->> 'since_change_seq')::bigint
+            """,
+            logger: logger
+        )
+    }
+
+    public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            var ids: [UUID] = []
+            let rows = try await connection.query(
+                """
+                SELECT id FROM memories WHERE cube_id = \(cubeID) AND change_seq >= \(changeSeq) AND status = 'activated'
+                ORDER BY change_seq
+                """,
+                logger: logger
+            )
+            for try await id in rows.decode(UUID.self) { ids.append(id) }
+            return ids
+        }
+    }
+
+    public func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws {
+        guard !pairs.isEmpty else { return }
+        let logger = self.database.logger
+        let query = PostgresQuery(
+            unsafeSQL: """
+                INSERT INTO merge_candidates (cube_id, memory_id, duplicate_of, similarity)
+                SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::real[])
+                ON CONFLICT DO NOTHING
+                """,
+            binds: try Self.bindings(cubeID, pairs.map(\.memoryID), pairs.map(\.duplicateOf), pairs.map(\.similarity))
+        )
+        try await self.database.withConnection { connection in
+            _ = try await connection.query(query, logger: logger)
         }
     }
 
@@ -353,12 +485,50 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 
     /// Moves the memories matching `condition` (with `$1` the cube id) to `status`, one history row each.
+    /// Archives live memories whose `valid_to` has passed, at most `batch` per cube per call, each with a
+    /// history row (action `expire`, no actor); returns how many were archived.
+    public func archiveExpired(batch: Int) async throws -> Int {
+        let logger = self.database.logger
+        let cubes = try await self.database.withConnection { connection in
+            try await connection.rows(
+                "SELECT DISTINCT cube_id FROM memories WHERE status = 'activated' AND valid_to < now()",
+                logger: logger
+            ).map { try $0["cube_id"].decode(String.self) }
+        }
+        var archived = 0
+        for cube in cubes {
+            archived += try await self.transition(
+                where: """
+                    m.id IN (SELECT id FROM memories WHERE cube_id = $1 AND status = 'activated' AND valid_to < now()
+                        LIMIT \(batch))
+                    """,
+                binds: try Self.bindings(cube),
+                to: .archived,
+                action: "expire",
+                actor: nil
+            ).ids.count
+        }
+        return archived
+    }
+
+    /// Forgets idempotency keys older than `retention`; returns how many.
+    public func purgeIdempotencyKeys(olderThan retention: Duration) async throws -> Int {
+        let logger = self.database.logger
+        let seconds = Double(retention.components.seconds)
+        return try await self.database.withConnection { connection in
+            try await connection.rows(
+                "DELETE FROM idempotency_keys WHERE created_at < now() - \(seconds) * interval '1 second' RETURNING 1",
+                logger: logger
+            ).count
+        }
+    }
+
     private func transition(
         where condition: String,
         binds: PostgresBindings,
         to status: MemoryStatus,
         action: String,
-        actor: UUID
+        actor: UUID?
     ) async throws -> (ids: [UUID], changeSeq: Int64) {
         var binds = binds
         try binds.append(status.rawValue)

@@ -283,5 +283,59 @@ enum Schema {
                 "CREATE INDEX memories_search_idx ON memories USING gin (search_text)",
             ]
         ),
+        Migration(
+            version: 4,
+            name: "job queue: fairness across cubes, NOTIFY on enqueue",
+            sql: [
+                // When each cube last had a job claimed: claims prefer the cube served least recently.
+                """
+                CREATE TABLE job_cube_turns (
+                    cube_id text PRIMARY KEY,
+                    last_claimed_at timestamptz NOT NULL
+                )
+                """,
+                """
+                CREATE FUNCTION memos_notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_notify('memos_jobs', '');
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER jobs_notify AFTER INSERT ON jobs
+                FOR EACH STATEMENT EXECUTE FUNCTION memos_notify_jobs()
+                """,
+                // One waiting reorganisation per cube: writes add their memories to it.
+                """
+                CREATE UNIQUE INDEX jobs_reorganize_waiting_idx ON jobs (cube_id)
+                WHERE kind = 'reorganize' AND status = 'waiting'
+                """,
+                // Near-duplicate pairs found by reorganisation, for merging.
+                """
+                CREATE TABLE merge_candidates (
+                    cube_id text NOT NULL,
+                    memory_id uuid NOT NULL,
+                    duplicate_of uuid NOT NULL,
+                    similarity real NOT NULL,
+                    status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'merged', 'dismissed')),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (cube_id, memory_id, duplicate_of)
+                )
+                """,
+                // A session's WorkingMemory items copy long-term memories: they are exempt from the live-content
+                // uniqueness that deduplicates everything else.
+                "DROP INDEX memories_live_content_idx",
+                """
+                CREATE UNIQUE INDEX memories_live_content_idx ON memories (cube_id, content_hash)
+                WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
+                """,
+                // Jobs of the whole system (cube_id '') run one at a time: a periodic one is not queued twice.
+                """
+                CREATE UNIQUE INDEX jobs_system_pending_idx ON jobs (kind)
+                WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress')
+                """,
+            ]
+        ),
     ]
 }

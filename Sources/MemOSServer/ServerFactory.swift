@@ -16,6 +16,7 @@ public enum ServerFactory {
         database: Database,
         embedder: any Embedder,
         reader: FastReader = FastReader(),
+        chatModel: (any ChatModel)? = nil,
         host: String,
         port: Int,
         logger: Logger
@@ -25,7 +26,8 @@ public enum ServerFactory {
             store: PostgresMemoryStore(database: database),
             accounts: accounts,
             embedder: embedder,
-            reader: reader
+            reader: reader,
+            chatModel: chatModel
         )
         return GRPCServerService(
             host: host,
@@ -65,6 +67,31 @@ public enum ServerFactory {
             services: [service],
             serviceNames: ["memos.scheduler.v1.SchedulerService"],
             accounts: accounts,
+            logger: logger
+        )
+    }
+
+    /// The scheduler's workers: they run the queued jobs (extraction of asynchronous adds, ...).
+    public static func schedulerWorkers(
+        database: Database,
+        embedder: any Embedder,
+        reader: FastReader = FastReader(),
+        chatModel: (any ChatModel)? = nil,
+        configuration: JobWorkerPool.Configuration = .init(),
+        idempotencyRetention: Duration = .seconds(24 * 3_600),
+        nearDuplicateThreshold: Float = 0.92,
+        logger: Logger
+    ) -> JobWorkerPool {
+        let store = PostgresMemoryStore(database: database)
+        let extractor = MemoryExtractor(embedder: embedder, fastReader: reader, chatModel: chatModel)
+        return JobWorkerPool(
+            configuration: configuration,
+            queue: PostgresJobStore(database: database),
+            handlers: [
+                JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
+                JobKind.reorganize: ReorganizeHandler(store: store, model: embedder.modelID, threshold: nearDuplicateThreshold),
+                JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
+            ],
             logger: logger
         )
     }

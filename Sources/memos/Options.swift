@@ -47,6 +47,11 @@ struct CommonOptions: ParsableArguments {
         try EmbedderFactory.make(kind: self.embedderKind, modelDirectory: self.modelDirectory, logger: self.makeLogger("memos.embedder"))
     }
 
+    /// The fine reader's LLM from `MEMOS_LLM_*`; nil when `MEMOS_LLM_URL` is unset.
+    func makeChatModel() throws -> (any ChatModel)? {
+        try ChatModelFactory.make(logger: self.makeLogger("memos.llm"))
+    }
+
     func makeLogger(_ label: String) -> Logger {
         let level = (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info
         var logger = Logger(label: label, metadataProvider: RequestIdentity.metadataProvider)

@@ -47,6 +47,25 @@ struct FastReaderTests {
         let windows = FastReader(windowSize: 3, overlap: 1).windows(of: self.messages(Array(repeating: "user", count: 5)))
         #expect(windows.map { $0.messages.map(\.message.messageID) } == [["m0", "m1", "m2"], ["m2", "m3", "m4"]])
     }
+
+    @Test("with an input budget, windows close early and a long turn is split into parts that each fit")
+    func budget() {
+        // One token per word plus two special tokens, as the MiniLM embedder counts them.
+        let count: (String) -> Int? = { $0.split(whereSeparator: \.isWhitespace).count + 2 }
+        let long = (1...30).map { "w\($0)" }.joined(separator: " ")
+        let messages = [
+            StoredMessage(message: ChatMessage(role: "user", content: "short one", messageID: "a"), sessionID: "s"),
+            StoredMessage(message: ChatMessage(role: "assistant", content: long, messageID: "b"), sessionID: "s"),
+            StoredMessage(message: ChatMessage(role: "user", content: "short two", messageID: "c"), sessionID: "s"),
+        ]
+        let windows = FastReader(windowSize: 3, overlap: 0).windows(of: messages, budget: 12, count: count)
+        #expect(windows.allSatisfy { count($0.text)! <= 12 })
+        #expect(windows.flatMap { $0.messages.map(\.message.messageID) } == ["a", "b", "b", "b", "b", "c"])
+        let parts = windows.flatMap(\.messages).filter { $0.message.messageID == "b" }.map(\.message.content)
+        #expect(parts.joined(separator: " ") == long)
+        // Without a budget nothing changes.
+        #expect(FastReader(windowSize: 3, overlap: 0).windows(of: messages).count == 1)
+    }
 }
 
 @Suite("Validation")

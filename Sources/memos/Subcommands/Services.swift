@@ -1,5 +1,6 @@
 import ArgumentParser
 import MemOSPostgres
+import MemOSScheduler
 import MemOSServer
 
 struct Ingest: AsyncParsableCommand {
@@ -17,6 +18,7 @@ struct Ingest: AsyncParsableCommand {
         let server = ServerFactory.ingest(
             database: database,
             embedder: try self.common.makeEmbedder(),
+            chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
             logger: logger
@@ -53,11 +55,13 @@ struct Retrieval: AsyncParsableCommand {
 }
 
 struct Scheduler: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Runs the scheduler gRPC service.")
+    static let configuration = CommandConfiguration(abstract: "Runs the scheduler gRPC service and its job workers.")
 
     @OptionGroup var common: CommonOptions
     @Option(help: "gRPC port (env MEMOS_SCHEDULER_PORT; default 50053).")
     var port: Int?
+    @Option(help: "Jobs run at once by this process (env MEMOS_SCHEDULER_WORKERS; default 2).")
+    var workers: Int?
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.scheduler")
@@ -70,6 +74,15 @@ struct Scheduler: AsyncParsableCommand {
             port: self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
             logger: logger
         )
-        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+        let workers = ServerFactory.schedulerWorkers(
+            database: database,
+            embedder: try self.common.makeEmbedder(),
+            chatModel: try self.common.makeChatModel(),
+            configuration: .init(workers: max(1, self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2)),
+            idempotencyRetention: .seconds(3_600 * max(1, Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
+            nearDuplicateThreshold: Environment.string("MEMOS_NEAR_DUPLICATE_THRESHOLD").flatMap(Float.init) ?? 0.92,
+            logger: logger
+        )
+        try await ServiceRunner.run(database: database, services: [server, workers], logger: logger)
     }
 }

@@ -53,7 +53,7 @@ enum TestDatabase {
         try await Database.execute(sql, on: server, logger: self.logger)
     }
 
-    /// `SELECT count(*)` of a table.
+    /// `SELECT count(*)` of a table (optionally followed by a `WHERE` clause).
     static func count(_ table: String, in database: Database) async throws -> Int {
         let rows = try await database.client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }

@@ -10,6 +10,7 @@ import MemOSGateway
 import MemOSPostgres
 import MemOSProto
 import MemOSRPC
+import MemOSScheduler
 import MemOSServer
 import NIOCore
 import SwiftProtobuf
@@ -37,8 +38,11 @@ struct TestStack: Sendable {
     /// Key of user "admin" (role admin), who owns no cube.
     let adminKey: String
 
-    /// - Parameter gateway: the gateway's settings; host and port are always loopback and 0.
+    /// - Parameters:
+    ///   - chatModel: the LLM of mode FINE (a local fake); none by default.
+    ///   - gateway: the gateway's settings; host and port are always loopback and 0.
     static func run(
+        chatModel: (any ChatModel)? = nil,
         gateway gatewayConfiguration: Gateway.Configuration = .init(),
         _ body: @Sendable (TestStack) async throws -> Void
     ) async throws {
@@ -56,9 +60,15 @@ struct TestStack: Sendable {
 
             let logger = TestDatabase.logger
             let embedder = FeatureHashingEmbedder()
-            let ingest = ServerFactory.ingest(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+            let ingest = ServerFactory.ingest(
+                database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
+            )
             let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
+            let workers = ServerFactory.schedulerWorkers(
+                database: database, embedder: embedder, chatModel: chatModel,
+                configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)), logger: logger
+            )
 
             // On failure the group cancels every child; on success everything shuts down gracefully.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -87,7 +97,7 @@ struct TestStack: Sendable {
                 )
                 let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
                 let app = gateway.makeApplication { port in portContinuation.yield(port) }
-                let serviceGroup = ServiceGroup(services: [clients, app], logger: logger)
+                let serviceGroup = ServiceGroup(services: [clients, app, workers], logger: logger)
                 group.addTask { try await serviceGroup.run() }
                 var gatewayPort = 0
                 for await port in portStream {

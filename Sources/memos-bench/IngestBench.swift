@@ -1,0 +1,202 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import MemOSCore
+import MemOSEmbedding
+import MemOSPostgres
+import MemOSProto
+import MemOSServer
+import SwiftProtobuf
+
+/// Write-path figures through gRPC: fast-mode AddMessages beside the embedder's own throughput on the same
+/// texts, AddMemories of pre-embedded memories (an import), and deleting 10,000 memories in one request.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Ingest throughput (fast mode and pre-embedded import) and bulk delete, through gRPC."
+    )
+
+    @Option(help: "PostgreSQL server URL; a fresh database is made and dropped (env MEMOS_DATABASE_URL).")
+    var databaseURL: String?
+    @Option(help: "Model folder (default: MEMOS_MODEL_DIR or .local/models/all-MiniLM-L6-v2).")
+    var modelDir: String?
+    @Option(help: "Conversation turns sent in fast mode.")
+    var turns = 3_000
+    @Option(help: "Turns per AddMessages request.")
+    var turnsPerRequest = 30
+    @Option(help: "Pre-embedded memories imported with AddMemories.")
+    var importCount = 50_000
+    @Option(help: "Memories per AddMemories request.")
+    var batch = 500
+    @Option(help: "Requests in flight at once.")
+    var concurrency = 4
+    @Option(help: "Memories deleted by one DeleteMemories request.")
+    var deleteCount = 10_000
+    @Option(help: "Write the figures as JSON to this file too.")
+    var json: String?
+
+    func run() async throws {
+        guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
+            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+        }
+        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
+        let minilm = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
+        let embedder = MicroBatchingEmbedder(base: minilm)
+        let reader = FastReader()
+        let requests = Self.conversation(turns: self.turns, perRequest: self.turnsPerRequest)
+
+        // The embedder alone, on exactly the texts ingest will embed, batched as ingest batches them.
+        let windowTexts = requests.map { turns in
+            reader.windows(of: turns.map { StoredMessage(message: $0, sessionID: "s") }, budget: minilm.maxInputTokens) {
+                minilm.tokenCount($0)
+            }.map(\.text)
+        }
+        _ = try await minilm.embed(Array(windowTexts[0].prefix(4)))
+        let embedStart = ContinuousClock.now
+        for texts in windowTexts { _ = try await minilm.embed(texts) }
+        let embedSeconds = LoCoMoBench.seconds(ContinuousClock.now - embedStart)
+        let windowCount = windowTexts.map(\.count).reduce(0, +)
+
+        let server = try DatabaseConfiguration(url: url, maxConnections: 16)
+        let figures = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: ["chat", "import", "erase"]) { stack in
+            // Fast-mode ingest.
+            let chatStart = ContinuousClock.now
+            var made = 0
+            try await Self.inParallel(requests, concurrency: self.concurrency, label: "fast ingest") { turns in
+                let response = try await stack.ingest.addMessages(
+                    .with {
+                        $0.cubeID = "chat"
+                        $0.sessionID = "bench"
+                        $0.messages = turns.map { turn in
+                            .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
+                        }
+                    },
+                    metadata: stack.metadata
+                )
+                return response.memories.count
+            } collect: { made += $0 }
+            let chatSeconds = LoCoMoBench.seconds(ContinuousClock.now - chatStart)
+
+            // Import of pre-embedded memories.
+            let vectors = Self.vectors(count: 1_024, dimension: minilm.dimension)
+            let imports = stride(from: 0, to: self.importCount, by: self.batch).map { start in
+                (start..<min(start + self.batch, self.importCount)).map { index in
+                    Memos_Ingest_V1_MemoryInput.with {
+                        $0.content = "Imported memory number \(index): \(EmbedderBench.sentences[index % EmbedderBench.sentences.count])"
+                        $0.embedding = vectors[index % vectors.count]
+                        $0.embeddingModel = minilm.modelID
+                        $0.tags = ["import"]
+                    }
+                }
+            }
+            let importStart = ContinuousClock.now
+            try await Self.inParallel(imports, concurrency: self.concurrency, label: "import") { items in
+                _ = try await stack.ingest.addMemories(.with { $0.cubeID = "import"; $0.items = items }, metadata: stack.metadata)
+                return 0
+            } collect: { _ in }
+            let importSeconds = LoCoMoBench.seconds(ContinuousClock.now - importStart)
+
+            // Bulk delete: soft, then hard, of the same memories.
+            let erase = Array(imports.joined().prefix(self.deleteCount))
+            for start in stride(from: 0, to: erase.count, by: self.batch) {
+                _ = try await stack.ingest.addMemories(
+                    .with { $0.cubeID = "erase"; $0.items = Array(erase[start..<min(start + self.batch, erase.count)]) },
+                    metadata: stack.metadata
+                )
+            }
+            func delete(hard: Bool) async throws -> (Int64, Double) {
+                let start = ContinuousClock.now
+                let response = try await stack.ingest.deleteMemories(
+                    .with { $0.cubeID = "erase"; $0.wholeCube = true; $0.hard = hard },
+                    metadata: stack.metadata
+                )
+                return (response.deletedCount, LoCoMoBench.seconds(ContinuousClock.now - start))
+            }
+            let soft = try await delete(hard: false)
+            let hard = try await delete(hard: true)
+            LoCoMoBench.progress("")
+            return [
+                "turns": Double(self.turns), "memories_made": Double(made), "fast_seconds": chatSeconds,
+                "windows": Double(windowCount), "embed_seconds": embedSeconds,
+                "imported": Double(self.importCount), "import_seconds": importSeconds,
+                "soft_deleted": Double(soft.0), "soft_delete_seconds": soft.1,
+                "hard_deleted": Double(hard.0), "hard_delete_seconds": hard.1,
+            ]
+        }
+
+        let machine = Machine.describe()
+        let f = figures
+        func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
+        let embedRate = f["windows"]! / f["embed_seconds"]!
+        let memoryRate = f["memories_made"]! / f["fast_seconds"]!
+        print("""
+            Ingest through gRPC on \(machine), \(Date().formatted(.iso8601)); concurrency \(self.concurrency)
+            | workload | figure |
+            |---|---|
+            | fast mode: \(self.turns) turns, \(self.turnsPerRequest) per request | \(format(f["turns"]! / f["fast_seconds"]!)) messages/s, \(format(memoryRate)) memories/s |
+            | the embedder alone on the same \(format(f["windows"]!)) window texts | \(format(embedRate)) texts/s (ingest reaches \(format(100 * memoryRate / embedRate))% of it) |
+            | import: \(self.importCount) pre-embedded memories, \(self.batch) per request | \(format(f["imported"]! / f["import_seconds"]!)) memories/s |
+            | soft delete of \(format(f["soft_deleted"]!)) memories, one request | \(format(f["soft_delete_seconds"]! * 1_000)) ms |
+            | hard delete of the same \(format(f["hard_deleted"]!)), one request | \(format(f["hard_delete_seconds"]! * 1_000)) ms |
+            """)
+        if let path = self.json {
+            var output: [String: Any] = f
+            output["machine"] = machine
+            output["date"] = ISO8601DateFormatter().string(from: Date())
+            try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
+                .write(to: URL(fileURLWithPath: path))
+        }
+    }
+
+    /// Turns alternating user/assistant, grouped into requests.
+    static func conversation(turns: Int, perRequest: Int) -> [[ChatMessage]] {
+        let all = (0..<turns).map { index in
+            ChatMessage(
+                role: index % 2 == 0 ? "user" : "assistant",
+                content: EmbedderBench.sentences[index % EmbedderBench.sentences.count] + " That was on day \(index / 10).",
+                messageID: "T\(index)"
+            )
+        }
+        return stride(from: 0, to: all.count, by: perRequest).map { Array(all[$0..<min($0 + perRequest, all.count)]) }
+    }
+
+    /// Deterministic unit vectors.
+    static func vectors(count: Int, dimension: Int) -> [[Float]] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return (0..<count).map { _ in
+            VectorMath.normalized((0..<dimension).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float(Int64(bitPattern: state >> 11) % 2_000) / 1_000 - 1
+            })
+        }
+    }
+
+    /// Runs `work` over `items` with at most `concurrency` in flight, showing progress.
+    static func inParallel<Item: Sendable, Output: Sendable>(
+        _ items: [Item],
+        concurrency: Int,
+        label: String,
+        _ work: @escaping @Sendable (Item) async throws -> Output,
+        collect: (Output) -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: Output.self) { group in
+            var next = 0
+            var done = 0
+            while next < min(concurrency, items.count) {
+                let item = items[next]
+                group.addTask { try await work(item) }
+                next += 1
+            }
+            while let output = try await group.next() {
+                collect(output)
+                done += 1
+                LoCoMoBench.progress("\(label): \(done)/\(items.count) requests")
+                if next < items.count {
+                    let item = items[next]
+                    group.addTask { try await work(item) }
+                    next += 1
+                }
+            }
+        }
+    }
+}
