@@ -217,6 +217,26 @@ public struct Gateway: Sendable {
                 try await scheduler.getJob($0, metadata: $1)
             }
         }
+        router.post("/v1/cubes/:cube_id/jobs/:job_id/cancel") { request, context in
+            await self.handle(request, context, access: .write) { _, context in
+                try Memos_Scheduler_V1_CancelJobRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.jobID = try context.parameters.require("job_id")
+                }
+            } call: {
+                try await scheduler.cancelJob($0, metadata: $1)
+            }
+        }
+        router.post("/v1/cubes/:cube_id/jobs/wait") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Scheduler_V1_WaitUntilIdleRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.timeoutMs = try Self.int32(request.uri.queryParameters["timeout_ms"], field: "timeout_ms")
+                }
+            } call: {
+                try await scheduler.waitUntilIdle($0, metadata: $1)
+            }
+        }
         router.get("/v1/jobs/status") { request, context in
             await self.handle(request, context, access: .read) { request, _ in
                 Memos_Scheduler_V1_GetStatusSummaryRequest.with {
