@@ -107,7 +107,12 @@ extension Gateway {
                 let body = try await self.decode(MemOSGetMemoryRequest.self, request)
                 let cube = try Self.cubes(body.memCubeId, orUser: nil, field: "mem_cube_id")[0]
                 try await self.accounts.authorize(caller.principal, cubes: [cube], for: .read)
-                let pageSize = min(max(body.pageSize ?? Limits.maxPageSize, 1), Limits.maxPageSize)
+                let pageSize = body.pageSize ?? Limits.maxPageSize
+                guard (1...Limits.maxPageSize).contains(pageSize) else {
+                    throw MemOSError.invalidArgument("page_size must be between 1 and \(Limits.maxPageSize)")
+                }
+                let wanted = body.page ?? 1
+                guard wanted >= 1 else { throw MemOSError.invalidArgument("page must be at least 1") }
                 var token = ""
                 var page = 1
                 while true {
@@ -119,8 +124,8 @@ extension Gateway {
                         },
                         metadata: caller.metadata
                     )
-                    if page >= (body.page ?? 1) || response.nextPageToken.isEmpty {
-                        let memories = page == (body.page ?? 1) ? response.memories : []
+                    if page == wanted || response.nextPageToken.isEmpty {
+                        let memories = page == wanted ? response.memories : []
                         return Self.memosBuckets(cubes: [cube], memories.map { ($0, nil) })
                     }
                     token = response.nextPageToken

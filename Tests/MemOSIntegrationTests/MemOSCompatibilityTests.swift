@@ -136,6 +136,9 @@ struct MemOSCompatibilityTests {
             #expect(anonymous.json["code"] as? Int == 401)
             let bad = try await stack.http(.post, "/product/search", key: bob, body: #"{"query": "plan", "top_k": "ten"}"#)
             #expect(bad.status == .badRequest)
+            let badPage = try await stack.http(.post, "/product/get_memory", key: bob, body: #"{"mem_cube_id": "bob-cube", "page": 0}"#)
+            #expect(badPage.status == .badRequest)
+            #expect((badPage.json["message"] as? String)?.contains("page") == true)
             #expect(try await TestDatabase.count("memories", in: stack.database) == 1)
         }
     }
