@@ -38,4 +38,8 @@ public enum Limits {
     public static let defaultPageSize = 50
     /// Default relevance threshold on the 0–1 score (MemOS's `relativity`).
     public static let defaultRelativity: Float = 0.45
+    /// Bytes of a user name (ASCII letters, digits and `-_.@`).
+    public static let maxUserNameBytes = 64
+    /// Bytes of a cube's or an API key's display name.
+    public static let maxDisplayNameBytes = 256
 }

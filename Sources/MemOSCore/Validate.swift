@@ -30,11 +30,21 @@ public enum Validate {
 
     /// A cube id: 1 to 128 bytes of letters, digits and `-_.:@`.
     public static func cubeID(_ value: String, field: String = "cube_id") throws {
+        try self.name(value, field: field, maxBytes: Limits.maxIdentifierBytes, punctuation: "-_.:@")
+    }
+
+    /// A user name: 1 to 64 bytes of letters, digits and `-_.@` (names appear in URL paths).
+    public static func userName(_ value: String, field: String = "name") throws {
+        try self.name(value, field: field, maxBytes: Limits.maxUserNameBytes, punctuation: "-_.@")
+    }
+
+    private static func name(_ value: String, field: String, maxBytes: Int, punctuation: String) throws {
         if value.isEmpty { throw MemOSError.invalidArgument("\(field) is required") }
-        try self.optionalText(value, field: field, maxBytes: Limits.maxIdentifierBytes)
-        let allowed = Set("-_.:@")
+        try self.optionalText(value, field: field, maxBytes: maxBytes)
+        let allowed = Set(punctuation)
         if !value.allSatisfy({ ($0.isASCII && ($0.isLetter || $0.isNumber)) || allowed.contains($0) }) {
-            throw MemOSError.invalidArgument("\(field) may contain only ASCII letters, digits and - _ . : @")
+            let listed = punctuation.map(String.init).joined(separator: " ")
+            throw MemOSError.invalidArgument("\(field) may contain only ASCII letters, digits and \(listed)")
         }
     }
 

@@ -11,37 +11,65 @@ import SwiftProtobuf
 
 /// The HTTP/JSON gateway in front of the gRPC services.
 ///
-/// Every `/v1` route authenticates the `Authorization: Bearer <api key>` header, checks the caller's
-/// membership of each cube it names, and forwards the key to the service, which checks again. Bodies and
-/// responses are the services' protobuf messages in their JSON form (field names in snake_case; enums as
-/// their names; timestamps as RFC 3339 strings; fields with default values left out).
+/// Every `/v1` route authenticates the `Authorization: Bearer <api key>` header, takes a token from the key's
+/// rate-limit bucket, checks the caller's membership of each cube it names, and forwards the key (and the
+/// request id) to the service, which checks again. Bodies and responses of the memory routes are the services'
+/// protobuf messages in their JSON form (field names in snake_case; enums as their names; timestamps as RFC 3339
+/// strings; fields with default values left out).
+///
+/// The account routes (users, API keys, cubes, members) talk to PostgreSQL directly through the
+/// ``AccountAdministration`` the gateway already holds for authentication; no service owns accounts.
+/// The routes and their bodies are described by the OpenAPI document served at `/openapi.json`.
 public struct Gateway: Sendable {
     /// Settings of the HTTP server.
     ///
     /// - `host` (`MEMOS_HOST`, default 127.0.0.1) and `port` (`MEMOS_GATEWAY_PORT`, default 8080; 0 picks one).
     /// - `maxBodyBytes`: largest request body; larger ones get 413 (default ``Limits/maxRequestBytes``).
+    /// - `rateLimit`: requests per API key (`MEMOS_RATE_LIMIT_RPS`, default 50 a second, and
+    ///   `MEMOS_RATE_LIMIT_BURST`, default 100); nil turns rate limiting off.
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         public var maxBodyBytes: Int
+        public var rateLimit: RateLimit?
 
-        public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = Limits.maxRequestBytes) {
+        public init(
+            host: String = "127.0.0.1",
+            port: Int = 8080,
+            maxBodyBytes: Int = Limits.maxRequestBytes,
+            rateLimit: RateLimit? = RateLimit()
+        ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
+            self.rateLimit = rateLimit
+        }
+    }
+
+    /// A token bucket per API key: `burst` requests at once, refilled at `requestsPerSecond`.
+    public struct RateLimit: Sendable, Hashable {
+        /// Greater than 0.
+        public var requestsPerSecond: Double
+        /// At least 1.
+        public var burst: Int
+
+        public init(requestsPerSecond: Double = 50, burst: Int = 100) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
         }
     }
 
     let configuration: Configuration
     let clients: ServiceClients
-    let accounts: any AccountStore
+    let accounts: any AccountAdministration
     let databaseIsReady: @Sendable () async -> Bool
     let logger: Logger
+    let rateLimiter: RateLimiter<UUID>?
 
     public init(
         configuration: Configuration,
         clients: ServiceClients,
-        accounts: any AccountStore,
+        accounts: any AccountAdministration,
         databaseIsReady: @escaping @Sendable () async -> Bool,
         logger: Logger
     ) {
@@ -50,14 +78,15 @@ public struct Gateway: Sendable {
         self.accounts = accounts
         self.databaseIsReady = databaseIsReady
         self.logger = logger
+        self.rateLimiter = configuration.rateLimit.map {
+            RateLimiter(rate: $0.requestsPerSecond, burst: $0.burst)
+        }
     }
 
     /// The HTTP application; `onListening` receives the bound port.
     public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router()
-        self.addRoutes(to: router)
-        return Application(
-            router: router,
+        Application(
+            router: self.makeRouter(),
             configuration: .init(
                 address: .hostname(self.configuration.host, port: self.configuration.port),
                 serverName: "memos-gateway"
@@ -69,8 +98,25 @@ public struct Gateway: Sendable {
         )
     }
 
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    /// The router with every route; its `routes` are the ones the OpenAPI document must describe.
+    public func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: RequestIDMiddleware(errorResponse: { self.errorResponse($0, logger: $1) }))
+        self.addRoutes(to: router)
+        self.addAccountRoutes(to: router)
+        self.addMemOSRoutes(to: router)
+        return router
+    }
+
+    func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/openapi.json") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document))
+            )
+        }
         router.get("/readyz") { _, _ in
             var problems: [String] = []
             if await !self.databaseIsReady() { problems.append("database") }
@@ -171,6 +217,26 @@ public struct Gateway: Sendable {
                 try await scheduler.getJob($0, metadata: $1)
             }
         }
+        router.post("/v1/cubes/:cube_id/jobs/:job_id/cancel") { request, context in
+            await self.handle(request, context, access: .write) { _, context in
+                try Memos_Scheduler_V1_CancelJobRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.jobID = try context.parameters.require("job_id")
+                }
+            } call: {
+                try await scheduler.cancelJob($0, metadata: $1)
+            }
+        }
+        router.post("/v1/cubes/:cube_id/jobs/wait") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Scheduler_V1_WaitUntilIdleRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.timeoutMs = try Self.int32(request.uri.queryParameters["timeout_ms"], field: "timeout_ms")
+                }
+            } call: {
+                try await scheduler.waitUntilIdle($0, metadata: $1)
+            }
+        }
         router.get("/v1/jobs/status") { request, context in
             await self.handle(request, context, access: .read) { request, _ in
                 Memos_Scheduler_V1_GetStatusSummaryRequest.with {
@@ -187,7 +253,7 @@ public struct Gateway: Sendable {
     /// Authenticates, decodes the JSON body, checks cube membership, calls the service, encodes the reply.
     func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
         _ request: Request,
-        _ context: BasicRequestContext,
+        _ context: GatewayRequestContext,
         body: Body.Type,
         access: CubeAccess,
         call: @escaping @Sendable (Body, Metadata) async throws -> Reply
@@ -203,9 +269,9 @@ public struct Gateway: Sendable {
     /// Authenticates, builds the service request, checks cube membership, calls the service, encodes the reply.
     func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
         _ request: Request,
-        _ context: BasicRequestContext,
+        _ context: GatewayRequestContext,
         access: CubeAccess,
-        parse: (Request, BasicRequestContext) async throws -> Body,
+        parse: (Request, GatewayRequestContext) async throws -> Body,
         call: (Body, Metadata) async throws -> Reply
     ) async -> Response {
         do {
@@ -213,18 +279,16 @@ public struct Gateway: Sendable {
             let body = try await parse(request, context)
             let cubes = body.cubeIDs.filter { !$0.isEmpty }
             try await self.accounts.authorize(principal, cubes: cubes, for: access)
-            let reply: Reply
-            do {
-                reply = try await call(body, ["authorization": "Bearer \(key)"])
-            } catch let error as RPCError {
-                throw MemOSError(error)
-            }
-            return try Self.json(reply)
+            return try Self.json(try await call(body, Self.metadata(key: key, context)))
         } catch {
-            return self.errorResponse(error)
+            return self.errorResponse(error, logger: context.logger)
         }
     }
 
+    /// Resolves the request's API key and takes a token from its rate-limit bucket.
+    ///
+    /// - Throws: `unauthenticated` for a missing, unknown or revoked key or a disabled user; ``RateLimited``
+    ///   when the key's bucket is empty.
     func authenticate(_ request: Request) async throws -> (Principal, String) {
         guard let header = request.headers[.authorization] else {
             throw MemOSError.unauthenticated("missing API key: send the header 'Authorization: Bearer <api key>'")
@@ -235,40 +299,71 @@ public struct Gateway: Sendable {
         }
         let key = parts[1].trimmingCharacters(in: .whitespaces)
         guard let principal = try await self.accounts.principal(forAPIKey: key) else {
-            throw MemOSError.unauthenticated("the API key is unknown or revoked")
+            throw MemOSError.unauthenticated("the API key is unknown or revoked, or its user is disabled")
+        }
+        if let limiter = self.rateLimiter, let wait = limiter.acquire(principal.apiKeyID) {
+            throw RateLimited(retryAfterSeconds: wait, limit: self.configuration.rateLimit ?? RateLimit())
         }
         return (principal, key)
     }
 
-    func errorResponse(_ error: any Error) -> Response {
+    /// The error body and status of any error a request ends with.
+    func errorResponse(_ error: any Error, logger: Logger) -> Response {
+        let failure = self.failure(error, logger: logger)
+        var response = Self.errorJSON(status: failure.status, code: failure.code, message: failure.message)
+        if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = "\(seconds)" }
+        return response
+    }
+
+    /// How a request failed, as HTTP sees it: the one place errors are mapped for every route family. Internal
+    /// and unavailable errors are logged here with their cause.
+    func failure(_ error: any Error, logger: Logger) -> Failure {
         let domain: MemOSError
         switch error {
         case let error as MemOSError:
             domain = error
+        case let error as RPCError:
+            domain = MemOSError(error)
+        case let error as RateLimited:
+            return Failure(status: .tooManyRequests, code: "rate_limited", message: error.message, retryAfterSeconds: error.retryAfterSeconds)
         case is NIOTooManyBytesError:
-            return Self.errorJSON(
-                status: .contentTooLarge,
-                code: "payload_too_large",
-                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
-            )
+            return self.bodyTooLarge
         case let error as HTTPError where error.status == .contentTooLarge:
-            return Self.errorJSON(
-                status: .contentTooLarge,
-                code: "payload_too_large",
-                message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
-            )
+            return self.bodyTooLarge
         case let error as HTTPError:
-            return Self.errorJSON(status: error.status, code: "bad_request", message: error.body ?? error.status.reasonPhrase)
+            let code = error.status == .notFound ? "not_found" : "bad_request"
+            return Failure(status: error.status, code: code, message: error.body ?? error.status.reasonPhrase)
         default:
             domain = MemOSError.internalError(error)
         }
         if domain.code == .internalError || domain.code == .unavailable {
-            self.logger.error(
+            logger.error(
                 "request failed",
                 metadata: ["code": "\(domain.code)", "cause": "\(domain.underlying.map { String(reflecting: $0) } ?? domain.message)"]
             )
         }
-        return Self.errorJSON(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+        return Failure(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+    }
+
+    var bodyTooLarge: Failure {
+        Failure(
+            status: .contentTooLarge,
+            code: "payload_too_large",
+            message: "request body is larger than the limit of \(self.configuration.maxBodyBytes) bytes"
+        )
+    }
+
+    /// An error as an HTTP status, a code name and a message safe to show.
+    struct Failure {
+        var status: HTTPResponse.Status
+        var code: String
+        var message: String
+        var retryAfterSeconds: Int?
+    }
+
+    /// The gRPC metadata of a call made for a request: the caller's key and the request id.
+    static func metadata(key: String, _ context: GatewayRequestContext) -> Metadata {
+        ["authorization": "Bearer \(key)", "x-request-id": .string(context.requestID)]
     }
 
     // MARK: JSON
@@ -289,6 +384,18 @@ public struct Gateway: Sendable {
         )
     }
 
+    static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func encoded(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try Self.jsonEncoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     static func json(_ object: [String: String], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
@@ -304,6 +411,17 @@ public struct Gateway: Sendable {
         guard let value else { return 0 }
         guard let number = Int32(value) else { throw MemOSError.invalidArgument("\(field) must be an integer") }
         return number
+    }
+}
+
+/// A request refused by the caller's rate-limit bucket: 429 with `Retry-After`.
+struct RateLimited: Error {
+    var retryAfterSeconds: Int
+    var limit: Gateway.RateLimit
+
+    var message: String {
+        "too many requests for this API key (limit \(limit.requestsPerSecond) per second, burst \(limit.burst)); "
+            + "retry after \(retryAfterSeconds) s"
     }
 }
 

@@ -64,6 +64,14 @@ extension Memos_Scheduler_V1_ListJobsRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
+extension Memos_Scheduler_V1_CancelJobRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Scheduler_V1_WaitUntilIdleRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
 extension Memos_Scheduler_V1_GetStatusSummaryRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }

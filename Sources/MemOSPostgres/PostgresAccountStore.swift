@@ -8,9 +8,10 @@ import Synchronization
 /// Users, API keys, cubes and memberships in PostgreSQL.
 ///
 /// API keys are stored as SHA-256 hashes with a short visible prefix; the plaintext is returned once, when
-/// the key is made. Resolved keys are cached for ``cacheTTL`` so that a call does not cost a query;
-/// revoking a key therefore takes effect within that time.
-public final class PostgresAccountStore: AccountStore, CubeDirectory {
+/// the key is made. Resolved keys are cached for ``cacheTTL`` so that a call does not cost a query. Revoking a
+/// key or disabling a user through a store empties that store's cache, so it takes effect at once there; other
+/// stores (other processes) refuse the key within ``cacheTTL``.
+public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     /// How long a resolved key stays cached (default 5 seconds).
     public let cacheTTL: Duration
     let database: Database
@@ -139,6 +140,11 @@ public final class PostgresAccountStore: AccountStore, CubeDirectory {
                 logger: logger
             )
         }
+    }
+
+    /// Forgets every resolved key, so that the next call with any key reads the database.
+    func forgetResolvedKeys() {
+        self.cache.withLock { $0.removeAll() }
     }
 
     static func hash(_ key: String) -> Data {

@@ -6,8 +6,10 @@ import MemOSCore
 /// Resolves the `authorization: Bearer <api key>` metadata of every call to a user before the handler runs.
 ///
 /// The health service is exempt, so probes need no key. Handlers read the caller from
-/// ``RequestIdentity/principal``; they never take a user id from the request body. Errors thrown by handlers
-/// are logged here with their cause and reach the client as their ``MemOSError`` code and message only.
+/// ``RequestIdentity/principal``; they never take a user id from the request body. An `x-request-id` metadata
+/// value (at most 128 bytes) becomes ``RequestIdentity/requestID`` and the `request_id` of the log lines about
+/// the call. Errors thrown by handlers are logged here with their cause and reach the client as their
+/// ``MemOSError`` code and message only.
 public struct AuthenticationInterceptor: ServerInterceptor {
     let accounts: any AccountStore
     let logger: Logger
@@ -25,6 +27,17 @@ public struct AuthenticationInterceptor: ServerInterceptor {
         if context.descriptor.service.fullyQualifiedService == "grpc.health.v1.Health" {
             return try await next(request, context)
         }
+        let requestID = request.metadata[stringValues: "x-request-id"].first { $0.utf8.count <= 128 }
+        return try await RequestIdentity.$requestID.withValue(requestID) {
+            try await self.authenticate(request: request, context: context, next: next)
+        }
+    }
+
+    private func authenticate<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
         do {
             guard let key = Self.bearerToken(in: request.metadata) else {
                 throw MemOSError.unauthenticated("missing API key: send metadata 'authorization: Bearer <api key>'")
@@ -51,6 +64,7 @@ public struct AuthenticationInterceptor: ServerInterceptor {
                 metadata: [
                     "method": "\(method.fullyQualifiedMethod)", "code": "\(error.code)",
                     "cause": "\(error.underlying.map { String(reflecting: $0) } ?? error.message)",
+                    "request_id": "\(RequestIdentity.requestID ?? "")",
                 ]
             )
         }

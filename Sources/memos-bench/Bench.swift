@@ -8,7 +8,9 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memos-bench",
         abstract: "Speed figures for MemOS-Swift. Build with -c release; run on a quiet machine.",
-        subcommands: [EmbedderBench.self, LoCoMoBench.self, IngestBench.self, SearchBench.self, QueueBench.self]
+        subcommands: [
+            EmbedderBench.self, LoCoMoBench.self, IngestBench.self, SearchBench.self, QueueBench.self, GatewayBench.self,
+        ]
     )
 }
 

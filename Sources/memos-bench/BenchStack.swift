@@ -28,12 +28,29 @@ struct BenchStack {
         cubes: [String],
         _ body: (BenchStack) async throws -> T
     ) async throws -> T {
+        let logger = Self.logger
+        return try await Self.withScratchDatabase(server: server, logger: logger) { configuration in
+            try await self.run(database: configuration, embedder: embedder, reader: reader, cubes: cubes, logger: logger, body)
+        }
+    }
+
+    /// Errors only: a benchmark prints its own figures.
+    static var logger: Logger {
         var logger = Logger(label: "memos.bench")
         logger.logLevel = .error
+        return logger
+    }
+
+    /// Runs `body` with a new database on `server`, dropped afterwards.
+    static func withScratchDatabase<T: Sendable>(
+        server: DatabaseConfiguration,
+        logger: Logger,
+        _ body: (DatabaseConfiguration) async throws -> T
+    ) async throws -> T {
         let name = "memos_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
         try await Database.execute("CREATE DATABASE \(name)", on: server, logger: logger)
         do {
-            let result = try await self.run(database: server.with(database: name), embedder: embedder, reader: reader, cubes: cubes, logger: logger, body)
+            let result = try await body(server.with(database: name))
             try? await Database.execute("DROP DATABASE \(name) WITH (FORCE)", on: server, logger: logger)
             return result
         } catch {

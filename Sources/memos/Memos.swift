@@ -5,6 +5,9 @@ struct Memos: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memos",
         abstract: "MemOS-Swift: the memory layer for LLM applications and agents.",
-        subcommands: [All.self, Ingest.self, Retrieval.self, Scheduler.self, Gateway.self, Migrate.self, Health.self, Purge.self]
+        subcommands: [
+            All.self, Ingest.self, Retrieval.self, Scheduler.self, Gateway.self, Migrate.self, Health.self,
+            Users.self, Keys.self, Cubes.self, AdminKey.self, Purge.self,
+        ]
     )
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSPostgres
+import MemOSRPC
 import MemOSServer
 
 /// Settings every process shares. Each flag falls back to its environment variable, then to its default.
@@ -53,7 +54,7 @@ struct CommonOptions: ParsableArguments {
 
     func makeLogger(_ label: String) -> Logger {
         let level = (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info
-        var logger = Logger(label: label)
+        var logger = Logger(label: label, metadataProvider: RequestIdentity.metadataProvider)
         logger.logLevel = level
         return logger
     }

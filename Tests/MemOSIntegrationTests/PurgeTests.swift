@@ -82,7 +82,7 @@ struct PurgeTests {
             // Alice keeps her memory (and its history, now without Bob's name).
             #expect(try await Self.count("memories WHERE cube_id = 'alice-cube'", database) == 1)
             #expect(try await Self.count("memory_history WHERE cube_id = 'alice-cube'", database) == 2)
-            #expect(try await Self.count("users", database) == 1)
+            #expect(try await Self.count("users WHERE name <> 'admin'", database) == 1)
         }
     }
 }

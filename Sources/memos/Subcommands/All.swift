@@ -29,6 +29,7 @@ struct All: AsyncParsableCommand {
     var retrievalPort: Int = DefaultPort.retrieval
     @Option(help: "Scheduler gRPC port (default 50053).")
     var schedulerPort: Int = DefaultPort.scheduler
+    @OptionGroup var rateLimit: RateLimitOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.all")
@@ -46,6 +47,9 @@ struct All: AsyncParsableCommand {
         if let level = self.common.logLevel { environment["MEMOS_LOG_LEVEL"] = level }
         if let embedder = self.common.embedder { environment["MEMOS_EMBEDDER"] = embedder }
         if let modelDir = self.common.modelDir { environment["MEMOS_MODEL_DIR"] = modelDir }
+        _ = try self.rateLimit.resolved()
+        if let rate = self.rateLimit.requestsPerSecond { environment["MEMOS_RATE_LIMIT_RPS"] = "\(rate)" }
+        if let burst = self.rateLimit.burst { environment["MEMOS_RATE_LIMIT_BURST"] = "\(burst)" }
         // Fail here, once, with the fetch instructions, rather than in two child processes.
         try EmbedderFactory.check(kind: self.common.embedderKind, modelDirectory: self.common.modelDirectory, logger: logger)
 

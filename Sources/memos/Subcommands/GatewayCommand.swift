@@ -19,6 +19,7 @@ struct Gateway: AsyncParsableCommand {
     var retrievalAddr: String?
     @Option(help: "Scheduler service host:port (env MEMOS_SCHEDULER_ADDR; default 127.0.0.1:50053).")
     var schedulerAddr: String?
+    @OptionGroup var rateLimit: RateLimitOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.gateway")
@@ -47,7 +48,8 @@ struct Gateway: AsyncParsableCommand {
             clients: clients,
             configuration: .init(
                 host: self.common.resolvedHost,
-                port: self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway
+                port: self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway,
+                rateLimit: try self.rateLimit.resolved()
             ),
             logger: logger
         )
@@ -55,5 +57,28 @@ struct Gateway: AsyncParsableCommand {
             logger.notice("HTTP gateway listening", metadata: ["port": "\(port)"])
         }
         try await ServiceRunner.run(database: database, services: [clients, app], logger: logger)
+    }
+}
+
+/// The gateway's rate limit per API key; shared by `gateway` and `all`.
+struct RateLimitOptions: ParsableArguments {
+    @Option(help: "Requests per second per API key; 0 turns the limit off (env MEMOS_RATE_LIMIT_RPS; default 50).")
+    var rateLimitRps: Double?
+    @Option(help: "Requests an API key may make at once (env MEMOS_RATE_LIMIT_BURST; default 100).")
+    var rateLimitBurst: Int?
+
+    var requestsPerSecond: Double? {
+        self.rateLimitRps ?? Environment.string("MEMOS_RATE_LIMIT_RPS").flatMap(Double.init)
+    }
+    var burst: Int? { self.rateLimitBurst ?? Environment.int("MEMOS_RATE_LIMIT_BURST") }
+
+    /// The limit to configure; nil when turned off.
+    func resolved() throws -> MemOSGateway.Gateway.RateLimit? {
+        let defaults = MemOSGateway.Gateway.RateLimit()
+        let rate = self.requestsPerSecond ?? defaults.requestsPerSecond
+        let burst = self.burst ?? defaults.burst
+        guard rate >= 0, rate.isFinite else { throw ValidationError("MEMOS_RATE_LIMIT_RPS must be a number >= 0") }
+        guard burst >= 1 else { throw ValidationError("MEMOS_RATE_LIMIT_BURST must be at least 1") }
+        return rate == 0 ? nil : .init(requestsPerSecond: rate, burst: burst)
     }
 }

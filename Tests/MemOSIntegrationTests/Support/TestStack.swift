@@ -35,13 +35,17 @@ struct TestStack: Sendable {
     let alice: Account
     /// Owns cube "bob-cube".
     let bob: Account
+    /// Key of user "admin" (role admin), who owns no cube.
+    let adminKey: String
 
     /// - Parameters:
     ///   - chatModel: the LLM of mode FINE and reorganisation (a local fake); none by default.
     ///   - nearDuplicateThreshold: the scheduler merges memories this similar (above 1: never).
+    ///   - gateway: the gateway's settings; host and port are always loopback and 0.
     static func run(
         chatModel: (any ChatModel)? = nil,
         nearDuplicateThreshold: Float = 0.92,
+        gateway gatewayConfiguration: Gateway.Configuration = .init(),
         _ body: @Sendable (TestStack) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { database in
@@ -54,6 +58,7 @@ struct TestStack: Sendable {
             }
             let alice = try await account("alice")
             let bob = try await account("bob")
+            let adminKey = try await accounts.createAPIKey(for: try await accounts.createUser(name: "admin", role: .admin)).key
 
             let logger = TestDatabase.logger
             let embedder = FeatureHashingEmbedder()
@@ -87,7 +92,12 @@ struct TestStack: Sendable {
                 let gateway = ServerFactory.gateway(
                     database: database,
                     clients: clients,
-                    configuration: .init(host: "127.0.0.1", port: 0),
+                    configuration: {
+                        var configuration = gatewayConfiguration
+                        configuration.host = "127.0.0.1"
+                        configuration.port = 0
+                        return configuration
+                    }(),
                     logger: logger
                 )
                 let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
@@ -106,7 +116,8 @@ struct TestStack: Sendable {
                     schedulerPort: ports.2,
                     gatewayPort: gatewayPort,
                     alice: alice,
-                    bob: bob
+                    bob: bob,
+                    adminKey: adminKey
                 )
                 try await body(stack)
                 await serviceGroup.triggerGracefulShutdown()
@@ -178,9 +189,16 @@ struct TestStack: Sendable {
     }
 
     /// One HTTP request to the gateway over TCP.
-    func http(_ method: HTTPRequest.Method, _ path: String, key: String?, body: String? = nil) async throws -> HTTPResult {
+    func http(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        key: String?,
+        body: String? = nil,
+        headers extraHeaders: HTTPFields = [:]
+    ) async throws -> HTTPResult {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
+        headers.append(contentsOf: extraHeaders)
         let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
         let response = try await TestClient.withClient(host: "127.0.0.1", port: self.gatewayPort) { client in
             try await client.execute(request)

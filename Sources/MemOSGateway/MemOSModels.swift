@@ -1,0 +1,170 @@
+import Foundation
+import MemOSCore
+import MemOSProto
+import MemOSRPC
+import SwiftProtobuf
+
+// MemOS's request models (`src/memos/api/product_models.py`), with the fields this server reads; the others are
+// ignored. Decoded with snake_case keys converted to these camelCase names.
+
+/// `APIADDRequest`.
+struct MemOSAddRequest: Decodable {
+    var userId: String?
+    var sessionId: String?
+    var writableCubeIds: [String]?
+    /// Deprecated in MemOS for `writable_cube_ids`.
+    var memCubeId: String?
+    var mode: String?
+    var customTags: [String]?
+    var info: [String: JSONValue]?
+    var messages: [MemOSMessage]?
+    /// Deprecated in MemOS for a text message.
+    var memoryContent: String?
+    var isFeedback: Bool?
+}
+
+/// `APISearchRequest`.
+struct MemOSSearchRequest: Decodable {
+    var query: String?
+    var userId: String?
+    var readableCubeIds: [String]?
+    /// Deprecated in MemOS for `readable_cube_ids`.
+    var memCubeId: String?
+    var sessionId: String?
+    var topK: Int?
+    var relativity: Double?
+    var dedup: String?
+    var searchMemoryType: String?
+    var filter: JSONValue?
+}
+
+/// `GetMemoryRequest`.
+struct MemOSGetMemoryRequest: Decodable {
+    var memCubeId: String?
+    var page: Int?
+    var pageSize: Int?
+}
+
+/// `GetMemoryPlaygroundRequest`.
+struct MemOSGetAllRequest: Decodable {
+    var memoryType: String?
+    var memCubeIds: [String]?
+    var searchQuery: String?
+}
+
+/// `DeleteMemoryRequest`.
+struct MemOSDeleteRequest: Decodable {
+    var writableCubeIds: [String]?
+    var memCubeId: String?
+    var memoryIds: [String]?
+    var fileIds: [String]?
+    var filter: JSONValue?
+    var sessionId: String?
+}
+
+/// `CreateCubeRequest`.
+struct MemOSCreateCubeRequest: Decodable {
+    var cubeName: String?
+    var cubeId: String?
+}
+
+/// `{mem_cube_id}`.
+struct MemOSCubeIDRequest: Decodable {
+    var memCubeId: String?
+}
+
+/// One of MemOS's `MessagesType` items: a bare string (a user turn) or an OpenAI-style message whose content is
+/// a string or a list of parts, of which the `text` parts are kept.
+struct MemOSMessage: Decodable {
+    var role: String
+    var content: String
+    var chatTime: Date?
+    var messageId: String
+
+    enum CodingKeys: String, CodingKey {
+        case role, content, chatTime, messageId
+    }
+
+    init(from decoder: any Swift.Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            self.role = "user"
+            self.content = text
+            self.chatTime = nil
+            self.messageId = ""
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.role = try container.decodeIfPresent(String.self, forKey: .role) ?? "user"
+        if let text = try? container.decode(String.self, forKey: .content) {
+            self.content = text
+        } else {
+            let parts = (try? container.decode([JSONValue].self, forKey: .content)) ?? []
+            self.content = parts.compactMap { part -> String? in
+                guard case .object(let fields) = part, fields["type"] == .string("text"), case .string(let text)? = fields["text"] else {
+                    return nil
+                }
+                return text
+            }.joined(separator: "\n")
+        }
+        self.chatTime = (try? container.decodeIfPresent(String.self, forKey: .chatTime)).flatMap(Date.init(rfc3339:))
+        self.messageId = (try? container.decodeIfPresent(String.self, forKey: .messageId)) ?? ""
+    }
+
+    var proto: Memos_Common_V1_ChatMessage {
+        .with {
+            $0.role = self.role
+            $0.content = self.content
+            $0.messageID = self.messageId
+            if let chatTime = self.chatTime { $0.chatTime = .init(date: chatTime) }
+        }
+    }
+}
+
+/// MemOS's filter language: `{"and": [...]}` or `{"or": [...]}` of conditions `{field: value}` or
+/// `{field: {gt|gte|lt|lte|ne|contains|in|like: value}}`; several fields in one object are all required.
+enum MemOSFilter {
+    static let operators: [String: Memos_Common_V1_FilterOperator] = [
+        "eq": .eq, "ne": .ne, "gt": .gt, "gte": .gte, "lt": .lt, "lte": .lte, "in": .in, "contains": .contains, "like": .like,
+    ]
+
+    /// The filter as the services' protobuf filter; field names and values are checked by the service.
+    static func proto(_ value: JSONValue, path: String = "filter") throws -> Memos_Common_V1_Filter {
+        guard case .object(let object) = value, !object.isEmpty else {
+            throw MemOSError.invalidArgument("\(path) must be a non-empty object")
+        }
+        if object.count == 1, let (key, inner) = object.first, key == "and" || key == "or" {
+            guard case .array(let items) = inner, !items.isEmpty else {
+                throw MemOSError.invalidArgument("\(path).\(key) must be a non-empty list")
+            }
+            let list = try Memos_Common_V1_FilterList.with { list in
+                list.filters = try items.enumerated().map { try Self.proto($0.element, path: "\(path).\(key)[\($0.offset)]") }
+            }
+            return .with { key == "and" ? ($0.and = list) : ($0.or = list) }
+        }
+        let conditions = try object.sorted { $0.key < $1.key }.map { field, spec in
+            try Self.condition(field: field, spec, path: "\(path).\(field)")
+        }
+        return conditions.count == 1 ? conditions[0] : .with { $0.and = .with { $0.filters = conditions } }
+    }
+
+    static func condition(field: String, _ spec: JSONValue, path: String) throws -> Memos_Common_V1_Filter {
+        var op = Memos_Common_V1_FilterOperator.eq
+        var value = spec
+        if case .object(let fields) = spec {
+            guard fields.count == 1, let (name, operand) = fields.first, let known = Self.operators[name] else {
+                throw MemOSError.invalidArgument(
+                    "\(path) must be a value or one {operator: value} with operator one of \(Self.operators.keys.sorted().joined(separator: ", "))"
+                )
+            }
+            op = known
+            value = operand
+        }
+        return .with {
+            $0.condition = .with {
+                $0.field = field
+                $0.op = op
+                $0.value = value.proto
+            }
+        }
+    }
+}

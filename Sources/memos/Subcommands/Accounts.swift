@@ -1,0 +1,215 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Logging
+import MemOSCore
+import MemOSPostgres
+import NIOCore
+import NIOHTTP1
+
+/// Where the gateway is and whose key a client subcommand uses.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "Gateway URL (env MEMOS_URL; default http://127.0.0.1:8080).")
+    var url: String?
+    @Option(help: "API key (env MEMOS_KEY).")
+    var key: String?
+
+    /// Calls the gateway and prints the JSON answer, pretty; an error answer goes to standard error and exits 1.
+    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws {
+        guard let key = self.key ?? Environment.string("MEMOS_KEY") else {
+            throw ValidationError("no API key: pass --key or set MEMOS_KEY")
+        }
+        let base = self.url ?? Environment.string("MEMOS_URL") ?? "http://127.0.0.1:\(DefaultPort.gateway)"
+        var request = HTTPClientRequest(url: base.trimmingCharacters(in: ["/"]) + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 * 1_024 * 1_024)
+        let data = Data(bytes.readableBytesView)
+        guard (200..<300).contains(response.status.code) else {
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            let message = (object?["error"] as? [String: Any])?["message"] as? String ?? String(decoding: data, as: UTF8.self)
+            FileHandle.standardError.write(Data("error: \(message) (HTTP \(response.status.code))\n".utf8))
+            throw ExitCode.failure
+        }
+        if data.isEmpty { return }
+        let object = try JSONSerialization.jsonObject(with: data)
+        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: pretty, as: UTF8.self))
+    }
+}
+
+/// `memos users …`: administering users through the gateway (an admin's key).
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Creates, lists, disables and enables users (needs an admin's key).",
+        subcommands: [Create.self, List.self, Disable.self, Enable.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Creates a user.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "User name: letters, digits and - _ . @.") var name: String
+        @Flag(help: "Make the user an admin.") var admin = false
+
+        func run() async throws {
+            try await self.client.call(.POST, "/v1/users", body: ["name": self.name, "role": self.admin ? "admin" : "user"])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists every user.")
+        @OptionGroup var client: ClientOptions
+        func run() async throws { try await self.client.call(.GET, "/v1/users") }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disables a user: their keys are refused.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "User id.") var userID: String
+        func run() async throws { try await self.client.call(.POST, "/v1/users/\(self.userID)/disable") }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enables a disabled user.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "User id.") var userID: String
+        func run() async throws { try await self.client.call(.POST, "/v1/users/\(self.userID)/enable") }
+    }
+}
+
+/// `memos keys …`: the caller's API keys (an admin may name another user).
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Creates, lists and revokes API keys.",
+        subcommands: [Create.self, List.self, Revoke.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Makes a key and prints it: the only time it is shown.")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "A label for the key.") var name: String?
+        @Option(help: "Whose key (admin only; default yourself).") var userID: String?
+
+        func run() async throws {
+            var body: [String: Any] = [:]
+            body["name"] = self.name
+            body["user_id"] = self.userID
+            try await self.client.call(.POST, "/v1/keys", body: body)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists keys by prefix, with their last use.")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "Whose keys (admin only; default yourself).") var userID: String?
+
+        func run() async throws {
+            try await self.client.call(.GET, "/v1/keys" + (self.userID.map { "?user_id=\($0)" } ?? ""))
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revokes a key.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Key id.") var keyID: String
+        func run() async throws { try await self.client.call(.POST, "/v1/keys/\(self.keyID)/revoke") }
+    }
+}
+
+/// `memos cubes …`: cubes and who they are shared with.
+struct Cubes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Creates, lists, deletes and shares cubes.",
+        subcommands: [Create.self, List.self, Delete.self, Members.self, Share.self, Unshare.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Creates a cube you own.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Cube id.") var cubeID: String
+        @Option(help: "Display name (default the id).") var name: String?
+
+        func run() async throws {
+            var body: [String: Any] = ["cube_id": self.cubeID]
+            body["name"] = self.name
+            try await self.client.call(.POST, "/v1/cubes", body: body)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists your cubes with your role.")
+        @OptionGroup var client: ClientOptions
+        func run() async throws { try await self.client.call(.GET, "/v1/cubes") }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Deletes a cube you own.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Cube id.") var cubeID: String
+        func run() async throws { try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)") }
+    }
+
+    struct Members: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Lists a cube's members.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Cube id.") var cubeID: String
+        func run() async throws { try await self.client.call(.GET, "/v1/cubes/\(self.cubeID)/members") }
+    }
+
+    struct Share: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Shares a cube you own with a user, or changes their role.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Cube id.") var cubeID: String
+        @Argument(help: "User name.") var userName: String
+        @Option(help: "reader or writer.") var role: String = "reader"
+
+        func run() async throws {
+            try await self.client.call(.PUT, "/v1/cubes/\(self.cubeID)/members/\(self.userName)", body: ["role": self.role])
+        }
+    }
+
+    struct Unshare: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Removes a user from a cube you own.")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Cube id.") var cubeID: String
+        @Argument(help: "User name.") var userName: String
+        func run() async throws { try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)/members/\(self.userName)") }
+    }
+}
+
+/// `memos admin-key`: the first admin key, straight from PostgreSQL, for when no admin key exists yet.
+struct AdminKey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin-key",
+        abstract: "Makes an API key for an admin user directly in PostgreSQL and prints it once.",
+        discussion: "Creates the user as an admin when missing. For provisioning; later keys come from `memos keys create`."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Admin user name (default admin).") var user: String = "admin"
+    @Option(help: "A label for the key.") var name: String = "memos admin-key"
+
+    func run() async throws {
+        let logger = self.common.makeLogger("memos.admin-key")
+        let configuration = try self.common.databaseConfiguration()
+        _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        let key = try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
+            let accounts = PostgresAccountStore(database: database)
+            let userID: UUID
+            if let existing = try await accounts.user(named: self.user) {
+                guard existing.role == .admin else { throw ValidationError("user '\(self.user)' exists and is not an admin") }
+                userID = existing.id
+            } else {
+                try Validate.userName(self.user, field: "--user")
+                userID = try await accounts.createUser(name: self.user, role: .admin)
+            }
+            return try await accounts.createAPIKey(for: userID, name: self.name).key
+        }
+        print(key)
+    }
+}

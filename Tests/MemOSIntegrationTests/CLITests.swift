@@ -1,0 +1,80 @@
+import Foundation
+import MemOSCore
+import MemOSPostgres
+import Testing
+
+/// The `memos` binary's account subcommands, run as a user runs them.
+@Suite("memos users / keys / cubes / admin-key")
+struct CLITests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(self.output.utf8)) as? [String: Any]) ?? [:] }
+    }
+
+    static func memos(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
+        let process = Process()
+        process.executableURL = ProcessTests.binary
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return Run(
+            status: process.terminationStatus,
+            output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            error: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        )
+    }
+
+    @Test(
+        "an admin makes a user and their key; the user makes and shares a cube; a user's key cannot administer",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the memos product first")
+    )
+    func accounts() async throws {
+        try await TestStack.run { stack in
+            let url = ["--url", "http://127.0.0.1:\(stack.gatewayPort)"]
+            let user = try await Self.memos(["users", "create", "carol", "--key", stack.adminKey] + url)
+            #expect(user.status == 0, "\(user.error)")
+            let carolID = try #require(user.json["id"] as? String)
+            let key = try await Self.memos(["keys", "create", "--user-id", carolID, "--name", "laptop", "--key", stack.adminKey] + url)
+            let carolKey = try #require(key.json["key"] as? String)
+
+            // The key may also come from MEMOS_KEY and the URL from MEMOS_URL.
+            let environment = ["MEMOS_KEY": carolKey, "MEMOS_URL": "http://127.0.0.1:\(stack.gatewayPort)"]
+            #expect(try await Self.memos(["cubes", "create", "carol-notes", "--name", "Notes"], environment: environment).status == 0)
+            #expect(try await Self.memos(["cubes", "share", "carol-notes", "bob", "--role", "writer"], environment: environment).status == 0)
+            let members = try await Self.memos(["cubes", "members", "carol-notes"], environment: environment)
+            let roles = (members.json["members"] as? [[String: Any]] ?? []).map { "\($0["user_name"] ?? "")=\($0["role"] ?? "")" }
+            #expect(roles == ["carol=owner", "bob=writer"])
+            let keys = try await Self.memos(["keys", "list"], environment: environment)
+            #expect((keys.json["keys"] as? [[String: Any]])?.count == 1)
+            #expect(!keys.output.contains(carolKey))
+
+            let refused = try await Self.memos(["users", "list", "--key", stack.alice.key] + url)
+            #expect(refused.status != 0)
+            #expect(refused.error.contains("403"))
+        }
+    }
+
+    @Test(
+        "admin-key provisions an admin in PostgreSQL and prints a working key",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the memos product first")
+    )
+    func adminKey() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration, database in
+            let url = "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+            let run = try await Self.memos(["admin-key", "--user", "ops"], environment: ["MEMOS_DATABASE_URL": url, "MEMOS_LOG_LEVEL": "error"])
+            #expect(run.status == 0, "\(run.error)")
+            let key = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            let principal = try await PostgresAccountStore(database: database).principal(forAPIKey: key)
+            #expect(principal?.userName == "ops")
+            #expect(principal?.role == .admin)
+        }
+    }
+}
