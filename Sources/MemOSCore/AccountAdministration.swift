@@ -145,7 +145,7 @@ public protocol AccountAdministration: AccountStore {
     func cube(id cubeID: String, viewer: UUID) async throws -> CubeRecord?
     /// The cubes `userID` is a member of, by id.
     func cubes(of userID: UUID) async throws -> [CubeRecord]
-    /// Marks a cube deleted: no route or RPC reaches it or its memories any more.
+    /// Marks a cube deleted (no route or RPC reaches it or its memories any more) and queues its purge.
     func deleteCube(id cubeID: String) async throws
     /// The members of a cube, owner first.
     func members(ofCube cubeID: String) async throws -> [CubeMember]

@@ -237,6 +237,11 @@ public struct Gateway: Sendable {
                 try await scheduler.waitUntilIdle($0, metadata: $1)
             }
         }
+        router.post("/v1/events") { request, context in
+            await self.handle(request, context, body: Memos_Scheduler_V1_SubmitEventRequest.self, access: .write) {
+                try await scheduler.submitEvent($0, metadata: $1)
+            }
+        }
         router.get("/v1/jobs/status") { request, context in
             await self.handle(request, context, access: .read) { request, _ in
                 Memos_Scheduler_V1_GetStatusSummaryRequest.with {

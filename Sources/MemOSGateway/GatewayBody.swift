@@ -56,6 +56,10 @@ extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
+extension Memos_Scheduler_V1_SubmitEventRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
 extension Memos_Scheduler_V1_GetJobRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }

@@ -1014,6 +1014,113 @@ enum OpenAPI {
         }
       }
     },
+    "/v1/events": {
+      "post": {
+        "operationId": "submitEvent",
+        "summary": "Record an event (MemOS's labels): QUERY queues a refresh of the session's working memory; ANSWER and ADD are recorded as completed jobs. Needs write access.",
+        "tags": [
+          "jobs"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "required": ["cube_id", "label"],
+                "properties": {
+                  "cube_id": {
+                    "type": "string"
+                  },
+                  "label": {
+                    "type": "string",
+                    "enum": ["QUERY", "ANSWER", "ADD"]
+                  },
+                  "session_id": {
+                    "type": "string",
+                    "maxLength": 128
+                  },
+                  "content": {
+                    "type": "string",
+                    "description": "The query or answer text; at most 32,768 bytes; required for QUERY."
+                  },
+                  "memory_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "format": "uuid"
+                    },
+                    "maxItems": 1000
+                  },
+                  "at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "idempotency_key": {
+                    "type": "string",
+                    "maxLength": 128,
+                    "description": "A retried event with the same key returns the first job."
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "properties": {
+                    "job": {
+                      "$ref": "#/components/schemas/Job"
+                    }
+                  },
+                  "additionalProperties": false
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "409": {
+            "$ref": "#/components/responses/E409"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        }
+      }
+    },
     "/v1/jobs/status": {
       "get": {
         "operationId": "jobStatus",
@@ -1660,7 +1767,7 @@ enum OpenAPI {
       },
       "delete": {
         "operationId": "deleteCube",
-        "summary": "Delete a cube (owner only): no route or RPC reaches it or its memories any more; its id stays taken.",
+        "summary": "Delete a cube (owner only): no route or RPC reaches it or its memories any more; the scheduler then erases them for good (a purge job), after which the id is free again.",
         "tags": [
           "cubes"
         ],
@@ -4520,6 +4627,24 @@ enum OpenAPI {
           },
           "embedding_model": {
             "type": "string"
+          },
+          "mode_used": {
+            "type": "string",
+            "enum": ["FAST", "FINE"],
+            "description": "FINE asked with no LLM configured, or when query expansion fails, runs FAST."
+          },
+          "expanded_queries": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "FINE: the LLM's rephrasings and keywords, searched together with the query."
+          },
+          "warnings": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            }
           }
         },
         "additionalProperties": false

@@ -80,8 +80,17 @@ extension PostgresAccountStore {
     }
 
     public func deleteCube(id cubeID: String) async throws {
+        // The cube is unreachable at once; a purge job, committed with the delete, erases it for good.
         let rows = try await self.rows(
-            "UPDATE cubes SET deleted_at = now() WHERE cube_id = \(cubeID) AND deleted_at IS NULL RETURNING cube_id"
+            """
+            WITH gone AS (
+                UPDATE cubes SET deleted_at = now() WHERE cube_id = \(cubeID) AND deleted_at IS NULL RETURNING cube_id
+            ), purge AS (
+                INSERT INTO jobs (cube_id, id, kind, payload)
+                SELECT cube_id, \(UUID()), 'purge', jsonb_build_object('cube_id', cube_id) FROM gone
+            )
+            SELECT cube_id FROM gone
+            """
         )
         if rows.isEmpty { throw MemOSError.notFound("cube '\(cubeID)' does not exist") }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import HTTPTypes
 import MemOSCore
 import MemOSProto
 import SwiftProtobuf
@@ -95,6 +96,18 @@ struct WorkingMemoryTests {
                     #expect(error?.message.contains(field) == true)
                 }
             }
+        }
+    }
+
+    @Test("events over HTTP: a member's query queues a refresh; another user's is 403")
+    func http() async throws {
+        try await TestStack.run { stack in
+            let body = #"{"cube_id": "alice-cube", "label": "QUERY", "session_id": "s1", "content": "tea?"}"#
+            let accepted = try await stack.http(.post, "/v1/events", key: stack.alice.key, body: body)
+            #expect(accepted.status == .ok)
+            #expect((accepted.json["job"] as? [String: Any])?["kind"] as? String == JobKind.workingMemoryRefresh)
+            let refused = try await stack.http(.post, "/v1/events", key: stack.bob.key, body: body)
+            #expect(refused.status == .forbidden)
         }
     }
 }
