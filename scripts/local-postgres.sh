@@ -146,6 +146,8 @@ if ! server_running; then
     fi
     touch "$LOG"
     ((IS_ROOT)) && chown postgres: "$LOG"
+    # The tests run many whole stacks at once, each with a pool of its own (two connections of which LISTEN).
+    MAX_CONNECTIONS=400
     echo "local-postgres: starting server on 127.0.0.1:$PORT (log: $LOG)"
     if ! (
         for fd in /proc/$BASHPID/fd/*; do
@@ -153,7 +155,7 @@ if ! server_running; then
             if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
         done
         as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
-            -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1" start >/dev/null
+            -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1 -c max_connections=$MAX_CONNECTIONS" start >/dev/null
     ); then
         echo "local-postgres: server failed to start; last log lines:"
         tail -n 20 "$LOG"

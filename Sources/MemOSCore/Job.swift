@@ -130,6 +130,49 @@ public enum FailureOutcome: Sendable, Hashable {
     case leaseLost
 }
 
+/// The queue's state for monitoring, over every cube (no cube is named).
+public struct QueueMetrics: Sendable, Hashable {
+    /// Jobs by kind and status.
+    public var counts: [String: [JobStatus: Int]]
+    /// Of the jobs finished in the last 15 minutes, per kind: seconds from enqueue to completion (p50, p95) and
+    /// from enqueue to first start (p50).
+    public var latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)]
+
+    public init(counts: [String: [JobStatus: Int]], latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)]) {
+        self.counts = counts
+        self.latency = latency
+    }
+
+    public static func == (lhs: QueueMetrics, rhs: QueueMetrics) -> Bool {
+        lhs.counts == rhs.counts && lhs.latency.mapValues { [$0.0, $0.1, $0.2] } == rhs.latency.mapValues { [$0.0, $0.1, $0.2] }
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(self.counts) }
+
+    /// The Prometheus text exposition of these figures.
+    public var prometheus: String {
+        var lines = [
+            "# HELP memos_jobs Jobs in the queue by kind and status (dead: failed on every attempt; failed: awaiting a retry).",
+            "# TYPE memos_jobs gauge",
+        ]
+        for (kind, statuses) in self.counts.sorted(by: { $0.key < $1.key }) {
+            for (status, count) in statuses.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                lines.append("memos_jobs{kind=\"\(kind)\",status=\"\(status.rawValue)\"} \(count)")
+            }
+        }
+        lines += [
+            "# HELP memos_job_latency_seconds Enqueue to completion (p50, p95) and to first start (start_p50) of jobs finished in the last 15 minutes.",
+            "# TYPE memos_job_latency_seconds gauge",
+        ]
+        for (kind, figures) in self.latency.sorted(by: { $0.key < $1.key }) {
+            lines.append("memos_job_latency_seconds{kind=\"\(kind)\",quantile=\"p50\"} \(figures.completionP50)")
+            lines.append("memos_job_latency_seconds{kind=\"\(kind)\",quantile=\"p95\"} \(figures.completionP95)")
+            lines.append("memos_job_latency_seconds{kind=\"\(kind)\",quantile=\"start_p50\"} \(figures.startP50)")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
 /// The durable job queue.
 ///
 /// A worker claims a runnable job (waiting, or failed and due) under a lease and keeps the lease alive with
@@ -157,6 +200,8 @@ public protocol JobStore: Sendable {
     func reapExpiredLeases() async throws -> Int
     /// Payloads of the most recent jobs of a kind in a session of a cube, newest first.
     func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]]
+    /// Counts and latencies for monitoring.
+    func metrics() async throws -> QueueMetrics
     /// Calls `wake` whenever a job is queued, until the task is cancelled (LISTEN/NOTIFY).
     func notifications(_ wake: @escaping @Sendable () -> Void) async throws
 

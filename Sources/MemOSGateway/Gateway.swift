@@ -63,6 +63,7 @@ public struct Gateway: Sendable {
     let clients: ServiceClients
     let accounts: any AccountAdministration
     let databaseIsReady: @Sendable () async -> Bool
+    let queueMetrics: @Sendable () async throws -> QueueMetrics
     let logger: Logger
     let rateLimiter: RateLimiter<UUID>?
 
@@ -71,12 +72,14 @@ public struct Gateway: Sendable {
         clients: ServiceClients,
         accounts: any AccountAdministration,
         databaseIsReady: @escaping @Sendable () async -> Bool,
+        queueMetrics: @escaping @Sendable () async throws -> QueueMetrics,
         logger: Logger
     ) {
         self.configuration = configuration
         self.clients = clients
         self.accounts = accounts
         self.databaseIsReady = databaseIsReady
+        self.queueMetrics = queueMetrics
         self.logger = logger
         self.rateLimiter = configuration.rateLimit.map {
             RateLimiter(rate: $0.requestsPerSecond, burst: $0.burst)
@@ -110,6 +113,18 @@ public struct Gateway: Sendable {
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        // The job queue in Prometheus text format; counts by kind and status name no cube, so no key is needed.
+        router.get("/metrics") { _, context in
+            do {
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; version=0.0.4"],
+                    body: .init(byteBuffer: ByteBuffer(string: try await self.queueMetrics().prometheus))
+                )
+            } catch {
+                return self.errorResponse(error, logger: context.logger)
+            }
+        }
         router.get("/openapi.json") { _, _ in
             Response(
                 status: .ok,

@@ -47,6 +47,36 @@ enum OpenAPI {
     }
   ],
   "paths": {
+    "/metrics": {
+      "get": {
+        "operationId": "metrics",
+        "summary": "The job queue in Prometheus text format: memos_jobs{kind,status} (dead: failed on every attempt; failed: awaiting a retry) and memos_job_latency_seconds{kind,quantile} over jobs finished in the last 15 minutes. No cube is named, so no key is needed.",
+        "tags": [
+          "health"
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        },
+        "security": []
+      }
+    },
     "/healthz": {
       "get": {
         "operationId": "health",

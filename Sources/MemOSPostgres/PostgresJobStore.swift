@@ -272,6 +272,36 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func metrics() async throws -> QueueMetrics {
+        let logger = self.database.logger
+        return try await self.database.withConnection { connection in
+            var counts: [String: [JobStatus: Int]] = [:]
+            for row in try await connection.rows("SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status", logger: logger) {
+                if let status = JobStatus(rawValue: try row["status"].decode(String.self)) {
+                    counts[try row["kind"].decode(String.self), default: [:]][status] = Int(try row["n"].decode(Int64.self))
+                }
+            }
+            var latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)] = [:]
+            let rows = try await connection.rows(
+                """
+                SELECT kind,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) AS p50,
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - created_at)) AS p95,
+                    coalesce(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - created_at)), 0) AS s50
+                FROM jobs WHERE status = 'completed' AND finished_at > now() - interval '15 minutes' AND started_at IS NOT NULL
+                GROUP BY kind
+                """,
+                logger: logger
+            )
+            for row in rows {
+                latency[try row["kind"].decode(String.self)] = (
+                    try row["p50"].decode(Double.self), try row["p95"].decode(Double.self), try row["s50"].decode(Double.self)
+                )
+            }
+            return QueueMetrics(counts: counts, latency: latency)
+        }
+    }
+
     public func notifications(_ wake: @escaping @Sendable () -> Void) async throws {
         try await self.database.withConnection { connection in
             try await connection.listen(on: Self.channel) { notifications in

@@ -154,8 +154,10 @@ public final class RetrievalIndex: Sendable {
         guard let cube = self.state.withLock({ $0.cubes[cubeID] }) else { return }
         let started = self.clock.now
         let copy = cube.read { $0 }
+        // A thread of its own: a graph takes seconds of CPU, which must not hold one of the few threads every
+        // request and test task shares (Dispatch's global queues feed the same pool on Linux).
         let graph = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: copy.makeGraph()) }
+            Thread { continuation.resume(returning: copy.makeGraph()) }.start()
         }
         let attached = cube.write { $0.attach(graph, generation: copy.generation) }
         self.logger.info(

@@ -141,6 +141,7 @@ public enum ServerFactory {
             clients: clients,
             accounts: PostgresAccountStore(database: database),
             databaseIsReady: { await database.isReachable() },
+            queueMetrics: { try await PostgresJobStore(database: database).metrics() },
             logger: logger
         )
     }

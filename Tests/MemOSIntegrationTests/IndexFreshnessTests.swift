@@ -48,6 +48,8 @@ struct IndexFreshnessTests {
                             $0.relativity = 0
                             $0.topK = 100
                             $0.minChangeSeq = added.changeSeq
+                            // The whole suite shares one PostgreSQL; under its load the default 2 s can run out.
+                            $0.maxWaitMs = 20_000
                         },
                         metadata: TestStack.metadata(stack.alice.key)
                     )

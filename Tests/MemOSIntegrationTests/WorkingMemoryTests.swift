@@ -108,6 +108,10 @@ struct WorkingMemoryTests {
             #expect((accepted.json["job"] as? [String: Any])?["kind"] as? String == JobKind.workingMemoryRefresh)
             let refused = try await stack.http(.post, "/v1/events", key: stack.bob.key, body: body)
             #expect(refused.status == .forbidden)
+            // The queue shows in the metrics, by kind and status, without a key.
+            let metrics = try await stack.http(.get, "/metrics", key: nil)
+            #expect(metrics.status == .ok)
+            #expect(metrics.body.contains(#"memos_jobs{kind="working_memory_refresh",status="#))
         }
     }
 }

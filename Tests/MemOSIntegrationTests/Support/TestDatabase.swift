@@ -10,7 +10,8 @@ enum TestDatabase {
     static var serverConfiguration: DatabaseConfiguration {
         get throws {
             let url = ProcessInfo.processInfo.environment["MEMOS_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
-            return try DatabaseConfiguration(url: url, maxConnections: 4)
+            // Each test runs the whole system on one pool, two connections of which stay in LISTEN.
+            return try DatabaseConfiguration(url: url, maxConnections: 6)
         }
     }
 
