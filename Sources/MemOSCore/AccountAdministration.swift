@@ -71,8 +71,14 @@ public struct CubeRecord: Sendable, Hashable, Codable {
     /// The viewer's role; nil when the viewer is not a member.
     public var role: CubeRole?
     public var createdAt: Date
+    /// Memories of the cube older than this are archived by the scheduler's lifecycle sweep; nil: kept.
+    public var memoryTTLSeconds: Int?
 
-    public init(cubeID: String, name: String, ownerID: UUID, ownerName: String, role: CubeRole?, createdAt: Date) {
+    public init(
+        cubeID: String, name: String, ownerID: UUID, ownerName: String, role: CubeRole?, createdAt: Date,
+        memoryTTLSeconds: Int? = nil
+    ) {
+        self.memoryTTLSeconds = memoryTTLSeconds
         self.cubeID = cubeID
         self.name = name
         self.ownerID = ownerID
@@ -87,6 +93,7 @@ public struct CubeRecord: Sendable, Hashable, Codable {
         case ownerID = "owner_id"
         case ownerName = "owner_name"
         case createdAt = "created_at"
+        case memoryTTLSeconds = "memory_ttl_seconds"
     }
 }
 
@@ -147,6 +154,8 @@ public protocol AccountAdministration: AccountStore {
     func cubes(of userID: UUID) async throws -> [CubeRecord]
     /// Marks a cube deleted (no route or RPC reaches it or its memories any more) and queues its purge.
     func deleteCube(id cubeID: String) async throws
+    /// Sets (or with nil clears) the age past which the cube's memories are archived.
+    func setMemoryTTL(_ seconds: Int?, ofCube cubeID: String) async throws
     /// The members of a cube, owner first.
     func members(ofCube cubeID: String) async throws -> [CubeMember]
     /// Adds a member or changes a member's role; the owner's row is never changed.

@@ -34,6 +34,9 @@ public enum Limits {
     public static let defaultTopK = 10
     /// Largest page of a listing.
     public static let maxPageSize = 500
+    /// A cube's memory time-to-live: one minute to 100 years.
+    public static let minMemoryTTLSeconds = 60
+    public static let maxMemoryTTLSeconds = 100 * 365 * 86_400
     /// Default page of a listing.
     public static let defaultPageSize = 50
     /// Default relevance threshold on the 0–1 score (MemOS's `relativity`).

@@ -192,7 +192,8 @@ public protocol MemoryStore: Sendable {
     /// Records near-duplicate pairs and their outcome (a pair recorded again gets the new outcome).
     func recordMergeCandidates(_ pairs: [MergeCandidate], cubeID: String) async throws
 
-    /// Archives live memories whose `valid_to` has passed (history action `expire`); returns how many.
+    /// Archives live memories past their `valid_to` or their cube's time-to-live (history action `expire`);
+    /// returns how many.
     func archiveExpired(batch: Int) async throws -> Int
 
     /// Forgets idempotency keys older than `retention` (a retry after that writes again); returns how many.

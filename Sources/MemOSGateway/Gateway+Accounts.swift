@@ -108,6 +108,20 @@ extension Gateway {
                 return Response(status: .noContent)
             }
         }
+        router.put("/v1/cubes/:cube_id/ttl") { request, context in
+            await self.account(request, context) { principal in
+                let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal, ownerMay: "set its time-to-live")
+                let body = try await self.jsonBody(request, fields: ["memory_ttl_seconds"])
+                let seconds = try body.int("memory_ttl_seconds") ?? 0
+                guard seconds == 0 || (Limits.minMemoryTTLSeconds...Limits.maxMemoryTTLSeconds).contains(seconds) else {
+                    throw MemOSError.invalidArgument(
+                        "memory_ttl_seconds must be 0 (keep memories) or between \(Limits.minMemoryTTLSeconds) and \(Limits.maxMemoryTTLSeconds)"
+                    )
+                }
+                try await self.accounts.setMemoryTTL(seconds == 0 ? nil : seconds, ofCube: cube.cubeID)
+                return try Self.encoded(try await self.memberCube(cube.cubeID, principal))
+            }
+        }
         router.get("/v1/cubes/:cube_id/members") { request, context in
             await self.account(request, context) { principal in
                 let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal)
@@ -233,6 +247,15 @@ struct JSONObjectBody {
         guard let value = self.object[field], !(value is NSNull) else { return nil }
         guard let text = value as? String else { throw MemOSError.invalidArgument("\(field) must be a string") }
         return text
+    }
+
+    /// The field's whole number; nil when absent or null.
+    func int(_ field: String) throws -> Int? {
+        guard let value = self.object[field], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !(value is Bool), let exact = Int(exactly: number.doubleValue) else {
+            throw MemOSError.invalidArgument("\(field) must be a whole number")
+        }
+        return exact
     }
 }
 

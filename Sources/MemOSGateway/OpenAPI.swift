@@ -1839,6 +1839,75 @@ enum OpenAPI {
         }
       }
     },
+    "/v1/cubes/{cube_id}/ttl": {
+      "put": {
+        "operationId": "setCubeTTL",
+        "summary": "Set the age past which the cube's memories are archived (owner only); 0 keeps them.",
+        "tags": [
+          "cubes"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CubeID"
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "properties": {
+                  "memory_ttl_seconds": {
+                    "type": "integer",
+                    "description": "0 (keep memories), or 60 to 3,153,600,000 (100 years)."
+                  }
+                },
+                "additionalProperties": false
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The cube.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Cube"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        }
+      }
+    },
     "/v1/cubes/{cube_id}/members": {
       "get": {
         "operationId": "listMembers",
@@ -5020,6 +5089,10 @@ enum OpenAPI {
           "created_at": {
             "type": "string",
             "format": "date-time"
+          },
+          "memory_ttl_seconds": {
+            "type": "integer",
+            "description": "Memories older than this are archived by the scheduler's lifecycle sweep; absent: kept."
           }
         },
         "required": [

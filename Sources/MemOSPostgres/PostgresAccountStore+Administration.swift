@@ -61,7 +61,7 @@ extension PostgresAccountStore {
     public func cube(id cubeID: String, viewer: UUID) async throws -> CubeRecord? {
         try await self.rows(
             """
-            SELECT c.cube_id, c.name, c.owner_id, u.name AS owner_name, c.created_at, m.role
+            SELECT c.cube_id, c.name, c.owner_id, u.name AS owner_name, c.created_at, m.role, c.memory_ttl_seconds
             FROM cubes c JOIN users u ON u.id = c.owner_id
             LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = \(viewer)
             WHERE c.cube_id = \(cubeID) AND c.deleted_at IS NULL
@@ -72,7 +72,7 @@ extension PostgresAccountStore {
     public func cubes(of userID: UUID) async throws -> [CubeRecord] {
         try await self.rows(
             """
-            SELECT c.cube_id, c.name, c.owner_id, u.name AS owner_name, c.created_at, m.role
+            SELECT c.cube_id, c.name, c.owner_id, u.name AS owner_name, c.created_at, m.role, c.memory_ttl_seconds
             FROM cube_members m JOIN cubes c ON c.cube_id = m.cube_id JOIN users u ON u.id = c.owner_id
             WHERE m.user_id = \(userID) AND c.deleted_at IS NULL ORDER BY c.cube_id
             """
@@ -90,6 +90,16 @@ extension PostgresAccountStore {
                 SELECT cube_id, \(UUID()), 'purge', jsonb_build_object('cube_id', cube_id) FROM gone
             )
             SELECT cube_id FROM gone
+            """
+        )
+        if rows.isEmpty { throw MemOSError.notFound("cube '\(cubeID)' does not exist") }
+    }
+
+    public func setMemoryTTL(_ seconds: Int?, ofCube cubeID: String) async throws {
+        let rows = try await self.rows(
+            """
+            UPDATE cubes SET memory_ttl_seconds = \(seconds.map(Int64.init)) WHERE cube_id = \(cubeID) AND deleted_at IS NULL
+            RETURNING cube_id
             """
         )
         if rows.isEmpty { throw MemOSError.notFound("cube '\(cubeID)' does not exist") }
@@ -169,7 +179,8 @@ extension PostgresAccountStore {
             ownerID: try row["owner_id"].decode(UUID.self),
             ownerName: try row["owner_name"].decode(String.self),
             role: try row["role"].decode(String?.self).map(Self.cubeRole),
-            createdAt: try row["created_at"].decode(Date.self)
+            createdAt: try row["created_at"].decode(Date.self),
+            memoryTTLSeconds: try row["memory_ttl_seconds"].decode(Int64?.self).map(Int.init)
         )
     }
 

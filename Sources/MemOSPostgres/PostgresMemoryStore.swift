@@ -470,13 +470,19 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 
     /// Moves the memories matching `condition` (with `$1` the cube id) to `status`, one history row each.
-    /// Archives live memories whose `valid_to` has passed, at most `batch` per cube per call, each with a
-    /// history row (action `expire`, no actor); returns how many were archived.
+    /// A memory `m` past its `valid_to`, or older than its cube's time-to-live.
+    static let expired = """
+        (m.valid_to < now() OR m.created_at < now() - (SELECT c.memory_ttl_seconds FROM cubes c WHERE c.cube_id = m.cube_id)
+            * interval '1 second')
+        """
+
+    /// Archives live memories past their `valid_to` or their cube's time-to-live, at most `batch` per cube per
+    /// call, each with a history row (action `expire`, no actor); returns how many were archived.
     public func archiveExpired(batch: Int) async throws -> Int {
         let logger = self.database.logger
         let cubes = try await self.database.withConnection { connection in
             try await connection.rows(
-                "SELECT DISTINCT cube_id FROM memories WHERE status = 'activated' AND valid_to < now()",
+                "SELECT DISTINCT m.cube_id FROM memories m WHERE m.status = 'activated' AND \(unescaped: Self.expired)",
                 logger: logger
             ).map { try $0["cube_id"].decode(String.self) }
         }
@@ -484,7 +490,7 @@ public struct PostgresMemoryStore: MemoryStore {
         for cube in cubes {
             archived += try await self.transition(
                 where: """
-                    m.id IN (SELECT id FROM memories WHERE cube_id = $1 AND status = 'activated' AND valid_to < now()
+                    m.id IN (SELECT m.id FROM memories m WHERE m.cube_id = $1 AND m.status = 'activated' AND \(Self.expired)
                         LIMIT \(batch))
                     """,
                 binds: try Self.bindings(cube),

@@ -404,5 +404,13 @@ enum Schema {
                 """,
             ]
         ),
+        Migration(
+            version: 6,
+            name: "cube time-to-live for memories",
+            sql: [
+                // Memories of a cube older than this are archived by the lifecycle sweep; NULL keeps them.
+                "ALTER TABLE cubes ADD COLUMN memory_ttl_seconds bigint CHECK (memory_ttl_seconds > 0)",
+            ]
+        ),
     ]
 }
