@@ -60,7 +60,7 @@ struct OpenAICompatibleHTTP: Sendable {
             request.headers.add(name: "Authorization", value: "Bearer \(key)")
         }
         request.body = .bytes(ByteBuffer(data: body))
-        let milliseconds = self.timeout.components.seconds * 1_000 + self.timeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = self.timeout.wholeMilliseconds
         let response: HTTPClientResponse
         let collected: ByteBuffer
         do {

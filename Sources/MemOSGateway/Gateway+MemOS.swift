@@ -289,7 +289,7 @@ extension Gateway {
                 var running: Int64 = 0
                 for cube in try await self.accounts.cubes(of: caller.principal.userID) {
                     let left = ContinuousClock.now.duration(to: deadline)
-                    let milliseconds = max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)
+                    let milliseconds = max(0, left.wholeMilliseconds)
                     running += try await self.clients.scheduler.waitUntilIdle(
                         .with {
                             $0.cubeID = cube.cubeID

@@ -92,7 +92,7 @@ public struct PostgresJobStore: JobStore {
 
     public func claim(owner: String, kinds: Set<String>, lease: Duration) async throws -> ClaimedJob? {
         let logger = self.database.logger
-        var binds = try PostgresMemoryStore.bindings(owner, lease.milliseconds)
+        var binds = try PostgresMemoryStore.bindings(owner, lease.wholeMilliseconds)
         var kindFilter = ""
         if !kinds.isEmpty {
             try binds.append(Array(kinds).sorted())
@@ -156,7 +156,7 @@ public struct PostgresJobStore: JobStore {
         try await self.updateHeld(
             claimed,
             set: """
-                lease_expires_at = now() + \(lease.milliseconds)::bigint * interval '1 millisecond',
+                lease_expires_at = now() + \(lease.wholeMilliseconds)::bigint * interval '1 millisecond',
                 progress = COALESCE(\(progress), progress)
                 """
         ) != nil
@@ -204,7 +204,7 @@ public struct PostgresJobStore: JobStore {
             set: """
                 status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'failed' END,
                 last_error = \(message),
-                run_at = now() + \(retryAfter.milliseconds)::bigint * interval '1 millisecond',
+                run_at = now() + \(retryAfter.wholeMilliseconds)::bigint * interval '1 millisecond',
                 finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
                 lease_owner = NULL, lease_expires_at = NULL
                 """
@@ -378,12 +378,5 @@ public struct PostgresJobStore: JobStore {
             runAt: try row["run_at"].decode(Date.self),
             finishedAt: try row["finished_at"].decode(Date?.self)
         )
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for SQL intervals.
-    var milliseconds: Int64 {
-        self.components.seconds * 1_000 + self.components.attoseconds / 1_000_000_000_000_000
     }
 }

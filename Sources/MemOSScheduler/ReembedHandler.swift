@@ -24,6 +24,9 @@ public struct ReembedHandler: JobHandler {
     public func run(_ claimed: ClaimedJob) async throws -> JobResult {
         let cubeID = claimed.job.cubeID
         let model = self.embedder.modelID
+        // What is staged and what is left, counted once; each batch's progress follows from it.
+        let start = try await self.store.reembeddingProgress(cubeID: cubeID, model: model)
+        let total = start.staged + start.remaining
         var embedded = 0
         while true {
             let batch = try await self.store.textsToReembed(cubeID: cubeID, model: model, limit: self.batchSize)
@@ -33,9 +36,8 @@ public struct ReembedHandler: JobHandler {
                 zip(batch, vectors).map { ($0.id, $1) }, cubeID: cubeID, model: model
             )
             embedded += batch.count
-            let progress = try await self.store.reembeddingProgress(cubeID: cubeID, model: model)
-            let total = progress.staged + progress.remaining
-            let held = try await self.queue.reportProgress(claimed, progress: total == 0 ? 1 : Float(progress.staged) / Float(total))
+            let progress = total == 0 ? 1 : min(1, Float(start.staged + embedded) / Float(total))
+            let held = try await self.queue.reportProgress(claimed, progress: progress)
             if !held { throw CancellationError() }
         }
         let switched = try await self.store.switchEmbeddings(cubeID: cubeID, model: model)

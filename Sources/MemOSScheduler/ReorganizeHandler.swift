@@ -93,10 +93,12 @@ public struct ReorganizeHandler: JobHandler {
         // In the order of writing, so that a chain of duplicates folds into its newest member.
         for (position, id) in ids.enumerated() {
             guard let vector = byID[id], order[id] == position else { continue }
-            let older = vectors.filter { other in
-                other.memoryID != vector.memoryID && order[other.memoryID].map { $0 < position } ?? true
+            // The most similar older memory: any not changed since, or changed before this one.
+            var best: (StoredVector, Float)?
+            for other in vectors where other.memoryID != vector.memoryID && order[other.memoryID].map({ $0 < position }) ?? true {
+                let similarity = VectorMath.dot(vector.embedding, other.embedding)
+                if similarity > best?.1 ?? -.infinity { best = (other, similarity) }
             }
-            let best = VectorMath.topK(older, k: 1) { VectorMath.dot(vector.embedding, $0.embedding) }.first
             if let (other, similarity) = best, similarity >= self.candidateThreshold {
                 candidates.append(MergeCandidate(memoryID: vector.memoryID, duplicateOf: other.memoryID, similarity: similarity))
             }

@@ -144,7 +144,7 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         return .with {
             $0.idle = pending == 0
             $0.pending = Int64(pending)
-            $0.waitedMs = waited.components.seconds * 1_000 + waited.components.attoseconds / 1_000_000_000_000_000
+            $0.waitedMs = waited.wholeMilliseconds
         }
     }
 

@@ -41,16 +41,9 @@ struct QueueBench: AsyncParsableCommand {
         var logger = Logger(label: "memos.bench")
         logger.logLevel = .error
         let server = try DatabaseConfiguration(url: url, maxConnections: 12)
-        let name = "memos_bench_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
-        try await Database.execute("CREATE DATABASE \(name)", on: server, logger: logger)
-        var figures: [String: Double] = [:]
-        do {
-            figures = try await self.measure(server.with(database: name), logger: logger)
-        } catch {
-            try? await Database.execute("DROP DATABASE \(name) WITH (FORCE)", on: server, logger: logger)
-            throw error
+        let figures = try await BenchStack.withScratchDatabase(server: server, logger: logger) { configuration in
+            try await self.measure(configuration, logger: logger)
         }
-        try await Database.execute("DROP DATABASE \(name) WITH (FORCE)", on: server, logger: logger)
         self.report(figures)
     }
 
