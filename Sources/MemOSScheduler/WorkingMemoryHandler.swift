@@ -6,7 +6,7 @@ import MemOSCore
 ///
 /// Scoring, as MemOS's monitor does it, relevance first: each live memory of the cube (any type but
 /// WorkingMemory) scores the best cosine between its vector and one of the session's last ``recentQueries``
-/// queries, each older query counting ``decay`` times less; ties go to the memory updated most recently. The best
+/// queries, each older query counting ``decay`` times less; ties go to the memory updated most recently, then to the one read most often. The best
 /// ``capacity`` (default 20) scoring at least ``minRelevance`` become the session's WorkingMemory: copies that
 /// name their original in `sources` (`type: "memory"`) and carry the score as `confidence`. Items that fall out
 /// are soft-deleted (restorable, with history). A repeated run computes the same set, so it is safe to repeat.
@@ -48,7 +48,9 @@ public struct WorkingMemoryHandler: JobHandler {
         }.filter { $0.1 >= self.minRelevance }
         let originals = try await self.store.memories(ids: scored.map(\.0.memoryID), cubeID: job.cubeID)
         let score = Dictionary(uniqueKeysWithValues: scored.map { ($0.0.memoryID, $0.1) })
-        let chosen = originals.sorted { (score[$0.id] ?? 0, $0.updatedAt) > (score[$1.id] ?? 0, $1.updatedAt) }
+        let chosen = originals.sorted {
+            (score[$0.id] ?? 0, $0.updatedAt, $0.usageCount) > (score[$1.id] ?? 0, $1.updatedAt, $1.usageCount)
+        }
 
         let current = try await self.store.list(
             in: MemoryScope(
