@@ -6,8 +6,9 @@ import MemOSCore
 ///
 /// Scoring, as MemOS's monitor does it, relevance first: each live memory of the cube (any type but
 /// WorkingMemory) scores the best cosine between its vector and one of the session's last ``recentQueries``
-/// queries, each older query counting ``decay`` times less; ties go to the memory updated most recently, then to the one read most often. The best
-/// ``capacity`` (default 20) scoring at least ``minRelevance`` become the session's WorkingMemory: copies that
+/// queries, each older query counting ``decay`` times less; ties go to the memory updated most recently, then to
+/// the one read most often. The best ``capacity`` (default 20) scoring at least ``minRelevance`` become the
+/// session's WorkingMemory: copies that
 /// name their original in `sources` (`type: "memory"`) and carry the score as `confidence`. Items that fall out
 /// are soft-deleted (restorable, with history). A repeated run computes the same set, so it is safe to repeat.
 public struct WorkingMemoryHandler: JobHandler {
