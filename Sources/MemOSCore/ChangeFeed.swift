@@ -9,8 +9,11 @@ public struct IndexedMemory: Sendable, Hashable {
     public var memoryType: MemoryType
     public var sessionID: String
     public var changeSeq: Int64
-    /// The vector; nil when another embedding model made it (such a memory is not searchable by vector).
+    /// The vector; nil when another embedding model made it (such a memory is not searchable until re-embedded).
     public var embedding: [Float]?
+    /// Key and content, for keyword search.
+    public var key: String
+    public var content: String
 
     public init(
         cubeID: String,
@@ -19,7 +22,9 @@ public struct IndexedMemory: Sendable, Hashable {
         memoryType: MemoryType,
         sessionID: String,
         changeSeq: Int64,
-        embedding: [Float]?
+        embedding: [Float]?,
+        key: String = "",
+        content: String = ""
     ) {
         self.cubeID = cubeID
         self.id = id
@@ -28,6 +33,8 @@ public struct IndexedMemory: Sendable, Hashable {
         self.sessionID = sessionID
         self.changeSeq = changeSeq
         self.embedding = embedding
+        self.key = key
+        self.content = content
     }
 }
 

@@ -123,20 +123,6 @@ public struct StoredVector: Sendable {
     }
 }
 
-/// A memory found by keyword search.
-public struct KeywordMatch: Sendable, Hashable {
-    public var memoryID: UUID
-    public var cubeID: String
-    /// Higher is better; comparable within one search only.
-    public var score: Float
-
-    public init(memoryID: UUID, cubeID: String, score: Float) {
-        self.memoryID = memoryID
-        self.cubeID = cubeID
-        self.score = score
-    }
-}
-
 /// Which memories a read considers.
 public struct MemoryScope: Sendable, Hashable {
     public var cubeIDs: [String]
@@ -204,12 +190,6 @@ public protocol MemoryStore: Sendable {
 
     /// The vectors of `model` in scope, for an exact scan.
     func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector]
-
-    /// Memories in scope whose text matches words of `query`, best first, with a keyword score (> 0).
-    ///
-    /// English words are stemmed and stop words ignored; Chinese, Japanese and Korean text matches by
-    /// characters and character pairs.
-    func keywordMatches(in scope: MemoryScope, query: String, limit: Int) async throws -> [KeywordMatch]
 
     /// A page of memories, newest first, after `cursor` (the last memory of the previous page).
     func list(in scope: MemoryScope, after cursor: ListCursor?, limit: Int) async throws -> [Memory]

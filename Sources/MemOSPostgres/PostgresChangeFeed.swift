@@ -59,15 +59,16 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
             PostgresQuery(
                 unsafeSQL: """
                     SELECT m.cube_id, m.id, m.status, m.memory_type, m.session_id, m.change_seq,
-                        CASE WHEN m.embedding_model = $3 THEN m.embedding END AS embedding
+                        CASE WHEN m.embedding_model = $3 THEN m.embedding END AS embedding,
+                        coalesce(m.key, '') AS key, m.content
                     FROM memories m WHERE m.cube_id = ANY($1) AND m.change_seq > $2
                     """,
                 binds: binds
             ),
             logger: logger
         )
-        for try await (cubeID, id, status, type, session, seq, embedding) in rows.decode(
-            (String, UUID, String, String, String, Int64, [Float]?).self
+        for try await (cubeID, id, status, type, session, seq, embedding, key, content) in rows.decode(
+            (String, UUID, String, String, String, Int64, [Float]?, String, String).self
         ) {
             memories.append(
                 IndexedMemory(
@@ -77,7 +78,9 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
                     memoryType: MemoryType(rawValue: type) ?? .longTermMemory,
                     sessionID: session,
                     changeSeq: seq,
-                    embedding: embedding
+                    embedding: embedding,
+                    key: key,
+                    content: content
                 )
             )
         }

@@ -412,5 +412,18 @@ enum Schema {
                 "ALTER TABLE cubes ADD COLUMN memory_ttl_seconds bigint CHECK (memory_ttl_seconds > 0)",
             ]
         ),
+        Migration(
+            version: 7,
+            name: "keyword search moves into the retrieval index: drop the term vector column and its index",
+            sql: [
+                // The retrieval service scores keywords with BM25 in its own index (KeywordTokenizer); PostgreSQL
+                // no longer computes a tsvector per write.
+                "DROP INDEX memories_search_idx",
+                "ALTER TABLE memories DROP COLUMN search_text",
+                "DROP FUNCTION memos_search_query(text)",
+                "DROP FUNCTION memos_search_vector(text, text)",
+                "DROP FUNCTION memos_cjk_terms(text)",
+            ]
+        ),
     ]
 }

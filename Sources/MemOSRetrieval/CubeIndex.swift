@@ -2,18 +2,19 @@ import CBLAS
 import Foundation
 import MemOSCore
 
-/// The vectors of one cube with what search filters on, in contiguous storage; not thread-safe (see
+/// The vectors and terms of one cube with what search filters on, in contiguous storage; not thread-safe (see
 /// ``LiveCube``).
 ///
-/// One row per memory: its float32 vector in `vectors` (row-major), id, status, type, session and change
-/// sequence number. A change that keeps the vector edits the row in place; one that changes it retires the row
-/// and appends a new one (so an HNSW graph never sees a vector move); a removed memory retires its row. Retired
-/// rows are dropped by ``compacted()``.
+/// One row per memory: its float32 vector in `vectors` (row-major), its terms in ``KeywordIndex``, id, status,
+/// type, session, change sequence number and two text fingerprints. A change that keeps the vector and the text
+/// edits the row in place; one that changes either retires the row and appends a new one (so an HNSW graph never
+/// sees a vector move); a removed memory retires its row. Retired rows are dropped by ``compacted()``.
 ///
-/// Memory per 384-dimensional memory: 1,536 bytes of vector, 16 of id, 8 of change sequence, 4 of session,
-/// 3 of status, type and liveness, and about 27 in the id → row dictionary: ~1,594 bytes (1.56 KiB). An HNSW
-/// graph (``HNSWGraph``) adds 128 bytes of level-0 links, 5 of bookkeeping and ~8 on average for the upper
-/// levels: ~1,735 bytes (1.69 KiB).
+/// Memory per 384-dimensional memory: 1,536 bytes of vector, 16 of id, 8 of change sequence, 16 of
+/// fingerprints, 4 of session, 3 of status, type and liveness, and about 27 in the id → row dictionary: ~1,610
+/// bytes (1.57 KiB); the keyword index adds 4 bytes of length and 8 per distinct term (a three-turn LoCoMo
+/// window has about 30: ~250 bytes). An HNSW graph (``HNSWGraph``) adds 128 bytes of level-0 links, 5 of
+/// bookkeeping and ~8 on average for the upper levels.
 struct CubeIndex: Sendable {
     let dimension: Int
     /// Above this many rows search walks an HNSW graph instead of scanning (see docs/benchmarks.md).
@@ -26,11 +27,15 @@ struct CubeIndex: Sendable {
     private var types: [UInt8] = []
     private var sessions: [Int32] = []
     private var seqs: [Int64] = []
+    private var textFingerprints: [UInt64] = []
+    private var contentFingerprints: [UInt64] = []
     private var live: [Bool] = []
+    private var keyword = KeywordIndex()
     private var rowOf: [UUID: Int32] = [:]
     /// Change sequence numbers of memories removed for good, so that an older state read again is ignored.
     private var removedAt: [UUID: Int64] = [:]
     private var sessionNumbers: [String: Int32] = [:]
+    private var sessionNames: [String] = []
     private(set) var retiredRows = 0
     private(set) var graph: HNSWGraph?
     /// Counts compactions, which renumber rows: a graph made before one cannot be attached after it.
@@ -59,7 +64,10 @@ struct CubeIndex: Sendable {
     // MARK: Changes
 
     /// Applies the current state of a memory, unless the index already holds that state or a newer one.
-    mutating func apply(_ memory: IndexedMemory) {
+    ///
+    /// - Parameter document: the memory's terms (``KeywordDocument/init(key:content:)``), made by the caller
+    ///   outside the index's lock.
+    mutating func apply(_ memory: IndexedMemory, document: KeywordDocument) {
         if let removed = self.removedAt[memory.id], removed >= memory.changeSeq { return }
         let existing = self.rowOf[memory.id]
         if let existing, self.seqs[Int(existing)] >= memory.changeSeq { return }
@@ -67,7 +75,9 @@ struct CubeIndex: Sendable {
             if let existing { self.retire(existing) }
             return
         }
-        if let existing, self.vector(existing).elementsEqual(embedding) {
+        if let existing, self.vector(existing).elementsEqual(embedding),
+            self.textFingerprints[Int(existing)] == document.textFingerprint
+        {
             self.setAttributes(of: Int(existing), memory)
             return
         }
@@ -79,7 +89,10 @@ struct CubeIndex: Sendable {
         self.types.append(0)
         self.sessions.append(0)
         self.seqs.append(0)
+        self.textFingerprints.append(document.textFingerprint)
+        self.contentFingerprints.append(document.contentFingerprint)
         self.live.append(true)
+        self.keyword.append(document)
         self.setAttributes(of: Int(row), memory)
         self.rowOf[memory.id] = row
         if var graph = self.graph {
@@ -87,6 +100,11 @@ struct CubeIndex: Sendable {
             graph.insert(row, in: self)
             self.graph = graph
         }
+    }
+
+    /// Applies the current state of a memory, making its terms under the caller's lock.
+    mutating func apply(_ memory: IndexedMemory) {
+        self.apply(memory, document: KeywordDocument(key: memory.key, content: memory.content))
     }
 
     /// Removes a memory removed for good, unless the index holds a newer state.
@@ -103,23 +121,32 @@ struct CubeIndex: Sendable {
 
     /// The same index without retired rows, and without a graph until one is attached again.
     func compacted() -> CubeIndex {
-        var copy = CubeIndex(dimension: self.dimension, hnswThreshold: self.hnswThreshold, efConstruction: self.efConstruction)
+        var copy = self
+        copy.graph = nil
         copy.generation = self.generation + 1
-        copy.removedAt = self.removedAt
-        let names = Dictionary(uniqueKeysWithValues: self.sessionNumbers.map { ($1, $0) })
+        copy.retiredRows = 0
+        var newRow = [Int32?](repeating: nil, count: self.rowCount)
+        var kept = 0
         for row in 0..<self.rowCount where self.live[row] {
-            copy.apply(
-                IndexedMemory(
-                    cubeID: "",
-                    id: self.ids[row],
-                    status: MemoryStatus.allCases[Int(self.statuses[row])],
-                    memoryType: MemoryType.allCases[Int(self.types[row])],
-                    sessionID: names[self.sessions[row]] ?? "",
-                    changeSeq: self.seqs[row],
-                    embedding: Array(self.vector(Int32(row)))
-                )
-            )
+            newRow[row] = Int32(kept)
+            kept += 1
         }
+        func keep<Element>(_ column: [Element]) -> [Element] {
+            column.indices.compactMap { newRow[$0] == nil ? nil : column[$0] }
+        }
+        copy.vectors = []
+        copy.vectors.reserveCapacity(kept * self.dimension)
+        for row in 0..<self.rowCount where self.live[row] { copy.vectors.append(contentsOf: self.vector(Int32(row))) }
+        copy.ids = keep(self.ids)
+        copy.statuses = keep(self.statuses)
+        copy.types = keep(self.types)
+        copy.sessions = keep(self.sessions)
+        copy.seqs = keep(self.seqs)
+        copy.textFingerprints = keep(self.textFingerprints)
+        copy.contentFingerprints = keep(self.contentFingerprints)
+        copy.live = [Bool](repeating: true, count: kept)
+        copy.rowOf = Dictionary(uniqueKeysWithValues: copy.ids.enumerated().map { ($1, Int32($0)) })
+        copy.keyword = self.keyword.compacted(newRow)
         return copy
     }
 
@@ -149,6 +176,7 @@ struct CubeIndex: Sendable {
         self.live[Int(row)] = false
         self.rowOf[self.ids[Int(row)]] = nil
         self.retiredRows += 1
+        self.keyword.retire(row)
     }
 
     private mutating func setAttributes(of row: Int, _ memory: IndexedMemory) {
@@ -160,8 +188,9 @@ struct CubeIndex: Sendable {
 
     private mutating func sessionNumber(_ session: String) -> Int32 {
         if let number = self.sessionNumbers[session] { return number }
-        let number = Int32(self.sessionNumbers.count)
+        let number = Int32(self.sessionNames.count)
         self.sessionNumbers[session] = number
+        self.sessionNames.append(session)
         return number
     }
 
@@ -236,6 +265,37 @@ struct CubeIndex: Sendable {
             }
         }
         return (results ?? self.exactSearch(query, k: k, accepts: acceptance.accepts)).map { (self.ids[Int($0.row)], $0.score) }
+    }
+
+    /// The `k` accepted rows with the best BM25 score for the query's `terms` (``KeywordTokenizer``), best
+    /// first, by id and score.
+    func keywordSearch(_ terms: [String], k: Int, filter: RowFilter) -> [(id: UUID, score: Float)] {
+        guard k > 0, !terms.isEmpty, self.liveCount > 0 else { return [] }
+        let acceptance = self.acceptance(filter)
+        let live = self.live
+        return self.keyword.search(terms, k: k, liveCount: self.liveCount, isLive: { live[$0] }, accepts: acceptance.accepts)
+            .map { (self.ids[Int($0.row)], $0.score) }
+    }
+
+    /// What ranking needs of a memory the index holds: its session, content fingerprint and vector.
+    struct Summary: Sendable {
+        var sessionID: String
+        var contentFingerprint: UInt64
+        var embedding: [Float]
+    }
+
+    /// The summaries of the memories of `ids` the index holds.
+    func summaries(_ ids: some Sequence<UUID>) -> [UUID: Summary] {
+        var found: [UUID: Summary] = [:]
+        for id in ids {
+            guard let row = self.rowOf[id] else { continue }
+            found[id] = Summary(
+                sessionID: self.sessionNames[Int(self.sessions[Int(row)])],
+                contentFingerprint: self.contentFingerprints[Int(row)],
+                embedding: Array(self.vector(row))
+            )
+        }
+        return found
     }
 
     /// Scores every accepted row (one BLAS dot product each: single-threaded, so concurrent searches do not

@@ -2,7 +2,8 @@ import Foundation
 import MemOSCore
 
 /// Ranks search candidates: fuses the vector and keyword rankings, applies the relevance threshold, removes
-/// near-duplicates and cuts to `top_k`. Pure; the service gathers the candidates.
+/// near-duplicates and cuts to `top_k`. Pure; the service gathers the candidates from the index, and reads the
+/// chosen memories from PostgreSQL afterwards.
 struct HybridRanker {
     enum Mode: Sendable { case hybrid, vector, keyword }
     enum Dedup: Sendable { case none, exact, mmr }
@@ -21,7 +22,12 @@ struct HybridRanker {
     static let penaltyRate: Float = 10
 
     struct Candidate: Sendable {
-        var memory: Memory
+        var id: UUID
+        var cubeID: String
+        var sessionID: String
+        /// Equal for memories whose contents are equal but for case and whitespace (``KeywordDocument``).
+        var contentFingerprint: UInt64
+        var embedding: [Float]
         /// Query–memory cosine clamped to 0...1 (0 when the vector ranker did not run).
         var vectorScore: Float
         /// Keyword score divided by the best keyword score of the search, 0...1.
@@ -67,10 +73,10 @@ struct HybridRanker {
                 case .keyword: candidate.keywordScore
                 }
             guard candidate.fused > 0, candidate.relevance >= self.relativity else { return nil }
-            if !self.sessionID.isEmpty, candidate.memory.sessionID == self.sessionID { candidate.fused *= 1.2 }
+            if !self.sessionID.isEmpty, candidate.sessionID == self.sessionID { candidate.fused *= 1.2 }
             return candidate
         }
-        ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.memory.id.uuidString < $1.memory.id.uuidString }
+        ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.id.uuidString < $1.id.uuidString }
         switch self.dedup {
         case .none: return Array(ranked.prefix(self.topK))
         case .exact: return Self.exactDedup(ranked, topK: self.topK)
@@ -79,11 +85,10 @@ struct HybridRanker {
     }
 
     static func exactDedup(_ ranked: [Candidate], topK: Int) -> [Candidate] {
-        var seen: Set<String> = []
+        var seen: Set<UInt64> = []
         var kept: [Candidate] = []
         for candidate in ranked where kept.count < topK {
-            let normalised = candidate.memory.content.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
-            if seen.insert(normalised).inserted { kept.append(candidate) }
+            if seen.insert(candidate.contentFingerprint).inserted { kept.append(candidate) }
         }
         return kept
     }
@@ -109,7 +114,7 @@ struct HybridRanker {
             let index = remaining.remove(at: pick.position)
             chosen.append(index)
             for other in remaining {
-                let similarity = VectorMath.dot(ranked[index].memory.embedding, ranked[other].memory.embedding)
+                let similarity = VectorMath.dot(ranked[index].embedding, ranked[other].embedding)
                 maxSimilarity[other] = max(maxSimilarity[other], similarity)
             }
         }

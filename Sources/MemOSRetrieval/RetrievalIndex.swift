@@ -186,7 +186,11 @@ public final class RetrievalIndex: Sendable {
         let removed = Dictionary(grouping: batch.removed, by: \.cubeID)
         for (cubeID, cube) in cubes {
             var changes: [(seq: Int64, apply: (inout CubeIndex) -> Void)] = []
-            for memory in memories[cubeID] ?? [] { changes.append((memory.changeSeq, { $0.apply(memory) })) }
+            for memory in memories[cubeID] ?? [] {
+                // Terms are made here, outside the write lock.
+                let document = KeywordDocument(key: memory.key, content: memory.content)
+                changes.append((memory.changeSeq, { $0.apply(memory, document: document) }))
+            }
             for gone in removed[cubeID] ?? [] { changes.append((gone.changeSeq, { $0.apply(gone) })) }
             guard !changes.isEmpty else { continue }
             changes.sort { $0.seq < $1.seq }
@@ -268,12 +272,29 @@ public final class RetrievalIndex: Sendable {
 
     /// The `k` memories of `cubeIDs` most similar to `query` that `filter` accepts, best first.
     func search(_ query: [Float], in cubeIDs: [String], k: Int, filter: CubeIndex.RowFilter) async throws -> [Hit] {
+        try await self.best(k, in: cubeIDs) { $0.search(query, k: k, filter: filter) }
+    }
+
+    /// The `k` memories of `cubeIDs` with the best BM25 score for the query's `terms` that `filter` accepts,
+    /// best first (each cube scored with its own term statistics).
+    func keywordSearch(_ terms: [String], in cubeIDs: [String], k: Int, filter: CubeIndex.RowFilter) async throws -> [Hit] {
+        try await self.best(k, in: cubeIDs) { $0.keywordSearch(terms, k: k, filter: filter) }
+    }
+
+    private func best(
+        _ k: Int, in cubeIDs: [String], _ search: (CubeIndex) -> [(id: UUID, score: Float)]
+    ) async throws -> [Hit] {
         var hits: [Hit] = []
         for cubeID in cubeIDs {
             let cube = try await self.cube(cubeID)
-            hits += cube.read { $0.search(query, k: k, filter: filter) }.map { Hit(cubeID: cubeID, id: $0.id, score: $0.score) }
+            hits += cube.read(search).map { Hit(cubeID: cubeID, id: $0.id, score: $0.score) }
         }
         hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.id.uuidString < $1.id.uuidString }
         return Array(hits.prefix(k))
+    }
+
+    /// What ranking needs of the memories of `ids` in a cube the index holds (see ``CubeIndex/summaries(_:)``).
+    func summaries(_ ids: [UUID], in cubeID: String) async throws -> [UUID: CubeIndex.Summary] {
+        try await self.cube(cubeID).read { $0.summaries(ids) }
     }
 }

@@ -7,8 +7,9 @@ import SwiftProtobuf
 
 /// The retrieval service: search, get by ids, list with a cursor, counts per type.
 ///
-/// Search scores memories by the cosine of their vectors with the query's through the in-process
-/// ``RetrievalIndex`` (exact below the HNSW threshold) and by keywords in PostgreSQL, and fuses the two.
+/// Search scores memories by the cosine of their vectors with the query's (exact below the HNSW threshold) and
+/// by BM25 over their terms, both in the in-process ``RetrievalIndex``, and fuses the two; only the memories it
+/// returns are read from PostgreSQL.
 /// Memories returned by search and get are counted (``UsageBatcher``).
 public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {
     let store: any MemoryStore
@@ -56,19 +57,18 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
 
         // Each ranker contributes its best `depth` candidates per query (the original and, in FINE mode, the
         // LLM's expansions; a memory keeps its best score over them); fusion, threshold and dedup pick from
-        // their union.
+        // their union. Both rankers run on the in-process index under the same filter: a filter expression is
+        // evaluated by PostgreSQL into the set of memories it allows, statuses and types the index checks itself.
         let depth = max(query.topK * 5, 50)
+        var allowed: Set<UUID>?
+        if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
+        let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
         var vectorScores: [UUID: Float] = [:]
         var cubeOf: [UUID: String] = [:]
         var queryVector: [Float]?
         if query.ranker.mode != .keyword {
             let vectors = try await self.embedder.embed(queries)
             queryVector = vectors[0]
-            // A filter expression is evaluated by PostgreSQL into the set of memories it allows; statuses and
-            // types the index checks itself.
-            var allowed: Set<UUID>?
-            if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
-            let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
             for vector in vectors {
                 for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
                     vectorScores[hit.id] = max(vectorScores[hit.id] ?? 0, max(0, min(1, hit.score)))
@@ -79,42 +79,41 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
             for text in queries {
-                let matches = try await self.store.keywordMatches(in: query.scope, query: text, limit: depth)
-                let best = matches.first?.score ?? 1
-                for match in matches {
-                    keywordScores[match.memoryID] = max(keywordScores[match.memoryID] ?? 0, best > 0 ? match.score / best : 0)
-                    cubeOf[match.memoryID] = match.cubeID
+                let hits = try await self.index.keywordSearch(KeywordTokenizer.terms(text), in: query.scope.cubeIDs, k: depth, filter: filter)
+                let best = hits.first?.score ?? 1
+                for hit in hits {
+                    keywordScores[hit.id] = max(keywordScores[hit.id] ?? 0, best > 0 ? hit.score / best : 0)
+                    cubeOf[hit.id] = hit.cubeID
                 }
             }
         }
         func order(_ scores: [UUID: Float]) -> [UUID] {
             scores.sorted { ($0.value, $0.key.uuidString) > ($1.value, $1.key.uuidString) }.map(\.key)
         }
-        let vectorOrder = order(vectorScores)
-        let keywordOrder = order(keywordScores)
-
-        // One read per cube that has candidates, of just its candidates.
         var candidates: [UUID: HybridRanker.Candidate] = [:]
         for (cubeID, ids) in Dictionary(grouping: cubeOf.keys, by: { cubeOf[$0]! }) {
-            for memory in try await self.store.memories(ids: ids, cubeID: cubeID)
-            where memory.embeddingModel == self.embedder.modelID || query.ranker.mode == .keyword {
-                candidates[memory.id] = HybridRanker.Candidate(
-                    memory: memory,
-                    vectorScore: vectorScores[memory.id] ?? 0,
-                    keywordScore: keywordScores[memory.id] ?? 0
+            for (id, summary) in try await self.index.summaries(ids, in: cubeID) {
+                candidates[id] = HybridRanker.Candidate(
+                    id: id,
+                    cubeID: cubeID,
+                    sessionID: summary.sessionID,
+                    contentFingerprint: summary.contentFingerprint,
+                    embedding: summary.embedding,
+                    vectorScore: vectorScores[id] ?? 0,
+                    keywordScore: keywordScores[id] ?? 0
                 )
             }
         }
-        let ranked = query.ranker.rank(vectorOrder: vectorOrder, keywordOrder: keywordOrder, candidates: candidates)
+        let ranked = query.ranker.rank(vectorOrder: order(vectorScores), keywordOrder: order(keywordScores), candidates: candidates)
         let hits = try await self.workingMemoryFirst(ranked, query: query, sessionID: request.sessionID, queryVector: queryVector)
         self.usage.record(hits.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
         return .with {
-            $0.hits = hits.map { candidate in
+            $0.hits = hits.map { hit in
                 .with {
-                    $0.memory = candidate.memory.proto(includeEmbedding: request.includeEmbeddings)
-                    $0.score = candidate.relevance
-                    $0.vectorScore = candidate.vectorScore
-                    $0.keywordScore = candidate.keywordScore
+                    $0.memory = hit.memory.proto(includeEmbedding: request.includeEmbeddings)
+                    $0.score = hit.relevance
+                    $0.vectorScore = hit.vectorScore
+                    $0.keywordScore = hit.keywordScore
                 }
             }
             $0.changeSeq = seenSeq
@@ -143,32 +142,56 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         }
     }
 
+    /// A memory a search returns, with its scores.
+    struct Hit {
+        var memory: Memory
+        var relevance: Float
+        var vectorScore: Float
+        var keywordScore: Float
+    }
+
     /// The session's WorkingMemory items (kept by the scheduler from the session's recent queries) that reach the
-    /// relevance threshold for this query come first, best first; the ranked hits fill the rest of `top_k`,
-    /// without the long-term memories those items copy. In keyword mode, where there is no query vector, the
-    /// items keep the relevance the scheduler gave them.
+    /// relevance threshold for this query come first, best first; the ranked candidates fill the rest of `top_k`,
+    /// without the long-term memories those items copy, read from PostgreSQL in one query per cube. In keyword
+    /// mode, where there is no query vector, the items keep the relevance the scheduler gave them.
     func workingMemoryFirst(
         _ ranked: [HybridRanker.Candidate], query: SearchQuery, sessionID: String, queryVector: [Float]?
-    ) async throws -> [HybridRanker.Candidate] {
-        guard !sessionID.isEmpty, query.includesWorkingMemory else { return ranked }
-        let items = try await self.store.list(
-            in: MemoryScope(
-                cubeIDs: query.scope.cubeIDs,
-                memoryTypes: [.workingMemory],
-                filter: .condition(.init(field: .sessionID, op: .eq, value: .string(sessionID)))
-            ),
-            after: nil,
-            limit: Limits.maxTopK
-        )
-        let working = items.map { item in
-            let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
-            return HybridRanker.Candidate(memory: item, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0, relevance: relevance)
+    ) async throws -> [Hit] {
+        var working: [Hit] = []
+        if !sessionID.isEmpty, query.includesWorkingMemory {
+            let items = try await self.store.list(
+                in: MemoryScope(
+                    cubeIDs: query.scope.cubeIDs,
+                    memoryTypes: [.workingMemory],
+                    filter: .condition(.init(field: .sessionID, op: .eq, value: .string(sessionID)))
+                ),
+                after: nil,
+                limit: Limits.maxTopK
+            )
+            working = items.map { item in
+                let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
+                return Hit(memory: item, relevance: relevance, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0)
+            }
+            .filter { $0.relevance >= query.ranker.relativity }
+            .sorted { $0.relevance > $1.relevance }
+            .prefix(query.topK)
+            .map { $0 }
         }
-        .filter { $0.relevance >= query.ranker.relativity }
-        .sorted { $0.relevance > $1.relevance }
-        .prefix(query.topK)
         let copied = Set(working.compactMap { $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:)) })
-        return Array(working) + ranked.filter { !copied.contains($0.memory.id) }.prefix(query.topK - working.count)
+        let chosen = ranked.filter { !copied.contains($0.id) }.prefix(query.topK - working.count)
+        var memories: [UUID: Memory] = [:]
+        for (cubeID, candidates) in Dictionary(grouping: chosen, by: \.cubeID) {
+            for memory in try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)
+            where query.scope.statuses.contains(memory.status) {
+                memories[memory.id] = memory
+            }
+        }
+        return working
+            + chosen.compactMap { candidate in
+                memories[candidate.id].map {
+                    Hit(memory: $0, relevance: candidate.relevance, vectorScore: candidate.vectorScore, keywordScore: candidate.keywordScore)
+                }
+            }
     }
 
     public func getMemories(

@@ -142,15 +142,6 @@ struct DedupTests {
     }
 }
 
-@Suite("Keyword scoring")
-struct KeywordScoringTests {
-    @Test("term frequencies are read from PostgreSQL's tsvector text")
-    func termFrequencies() {
-        let frequencies = PostgresMemoryStore.termFrequencies("'dog':4 'max':7,9 'name':6B 'o''brien':2 '北京':3")
-        #expect(frequencies == ["dog": 1, "max": 2, "name": 1, "o'brien": 1, "北京": 1])
-    }
-}
-
 @Suite("Hard and whole-cube deletes")
 struct HardDeleteTests {
     @Test("a hard delete removes rows and history for good, leaving tombstones; a whole-cube delete stays in its cube")
