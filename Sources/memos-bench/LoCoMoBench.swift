@@ -30,6 +30,8 @@ struct LoCoMoBench: AsyncParsableCommand {
     var conversations = 10
     @Option(help: "Write the results as JSON to this file too.")
     var json: String?
+    @Flag(inversion: .prefixedNo, help: "Also compute the plain BM25 / MiniLM / RRF baselines (no service, about a minute).")
+    var baselines = true
 
     static let ks = [5, 10, 20]
     static let categories = [1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"]
@@ -72,6 +74,10 @@ struct LoCoMoBench: AsyncParsableCommand {
             return (parts[0], parts[1])
         }
 
+        var baselineFigures: [LoCoMoBaselines.Figures] = []
+        if self.baselines {
+            baselineFigures = try await LoCoMoBaselines.run(samples, embedder: miniLM)
+        }
         var results: [String: Score] = [:]
         var ingestRates: [String: Double] = [:]
         for (size, overlap) in settings {
@@ -94,11 +100,17 @@ struct LoCoMoBench: AsyncParsableCommand {
             }
         }
         Self.progress("")
+        if self.baselines { print(LoCoMoBaselines.table(baselineFigures) + "\n") }
         print(Self.table(results, ingestRates: ingestRates, embedder: embedder.modelID))
         if let path = self.json {
             let object: [String: Any] = [
                 "date": ISO8601DateFormatter().string(from: Date()), "embedder": embedder.modelID,
                 "conversations": samples.count,
+                "baselines": Dictionary(
+                    uniqueKeysWithValues: baselineFigures.map { figure in
+                        (figure.label, ["recall": Dictionary(uniqueKeysWithValues: figure.recall.map { ("\($0.key)", $0.value) }), "words": figure.words])
+                    }
+                ),
                 "results": results.mapValues { score in
                     ["questions": score.questions, "recall": Dictionary(uniqueKeysWithValues: score.recall.map { ("\($0.key)", $0.value) }),
                      "hit_rate": Dictionary(uniqueKeysWithValues: score.hits.map { ("\($0.key)", $0.value) }),
@@ -155,7 +167,7 @@ struct LoCoMoBench: AsyncParsableCommand {
         var total = Score()
         for (index, sample) in samples.enumerated() {
             for qa in sample.qa where Self.categories[qa.category] != nil {
-                let evidence = Set((qa.evidence ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+                let evidence = Self.evidence(of: qa)
                 if evidence.isEmpty { continue }
                 let hits = try await stack.retrieval.search(
                     .with {
@@ -199,6 +211,11 @@ struct LoCoMoBench: AsyncParsableCommand {
             result.recall[1_000 + category] = averagedScore.recall[10]
         }
         return result
+    }
+
+    /// The dialogue ids of the turns that answer a question.
+    static func evidence(of qa: Sample.QA) -> Set<String> {
+        Set((qa.evidence ?? []).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
     }
 
     static func table(_ results: [String: Score], ingestRates: [String: Double], embedder: String) -> String {
