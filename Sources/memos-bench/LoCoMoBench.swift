@@ -32,6 +32,8 @@ struct LoCoMoBench: AsyncParsableCommand {
     var json: String?
     @Flag(inversion: .prefixedNo, help: "Also compute the plain BM25 / MiniLM / RRF baselines (no service, about a minute).")
     var baselines = true
+    @Flag(help: "Also fuse the service's vector and keyword lists offline with other weights, to choose the fusion.")
+    var fusionGrid = false
 
     static let ks = [5, 10, 20]
     static let categories = [1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"]
@@ -96,6 +98,9 @@ struct LoCoMoBench: AsyncParsableCommand {
                 for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .keyword, .hybrid] {
                     let name = "\(label), \(mode == .vector ? "vector" : mode == .keyword ? "keyword" : "hybrid")"
                     results[name] = try await Self.evaluate(samples, cubes: cubes, mode: mode, stack: stack, tokenizer: tokenizer, label: name)
+                }
+                if self.fusionGrid {
+                    print(try await LoCoMoFusionGrid.run(samples, cubes: cubes, stack: stack, label: label))
                 }
             }
         }
