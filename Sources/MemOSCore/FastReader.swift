@@ -11,7 +11,7 @@ public struct FastReader: Sendable {
     public var overlap: Int
 
     /// Defaults chosen on LoCoMo: see docs/benchmarks.md ("Retrieval quality on LoCoMo").
-    public init(windowSize: Int = 3, overlap: Int = 0) {
+    public init(windowSize: Int = 4, overlap: Int = 0) {
         precondition(windowSize > 0 && overlap >= 0 && overlap < windowSize)
         self.windowSize = windowSize
         self.overlap = overlap

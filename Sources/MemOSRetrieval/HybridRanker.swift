@@ -8,11 +8,9 @@ struct HybridRanker {
     enum Mode: Sendable { case hybrid, vector, keyword }
     enum Dedup: Sendable { case none, exact, mmr }
 
-    /// Reciprocal rank fusion constant: a candidate at rank r in a list adds 1 / (k + r).
-    static let rrfK: Float = 60
-    /// Weight of the vector ranking in the fusion (the keyword ranking's is 1), chosen on LoCoMo: see
-    /// docs/benchmarks.md ("Retrieval quality on LoCoMo").
-    static let vectorWeight: Float = 0.5
+    /// Weight of the keyword score in the fused score (the vector side gets the rest), chosen on LoCoMo against
+    /// reciprocal rank fusion and other weights: docs/benchmarks.md ("Choosing the fusion").
+    static let keywordWeight: Float = 0.7
     /// MMR trade-off between relevance and novelty (MemOS: 0.8).
     static let mmrLambda: Float = 0.8
     /// Above this cosine to an already chosen result, a candidate is a near-duplicate and skipped (MemOS: 0.92).
@@ -46,15 +44,22 @@ struct HybridRanker {
     var sessionID: String
 
     /// Candidates from the vector ranking (best first) and the keyword ranking (best first), by memory id.
+    ///
+    /// Hybrid fuses scores, not ranks: keywordWeight × keyword score + (1 − keywordWeight) × the cosine rescaled
+    /// to 0–1 between the lowest and highest cosine of the vector ranking's candidates (1 when they are all equal;
+    /// 0 for a memory only the keyword ranking found).
     func rank(vectorOrder: [UUID], keywordOrder: [UUID], candidates: [UUID: Candidate]) -> [Candidate] {
         var scored = candidates
-        func fuse(_ order: [UUID], weight: Float) {
-            for (rank, id) in order.enumerated() { scored[id]?.fused += weight / (Self.rrfK + Float(rank + 1)) }
-        }
         switch self.mode {
         case .hybrid:
-            fuse(vectorOrder, weight: Self.vectorWeight)
-            fuse(keywordOrder, weight: 1)
+            let cosines = vectorOrder.compactMap { candidates[$0]?.vectorScore }
+            let lowest = cosines.min() ?? 0
+            let spread = (cosines.max() ?? 0) - lowest
+            for id in keywordOrder { scored[id]?.fused += Self.keywordWeight * (candidates[id]?.keywordScore ?? 0) }
+            for id in vectorOrder {
+                guard let cosine = candidates[id]?.vectorScore else { continue }
+                scored[id]?.fused += (1 - Self.keywordWeight) * (spread > 1e-6 ? (cosine - lowest) / spread : 1)
+            }
         case .vector:
             for id in vectorOrder {
                 if let score = scored[id]?.vectorScore { scored[id]?.fused = score }
@@ -72,7 +77,7 @@ struct HybridRanker {
                 case .vector: candidate.vectorScore
                 case .keyword: candidate.keywordScore
                 }
-            guard candidate.fused > 0, candidate.relevance >= self.relativity else { return nil }
+            guard candidate.relevance >= self.relativity else { return nil }
             if !self.sessionID.isEmpty, candidate.sessionID == self.sessionID { candidate.fused *= 1.2 }
             return candidate
         }
@@ -97,7 +102,8 @@ struct HybridRanker {
     /// the best λ·relevance − (1−λ)·similarity to what is chosen, with an exponential penalty above cosine 0.9
     /// and near-duplicates (cosine > 0.92) skipped; the chosen results keep their ranking order.
     static func mmr(_ ranked: [Candidate], topK: Int) -> [Candidate] {
-        guard let best = ranked.first?.fused, best > 0 else { return [] }
+        guard let first = ranked.first?.fused else { return [] }
+        let best = first > 0 ? first : 1
         var remaining = Array(ranked.indices)
         var chosen: [Int] = []
         var maxSimilarity = [Float](repeating: -1, count: ranked.count)

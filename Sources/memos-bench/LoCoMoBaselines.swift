@@ -25,12 +25,14 @@ struct LoCoMoBaselines {
         var sessions: [[(id: String, line: String)]] = []
         var number = 1
         while case .array(let entries) = sample.conversation["session_\(number)"] {
+            var date = ""
+            if case .string(let text) = sample.conversation["session_\(number)_date_time"] { date = text }
             sessions.append(
                 entries.compactMap { entry in
                     guard case .object(let turn) = entry, case .string(let speaker) = turn["speaker"],
                         case .string(let text) = turn["text"], case .string(let id) = turn["dia_id"], !text.isEmpty
                     else { return nil }
-                    return (id.trimmingCharacters(in: .whitespaces), "\(speaker): \(text)")
+                    return (id.trimmingCharacters(in: .whitespaces), "\(speaker): [\(date)]: \(text)")
                 }
             )
             number += 1

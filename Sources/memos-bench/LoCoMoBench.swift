@@ -25,7 +25,7 @@ struct LoCoMoBench: AsyncParsableCommand {
     @Option(help: "Model folder (default: MEMOS_MODEL_DIR or .local/models/all-MiniLM-L6-v2).")
     var modelDir: String?
     @Option(help: "Reader settings to compare, as windowSize/overlap, comma-separated.")
-    var windows = "1/0,3/0,3/1"
+    var windows = "3/0,4/0"
     @Option(help: "Only the first N conversations (default all 10).")
     var conversations = 10
     @Option(help: "Write the results as JSON to this file too.")
@@ -100,7 +100,8 @@ struct LoCoMoBench: AsyncParsableCommand {
                     results[name] = try await Self.evaluate(samples, cubes: cubes, mode: mode, stack: stack, tokenizer: tokenizer, label: name)
                 }
                 if self.fusionGrid {
-                    print(try await LoCoMoFusionGrid.run(samples, cubes: cubes, stack: stack, label: label))
+                    let grid = try await LoCoMoFusionGrid.run(samples, cubes: cubes, stack: stack, label: label)
+                    FileHandle.standardOutput.write(Data((grid + "\n").utf8))  // at once, not at exit
                 }
             }
         }

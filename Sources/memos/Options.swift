@@ -47,6 +47,17 @@ struct CommonOptions: ParsableArguments {
         try EmbedderFactory.make(kind: self.embedderKind, modelDirectory: self.modelDirectory, logger: self.makeLogger("memos.embedder"))
     }
 
+    /// The fast reader with the window of `MEMOS_FAST_WINDOW` (`turns/overlap`, e.g. `4/0`), else the default.
+    func makeFastReader() throws -> FastReader {
+        guard let setting = Environment.string("MEMOS_FAST_WINDOW") else { return FastReader() }
+        let parts = setting.split(separator: "/").map { Int($0) }
+        guard parts.count == 2, let turns = parts[0], let overlap = parts[1], (1...50).contains(turns), (0..<turns).contains(overlap)
+        else {
+            throw ValidationError("MEMOS_FAST_WINDOW must be turns/overlap with 1 ≤ turns ≤ 50 and 0 ≤ overlap < turns, e.g. 4/0")
+        }
+        return FastReader(windowSize: turns, overlap: overlap)
+    }
+
     /// The fine reader's LLM from `MEMOS_LLM_*`; nil when `MEMOS_LLM_URL` is unset.
     func makeChatModel() throws -> (any ChatModel)? {
         try ChatModelFactory.make(logger: self.makeLogger("memos.llm"))

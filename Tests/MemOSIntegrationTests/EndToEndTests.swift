@@ -31,6 +31,7 @@ struct EndToEndTests {
                         $0.query = "what does Alice drink in the morning?"
                         $0.relativity = 0
                         $0.minChangeSeq = Int64(changeSeq)
+                        $0.maxWaitMs = 15_000  // a loaded test machine can be slow to catch up
                     },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
@@ -67,17 +68,19 @@ struct EndToEndTests {
                             .with { $0.role = "user"; $0.content = "I moved to Lisbon last spring"; $0.messageID = "D1:1" },
                             .with { $0.role = "assistant"; $0.content = "How do you like Lisbon?"; $0.messageID = "D1:2" },
                             .with { $0.role = "user"; $0.content = "I love the light there"; $0.messageID = "D1:3" },
-                            .with { $0.role = "user"; $0.content = "And the pastries"; $0.messageID = "D1:4" },
+                            .with { $0.role = "assistant"; $0.content = "What else?"; $0.messageID = "D1:4" },
+                            .with { $0.role = "user"; $0.content = "And the pastries"; $0.messageID = "D1:5" },
                         ]
                     },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
             }
             #expect(response.memories.count == 2)
-            #expect(response.memories.flatMap(\.sources).map(\.messageID) == ["D1:1", "D1:2", "D1:3", "D1:4"])
+            // Windows of 4 turns (FastReader's default).
+            #expect(response.memories.flatMap(\.sources).map(\.messageID) == ["D1:1", "D1:2", "D1:3", "D1:4", "D1:5"])
             #expect(response.memories[0].memoryType == .longTermMemory)
             #expect(response.memories[1].memoryType == .userMemory)
-            #expect(try await TestDatabase.count("messages", in: stack.database) == 4)
+            #expect(try await TestDatabase.count("messages", in: stack.database) == 5)
         }
     }
 
@@ -127,19 +130,20 @@ struct EndToEndTests {
                     metadata: metadata
                 )
                 let id = added.memories[0].id
-                let search = Memos_Retrieval_V1_SearchRequest.with {
-                    $0.cubeIds = ["alice-cube"]; $0.query = "cat name"; $0.relativity = 0
+                // Searches reflect a write once given its change sequence number (read-your-writes).
+                func search(after seq: Int64) -> Memos_Retrieval_V1_SearchRequest {
+                    .with { $0.cubeIds = ["alice-cube"]; $0.query = "cat name"; $0.relativity = 0; $0.minChangeSeq = seq; $0.maxWaitMs = 15_000 }
                 }
                 let deleted = try await clients.ingest.deleteMemories(
                     .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [id] } }, metadata: metadata
                 )
                 #expect(deleted.deletedCount == 1)
-                #expect(try await clients.retrieval.search(search, metadata: metadata).hits.isEmpty)
+                #expect(try await clients.retrieval.search(search(after: deleted.changeSeq), metadata: metadata).hits.isEmpty)
                 let restored = try await clients.ingest.restoreMemories(
                     .with { $0.cubeID = "alice-cube"; $0.memoryIds = [id] }, metadata: metadata
                 )
                 #expect(restored.restoredCount == 1)
-                #expect(try await clients.retrieval.search(search, metadata: metadata).hits.map(\.memory.id) == [id])
+                #expect(try await clients.retrieval.search(search(after: restored.changeSeq), metadata: metadata).hits.map(\.memory.id) == [id])
                 let history = try await clients.ingest.getHistory(
                     .with { $0.cubeID = "alice-cube"; $0.memoryID = id }, metadata: metadata
                 )

@@ -48,6 +48,7 @@ struct IndexFreshnessTests {
                             $0.relativity = 0
                             $0.topK = 100
                             $0.minChangeSeq = added.changeSeq
+                            $0.maxWaitMs = 15_000  // a loaded test machine can be slow to catch up
                             // The whole suite shares one PostgreSQL; under its load the default 2 s can run out.
                             $0.maxWaitMs = 20_000
                         },
@@ -124,6 +125,7 @@ struct IndexFreshnessTests {
                     $0.relativity = 0
                     $0.dedup = .none
                     $0.minChangeSeq = seq
+                    $0.maxWaitMs = 15_000  // a loaded test machine can be slow to catch up
                 },
                 metadata: TestStack.metadata(key)
             ).hits.map(\.memory.content)

@@ -18,6 +18,7 @@ struct Ingest: AsyncParsableCommand {
         let server = ServerFactory.ingest(
             database: database,
             embedder: try self.common.makeEmbedder(),
+            reader: try self.common.makeFastReader(),
             chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
@@ -82,6 +83,7 @@ struct Scheduler: AsyncParsableCommand {
         let workers = ServerFactory.schedulerWorkers(
             database: database,
             embedder: embedder,
+            reader: try self.common.makeFastReader(),
             chatModel: try self.common.makeChatModel(),
             configuration: .init(workers: max(1, self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2)),
             idempotencyRetention: .seconds(3_600 * max(1, Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
