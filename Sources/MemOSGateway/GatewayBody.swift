@@ -40,6 +40,10 @@ extension Memos_Ingest_V1_RestoreMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
+extension Memos_Ingest_V1_ArchiveMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
 extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
@@ -53,6 +57,10 @@ extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {
 }
 
 extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Retrieval_V1_CountMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
