@@ -10,11 +10,12 @@ protocol GatewayBody: Sendable {
 }
 
 extension GatewayBody where Self: SwiftProtobuf.Message {
+    /// Parses the body once; only a body the proto reader refuses is parsed again, to say what is wrong.
     init(json: Data) throws {
-        try checkJSONSyntax(json)
         do {
             self = try Self(jsonUTF8Data: json)
         } catch {
+            try checkJSONSyntax(json)
             throw MemOSError.invalidArgument("the request body is not valid JSON for \(Self.protoMessageName): \(error)")
         }
     }

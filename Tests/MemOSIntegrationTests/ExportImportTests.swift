@@ -111,9 +111,10 @@ struct ExportImportTests {
             #expect(refused.status != 0)
             #expect(refused.error.contains("403"))
             // A reader cannot import.
-            #expect(try await stack.http(.put, "/v1/cubes/alice-copy/members/bob", key: key, body: #"{"role": "reader"}"#).status == .ok)
+            #expect(try await stack.http(.post, "/v1/cubes", key: key, body: #"{"cube_id": "alice-empty"}"#).status == .created)
+            #expect(try await stack.http(.put, "/v1/cubes/alice-empty/members/bob", key: key, body: #"{"role": "reader"}"#).status == .ok)
             let readerImport = try await CLITests.memos(
-                ["import", "alice-copy", file], environment: environment.merging(["MEMOS_KEY": stack.bob.key]) { $1 }
+                ["import", "alice-empty", file], environment: environment.merging(["MEMOS_KEY": stack.bob.key]) { $1 }
             )
             #expect(readerImport.status != 0)
             #expect(readerImport.error.contains("403"))
