@@ -131,12 +131,14 @@ struct Import: AsyncParsableCommand {
         }
     }
 
-    /// The embedding model of the cube's service, from the answer to a search (which names it).
+    /// The embedding model of the cube's service, from the answer to a search (which names it). The search asks
+    /// for a perfect score, so that it hardly ever returns (and counts a use of) a memory.
     func embeddingModel() async throws -> String {
         let probe = Memos_Retrieval_V1_SearchRequest.with {
             $0.cubeIds = [self.cubeID]
             $0.query = "import"
             $0.topK = 1
+            $0.relativity = 1
         }
         let data = try await self.client.data(.POST, "/v1/search", body: try probe.gatewayJSON())
         return try Memos_Retrieval_V1_SearchResponse(jsonUTF8Data: data, options: lenientJSON).embeddingModel
