@@ -66,6 +66,7 @@ public struct Gateway: Sendable {
     let queueMetrics: @Sendable () async throws -> QueueMetrics
     let logger: Logger
     let rateLimiter: RateLimiter<UUID>?
+    let requestMetrics = RequestMetrics()
 
     public init(
         configuration: Configuration,
@@ -104,22 +105,23 @@ public struct Gateway: Sendable {
     /// The router with every route; its `routes` are the ones the OpenAPI document must describe.
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware(errorResponse: { self.errorResponse($0, logger: $1) }))
+        router.add(middleware: RequestIDMiddleware(errorResponse: { self.errorResponse($0, logger: $1) }, metrics: self.requestMetrics))
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
+        self.addExportRoute(to: router)
         self.addMemOSRoutes(to: router)
         return router
     }
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
-        // The job queue in Prometheus text format; counts by kind and status name no cube, so no key is needed.
+        // The job queue and the gateway's requests in Prometheus text format; they name no cube, so no key is needed.
         router.get("/metrics") { _, context in
             do {
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/plain; version=0.0.4"],
-                    body: .init(byteBuffer: ByteBuffer(string: try await self.queueMetrics().prometheus))
+                    body: .init(byteBuffer: ByteBuffer(string: try await self.queueMetrics().prometheus + self.requestMetrics.prometheus))
                 )
             } catch {
                 return self.errorResponse(error, logger: context.logger)
@@ -169,6 +171,11 @@ public struct Gateway: Sendable {
                 try await ingest.restoreMemories($0, metadata: $1)
             }
         }
+        router.post("/v1/memories/archive") { request, context in
+            await self.handle(request, context, body: Memos_Ingest_V1_ArchiveMemoriesRequest.self, access: .write) {
+                try await ingest.archiveMemories($0, metadata: $1)
+            }
+        }
         router.post("/v1/search") { request, context in
             await self.handle(request, context, body: Memos_Retrieval_V1_SearchRequest.self, access: .read) {
                 try await retrieval.search($0, metadata: $1)
@@ -178,11 +185,22 @@ public struct Gateway: Sendable {
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Retrieval_V1_ListMemoriesRequest.with {
                     $0.cubeID = try context.parameters.require("cube_id")
+                    $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
                     $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
                     $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
                 }
             } call: {
                 try await retrieval.listMemories($0, metadata: $1)
+            }
+        }
+        router.get("/v1/cubes/:cube_id/memories/count") { request, context in
+            await self.handle(request, context, access: .read) { request, context in
+                try Memos_Retrieval_V1_CountMemoriesRequest.with {
+                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
+                }
+            } call: {
+                try await retrieval.countMemories($0, metadata: $1)
             }
         }
         router.get("/v1/cubes/:cube_id/memories/:memory_id") { request, context in
@@ -425,6 +443,23 @@ public struct Gateway: Sendable {
         let object: [String: Any] = ["error": ["code": code, "message": message, "status": status.code]]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The `statuses` query parameter: comma-separated status names (`ACTIVATED`, `ARCHIVED`, `DELETED`, any
+    /// case); absent means the call's default (ACTIVATED).
+    static func statuses(_ value: Substring?) throws -> [Memos_Common_V1_MemoryStatus] {
+        guard let value, !value.isEmpty else { return [] }
+        return try value.split(separator: ",").map { name in
+            switch name.uppercased() {
+            case "ACTIVATED": .activated
+            case "ARCHIVED": .archived
+            case "DELETED": .deleted
+            default:
+                throw MemOSError.invalidArgument(
+                    "statuses must list ACTIVATED, ARCHIVED or DELETED separated by commas, not '\(name.prefix(32))'"
+                )
+            }
+        }
     }
 
     static func int32(_ value: Substring?, field: String) throws -> Int32 {

@@ -10,11 +10,12 @@ protocol GatewayBody: Sendable {
 }
 
 extension GatewayBody where Self: SwiftProtobuf.Message {
+    /// Parses the body once; only a body the proto reader refuses is parsed again, to say what is wrong.
     init(json: Data) throws {
-        try checkJSONSyntax(json)
         do {
             self = try Self(jsonUTF8Data: json)
         } catch {
+            try checkJSONSyntax(json)
             throw MemOSError.invalidArgument("the request body is not valid JSON for \(Self.protoMessageName): \(error)")
         }
     }
@@ -40,6 +41,10 @@ extension Memos_Ingest_V1_RestoreMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 
+extension Memos_Ingest_V1_ArchiveMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
 extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
@@ -53,6 +58,10 @@ extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {
 }
 
 extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {
+    var cubeIDs: [String] { [self.cubeID] }
+}
+
+extension Memos_Retrieval_V1_CountMemoriesRequest: GatewayBody {
     var cubeIDs: [String] { [self.cubeID] }
 }
 

@@ -21,11 +21,13 @@ extension HTTPField.Name {
 
 /// Accepts the client's `X-Request-Id` (1 to 128 visible ASCII characters) or makes one, puts it in the
 /// logger metadata (`request_id`) of every log line about the request and in the response's `X-Request-Id`, and
-/// turns errors thrown outside the route handlers (unknown route) into the gateway's error body.
+/// turns errors thrown outside the route handlers (unknown route) into the gateway's error body; then counts the
+/// request in `metrics`.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
 
     let errorResponse: @Sendable (any Error, Logger) -> Response
+    let metrics: RequestMetrics
 
     func handle(
         _ request: Request,
@@ -36,6 +38,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().uuidString.lowercased()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
+        let start = ContinuousClock.now
         var response: Response
         do {
             response = try await next(request, context)
@@ -43,6 +46,13 @@ struct RequestIDMiddleware: RouterMiddleware {
             response = self.errorResponse(error, context.logger)
         }
         response.headers[.requestID] = id
+        let elapsed = (ContinuousClock.now - start).components
+        self.metrics.record(
+            method: request.method.rawValue,
+            route: context.endpointPath,
+            status: response.status.code,
+            seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        )
         context.logger.debug(
             "request",
             metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]

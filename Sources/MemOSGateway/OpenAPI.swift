@@ -50,7 +50,7 @@ enum OpenAPI {
     "/metrics": {
       "get": {
         "operationId": "metrics",
-        "summary": "The job queue in Prometheus text format: memos_jobs{kind,status} (dead: failed on every attempt; failed: awaiting a retry) and memos_job_latency_seconds{kind,quantile} over jobs finished in the last 15 minutes. No cube is named, so no key is needed.",
+        "summary": "The job queue and the gateway's requests in Prometheus text format: memos_jobs{kind,status} (dead: failed on every attempt; failed: awaiting a retry) and memos_job_latency_seconds{kind,quantile} over jobs finished in the last 15 minutes; memos_http_requests_total{method,route,status} and the histogram memos_http_request_duration_seconds{method,route} (time to the response's head) since the gateway started, by route pattern (unmatched for no route). No cube is named, so no key is needed.",
         "tags": [
           "health"
         ],
@@ -473,6 +473,68 @@ enum OpenAPI {
         ]
       }
     },
+    "/v1/memories/archive": {
+      "post": {
+        "operationId": "archiveMemories",
+        "summary": "Retire active memories by hand: status ARCHIVED, history kept (action archive, with the reason), restorable. Memories that are not active are left as they are.",
+        "tags": [
+          "memories"
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ArchiveMemoriesRequest"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/ArchiveMemoriesResponse"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "413": {
+            "$ref": "#/components/responses/E413"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        },
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ]
+      }
+    },
     "/v1/memories/restore": {
       "post": {
         "operationId": "restoreMemories",
@@ -609,6 +671,9 @@ enum OpenAPI {
             "$ref": "#/components/parameters/CubeID"
           },
           {
+            "$ref": "#/components/parameters/Statuses"
+          },
+          {
             "$ref": "#/components/parameters/PageSize"
           },
           {
@@ -625,6 +690,113 @@ enum OpenAPI {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/ListMemoriesResponse"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        }
+      }
+    },
+    "/v1/cubes/{cube_id}/memories/count": {
+      "get": {
+        "operationId": "countMemories",
+        "summary": "How many memories a cube has, per type.",
+        "tags": [
+          "memories"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CubeID"
+          },
+          {
+            "$ref": "#/components/parameters/Statuses"
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CountMemoriesResponse"
+                }
+              }
+            },
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/RequestID"
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/E400"
+          },
+          "401": {
+            "$ref": "#/components/responses/E401"
+          },
+          "403": {
+            "$ref": "#/components/responses/E403"
+          },
+          "404": {
+            "$ref": "#/components/responses/E404"
+          },
+          "429": {
+            "$ref": "#/components/responses/E429"
+          },
+          "503": {
+            "$ref": "#/components/responses/E503"
+          }
+        }
+      }
+    },
+    "/v1/cubes/{cube_id}/export": {
+      "get": {
+        "operationId": "exportCube",
+        "summary": "Every memory of a cube, whatever its status, with its sources, embedding and whole history, as JSON Lines (newest memory first), streamed. Each line is an ExportedMemory; the last line is {\"end\":{\"memories\":N}} and is missing when the export was cut short (the status is sent before the first line). `memos export` writes it to a file and `memos import` reads it back (docs/export-import.md). Rate-limited as one request.",
+        "tags": [
+          "memories"
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CubeID"
+          },
+          {
+            "$ref": "#/components/parameters/RequestID"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "OK",
+            "content": {
+              "application/x-ndjson": {
+                "schema": {
+                  "$ref": "#/components/schemas/ExportedMemory"
                 }
               }
             },
@@ -3667,6 +3839,15 @@ enum OpenAPI {
           "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
         }
       },
+      "Statuses": {
+        "name": "statuses",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "string",
+          "description": "Which statuses, comma-separated: ACTIVATED, ARCHIVED, DELETED (any case). Default ACTIVATED."
+        }
+      },
       "PageSize": {
         "name": "page_size",
         "in": "query",
@@ -4467,6 +4648,92 @@ enum OpenAPI {
           },
           "change_seq": {
             "type": "integer"
+          }
+        },
+        "additionalProperties": false
+      },
+      "ArchiveMemoriesRequest": {
+        "type": "object",
+        "properties": {
+          "cube_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9_.:@-]+$",
+            "description": "1 to 128 bytes of ASCII letters, digits and - _ . : @"
+          },
+          "memory_ids": {
+            "type": "array",
+            "items": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "minItems": 1,
+            "maxItems": 1000,
+            "description": "All must exist in the cube."
+          },
+          "reason": {
+            "type": "string",
+            "maxLength": 256,
+            "description": "Kept in each memory's history."
+          }
+        },
+        "required": [
+          "cube_id",
+          "memory_ids"
+        ],
+        "additionalProperties": false
+      },
+      "ArchiveMemoriesResponse": {
+        "type": "object",
+        "properties": {
+          "archived_count": {
+            "type": "integer"
+          },
+          "change_seq": {
+            "type": "integer"
+          }
+        },
+        "additionalProperties": false
+      },
+      "CountMemoriesResponse": {
+        "type": "object",
+        "properties": {
+          "counts": {
+            "type": "array",
+            "items": {
+              "type": "object",
+              "properties": {
+                "memory_type": {
+                  "$ref": "#/components/schemas/MemoryType"
+                },
+                "count": {
+                  "type": "integer"
+                }
+              },
+              "additionalProperties": false
+            },
+            "description": "One entry per type that has memories, in the order of the MemoryType enum."
+          },
+          "total": {
+            "type": "integer"
+          }
+        },
+        "additionalProperties": false
+      },
+      "ExportedMemory": {
+        "type": "object",
+        "description": "One line of an export.",
+        "properties": {
+          "memory": {
+            "$ref": "#/components/schemas/Memory"
+          },
+          "history": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/HistoryEntry"
+            },
+            "description": "Every change, newest first."
           }
         },
         "additionalProperties": false

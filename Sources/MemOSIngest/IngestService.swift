@@ -270,6 +270,38 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         }
     }
 
+    public func archiveMemories(
+        request: Memos_Ingest_V1_ArchiveMemoriesRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_ArchiveMemoriesResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        let ids = try Validate.uuids(request.memoryIds, field: "memory_ids")
+        try Validate.optionalText(request.reason, field: "reason", maxBytes: Limits.maxKeyBytes)
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
+        let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
+        if let missing = ids.first(where: { id in !found.contains { $0.id == id } }) {
+            throw MemOSError.notFound("memory '\(missing.uuidString.lowercased())' does not exist in cube '\(request.cubeID)'")
+        }
+        let active = found.filter { $0.status == .activated }.map(\.id)
+        if active.isEmpty {
+            let current = try await self.store.currentChangeSeq()
+            return .with { $0.changeSeq = current }
+        }
+        let revision = Revision(action: "archive", actor: principal.userID, reason: request.reason)
+        let archived = try await self.store.revise(ids: active, cubeID: request.cubeID, revision) { memories in
+            memories.map { memory in
+                var memory = memory
+                memory.status = .archived
+                return memory
+            }
+        }
+        return .with {
+            $0.archivedCount = Int64(archived.count)
+            $0.changeSeq = archived.map(\.changeSeq).max() ?? 0
+        }
+    }
+
     public func getHistory(
         request: Memos_Ingest_V1_GetHistoryRequest,
         context: ServerContext

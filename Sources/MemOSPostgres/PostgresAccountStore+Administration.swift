@@ -92,6 +92,7 @@ extension PostgresAccountStore {
             SELECT cube_id FROM gone
             """
         )
+        self.forgetRoles(inCube: cubeID)
         if rows.isEmpty { throw MemOSError.notFound("cube '\(cubeID)' does not exist") }
     }
 
@@ -129,6 +130,7 @@ extension PostgresAccountStore {
             ON CONFLICT (cube_id, user_id) DO UPDATE SET role = EXCLUDED.role WHERE cube_members.role <> 'owner'
             """
         )
+        self.forgetRoles(inCube: cubeID)
     }
 
     public func removeMember(_ userID: UUID, fromCube cubeID: String) async throws -> Bool {
@@ -138,6 +140,7 @@ extension PostgresAccountStore {
             RETURNING user_id
             """
         )
+        self.forgetRoles(inCube: cubeID)
         return !rows.isEmpty
     }
 

@@ -11,15 +11,29 @@ import Synchronization
 /// the key is made. Resolved keys are cached for ``cacheTTL`` so that a call does not cost a query. Revoking a
 /// key or disabling a user through a store empties that store's cache, so it takes effect at once there; other
 /// stores (other processes) refuse the key within ``cacheTTL``.
+///
+/// With a ``roleCacheTTL`` above zero, a member's role in a cube is cached too (non-members and unknown cubes are
+/// not): sharing, unsharing and deleting a cube through the store forget the cube's cached roles at once; other
+/// stores see an unshare or a downgrade within ``roleCacheTTL``. Only a store whose checks another one repeats
+/// uncached should cache roles (the gateway's, in front of the services).
 public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     /// How long a resolved key stays cached (default 5 seconds).
     public let cacheTTL: Duration
+    /// How long a member's role stays cached (default zero: not cached).
+    public let roleCacheTTL: Duration
     let database: Database
     private let cache = Mutex<[Data: (principal: Principal?, expires: ContinuousClock.Instant)]>([:])
+    private let roles = Mutex<[Membership: (role: CubeRole, expires: ContinuousClock.Instant)]>([:])
 
-    public init(database: Database, cacheTTL: Duration = .seconds(5)) {
+    private struct Membership: Hashable {
+        var userID: UUID
+        var cubeID: String
+    }
+
+    public init(database: Database, cacheTTL: Duration = .seconds(5), roleCacheTTL: Duration = .zero) {
         self.database = database
         self.cacheTTL = cacheTTL
+        self.roleCacheTTL = roleCacheTTL
     }
 
     public func principal(forAPIKey key: String) async throws -> Principal? {
@@ -56,6 +70,27 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     }
 
     public func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
+        let membership = Membership(userID: userID, cubeID: cubeID)
+        let now = ContinuousClock.now
+        if self.roleCacheTTL > .zero, let cached = self.roles.withLock({ $0[membership] }), cached.expires > now {
+            return cached.role
+        }
+        let role = try await self.storedRole(of: userID, inCube: cubeID)
+        if let role, self.roleCacheTTL > .zero {
+            self.roles.withLock { roles in
+                if roles.count > 10_000 { roles.removeAll() }
+                roles[membership] = (role, now.advanced(by: self.roleCacheTTL))
+            }
+        }
+        return role
+    }
+
+    /// Forgets the cached roles in a cube, so that the next check reads the database.
+    func forgetRoles(inCube cubeID: String) {
+        self.roles.withLock { roles in roles = roles.filter { $0.key.cubeID != cubeID } }
+    }
+
+    private func storedRole(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
             let rows = try await connection.rows(

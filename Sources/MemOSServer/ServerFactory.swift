@@ -130,16 +130,19 @@ public enum ServerFactory {
         )
     }
 
+    /// - Parameter roleCacheTTL: how long the gateway keeps a member's role in a cube (see
+    ///   ``PostgresAccountStore/roleCacheTTL``); the services check every call again, uncached.
     public static func gateway(
         database: Database,
         clients: ServiceClients,
         configuration: Gateway.Configuration,
+        roleCacheTTL: Duration = .seconds(5),
         logger: Logger
     ) -> Gateway {
         Gateway(
             configuration: configuration,
             clients: clients,
-            accounts: PostgresAccountStore(database: database),
+            accounts: PostgresAccountStore(database: database, roleCacheTTL: roleCacheTTL),
             databaseIsReady: { await database.isReachable() },
             queueMetrics: { try await PostgresJobStore(database: database).metrics() },
             logger: logger

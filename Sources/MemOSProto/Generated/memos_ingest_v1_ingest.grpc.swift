@@ -91,6 +91,19 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ArchiveMemories" metadata.
+        public enum ArchiveMemories: Sendable {
+            /// Request type for "ArchiveMemories".
+            public typealias Input = Memos_Ingest_V1_ArchiveMemoriesRequest
+            /// Response type for "ArchiveMemories".
+            public typealias Output = Memos_Ingest_V1_ArchiveMemoriesResponse
+            /// Descriptor for "ArchiveMemories".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "ArchiveMemories",
+                type: .unary
+            )
+        }
         /// Namespace for "GetHistory" metadata.
         public enum GetHistory: Sendable {
             /// Request type for "GetHistory".
@@ -111,6 +124,7 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
             UpdateMemory.descriptor,
             DeleteMemories.descriptor,
             RestoreMemories.descriptor,
+            ArchiveMemories.descriptor,
             GetHistory.descriptor
         ]
     }
@@ -227,6 +241,24 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_RestoreMemoriesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_RestoreMemoriesResponse>
+
+        /// Handle the "ArchiveMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_ArchiveMemoriesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_ArchiveMemoriesResponse` messages.
+        func archiveMemories(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>
 
         /// Handle the "GetHistory" method.
         ///
@@ -345,6 +377,24 @@ extension Memos_Ingest_V1_IngestService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreMemoriesResponse>
 
+        /// Handle the "ArchiveMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ArchiveMemoriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_ArchiveMemoriesResponse` message.
+        func archiveMemories(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>
+
         /// Handle the "GetHistory" method.
         ///
         /// > Source IDL Documentation:
@@ -460,6 +510,24 @@ extension Memos_Ingest_V1_IngestService {
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Ingest_V1_RestoreMemoriesResponse
 
+        /// Handle the "ArchiveMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_ArchiveMemoriesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_ArchiveMemoriesResponse` to respond with.
+        func archiveMemories(
+            request: Memos_Ingest_V1_ArchiveMemoriesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_ArchiveMemoriesResponse
+
         /// Handle the "GetHistory" method.
         ///
         /// > Source IDL Documentation:
@@ -540,6 +608,17 @@ extension Memos_Ingest_V1_IngestService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.ArchiveMemories.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ArchiveMemoriesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ArchiveMemoriesResponse>(),
+            handler: { request, context in
+                try await self.archiveMemories(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Memos_Ingest_V1_IngestService.Method.GetHistory.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_GetHistoryRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_GetHistoryResponse>(),
@@ -605,6 +684,17 @@ extension Memos_Ingest_V1_IngestService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_RestoreMemoriesResponse> {
         let response = try await self.restoreMemories(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func archiveMemories(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ArchiveMemoriesResponse> {
+        let response = try await self.archiveMemories(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -684,6 +774,19 @@ extension Memos_Ingest_V1_IngestService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreMemoriesResponse> {
         return GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreMemoriesResponse>(
             message: try await self.restoreMemories(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func archiveMemories(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ArchiveMemoriesResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>(
+            message: try await self.archiveMemories(
                 request: request.message,
                 context: context
             ),
@@ -827,6 +930,29 @@ extension Memos_Ingest_V1_IngestService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_RestoreMemoriesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_RestoreMemoriesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ArchiveMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ArchiveMemoriesRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ArchiveMemoriesRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ArchiveMemoriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func archiveMemories<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ArchiveMemoriesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetHistory" method.
@@ -1039,6 +1165,40 @@ extension Memos_Ingest_V1_IngestService {
             )
         }
 
+        /// Call the "ArchiveMemories" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ArchiveMemoriesRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ArchiveMemoriesRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ArchiveMemoriesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func archiveMemories<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ArchiveMemoriesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.ArchiveMemories.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "GetHistory" method.
         ///
         /// > Source IDL Documentation:
@@ -1218,6 +1378,35 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_RestoreMemoriesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_RestoreMemoriesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ArchiveMemories" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_ArchiveMemoriesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func archiveMemories<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.archiveMemories(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ArchiveMemoriesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ArchiveMemoriesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1415,6 +1604,39 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             metadata: metadata
         )
         return try await self.restoreMemories(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ArchiveMemories" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Retires active memories by hand: status ARCHIVED, history kept, restorable with RestoreMemories.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func archiveMemories<Result>(
+        _ message: Memos_Ingest_V1_ArchiveMemoriesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ArchiveMemoriesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_ArchiveMemoriesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.archiveMemories(
             request: request,
             options: options,
             onResponse: handleResponse

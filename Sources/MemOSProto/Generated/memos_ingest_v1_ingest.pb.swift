@@ -527,6 +527,41 @@ public nonisolated struct Memos_Ingest_V1_RestoreMemoriesResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Memos_Ingest_V1_ArchiveMemoriesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be its owner or a writer.
+  public var cubeID: String = String()
+
+  /// 1 to 1,000 ids; all must exist in the cube. Ids of memories that are not ACTIVATED are left as they are.
+  public var memoryIds: [String] = []
+
+  /// Why, kept in each memory's history; at most 256 bytes.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_ArchiveMemoriesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// How many memories were archived (those not active are not counted).
+  public var archivedCount: Int64 = 0
+
+  /// The change sequence number of this write (see AddMessagesResponse); the current one when nothing changed.
+  public var changeSeq: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Memos_Ingest_V1_GetHistoryRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1267,6 +1302,81 @@ nonisolated extension Memos_Ingest_V1_RestoreMemoriesResponse: SwiftProtobuf.Mes
 
   public static func ==(lhs: Memos_Ingest_V1_RestoreMemoriesResponse, rhs: Memos_Ingest_V1_RestoreMemoriesResponse) -> Bool {
     if lhs.restoredCount != rhs.restoredCount {return false}
+    if lhs.changeSeq != rhs.changeSeq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ArchiveMemoriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ArchiveMemoriesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}memory_ids\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.memoryIds) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.memoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.memoryIds, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ArchiveMemoriesRequest, rhs: Memos_Ingest_V1_ArchiveMemoriesRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.memoryIds != rhs.memoryIds {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ArchiveMemoriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ArchiveMemoriesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}archived_count\0\u{3}change_seq\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularInt64Field(value: &self.archivedCount) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.archivedCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.archivedCount, fieldNumber: 1)
+    }
+    if self.changeSeq != 0 {
+      try visitor.visitSingularInt64Field(value: self.changeSeq, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ArchiveMemoriesResponse, rhs: Memos_Ingest_V1_ArchiveMemoriesResponse) -> Bool {
+    if lhs.archivedCount != rhs.archivedCount {return false}
     if lhs.changeSeq != rhs.changeSeq {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -16,6 +16,26 @@ struct ClientOptions: ParsableArguments {
 
     /// Calls the gateway and prints the JSON answer, pretty; an error answer goes to standard error and exits 1.
     func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws {
+        let data = try await self.data(method, path, body: body.map { try JSONSerialization.data(withJSONObject: $0) })
+        if !data.isEmpty { print(try prettyJSON(data)) }
+    }
+
+    /// Calls the gateway with a JSON body and returns the whole answer.
+    func data(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
+        let response = try await self.response(method, path, body: body)
+        return Data(try await response.body.collect(upTo: 64 * 1_024 * 1_024).readableBytesView)
+    }
+
+    /// Calls the gateway; the answer's body is left to the caller to read (for streams).
+    ///
+    /// `timeout` bounds the whole call, the body's reading included. A 429 is waited out (its `Retry-After`) and retried; any other error answer goes to standard error and
+    /// exits 1.
+    func response(
+        _ method: HTTPMethod,
+        _ path: String,
+        body: Data? = nil,
+        timeout: TimeAmount = .seconds(60)
+    ) async throws -> HTTPClientResponse {
         guard let key = self.key ?? Environment.string("MEMOS_KEY") else {
             throw ValidationError("no API key: pass --key or set MEMOS_KEY")
         }
@@ -25,21 +45,21 @@ struct ClientOptions: ParsableArguments {
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 64 * 1_024 * 1_024)
-        let data = Data(bytes.readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
+        while true {
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            if (200..<300).contains(response.status.code) { return response }
+            let data = Data(try await response.body.collect(upTo: 1_024 * 1_024).readableBytesView)
+            if response.status == .tooManyRequests, let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init) {
+                try await Task.sleep(for: .seconds(max(seconds, 1)))
+                continue
+            }
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
             let message = (object?["error"] as? [String: Any])?["message"] as? String ?? String(decoding: data, as: UTF8.self)
             FileHandle.standardError.write(Data("error: \(message) (HTTP \(response.status.code))\n".utf8))
             throw ExitCode.failure
         }
-        if data.isEmpty { return }
-        let object = try JSONSerialization.jsonObject(with: data)
-        let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        print(String(decoding: pretty, as: UTF8.self))
     }
 }
 
