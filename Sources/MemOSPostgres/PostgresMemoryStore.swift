@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MemOSCore
+import NIOCore
 import PostgresNIO
 
 /// Memories, their history and raw messages in PostgreSQL.
@@ -158,7 +159,7 @@ public struct PostgresMemoryStore: MemoryStore {
                 SELECT id, change_seq, created_at, updated_at, valid_from, valid_to FROM inserted
                 """,
             binds: try Self.bindings(
-                cubeID, author, flat, memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
+                cubeID, author, PackedFloats(values: flat), memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
                 memories.map(\.key), memories.map(\.content), tagOffsets, memories.map { Int32($0.tags.count) },
                 try memories.map { try infos.encode($0.info) }, memories.map(\.confidence),
                 memories.map(\.embeddingModel), offsets, memories.map { Int32($0.embedding.count) },
@@ -812,5 +813,33 @@ public struct PostgresMemoryStore: MemoryStore {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values { try bindings.append(value) }
         return bindings
+    }
+}
+
+/// A `real[]` bind written in one pass: PostgresNIO's generic array encoding writes each float on its own,
+/// which was a third of an import's CPU time in the service (500 vectors of 384 floats per request).
+struct PackedFloats: PostgresNonThrowingEncodable {
+    var values: [Float]
+
+    static var psqlType: PostgresDataType { .float4Array }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        // Dimensions (0 for an empty array), no nulls, element type; then length and lower bound.
+        buffer.writeInteger(self.values.isEmpty ? 0 : 1, as: Int32.self)
+        buffer.writeInteger(0, as: Int32.self)
+        buffer.writeInteger(Float.psqlType.rawValue)
+        guard !self.values.isEmpty else { return }
+        buffer.writeInteger(Int32(self.values.count))
+        buffer.writeInteger(1, as: Int32.self)
+        // Each element: its byte length (4), then the IEEE 754 bits, both big-endian.
+        let size = self.values.count * 8
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { bytes in
+            for (index, value) in self.values.enumerated() {
+                bytes.storeBytes(of: UInt32(4).bigEndian, toByteOffset: index * 8, as: UInt32.self)
+                bytes.storeBytes(of: value.bitPattern.bigEndian, toByteOffset: index * 8 + 4, as: UInt32.self)
+            }
+            return size
+        }
     }
 }

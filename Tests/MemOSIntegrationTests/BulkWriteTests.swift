@@ -7,11 +7,16 @@ import Testing
 
 @Suite("Bulk writes: one statement's response, derived columns, one notification per cube and transaction")
 struct BulkWriteTests {
+    /// Runs `body` with a store over a fresh migrated database and an author id.
+    static func withStore(_ body: (PostgresMemoryStore, UUID, Database) async throws -> Void) async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            try await body(PostgresMemoryStore(database: database), UUID(), database)
+        }
+    }
+
     @Test("a bulk add returns every memory as a read returns it, each with its change sequence and an add history row")
     func bulkAddReturnsStoredMemories() async throws {
-        try await TestDatabase.withMigratedDatabase { database in
-            let store = PostgresMemoryStore(database: database)
-            let author = UUID()
+        try await Self.withStore { store, author, database in
             let existing = try await store.add([.fixture("Alice likes tea")], messages: [], cubeID: "c", author: author, idempotency: nil)
             // Sources keep their dates in whole seconds: the response must say what a read says.
             let time = Date(timeIntervalSince1970: 1_700_000_000.25)
@@ -43,11 +48,22 @@ struct BulkWriteTests {
         }
     }
 
+    @Test("vectors bound in one pass arrive as the same real[]", arguments: [[], [1.5, -2, 0, 3.4e38, -1e-40], (0..<384).map { Float($0) / 7 }])
+    func packedFloats(_ values: [Float]) async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let rows = try await database.client.query(
+                PostgresQuery(unsafeSQL: "SELECT $1::real[] AS v", binds: try PostgresMemoryStore.bindings(PackedFloats(values: values))),
+                logger: TestDatabase.logger
+            )
+            var decoded: [[Float]] = []
+            for try await vector in rows.decode([Float].self) { decoded.append(vector) }
+            #expect(decoded == [values])
+        }
+    }
+
     @Test("keyword terms and the duplicate hash follow content changes, and survive status changes")
     func derivedColumnsFollowContent() async throws {
-        try await TestDatabase.withMigratedDatabase { database in
-            let store = PostgresMemoryStore(database: database)
-            let author = UUID()
+        try await Self.withStore { store, author, database in
             let added = try await store.add([.fixture("Alice keeps bees")], messages: [], cubeID: "c", author: author, idempotency: nil)
             let id = added.receipt.memoryIDs[0]
             func matches(_ query: String, statuses: Set<MemoryStatus> = [.activated]) async throws -> [UUID] {
@@ -73,9 +89,7 @@ struct BulkWriteTests {
 
     @Test("a write notifies once per cube and transaction, whatever its size")
     func oneNotificationPerCubeAndTransaction() async throws {
-        try await TestDatabase.withMigratedDatabase { database in
-            let store = PostgresMemoryStore(database: database)
-            let author = UUID()
+        try await Self.withStore { store, author, database in
             let (cubes, heard) = AsyncStream.makeStream(of: String.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -110,9 +124,7 @@ struct BulkWriteTests {
 
     @Test("a notification wakes the search index (with no periodic catch-up)")
     func notificationWakesTheIndex() async throws {
-        try await TestDatabase.withMigratedDatabase { database in
-            let store = PostgresMemoryStore(database: database)
-            let author = UUID()
+        try await Self.withStore { store, author, database in
             let feed = PostgresChangeFeed(database: database)
             try await RunningIndex.with(feed: feed, model: "m", dimension: 1, catchUpInterval: .seconds(3_600)) { index in
                 let everything = CubeIndex.RowFilter(statuses: Set(MemoryStatus.allCases), memoryTypes: [], allowedIDs: nil)
