@@ -31,6 +31,8 @@ struct EndToEndTests {
                         $0.query = "what does Alice drink in the morning?"
                         $0.relativity = 0
                         $0.minChangeSeq = Int64(changeSeq)
+                        // The whole suite shares one PostgreSQL; under its load the default 2 s can run out.
+                        $0.maxWaitMs = 20_000
                     },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
