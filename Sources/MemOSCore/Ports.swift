@@ -85,15 +85,21 @@ public struct IdempotencyKey: Sendable, Hashable {
 
 /// The outcome of an idempotent write.
 public enum WriteOutcome: Sendable, Hashable {
-    /// The write was made now.
-    case written(WriteReceipt)
+    /// The write was made now; `memories` are the stored memories, in the order of the receipt's ids.
+    case written(WriteReceipt, memories: [Memory])
     /// The same request was made before; nothing was written.
     case replayed(WriteReceipt)
 
     public var receipt: WriteReceipt {
         switch self {
-        case .written(let receipt), .replayed(let receipt): receipt
+        case .written(let receipt, _), .replayed(let receipt): receipt
         }
+    }
+
+    /// The stored memories when the write was made now (nil for a replay, whose memories may have changed since).
+    public var memories: [Memory]? {
+        if case .written(_, let memories) = self { return memories }
+        return nil
     }
 }
 

@@ -88,7 +88,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             idempotency: idempotency
         )
         let receipt = outcome.receipt
-        let memories = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
+        let memories = try await self.memories(of: outcome, cubeID: request.cubeID)
         return .with {
             $0.memories = memories.map { $0.proto() }
             $0.changeSeq = receipt.changeSeq
@@ -143,11 +143,17 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             idempotency: try IdempotencyKey(request.idempotencyKey, for: request)
         )
         let receipt = outcome.receipt
-        let made = try await self.store.memories(ids: receipt.memoryIDs, cubeID: request.cubeID)
+        let made = try await self.memories(of: outcome, cubeID: request.cubeID)
         return .with {
             $0.memories = made.map { $0.proto() }
             $0.changeSeq = receipt.changeSeq
         }
+    }
+
+    /// The memories a write stored: those of its outcome, or read again for a replay.
+    func memories(of outcome: WriteOutcome, cubeID: String) async throws -> [Memory] {
+        if let memories = outcome.memories { return memories }
+        return try await self.store.memories(ids: outcome.receipt.memoryIDs, cubeID: cubeID)
     }
 
     public func updateMemory(

@@ -28,3 +28,26 @@ enum JSONCoding {
         try self.decoder.decode(type, from: Data(text.utf8))
     }
 }
+
+/// The values of one jsonb column in a bulk statement: each distinct value is encoded once, and read back once
+/// from its encoding (so that it equals what a later read returns, e.g. dates in whole seconds).
+struct JSONColumn<Value: Codable & Hashable> {
+    private var texts: [Value: String] = [:]
+    private var readBack: [Value: Value] = [:]
+
+    /// The JSON text of `value`.
+    mutating func encode(_ value: Value) throws -> String {
+        if let text = self.texts[value] { return text }
+        let text = try JSONCoding.string(value)
+        self.texts[value] = text
+        return text
+    }
+
+    /// `value` as stored: decoded from its JSON text.
+    mutating func decoded(_ value: Value) throws -> Value {
+        if let stored = self.readBack[value] { return stored }
+        let stored = try JSONCoding.decode(Value.self, from: try self.encode(value))
+        self.readBack[value] = stored
+        return stored
+    }
+}

@@ -12,7 +12,8 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         self.database = database
     }
 
-    /// The channel the memories' triggers notify, with payload "<cube id> <change_seq>" (Schema migration 4).
+    /// The channel the memories' triggers notify, with payload "<cube id> <change_seq>" (Schema migration 5), once
+    /// per cube and transaction (migration 7): a wake-up, not a list of changes.
     static let channel = "memos_changes"
 
     public func changes(in cubeIDs: [String], since: Int64, model: String) async throws -> ChangeBatch {

@@ -414,10 +414,118 @@ enum Schema {
         ),
         Migration(
             version: 7,
+            name: "bulk writes: derived columns kept by the trigger, one notification per cube and transaction",
+            sql: [
+                // Text with nothing to collapse (ASCII, single spaces, no tabs or line breaks) skips the regular
+                // expression, by far the dearest step; the result is the same for every text (in UTF-8).
+                """
+                CREATE OR REPLACE FUNCTION memos_content_hash(content text) RETURNS text
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                RETURN md5(lower(btrim(CASE
+                    WHEN octet_length(content) = char_length(content) AND strpos(content, '  ') = 0
+                        AND strpos(content, E'\\t') = 0 AND strpos(content, E'\\n') = 0 AND strpos(content, E'\\r') = 0
+                        AND strpos(content, E'\\f') = 0 AND strpos(content, E'\\x0B') = 0
+                    THEN content
+                    ELSE regexp_replace(content, '\\s+', ' ', 'g')
+                END)))
+                """,
+                // PostgreSQL 15 recomputes stored generated columns on every update, so a status change (a soft
+                // delete) re-parsed the text. The stamping trigger now computes them, on insert and when the
+                // content or key changes.
+                "ALTER TABLE memories ALTER COLUMN content_hash DROP EXPRESSION",
+                "ALTER TABLE memories ALTER COLUMN search_text DROP EXPRESSION",
+                // A row is left whole up to a full page: a vector of a small model (384 floats, 1.5 KB) stays in
+                // it instead of going through a compression attempt (vectors do not compress) and the TOAST
+                // table on every insert and read. Longer rows move their vectors out uncompressed.
+                "ALTER TABLE memories SET (toast_tuple_target = 8160)",
+                "ALTER TABLE memories ALTER COLUMN embedding SET STORAGE EXTERNAL, ALTER COLUMN next_embedding SET STORAGE EXTERNAL",
+                // Notifies the follower once per cube and transaction (the follower only needs waking; it reads
+                // every change since its watermark): the cubes notified so far live in a transaction-local
+                // setting. Payload "<cube id> <change_seq>", the transaction's first change in the cube.
+                """
+                CREATE FUNCTION memos_notify_change(cube text, seq bigint) RETURNS boolean LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM set_config('memos.notified_cubes',
+                        coalesce(current_setting('memos.notified_cubes', true), '') || E'\\n' || cube || E'\\n', true);
+                    PERFORM pg_notify('memos_changes', cube || ' ' || seq);
+                    RETURN true;
+                END $$
+                """,
+                // As in migration 5 (a transaction id before the sequence number; bookkeeping-only updates are no
+                // change), with assignments instead of PERFORM (which runs a query per row).
+                """
+                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    ignored xid8;
+                    notified boolean;
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND memos_usage_only(OLD, NEW) THEN
+                        RETURN NEW;
+                    END IF;
+                    ignored := pg_current_xact_id();
+                    NEW.change_seq := nextval('memory_change_seq');
+                    IF TG_OP = 'UPDATE' THEN
+                        NEW.updated_at := now();
+                    END IF;
+                    IF TG_OP = 'INSERT' OR NEW.content IS DISTINCT FROM OLD.content OR NEW.key IS DISTINCT FROM OLD.key THEN
+                        NEW.content_hash := memos_content_hash(NEW.content);
+                        NEW.search_text := memos_search_vector(NEW.key, NEW.content);
+                    END IF;
+                    IF strpos(coalesce(current_setting('memos.notified_cubes', true), ''), E'\\n' || NEW.cube_id || E'\\n') = 0 THEN
+                        notified := memos_notify_change(NEW.cube_id, NEW.change_seq);
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE OR REPLACE FUNCTION memories_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    ignored xid8;
+                    seq bigint;
+                    notified boolean;
+                BEGIN
+                    ignored := pg_current_xact_id();
+                    seq := nextval('memory_change_seq');
+                    INSERT INTO memory_tombstones (cube_id, id, change_seq)
+                    VALUES (OLD.cube_id, OLD.id, seq)
+                    ON CONFLICT (cube_id, id) DO UPDATE SET change_seq = EXCLUDED.change_seq, deleted_at = now();
+                    IF strpos(coalesce(current_setting('memos.notified_cubes', true), ''), E'\\n' || OLD.cube_id || E'\\n') = 0 THEN
+                        notified := memos_notify_change(OLD.cube_id, seq);
+                    END IF;
+                    RETURN OLD;
+                END $$
+                """,
+            ]
+        ),
+        Migration(
+            version: 8,
             name: "keyword search moves into the retrieval index: drop the term vector column and its index",
             sql: [
                 // The retrieval service scores keywords with BM25 in its own index (KeywordTokenizer); PostgreSQL
-                // no longer computes a tsvector per write.
+                // no longer computes a tsvector per write. The stamping trigger of migration 7, without it:
+                """
+                CREATE OR REPLACE FUNCTION memories_stamp_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    ignored xid8;
+                    notified boolean;
+                BEGIN
+                    IF TG_OP = 'UPDATE' AND memos_usage_only(OLD, NEW) THEN
+                        RETURN NEW;
+                    END IF;
+                    ignored := pg_current_xact_id();
+                    NEW.change_seq := nextval('memory_change_seq');
+                    IF TG_OP = 'UPDATE' THEN
+                        NEW.updated_at := now();
+                    END IF;
+                    IF TG_OP = 'INSERT' OR NEW.content IS DISTINCT FROM OLD.content OR NEW.key IS DISTINCT FROM OLD.key THEN
+                        NEW.content_hash := memos_content_hash(NEW.content);
+                    END IF;
+                    IF strpos(coalesce(current_setting('memos.notified_cubes', true), ''), E'\\n' || NEW.cube_id || E'\\n') = 0 THEN
+                        notified := memos_notify_change(NEW.cube_id, NEW.change_seq);
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
                 "DROP INDEX memories_search_idx",
                 "ALTER TABLE memories DROP COLUMN search_text",
                 "DROP FUNCTION memos_search_query(text)",
