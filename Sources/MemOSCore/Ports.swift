@@ -238,6 +238,10 @@ public protocol MemoryStore: Sendable {
     /// History entries of one memory, newest first, with ids below `before`.
     func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry]
 
+    /// The newest `limitPerMemory` history entries of each memory of `memoryIDs` in the cube, in one query:
+    /// grouped by memory, newest first within each.
+    func histories(memoryIDs: [UUID], cubeID: String, limitPerMemory: Int) async throws -> [HistoryEntry]
+
     /// The highest change sequence number committed so far.
     func currentChangeSeq() async throws -> Int64
 }

@@ -12,12 +12,9 @@ import SwiftProtobuf
 ///
 /// Each line is an ``Memos_Common_V1_ExportedMemory`` (the memory with its sources and embedding, and its whole
 /// history, newest first), newest memory first; the last line is `{"end":{"memories":N}}`, so a reader can tell
-/// a complete export from one cut short. The stream is made from the services' ListMemories and GetHistory
+/// a complete export from one cut short. The stream is made from the services' ListMemories and BatchGetHistory
 /// calls (each checked by the service against the caller's membership), one page of memories at a time.
 extension Gateway {
-    /// Histories fetched at once while a page is exported.
-    static let exportConcurrency = 8
-
     func addExportRoute(to router: Router<GatewayRequestContext>) {
         router.get("/v1/cubes/:cube_id/export") { request, context in
             do {
@@ -79,38 +76,46 @@ extension Gateway {
         try await writer.write(ByteBuffer(string: "{\"end\":{\"memories\":\(count)}}\n"))
     }
 
-    /// The whole history of each memory, in the order of `memories`, a few memories at a time.
+    /// Memories per BatchGetHistory call (its limit), which also returns at most this many entries per memory.
+    static let historyBatch = 200
+
+    /// The whole history of each memory, in the order of `memories`: one BatchGetHistory per 200 memories, and
+    /// GetHistory pages for the rare memory whose history is longer than that read returns.
     func histories(
         of memories: [Memos_Common_V1_Memory],
         cubeID: String,
         metadata: Metadata
     ) async throws -> [[Memos_Common_V1_HistoryEntry]] {
         let ingest = self.clients.ingest
-        return try await withThrowingTaskGroup(of: (Int, [Memos_Common_V1_HistoryEntry]).self) { group in
-            var results = [[Memos_Common_V1_HistoryEntry]](repeating: [], count: memories.count)
-            for (index, memory) in memories.enumerated() {
-                if index >= Self.exportConcurrency, let done = try await group.next() { results[done.0] = done.1 }
-                group.addTask {
-                    var entries: [Memos_Common_V1_HistoryEntry] = []
-                    var pageToken = ""
-                    repeat {
-                        let page = try await ingest.getHistory(
-                            .with {
-                                $0.cubeID = cubeID
-                                $0.memoryID = memory.id
-                                $0.pageSize = 200
-                                $0.pageToken = pageToken
-                            },
-                            metadata: metadata
-                        )
-                        entries += page.entries
-                        pageToken = page.nextPageToken
-                    } while !pageToken.isEmpty
-                    return (index, entries)
-                }
+        var byMemory: [String: [Memos_Common_V1_HistoryEntry]] = [:]
+        for start in stride(from: 0, to: memories.count, by: Self.historyBatch) {
+            let batch = try await ingest.batchGetHistory(
+                .with {
+                    $0.cubeID = cubeID
+                    $0.memoryIds = memories[start..<min(start + Self.historyBatch, memories.count)].map(\.id)
+                },
+                metadata: metadata
+            )
+            for entry in batch.entries { byMemory[entry.memoryID.lowercased(), default: []].append(entry) }
+            for memoryID in batch.truncatedMemoryIds {
+                var entries: [Memos_Common_V1_HistoryEntry] = []
+                var pageToken = ""
+                repeat {
+                    let page = try await ingest.getHistory(
+                        .with {
+                            $0.cubeID = cubeID
+                            $0.memoryID = memoryID
+                            $0.pageSize = 200
+                            $0.pageToken = pageToken
+                        },
+                        metadata: metadata
+                    )
+                    entries += page.entries
+                    pageToken = page.nextPageToken
+                } while !pageToken.isEmpty
+                byMemory[memoryID.lowercased()] = entries
             }
-            for try await (done, entries) in group { results[done] = entries }
-            return results
         }
+        return memories.map { byMemory[$0.id.lowercased()] ?? [] }
     }
 }

@@ -327,6 +327,35 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         }
     }
 
+    /// Entries per memory a batch history read returns at most (GetHistory pages through longer histories).
+    static let batchHistoryDepth = 200
+
+    public func batchGetHistory(
+        request: Memos_Ingest_V1_BatchGetHistoryRequest,
+        context: ServerContext
+    ) async throws -> Memos_Ingest_V1_BatchGetHistoryResponse {
+        let principal = try RequestIdentity.require()
+        try Validate.cubeID(request.cubeID)
+        try Validate.count(request.memoryIds.count, field: "memory_ids", max: Self.batchHistoryDepth)
+        let memoryIDs = try Validate.uuids(request.memoryIds, field: "memory_ids")
+        try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
+        let entries = try await self.store.histories(
+            memoryIDs: memoryIDs, cubeID: request.cubeID, limitPerMemory: Self.batchHistoryDepth + 1
+        )
+        // One entry past the depth tells that a memory's history is longer.
+        var kept: [HistoryEntry] = []
+        var counts: [UUID: Int] = [:]
+        var truncated: Set<UUID> = []
+        for entry in entries {
+            counts[entry.memoryID, default: 0] += 1
+            if counts[entry.memoryID]! > Self.batchHistoryDepth { truncated.insert(entry.memoryID) } else { kept.append(entry) }
+        }
+        return .with {
+            $0.entries = kept.map { $0.proto(cubeID: request.cubeID) }
+            $0.truncatedMemoryIds = truncated.map { $0.uuidString.lowercased() }.sorted()
+        }
+    }
+
     // MARK: Validation
 
     static let roles: Set<String> = ["user", "assistant", "system", "tool"]

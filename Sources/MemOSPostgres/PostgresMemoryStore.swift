@@ -548,14 +548,34 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 
     public func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry] {
-        let logger = self.database.logger
-        let query: PostgresQuery = """
+        try await self.historyEntries(
+            """
             SELECT id, memory_id, action, before::text AS before, after::text AS after, actor_user_id, job_id,
                    reason, created_at
             FROM memory_history
             WHERE cube_id = \(cubeID) AND memory_id = \(memoryID) AND id < \(before ?? Int64.max)
             ORDER BY id DESC LIMIT \(limit)
             """
+        )
+    }
+
+    public func histories(memoryIDs: [UUID], cubeID: String, limitPerMemory: Int) async throws -> [HistoryEntry] {
+        try await self.historyEntries(
+            """
+            SELECT id, memory_id, action, before::text AS before, after::text AS after, actor_user_id, job_id,
+                   reason, created_at
+            FROM (
+                SELECT h.*, row_number() OVER (PARTITION BY memory_id ORDER BY id DESC) AS position
+                FROM memory_history h WHERE cube_id = \(cubeID) AND memory_id = ANY(\(memoryIDs))
+            ) h
+            WHERE position <= \(limitPerMemory)
+            ORDER BY memory_id, id DESC
+            """
+        )
+    }
+
+    private func historyEntries(_ query: PostgresQuery) async throws -> [HistoryEntry] {
+        let logger = self.database.logger
         return try await self.database.withConnection { connection in
             try await connection.rows(query, logger: logger).map { row in
                 HistoryEntry(

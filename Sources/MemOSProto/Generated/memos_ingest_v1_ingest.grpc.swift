@@ -117,6 +117,19 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "BatchGetHistory" metadata.
+        public enum BatchGetHistory: Sendable {
+            /// Request type for "BatchGetHistory".
+            public typealias Input = Memos_Ingest_V1_BatchGetHistoryRequest
+            /// Response type for "BatchGetHistory".
+            public typealias Output = Memos_Ingest_V1_BatchGetHistoryResponse
+            /// Descriptor for "BatchGetHistory".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "BatchGetHistory",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "memos.ingest.v1.IngestService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             AddMessages.descriptor,
@@ -125,7 +138,8 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
             DeleteMemories.descriptor,
             RestoreMemories.descriptor,
             ArchiveMemories.descriptor,
-            GetHistory.descriptor
+            GetHistory.descriptor,
+            BatchGetHistory.descriptor
         ]
     }
 }
@@ -277,6 +291,24 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_GetHistoryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_GetHistoryResponse>
+
+        /// Handle the "BatchGetHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the changes made to several memories at once (an export), newest first per memory.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_BatchGetHistoryRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_BatchGetHistoryResponse` messages.
+        func batchGetHistory(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>
     }
 
     /// Service protocol for the "memos.ingest.v1.IngestService" service.
@@ -412,6 +444,24 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.ServerRequest<Memos_Ingest_V1_GetHistoryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_GetHistoryResponse>
+
+        /// Handle the "BatchGetHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the changes made to several memories at once (an export), newest first per memory.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_BatchGetHistoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_BatchGetHistoryResponse` message.
+        func batchGetHistory(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>
     }
 
     /// Simple service protocol for the "memos.ingest.v1.IngestService" service.
@@ -545,6 +595,24 @@ extension Memos_Ingest_V1_IngestService {
             request: Memos_Ingest_V1_GetHistoryRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Ingest_V1_GetHistoryResponse
+
+        /// Handle the "BatchGetHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the changes made to several memories at once (an export), newest first per memory.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_BatchGetHistoryRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_BatchGetHistoryResponse` to respond with.
+        func batchGetHistory(
+            request: Memos_Ingest_V1_BatchGetHistoryRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_BatchGetHistoryResponse
     }
 }
 
@@ -629,6 +697,17 @@ extension Memos_Ingest_V1_IngestService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.BatchGetHistory.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_BatchGetHistoryRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_BatchGetHistoryResponse>(),
+            handler: { request, context in
+                try await self.batchGetHistory(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -706,6 +785,17 @@ extension Memos_Ingest_V1_IngestService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_GetHistoryResponse> {
         let response = try await self.getHistory(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func batchGetHistory(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse> {
+        let response = try await self.batchGetHistory(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -800,6 +890,19 @@ extension Memos_Ingest_V1_IngestService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_GetHistoryResponse> {
         return GRPCCore.ServerResponse<Memos_Ingest_V1_GetHistoryResponse>(
             message: try await self.getHistory(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func batchGetHistory(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>(
+            message: try await self.batchGetHistory(
                 request: request.message,
                 context: context
             ),
@@ -976,6 +1079,29 @@ extension Memos_Ingest_V1_IngestService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_GetHistoryResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_GetHistoryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchGetHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the changes made to several memories at once (an export), newest first per memory.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_BatchGetHistoryRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_BatchGetHistoryRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_BatchGetHistoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchGetHistory<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_BatchGetHistoryResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_BatchGetHistoryResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1232,6 +1358,40 @@ extension Memos_Ingest_V1_IngestService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "BatchGetHistory" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the changes made to several memories at once (an export), newest first per memory.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_BatchGetHistoryRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_BatchGetHistoryRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_BatchGetHistoryResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchGetHistory<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_BatchGetHistoryRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_BatchGetHistoryResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_BatchGetHistoryResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.BatchGetHistory.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1436,6 +1596,35 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_GetHistoryRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_GetHistoryResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGetHistory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the changes made to several memories at once (an export), newest first per memory.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_BatchGetHistoryRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetHistory<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_BatchGetHistoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchGetHistory(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_BatchGetHistoryRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_BatchGetHistoryResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1670,6 +1859,39 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getHistory(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGetHistory" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the changes made to several memories at once (an export), newest first per memory.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGetHistory<Result>(
+        _ message: Memos_Ingest_V1_BatchGetHistoryRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_BatchGetHistoryResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_BatchGetHistoryRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchGetHistory(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -584,6 +584,38 @@ public nonisolated struct Memos_Ingest_V1_GetHistoryRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Memos_Ingest_V1_BatchGetHistoryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required.
+  public var cubeID: String = String()
+
+  /// 1 to 200 memory ids; unknown ids have no entries.
+  public var memoryIds: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_BatchGetHistoryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The newest 200 entries of each memory, grouped by memory, newest first within each.
+  public var entries: [Memos_Common_V1_HistoryEntry] = []
+
+  /// Memories with more than 200 entries (only their newest 200 are above): page through them with GetHistory.
+  public var truncatedMemoryIds: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Memos_Ingest_V1_GetHistoryResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1423,6 +1455,76 @@ nonisolated extension Memos_Ingest_V1_GetHistoryRequest: SwiftProtobuf.Message, 
     if lhs.memoryID != rhs.memoryID {return false}
     if lhs.pageSize != rhs.pageSize {return false}
     if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_BatchGetHistoryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetHistoryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}memory_ids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.memoryIds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.memoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.memoryIds, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_BatchGetHistoryRequest, rhs: Memos_Ingest_V1_BatchGetHistoryRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.memoryIds != rhs.memoryIds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_BatchGetHistoryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BatchGetHistoryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{3}truncated_memory_ids\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.truncatedMemoryIds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
+    }
+    if !self.truncatedMemoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.truncatedMemoryIds, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_BatchGetHistoryResponse, rhs: Memos_Ingest_V1_BatchGetHistoryResponse) -> Bool {
+    if lhs.entries != rhs.entries {return false}
+    if lhs.truncatedMemoryIds != rhs.truncatedMemoryIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
