@@ -7,6 +7,10 @@
 #
 # When MEMOS_DATABASE_URL is set it is printed unchanged and nothing else happens.
 #
+# Another server build and place can be chosen (scripts/pgvector-server.sh does): LOCAL_POSTGRES_BIN (a folder
+# with initdb, pg_ctl, psql ...), LOCAL_POSTGRES_DIR (instead of .local/postgres) and LOCAL_POSTGRES_OPTIONS
+# (more server options, e.g. "-c shared_buffers=1GB").
+#
 # The cluster lives in .local/postgres/ under the repository root (git-ignored): data/ (PGDATA), port (the
 # loopback port chosen on first run), postgres.log, run/ (Unix socket). The server runs as the `postgres`
 # system user when this script runs as root (initdb and pg_ctl refuse root). If the repository path is not
@@ -44,7 +48,7 @@ find_pgbin() {
     return 1
 }
 
-PGBIN="$(find_pgbin || true)"
+PGBIN="${LOCAL_POSTGRES_BIN:-$(find_pgbin || true)}"
 if [[ -z "$PGBIN" ]]; then
     [[ "$ACTION" == "stop" ]] && exit 0
     echo "local-postgres: installing PostgreSQL server (apt-get install postgresql) ..."
@@ -56,10 +60,10 @@ if [[ -z "$PGBIN" ]]; then
 fi
 
 # Where the cluster lives.
-BASE="$ROOT/.local/postgres"
+BASE="${LOCAL_POSTGRES_DIR:-$ROOT/.local/postgres}"
 if ((IS_ROOT)) && ! runuser -u postgres -- test -x "$ROOT"; then
     # The repository path (e.g. under /root, mode 700) is not traversable by the postgres user.
-    BASE="/var/tmp/memos-postgres-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)"
+    BASE="/var/tmp/memos-postgres-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)${LOCAL_POSTGRES_DIR:+-${LOCAL_POSTGRES_DIR##*/}}"
     echo "local-postgres: $ROOT is not traversable by user postgres; cluster lives in $BASE"
 fi
 DATA="$BASE/data"
@@ -155,7 +159,7 @@ if ! server_running; then
             if ((fd > 2)); then eval "exec $fd>&-" 2>/dev/null || true; fi
         done
         as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$LOG" -w -t 30 \
-            -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1 -c max_connections=$MAX_CONNECTIONS" start >/dev/null
+            -o "-p $PORT -k '$SOCKDIR' -c listen_addresses=127.0.0.1 -c max_connections=$MAX_CONNECTIONS ${LOCAL_POSTGRES_OPTIONS:-}" start >/dev/null
     ); then
         echo "local-postgres: server failed to start; last log lines:"
         tail -n 20 "$LOG"

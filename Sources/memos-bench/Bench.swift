@@ -112,6 +112,12 @@ enum Machine {
         return kilobytes / 1_024
     }
 
+    /// The 1, 5 and 15-minute load averages, from /proc/loadavg.
+    static func loadAverage() -> String {
+        let line = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return line.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
     /// CPU model and core count, from /proc/cpuinfo.
     static func describe() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""

@@ -12,35 +12,84 @@ import PostgresNIO
 import SwiftProtobuf
 import Synchronization
 
-/// Search speed through gRPC on a cube of N memories with synthetic clustered vectors, against PostgreSQL alone.
+/// Search speed through gRPC on synthetic clustered vectors — one cube of N memories, and many memories spread
+/// over many cubes — against PostgreSQL alone and, given a server, pgvector's HNSW index.
 struct SearchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search latency and throughput through gRPC, index build rate, and the PostgreSQL-alone baseline."
+        abstract: "Search latency and throughput through gRPC, index build rate, and the PostgreSQL and pgvector baselines."
     )
 
-    @Option(help: "PostgreSQL server URL; a fresh database is made and dropped per size (env MEMOS_DATABASE_URL).")
+    @Option(help: "PostgreSQL server URL; a fresh database is made and dropped per data set (env MEMOS_DATABASE_URL).")
     var databaseURL: String?
     @Option(help: "Model folder (default: MEMOS_MODEL_DIR or .local/models/all-MiniLM-L6-v2).")
     var modelDir: String?
-    @Option(help: "Cube sizes, comma-separated.")
+    @Option(help: "Sizes of one-cube data sets, comma-separated (empty for none).")
     var sizes = "10000,100000"
+    @Option(help: "Memories spread evenly over cubes, as TOTAL/CUBES; each search goes to a random one of the cubes (none to skip).")
+    var spread = "1000000/1000"
     @Option(help: "Searches per measurement.")
     var queries = 400
-    @Option(help: "Searches for the PostgreSQL-alone baseline (it is slow).")
+    @Option(help: "Searches for the PostgreSQL-alone baseline (it is slow) and the index's recall.")
     var baselineQueries = 20
+    @Option(help: "A PostgreSQL with pgvector for the HNSW baseline (env MEMOS_PGVECTOR_URL; scripts/pgvector-server.sh prints one).")
+    var pgvectorURL: String?
+    @Option(help: "Searches per pgvector measurement.")
+    var pgvectorQueries = 200
     @Option(help: "Write the figures as JSON to this file too.")
     var json: String?
 
     static let clusters = 500
     static let concurrencies = [1, 8]
 
-    struct Figures: Codable {
-        var label: String
-        var p50: Double
-        var p95: Double
-        var p99: Double
-        var perSecond: Double
+    /// `total` memories spread evenly over `cubes`, in order: the first `perCube` rows in the first cube, and so on.
+    struct DataSet: Sendable {
+        var name: String
+        var total: Int
+        var cubes: [String]
+
+        var perCube: Int { self.total / self.cubes.count }
+        func cube(ofRow row: Int) -> String { self.cubes[row / self.perCube] }
+    }
+
+    /// The benchmark's queries: texts, the vectors the embedder returns for them when embedding is excluded, and
+    /// the centres the data's vectors are drawn around.
+    struct Workload: Sendable {
+        var questions: [String]
+        var vectors: [[Float]]
+        var centres: [[Float]]
+    }
+
+    /// One line of the summary: a latency measurement (milliseconds, searches/s) or a single figure.
+    struct Row: Codable, Sendable {
+        var data: String
+        var measurement: String
+        var p50: Double?
+        var p95: Double?
+        var p99: Double?
+        var perSecond: Double?
+        var value: Double?
+        var unit: String?
+
+        static func figure(_ data: String, _ measurement: String, _ value: Double, _ unit: String) -> Row {
+            Row(data: data, measurement: measurement, value: value, unit: unit)
+        }
+
+        var line: String {
+            if let p50, let p95, let p99, let perSecond {
+                return "| \(self.data) | \(self.measurement) | \(format(p50)) / \(format(p95)) / \(format(p99)) | \(format(perSecond)) |"
+            }
+            let value = self.unit == "" ? String(format: "%.3f", self.value ?? 0) : format(self.value ?? 0)
+            return "| \(self.data) | \(self.measurement) | \(value) \(self.unit ?? "") | |"
+        }
+    }
+
+    struct Report: Codable {
+        var machine: String
+        var date: String
+        /// /proc/loadavg at the start and at the end: other work on the machine inflates every latency.
+        var loadAverage: [String]
+        var rows: [Row]
     }
 
     func run() async throws {
@@ -48,6 +97,8 @@ struct SearchBench: AsyncParsableCommand {
             throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
         }
         let server = try DatabaseConfiguration(url: url)
+        let pgvectorURL = self.pgvectorURL ?? ProcessInfo.processInfo.environment["MEMOS_PGVECTOR_URL"]
+        let dataSets = try self.dataSets()
         let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
         let embedder = PrecomputedEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder)))
         var random = SplitMix64(seed: 42)
@@ -56,97 +107,165 @@ struct SearchBench: AsyncParsableCommand {
             "what does the user remember about " + (0..<3).map { _ in Self.word(&random) }.joined(separator: " ") + " (\(index))"
         }
         // Query vectors near the data's clusters, so that the graph is searched as it would be for real data.
-        let questionVectors = questions.indices.map { random.near(centres[$0 % Self.clusters], spread: 0.6) }
+        let workload = Workload(
+            questions: questions,
+            vectors: questions.indices.map { random.near(centres[$0 % Self.clusters], spread: 0.6) },
+            centres: centres
+        )
         embedder.precomputed.withLock { table in
-            for (question, vector) in zip(questions, questionVectors) { table[question] = vector }
+            for (question, vector) in zip(workload.questions, workload.vectors) { table[question] = vector }
         }
-        var lines: [String] = []
-        var figures: [Figures] = []
-        for size in self.sizes.split(separator: ",").compactMap({ Int($0) }) {
-            let cube = "bench-\(size)"
-            try await BenchStack.run(server: server, embedder: embedder, reader: FastReader(), cubes: [cube]) { stack in
-                let loadSeconds = try await Self.load(size, cube: cube, centres: centres, stack: stack, random: &random, model: embedder.modelID)
-                lines.append("| \(size) | bulk load by SQL | \(Self.format(Double(size) / loadSeconds)) memories/s |")
-                let clock = ContinuousClock()
-                let residentBefore = Machine.residentMegabytes()
-                let start = clock.now
-                _ = try await Self.search(questions[0], cube: cube, mode: .vector, stack: stack)
-                let build = Self.seconds(clock.now - start)
-                lines.append("| \(size) | index load from PostgreSQL (first search) | \(Self.format(Double(size) / build)) memories/s (\(Self.format(build)) s) |")
-                // Above the HNSW threshold the graph is made in the background; wait for it.
-                try await Task.sleep(for: .seconds(1))
-                while stack.index.isMakingGraphs { try await Task.sleep(for: .milliseconds(100)) }
-                let graph = Self.seconds(clock.now - start) - build
-                if graph > 1.5 {
-                    lines.append("| \(size) | HNSW graph made in the background | \(Self.format(Double(size) / graph)) memories/s (\(Self.format(graph)) s) |")
-                }
-                let grown = (Machine.residentMegabytes() - residentBefore) * 1_048_576 / Double(size)
-                lines.append("| \(size) | resident memory growth per memory (index, noisy) | \(Self.format(grown)) bytes |")
-
-                // Exact answers from PostgreSQL for the recall of the index (vector mode, embedding excluded).
-                embedder.usePrecomputed.withLock { $0 = true }
-                var found = 0
-                var baseline: [Double] = []
-                for question in questions.prefix(self.baselineQueries) {
-                    let vector = questionVectors[questions.firstIndex(of: question)!]
-                    let sqlStart = clock.now
-                    let exact = try await Self.sqlSearch(vector, cube: cube, stack: stack)
-                    baseline.append(Self.milliseconds(clock.now - sqlStart))
-                    let hits = Set(try await Self.search(question, cube: cube, mode: .vector, stack: stack))
-                    found += exact.filter(hits.contains).count
-                }
-                let recall = Double(found) / Double(10 * min(self.baselineQueries, questions.count))
-                lines.append("| \(size) | index recall@10 against exact SQL | \(String(format: "%.3f", recall)) |")
-                let sql = Self.figures("PostgreSQL alone, cosine in SQL, c=1", baseline, wall: baseline.reduce(0, +) / 1_000)
-                figures.append(sql)
-                lines.append(Self.row(size, sql))
-
-                for (embedding, precomputed) in [("embedding excluded", true), ("MiniLM embedding included", false)] {
-                    embedder.usePrecomputed.withLock { $0 = precomputed }
-                    for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .hybrid] {
-                        for concurrency in Self.concurrencies {
-                            let label = "\(mode == .vector ? "vector" : "hybrid"), \(embedding), c=\(concurrency)"
-                            let measured = try await Self.measure(label, questions, cube: cube, mode: mode, concurrency: concurrency, stack: stack)
-                            figures.append(measured)
-                            lines.append(Self.row(size, measured))
-                        }
-                    }
+        let started = Machine.loadAverage()
+        var rows: [Row] = []
+        for dataSet in dataSets {
+            let clock = ContinuousClock()
+            let start = clock.now
+            rows += try await PgvectorBaseline.with(url: pgvectorURL, dimension: embedder.dimension) { pgvector in
+                try await BenchStack.run(server: server, embedder: embedder, reader: FastReader(), cubes: dataSet.cubes) { stack in
+                    try await self.bench(dataSet, workload: workload, embedder: embedder, stack: stack, pgvector: pgvector)
                 }
             }
+            rows.append(.figure(dataSet.name, "whole run of this data set", Self.seconds(clock.now - start), "s"))
         }
-        print("Search through gRPC on \(Machine.describe()) (release build)")
+        let report = Report(
+            machine: Machine.describe(), date: ISO8601DateFormatter().string(from: Date()),
+            loadAverage: [started, Machine.loadAverage()], rows: rows
+        )
+        print("Search through gRPC on \(report.machine) (release build), load average \(report.loadAverage.joined(separator: " → "))")
         print("| memories | measurement | p50 / p95 / p99 ms | searches/s |")
         print("|---|---|---|---|")
-        for line in lines { print(line) }
+        for row in rows { print(row.line) }
         if let path = self.json {
-            try JSONEncoder().encode(figures).write(to: URL(fileURLWithPath: path))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            try encoder.encode(report).write(to: URL(fileURLWithPath: path))
         }
     }
 
-    /// Inserts `count` memories with vectors around the centres in batches of 1,000 rows per statement.
+    func dataSets() throws -> [DataSet] {
+        var sets = self.sizes.split(separator: ",").map { size -> DataSet? in
+            Int(size).map { DataSet(name: "\($0)", total: $0, cubes: ["bench-\($0)"]) }
+        }
+        if self.spread != "none" {
+            let parts = self.spread.split(separator: "/").compactMap { Int($0) }
+            guard parts.count == 2, parts[1] > 0, parts[0] >= parts[1], parts[0] % parts[1] == 0 else {
+                throw ValidationError("--spread must be TOTAL/CUBES with TOTAL a multiple of CUBES (e.g. 1000000/1000), or none")
+            }
+            sets.append(DataSet(name: "\(parts[0]) in \(parts[1]) cubes", total: parts[0], cubes: (0..<parts[1]).map { "spread-\($0)" }))
+        }
+        guard sets.allSatisfy({ $0 != nil }) else { throw ValidationError("--sizes must be whole numbers, comma-separated") }
+        return sets.compactMap { $0 }
+    }
+
+    /// Loads a data set, then measures the index's build, memory, recall and searches, and the baselines.
+    func bench(
+        _ set: DataSet, workload: Workload, embedder: PrecomputedEmbedder, stack: BenchStack, pgvector: PgvectorBaseline?
+    ) async throws -> [Row] {
+        var rows: [Row] = []
+        // Each search goes to a random cube of the set (the one cube, for a one-cube set).
+        var random = SplitMix64(seed: UInt64(set.total))
+        let targets = workload.questions.indices.map { _ in set.cubes[Int(random.next() % UInt64(set.cubes.count))] }
+
+        let (loadSeconds, pgvectorLoadSeconds) = try await Self.load(set, centres: workload.centres, stack: stack, model: embedder.modelID, pgvector: pgvector)
+        rows.append(.figure(set.name, "bulk load by SQL", Double(set.total) / loadSeconds, "memories/s"))
+        if let pgvector {
+            rows.append(.figure(set.name, "pgvector: bulk load by SQL", Double(set.total) / pgvectorLoadSeconds, "memories/s"))
+            let build = try await pgvector.buildIndex(byCube: set.cubes.count > 1)
+            rows.append(.figure(set.name, "pgvector: \(PgvectorBaseline.indexDescription) build", Double(set.total) / build, "memories/s"))
+            rows.append(.figure(set.name, "pgvector: \(PgvectorBaseline.indexDescription) build time", build, "s"))
+        }
+
+        // The index loads each cube from PostgreSQL on the cube's first search; eight at a time.
+        embedder.usePrecomputed.withLock { $0 = true }
+        let clock = ContinuousClock()
+        let residentBefore = Machine.residentMegabytes()
+        let start = clock.now
+        _ = try await Self.concurrently(set.cubes.count, concurrency: 8) { index in
+            _ = try await Self.search(workload.questions[0], cube: set.cubes[index], mode: .vector, stack: stack)
+        }
+        let build = Self.seconds(clock.now - start)
+        rows.append(.figure(set.name, "index load from PostgreSQL (first search of each cube)", Double(set.total) / build, "memories/s"))
+        rows.append(.figure(set.name, "index load time", build, "s"))
+        // Above the HNSW threshold the graph is made in the background; wait for it.
+        try await Task.sleep(for: .seconds(1))
+        while stack.index.isMakingGraphs { try await Task.sleep(for: .milliseconds(100)) }
+        let graph = Self.seconds(clock.now - start) - build
+        if graph > 1.5 {
+            rows.append(.figure(set.name, "HNSW graph made in the background", Double(set.total) / graph, "memories/s"))
+            rows.append(.figure(set.name, "HNSW graph time", graph, "s"))
+        }
+        let resident = Machine.residentMegabytes()
+        rows.append(.figure(set.name, "resident memory of the bench process (index, model, clients)", resident, "MB"))
+        rows.append(.figure(set.name, "resident memory growth per memory (index, noisy)", (resident - residentBefore) * 1_048_576 / Double(set.total), "bytes"))
+
+        // Exact answers from PostgreSQL for the recall of the index (vector mode, embedding excluded).
+        var found = 0
+        var baseline: [Double] = []
+        let checked = min(self.baselineQueries, workload.questions.count)
+        for index in 0..<checked {
+            let sqlStart = clock.now
+            let exact = try await Self.sqlSearch(workload.vectors[index], cube: targets[index], stack: stack)
+            baseline.append(Self.milliseconds(clock.now - sqlStart))
+            let hits = Set(try await Self.search(workload.questions[index], cube: targets[index], mode: .vector, stack: stack))
+            found += exact.filter(hits.contains).count
+        }
+        rows.append(.figure(set.name, "index recall@10 against exact SQL", Double(found) / Double(10 * checked), ""))
+        rows.append(Self.figures(set.name, "PostgreSQL alone, cosine in SQL, c=1", baseline, wall: baseline.reduce(0, +) / 1_000))
+
+        for (embedding, precomputed) in [("embedding excluded", true), ("MiniLM embedding included", false)] {
+            embedder.usePrecomputed.withLock { $0 = precomputed }
+            for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .hybrid] {
+                for concurrency in Self.concurrencies {
+                    let label = "\(mode == .vector ? "vector" : "hybrid"), \(embedding), c=\(concurrency)"
+                    rows.append(
+                        try await Self.measure(set.name, label, workload.questions, targets: targets, mode: mode, concurrency: concurrency, stack: stack)
+                    )
+                }
+            }
+        }
+        if let pgvector {
+            let count = min(self.pgvectorQueries, workload.questions.count)
+            rows += try await pgvector.measure(set.name, Array(workload.vectors.prefix(count)), targets: Array(targets.prefix(count)))
+        }
+        return rows
+    }
+
+    /// Inserts the set's memories with vectors around the centres in batches of 1,000 rows per statement, and the
+    /// same rows into pgvector's table when given; the seconds each took.
     static func load(
-        _ count: Int, cube: String, centres: [[Float]], stack: BenchStack, random: inout SplitMix64, model: String
-    ) async throws -> Double {
+        _ set: DataSet, centres: [[Float]], stack: BenchStack, model: String, pgvector: PgvectorBaseline?
+    ) async throws -> (memories: Double, pgvector: Double) {
         let logger = Logger(label: "memos.bench")
         let author = UUID()
         let clock = ContinuousClock()
-        let start = clock.now
-        for batchStart in stride(from: 0, to: count, by: 1_000) {
-            let rows = batchStart..<min(batchStart + 1_000, count)
+        var random = SplitMix64(seed: 7)
+        var seconds = (memories: 0.0, pgvector: 0.0)
+        for batchStart in stride(from: 0, to: set.total, by: 1_000) {
+            let rows = batchStart..<min(batchStart + 1_000, set.total)
+            let ids = rows.map { _ in UUID() }
+            let cubes = rows.map(set.cube(ofRow:))
             let contents = rows.map { row in "memory \(row): " + (0..<8).map { _ in Self.word(&random) }.joined(separator: " ") }
             let vectors = rows.map { row in
                 "{" + random.near(centres[row % Self.clusters], spread: 0.6).map { String($0) }.joined(separator: ",") + "}"
             }
+            let start = clock.now
             try await stack.database.client.query(
                 """
                 INSERT INTO memories (cube_id, id, author_user_id, memory_type, content, embedding_model, embedding, change_seq)
-                SELECT \(cube), gen_random_uuid(), \(author), 'LongTermMemory', c, \(model), e::real[], 0
-                FROM unnest(\(contents)::text[], \(vectors)::text[]) AS u(c, e)
+                SELECT c, i, \(author), 'LongTermMemory', t, \(model), e::real[], 0
+                FROM unnest(\(cubes)::text[], \(ids)::uuid[], \(contents)::text[], \(vectors)::text[]) AS u(c, i, t, e)
                 """,
                 logger: logger
             )
+            let loaded = clock.now
+            seconds.memories += self.seconds(loaded - start)
+            if let pgvector {
+                try await pgvector.insert(ids: ids, cubes: cubes, vectors: vectors)
+                seconds.pgvector += self.seconds(clock.now - loaded)
+            }
         }
-        return self.seconds(clock.now - start)
+        return seconds
     }
 
     /// Distinct made-up words for contents and questions.
@@ -187,20 +306,33 @@ struct SearchBench: AsyncParsableCommand {
         return ids
     }
 
+    /// Each question searched once in its target cube, by `concurrency` callers; after 20 searches to warm up.
     static func measure(
-        _ label: String, _ questions: [String], cube: String, mode: Memos_Retrieval_V1_RetrievalMode, concurrency: Int,
-        stack: BenchStack
-    ) async throws -> Figures {
-        for question in questions.prefix(20) { _ = try await Self.search(question, cube: cube, mode: mode, stack: stack) }
+        _ data: String, _ label: String, _ questions: [String], targets: [String], mode: Memos_Retrieval_V1_RetrievalMode,
+        concurrency: Int, stack: BenchStack
+    ) async throws -> Row {
+        for index in questions.indices.prefix(20) { _ = try await Self.search(questions[index], cube: targets[index], mode: mode, stack: stack) }
         let clock = ContinuousClock()
         let start = clock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        let latencies = try await Self.concurrently(questions.count, concurrency: concurrency) { index in
+            _ = try await Self.search(questions[index], cube: targets[index], mode: mode, stack: stack)
+        }
+        return Self.figures(data, label, latencies, wall: Self.seconds(clock.now - start))
+    }
+
+    /// Runs `body` for 0..<count with `concurrency` callers (caller k takes k, k + concurrency, ...); the
+    /// milliseconds each call took.
+    static func concurrently(
+        _ count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws -> [Double] {
+        let clock = ContinuousClock()
+        return try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<concurrency {
                 group.addTask {
                     var latencies: [Double] = []
-                    for index in stride(from: worker, to: questions.count, by: concurrency) {
+                    for index in stride(from: worker, to: count, by: concurrency) {
                         let begin = clock.now
-                        _ = try await Self.search(questions[index], cube: cube, mode: mode, stack: stack)
+                        try await body(index)
                         latencies.append(Self.milliseconds(clock.now - begin))
                     }
                     return latencies
@@ -208,25 +340,24 @@ struct SearchBench: AsyncParsableCommand {
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-        return Self.figures(label, latencies, wall: Self.seconds(clock.now - start))
     }
 
-    static func figures(_ label: String, _ latencies: [Double], wall: Double) -> Figures {
+    static func figures(_ data: String, _ label: String, _ latencies: [Double], wall: Double) -> Row {
         let sorted = latencies.sorted()
         func percentile(_ p: Int) -> Double { sorted[min(sorted.count - 1, sorted.count * p / 100)] }
-        return Figures(label: label, p50: percentile(50), p95: percentile(95), p99: percentile(99), perSecond: Double(sorted.count) / wall)
-    }
-
-    static func row(_ size: Int, _ figures: Figures) -> String {
-        "| \(size) | \(figures.label) | \(Self.format(figures.p50)) / \(Self.format(figures.p95)) / \(Self.format(figures.p99)) | \(Self.format(figures.perSecond)) |"
-    }
-
-    static func format(_ value: Double) -> String {
-        String(format: value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f", value)
+        return Row(
+            data: data, measurement: label, p50: percentile(50), p95: percentile(95), p99: percentile(99),
+            perSecond: Double(sorted.count) / wall
+        )
     }
 
     static func milliseconds(_ duration: Duration) -> Double { EmbedderBench.milliseconds(duration) }
     static func seconds(_ duration: Duration) -> Double { self.milliseconds(duration) / 1_000 }
+}
+
+/// A figure with three significant digits or so.
+private func format(_ value: Double) -> String {
+    String(format: value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f", value)
 }
 
 /// MiniLM, or a vector computed in advance for a known query text when ``usePrecomputed`` is set, so that the
