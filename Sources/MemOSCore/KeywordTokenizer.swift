@@ -63,13 +63,6 @@ public enum KeywordTokenizer {
         return terms
     }
 
-    /// Term → occurrences in `text`.
-    public static func frequencies(_ text: String) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for term in Self.terms(text) { counts[term, default: 0] += 1 }
-        return counts
-    }
-
     /// Characters of scripts written without spaces between words: kana, CJK ideographs (with extension A and
     /// compatibility ideographs) and Hangul syllables.
     static func isIdeograph(_ scalar: Unicode.Scalar) -> Bool {

@@ -20,32 +20,15 @@ struct LoCoMoBaselines {
 
     static let rrfK = 60.0
 
-    /// The turns of every session of a conversation, in order: (dia_id, `speaker: text`), per session.
-    static func sessions(of sample: LoCoMoBench.Sample) -> [[(id: String, line: String)]] {
-        var sessions: [[(id: String, line: String)]] = []
-        var number = 1
-        while case .array(let entries) = sample.conversation["session_\(number)"] {
-            var date = ""
-            if case .string(let text) = sample.conversation["session_\(number)_date_time"] { date = text }
-            sessions.append(
-                entries.compactMap { entry in
-                    guard case .object(let turn) = entry, case .string(let speaker) = turn["speaker"],
-                        case .string(let text) = turn["text"], case .string(let id) = turn["dia_id"], !text.isEmpty
-                    else { return nil }
-                    return (id.trimmingCharacters(in: .whitespaces), "\(speaker): [\(date)]: \(text)")
-                }
-            )
-            number += 1
-        }
-        return sessions
-    }
-
     /// Documents of `size` consecutive turns, not crossing sessions and not overlapping.
     static func documents(of sample: LoCoMoBench.Sample, size: Int) -> [Document] {
-        self.sessions(of: sample).flatMap { turns in
-            stride(from: 0, to: turns.count, by: size).map { start in
-                let window = turns[start..<min(start + size, turns.count)]
-                return Document(text: window.map(\.line).joined(separator: "\n"), turnIDs: Set(window.map(\.id)))
+        sample.sessions.flatMap { session in
+            stride(from: 0, to: session.turns.count, by: size).map { start in
+                let window = session.turns[start..<min(start + size, session.turns.count)]
+                return Document(
+                    text: window.map { "\($0.speaker): [\(session.date)]: \($0.text)" }.joined(separator: "\n"),
+                    turnIDs: Set(window.map(\.id))
+                )
             }
         }
     }

@@ -48,6 +48,32 @@ struct LoCoMoBench: AsyncParsableCommand {
         var sample_id: String
         var conversation: [String: JSONValue]
         var qa: [QA]
+
+        /// One turn: its dialogue id (the evidence names it), speaker and text.
+        struct Turn {
+            var id: String
+            var speaker: String
+            var text: String
+        }
+
+        /// The sessions in order, each with its date as written (`1:56 pm on 8 May, 2023`) and its non-empty turns.
+        var sessions: [(date: String, turns: [Turn])] {
+            var sessions: [(date: String, turns: [Turn])] = []
+            var number = 1
+            while case .array(let entries) = self.conversation["session_\(number)"] {
+                var date = ""
+                if case .string(let text) = self.conversation["session_\(number)_date_time"] { date = text }
+                let turns = entries.compactMap { entry -> Turn? in
+                    guard case .object(let turn) = entry, case .string(let speaker) = turn["speaker"],
+                        case .string(let text) = turn["text"], case .string(let id) = turn["dia_id"], !text.isEmpty
+                    else { return nil }
+                    return Turn(id: id.trimmingCharacters(in: .whitespaces), speaker: speaker, text: text)
+                }
+                sessions.append((date, turns))
+                number += 1
+            }
+            return sessions
+        }
     }
 
     struct Score: Codable {
@@ -131,21 +157,14 @@ struct LoCoMoBench: AsyncParsableCommand {
     static func ingest(_ sample: Sample, cube: String, stack: BenchStack) async throws -> Int {
         guard case .string(let speakerA) = sample.conversation["speaker_a"] else { return 0 }
         var turns = 0
-        var session = 1
-        while case .array(let entries) = sample.conversation["session_\(session)"] {
-            var time: Google_Protobuf_Timestamp?
-            if case .string(let text) = sample.conversation["session_\(session)_date_time"], let date = Self.parseDate(text) {
-                time = Google_Protobuf_Timestamp(date: date)
-            }
-            let messages: [Memos_Common_V1_ChatMessage] = entries.compactMap { entry in
-                guard case .object(let turn) = entry, case .string(let speaker) = turn["speaker"],
-                    case .string(let text) = turn["text"], case .string(let id) = turn["dia_id"], !text.isEmpty
-                else { return nil }
-                return .with {
-                    $0.role = speaker == speakerA ? "user" : "assistant"
-                    $0.name = speaker
-                    $0.content = text
-                    $0.messageID = id.trimmingCharacters(in: .whitespaces)
+        for (index, session) in sample.sessions.enumerated() {
+            let time = Self.parseDate(session.date).map { Google_Protobuf_Timestamp(date: $0) }
+            let messages: [Memos_Common_V1_ChatMessage] = session.turns.map { turn in
+                .with {
+                    $0.role = turn.speaker == speakerA ? "user" : "assistant"
+                    $0.name = turn.speaker
+                    $0.content = turn.text
+                    $0.messageID = turn.id
                     if let time { $0.chatTime = time }
                 }
             }
@@ -153,14 +172,13 @@ struct LoCoMoBench: AsyncParsableCommand {
                 _ = try await stack.ingest.addMessages(
                     .with {
                         $0.cubeID = cube
-                        $0.sessionID = "session_\(session)"
+                        $0.sessionID = "session_\(index + 1)"
                         $0.messages = messages
                     },
                     metadata: stack.metadata
                 )
             }
             turns += messages.count
-            session += 1
         }
         return turns
     }

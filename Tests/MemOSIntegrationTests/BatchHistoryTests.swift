@@ -36,12 +36,14 @@ struct BatchHistoryTests {
                 #expect(longEntries.map(\.id) == longEntries.map(\.id).sorted(by: >))
                 #expect(response.truncatedMemoryIds == [long.uuidString.lowercased()])
 
-                await #expect(throws: RPCError.self) {
+                let tooMany = await #expect(throws: RPCError.self) {
                     _ = try await clients.ingest.batchGetHistory(
                         .with { $0.cubeID = "alice-cube"; $0.memoryIds = (0...200).map { _ in UUID().uuidString } },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                 }
+                #expect(tooMany?.code == .invalidArgument)
+                #expect(tooMany?.message.contains("memory_ids") == true)
                 do {
                     _ = try await clients.ingest.batchGetHistory(
                         .with { $0.cubeID = "alice-cube"; $0.memoryIds = [short.uuidString] }, metadata: TestStack.metadata(stack.bob.key)
