@@ -9,7 +9,7 @@ struct HybridRanker {
     enum Dedup: Sendable { case none, exact, mmr }
 
     /// Weight of the keyword score in the fused score (the vector side gets the rest), chosen on LoCoMo against
-    /// reciprocal rank fusion and other weights: docs/benchmarks.md ("Choosing the fusion").
+    /// reciprocal rank fusion and other weights: docs/benchmarks.md ("Choosing the fusion and the window").
     static let keywordWeight: Float = 0.7
     /// MMR trade-off between relevance and novelty (MemOS: 0.8).
     static let mmrLambda: Float = 0.8
