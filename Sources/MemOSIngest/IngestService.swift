@@ -360,43 +360,43 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
 
     static let roles: Set<String> = ["user", "assistant", "system", "tool"]
 
-    static func validate(_ message: Memos_Common_V1_ChatMessage, field: String) throws {
+    static func validate(_ message: Memos_Common_V1_ChatMessage, field: @autoclosure () -> String) throws {
         if !Self.roles.contains(message.role.lowercased()) {
-            throw MemOSError.invalidArgument("\(field).role must be one of user, assistant, system, tool")
+            throw MemOSError.invalidArgument("\(field()).role must be one of user, assistant, system, tool")
         }
-        try Validate.text(message.content, field: "\(field).content", maxBytes: Limits.maxMessageBytes)
-        try Validate.optionalText(message.messageID, field: "\(field).message_id", maxBytes: Limits.maxIdentifierBytes)
-        try Validate.optionalText(message.name, field: "\(field).name", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.text(message.content, field: "\(field()).content", maxBytes: Limits.maxMessageBytes)
+        try Validate.optionalText(message.messageID, field: "\(field()).message_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.optionalText(message.name, field: "\(field()).name", maxBytes: Limits.maxIdentifierBytes)
     }
 
-    func validate(_ item: Memos_Ingest_V1_MemoryInput, field: String) throws {
-        try Validate.text(item.content, field: "\(field).content", maxBytes: Limits.maxContentBytes)
-        try Validate.optionalText(item.key, field: "\(field).key", maxBytes: Limits.maxKeyBytes)
-        try Validate.tags(item.tags, field: "\(field).tags")
-        try Validate.info(item.info.jsonObject, field: "\(field).info")
-        try Validate.count(item.sources.count, field: "\(field).sources", min: 0, max: Limits.maxSources)
+    func validate(_ item: Memos_Ingest_V1_MemoryInput, field: @autoclosure () -> String) throws {
+        try Validate.text(item.content, field: "\(field()).content", maxBytes: Limits.maxContentBytes)
+        try Validate.optionalText(item.key, field: "\(field()).key", maxBytes: Limits.maxKeyBytes)
+        try Validate.tags(item.tags, field: "\(field()).tags")
+        try Validate.info(item.info.jsonObject, field: "\(field()).info")
+        try Validate.count(item.sources.count, field: "\(field()).sources", min: 0, max: Limits.maxSources)
         if case .UNRECOGNIZED = item.memoryType {
-            throw MemOSError.invalidArgument("\(field).memory_type is not a known memory type")
+            throw MemOSError.invalidArgument("\(field()).memory_type is not a known memory type")
         }
         if item.hasConfidence, !(0...1).contains(item.confidence) {
-            throw MemOSError.invalidArgument("\(field).confidence must be between 0 and 1")
+            throw MemOSError.invalidArgument("\(field()).confidence must be between 0 and 1")
         }
         if item.hasValidFrom, item.hasValidTo, item.validTo.date < item.validFrom.date {
-            throw MemOSError.invalidArgument("\(field).valid_to must not be before valid_from")
+            throw MemOSError.invalidArgument("\(field()).valid_to must not be before valid_from")
         }
         if !item.embedding.isEmpty {
             if item.embeddingModel != self.embedder.modelID {
                 throw MemOSError.invalidArgument(
-                    "\(field).embedding_model must be '\(self.embedder.modelID)', the model this service embeds with"
+                    "\(field()).embedding_model must be '\(self.embedder.modelID)', the model this service embeds with"
                 )
             }
             if item.embedding.count != self.embedder.dimension {
                 throw MemOSError.invalidArgument(
-                    "\(field).embedding has \(item.embedding.count) dimensions; the model has \(self.embedder.dimension)"
+                    "\(field()).embedding has \(item.embedding.count) dimensions; the model has \(self.embedder.dimension)"
                 )
             }
             if !item.embedding.allSatisfy(\.isFinite) {
-                throw MemOSError.invalidArgument("\(field).embedding must hold finite numbers")
+                throw MemOSError.invalidArgument("\(field()).embedding must hold finite numbers")
             }
         }
     }

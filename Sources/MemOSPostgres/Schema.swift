@@ -533,5 +533,15 @@ enum Schema {
                 "DROP FUNCTION memos_cjk_terms(text)",
             ]
         ),
+        Migration(
+            version: 9,
+            name: "no planner statistics on vectors",
+            sql: [
+                // ANALYZE hashes every element of a sampled array column to find common elements; on the vectors
+                // that took a third of PostgreSQL's CPU during a bulk import (autovacuum analyses as rows arrive)
+                // and no query filters on an element. The planner needs no statistics of these columns.
+                "ALTER TABLE memories ALTER COLUMN embedding SET STATISTICS 0, ALTER COLUMN next_embedding SET STATISTICS 0",
+            ]
+        ),
     ]
 }

@@ -81,7 +81,7 @@ struct HybridRanker {
             if !self.sessionID.isEmpty, candidate.sessionID == self.sessionID { candidate.fused *= 1.2 }
             return candidate
         }
-        ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.id.uuidString < $1.id.uuidString }
+        ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.id < $1.id }
         switch self.dedup {
         case .none: return Array(ranked.prefix(self.topK))
         case .exact: return Self.exactDedup(ranked, topK: self.topK)

@@ -289,7 +289,7 @@ public final class RetrievalIndex: Sendable {
             let cube = try await self.cube(cubeID)
             hits += cube.read(search).map { Hit(cubeID: cubeID, id: $0.id, score: $0.score) }
         }
-        hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.id.uuidString < $1.id.uuidString }
+        hits.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
         return Array(hits.prefix(k))
     }
 

@@ -88,7 +88,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
         }
         func order(_ scores: [UUID: Float]) -> [UUID] {
-            scores.sorted { ($0.value, $0.key.uuidString) > ($1.value, $1.key.uuidString) }.map(\.key)
+            scores.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
         }
         var candidates: [UUID: HybridRanker.Candidate] = [:]
         for (cubeID, ids) in Dictionary(grouping: cubeOf.keys, by: { cubeOf[$0]! }) {
