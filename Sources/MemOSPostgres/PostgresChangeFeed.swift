@@ -69,7 +69,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
             logger: logger
         )
         for try await (cubeID, id, status, type, session, seq, embedding, key, content) in rows.decode(
-            (String, UUID, String, String, String, Int64, [Float]?, String, String).self
+            (String, UUID, String, String, String, Int64, PackedFloats?, String, String).self
         ) {
             memories.append(
                 IndexedMemory(
@@ -79,7 +79,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
                     memoryType: MemoryType(rawValue: type) ?? .longTermMemory,
                     sessionID: session,
                     changeSeq: seq,
-                    embedding: embedding,
+                    embedding: embedding?.values,
                     key: key,
                     content: content
                 )

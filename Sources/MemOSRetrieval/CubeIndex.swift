@@ -258,9 +258,16 @@ struct CubeIndex: Sendable {
         let acceptance = self.acceptance(filter)
         var results: [(row: Int32, score: Float)]?
         if let graph = self.graph {
+            // Counting stops as soon as the filter is known not to be selective (after about 5 % of the rows
+            // when it accepts all of them), not after the whole index.
+            let needed = Int((Self.selectiveShare * Double(self.liveCount)).rounded(.up))
             var accepted = 0
-            for row in 0..<self.rowCount where acceptance.accepts(row) { accepted += 1 }
-            if Double(accepted) >= Self.selectiveShare * Double(self.liveCount) {
+            var row = 0
+            while accepted < needed, row < self.rowCount {
+                if acceptance.accepts(row) { accepted += 1 }
+                row += 1
+            }
+            if accepted >= needed {
                 results = graph.search(query, k: k, ef: max(HNSWGraph.efSearch, k), in: self, accepts: acceptance.accepts)
             }
         }

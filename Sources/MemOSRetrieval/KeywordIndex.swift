@@ -104,27 +104,46 @@ struct KeywordIndex: Sendable {
     ) -> [(row: Int32, score: Float)] {
         guard k > 0, liveCount > 0 else { return [] }
         let averageLength = max(Double(self.liveLength) / Double(liveCount), 1)
-        var scores: [Int32: Double] = [:]
+        var lists: [(idf: Double, postings: [Posting])] = []
         for term in Set(terms) {
             guard let number = self.termNumbers[term] else { continue }
             let list = self.postings[Int(number)]
             var frequency = 0
             for posting in list where isLive(Int(posting.row)) { frequency += 1 }
             guard frequency > 0 else { continue }
-            let idf = log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5))
+            lists.append((log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5)), list))
+        }
+        // Scores add up in an array over all rows when the lists are long (common terms in a large cube), where a
+        // dictionary would hash every posting; in a dictionary when they are short.
+        let postingCount = lists.reduce(0) { $0 + $1.postings.count }
+        var dense: [Float] = postingCount * 8 >= self.lengths.count ? Array(repeating: 0, count: self.lengths.count) : []
+        var touched: [Int32] = []
+        var sparse: [Int32: Float] = [:]
+        for (idf, list) in lists {
             for posting in list where accepts(Int(posting.row)) {
                 let count = Double(posting.count)
                 let norm = 1 - Self.b + Self.b * Double(self.lengths[Int(posting.row)]) / averageLength
-                scores[posting.row, default: 0] += idf * count * (Self.k1 + 1) / (count + Self.k1 * norm)
+                let score = Float(idf * count * (Self.k1 + 1) / (count + Self.k1 * norm))
+                if dense.isEmpty {
+                    sparse[posting.row, default: 0] += score
+                } else {
+                    if dense[Int(posting.row)] == 0 { touched.append(posting.row) }
+                    dense[Int(posting.row)] += score
+                }
             }
         }
         var best = ScoredHeap(worstFirst: true)
-        for (row, score) in scores {
+        func offer(_ row: Int32, _ score: Float) {
             if best.count < k {
-                best.push(Float(score), row)
-            } else if Float(score) > best.topScore {
-                best.replaceTop(Float(score), row)
+                best.push(score, row)
+            } else if score > best.topScore {
+                best.replaceTop(score, row)
             }
+        }
+        if dense.isEmpty {
+            for (row, score) in sparse { offer(row, score) }
+        } else {
+            for row in touched { offer(row, dense[Int(row)]) }
         }
         return best.sortedBestFirst()
     }

@@ -47,13 +47,18 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let arrival = self.clock.now
         let principal = try RequestIdentity.require()
         let query = try SearchQuery(request)
+        // A FAST search's query is embedded while its access is checked and the index is brought up to date (the
+        // vector is only used once both are done); a FINE one's queries are known after the LLM has expanded it.
+        let fine = request.mode == .fine
+        let usesVectors = query.ranker.mode != .keyword
+        async let fastVectors: [[Float]]? = !fine && usesVectors ? self.embedder.embed([request.query]) : nil
         try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
         for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
         let seenSeq = try await self.index.awaitApplied(
             query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
         )
 
-        let (queries, warnings) = await self.expand(request.query, fine: request.mode == .fine)
+        let (queries, warnings) = await self.expand(request.query, fine: fine)
 
         // Each ranker contributes its best `depth` candidates per query (the original and, in FINE mode, the
         // LLM's expansions; a memory keeps its best score over them); fusion, threshold and dedup pick from
@@ -63,19 +68,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var allowed: Set<UUID>?
         if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
         let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
-        var vectorScores: [UUID: Float] = [:]
         var cubeOf: [UUID: String] = [:]
-        var queryVector: [Float]?
-        if query.ranker.mode != .keyword {
-            let vectors = try await self.embedder.embed(queries)
-            queryVector = vectors[0]
-            for vector in vectors {
-                for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
-                    vectorScores[hit.id] = max(vectorScores[hit.id] ?? 0, max(0, min(1, hit.score)))
-                    cubeOf[hit.id] = hit.cubeID
-                }
-            }
-        }
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
             for text in queries {
@@ -83,6 +76,19 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                 let best = hits.first?.score ?? 1
                 for hit in hits {
                     keywordScores[hit.id] = max(keywordScores[hit.id] ?? 0, best > 0 ? hit.score / best : 0)
+                    cubeOf[hit.id] = hit.cubeID
+                }
+            }
+        }
+        var vectorScores: [UUID: Float] = [:]
+        var queryVector: [Float]?
+        if usesVectors {
+            var vectors = try await fastVectors ?? []
+            if vectors.isEmpty { vectors = try await self.embedder.embed(queries) }
+            queryVector = vectors[0]
+            for vector in vectors {
+                for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
+                    vectorScores[hit.id] = max(vectorScores[hit.id] ?? 0, max(0, min(1, hit.score)))
                     cubeOf[hit.id] = hit.cubeID
                 }
             }
