@@ -2,12 +2,12 @@ import Synchronization
 
 /// Embeds concurrent small requests that arrive together as one batch.
 ///
-/// The first request to arrive waits up to ``maxWait`` for others, then embeds all of them in one call of the
-/// wrapped embedder and hands each caller its own vectors. Requests of ``maxBatch`` texts or more go straight
-/// through. A failure of the shared call fails every request in it.
+/// A request that finds the embedder idle runs at once, adding no latency; requests that arrive while a batch is
+/// being embedded wait for it to finish and then go together as the next batch (up to ``maxBatch`` texts), so
+/// under load the model sees a few larger batches instead of many single texts. Requests of ``maxBatch`` texts or
+/// more go straight through. A failure of the shared call fails every request in it.
 public final class MicroBatchingEmbedder: Embedder {
     public let base: any Embedder
-    public let maxWait: Duration
     public let maxBatch: Int
     public var modelID: String { self.base.modelID }
     public var dimension: Int { self.base.dimension }
@@ -21,14 +21,13 @@ public final class MicroBatchingEmbedder: Embedder {
 
     private struct State {
         var waiting: [Waiting] = []
-        var collecting = false
+        var running = false
     }
 
     private let state = Mutex(State())
 
-    public init(base: any Embedder, maxWait: Duration = .milliseconds(1), maxBatch: Int = 32) {
+    public init(base: any Embedder, maxBatch: Int = 32) {
         self.base = base
-        self.maxWait = maxWait
         self.maxBatch = maxBatch
     }
 
@@ -37,31 +36,43 @@ public final class MicroBatchingEmbedder: Embedder {
         let promise = Promise<[[Float]]>()
         let leads = self.state.withLock { state in
             state.waiting.append(Waiting(texts: texts, promise: promise))
-            if state.collecting { return false }
-            state.collecting = true
+            if state.running { return false }
+            state.running = true
             return true
         }
-        if leads {
-            try? await Task.sleep(for: self.maxWait)
-            let batch = self.state.withLock { state in
-                defer {
-                    state.waiting = []
-                    state.collecting = false
-                }
-                return state.waiting
-            }
-            do {
-                let vectors = try await self.base.embed(batch.flatMap(\.texts))
-                var offset = 0
-                for waiting in batch {
-                    waiting.promise.fulfil(.success(Array(vectors[offset..<(offset + waiting.texts.count)])))
-                    offset += waiting.texts.count
-                }
-            } catch {
-                for waiting in batch { waiting.promise.fulfil(.failure(error)) }
-            }
-        }
+        if leads { await self.runBatch() }
         return try await promise.value()
+    }
+
+    /// Embeds the waiting requests (up to ``maxBatch`` texts, whole requests, at least one); requests left
+    /// waiting, or arriving meanwhile, go in a next batch run by a new task, so no caller waits for batches after
+    /// its own.
+    private func runBatch() async {
+        let batch = self.state.withLock { state in
+            var count = 0
+            var taken = 0
+            while taken < state.waiting.count, taken == 0 || count + state.waiting[taken].texts.count <= self.maxBatch {
+                count += state.waiting[taken].texts.count
+                taken += 1
+            }
+            defer { state.waiting.removeFirst(taken) }
+            return Array(state.waiting.prefix(taken))
+        }
+        do {
+            let vectors = try await self.base.embed(batch.flatMap(\.texts))
+            var offset = 0
+            for waiting in batch {
+                waiting.promise.fulfil(.success(Array(vectors[offset..<(offset + waiting.texts.count)])))
+                offset += waiting.texts.count
+            }
+        } catch {
+            for waiting in batch { waiting.promise.fulfil(.failure(error)) }
+        }
+        let more = self.state.withLock { state in
+            if state.waiting.isEmpty { state.running = false }
+            return !state.waiting.isEmpty
+        }
+        if more { Task { await self.runBatch() } }
     }
 }
 

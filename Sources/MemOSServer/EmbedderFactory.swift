@@ -31,7 +31,7 @@ public enum EmbedderFactory {
     ) throws -> any Embedder {
         switch kind {
         case "minilm":
-            // Concurrent single queries arriving within a millisecond run as one batch.
+            // Requests arriving while the model is busy run together as its next batch.
             return MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: modelDirectory)))
         case "openai":
             func required(_ name: String) throws -> String {

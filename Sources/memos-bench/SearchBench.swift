@@ -100,7 +100,7 @@ struct SearchBench: AsyncParsableCommand {
         let pgvectorURL = self.pgvectorURL ?? ProcessInfo.processInfo.environment["MEMOS_PGVECTOR_URL"]
         let dataSets = try self.dataSets()
         let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
-        let embedder = PrecomputedEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder)))
+        let embedder = PrecomputedEmbedder(base: MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))))
         var random = SplitMix64(seed: 42)
         let centres = (0..<Self.clusters).map { _ in random.unitVector(embedder.dimension) }
         let questions = (0..<self.queries).map { index in
@@ -360,14 +360,15 @@ private func format(_ value: Double) -> String {
     String(format: value >= 100 ? "%.0f" : value >= 10 ? "%.1f" : "%.2f", value)
 }
 
-/// MiniLM, or a vector computed in advance for a known query text when ``usePrecomputed`` is set, so that the
-/// same searches can be timed with and without the query's embedding.
+/// The service's embedder (MiniLM behind the micro-batcher, as `memos` runs it), or a vector computed in advance
+/// for a known query text when ``usePrecomputed`` is set, so that the same searches can be timed with and without
+/// the query's embedding.
 final class PrecomputedEmbedder: Embedder {
-    let base: MiniLMEmbedder
+    let base: any Embedder
     let precomputed = Mutex<[String: [Float]]>([:])
     let usePrecomputed = Mutex(false)
 
-    init(base: MiniLMEmbedder) {
+    init(base: any Embedder) {
         self.base = base
     }
 

@@ -98,34 +98,53 @@ struct ValidationTests {
 
 @Suite("Micro-batching")
 struct MicroBatchingTests {
-    /// Counts the calls that reach it.
+    /// Records the batch sizes that reach it; each call takes 50 ms, so requests pile up behind it.
     final class CountingEmbedder: Embedder {
         let inner = FeatureHashingEmbedder(dimension: 16)
-        let calls = Mutex(0)
+        let batches = Mutex<[Int]>([])
         var modelID: String { self.inner.modelID }
         var dimension: Int { 16 }
 
         func embed(_ texts: [String]) async throws -> [[Float]] {
-            self.calls.withLock { $0 += 1 }
+            self.batches.withLock { $0.append(texts.count) }
+            try await Task.sleep(for: .milliseconds(50))
             return try await self.inner.embed(texts)
+        }
+    }
+
+    static func embedConcurrently(_ texts: [String], with embedder: any Embedder) async throws -> [Int: [[Float]]] {
+        try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
+            for (index, text) in texts.enumerated() {
+                group.addTask { (index, try await embedder.embed([text])) }
+            }
+            return try await group.reduce(into: [Int: [[Float]]]()) { $0[$1.0] = $1.1 }
         }
     }
 
     @Test("concurrent requests share calls and each gets its own vectors")
     func batches() async throws {
         let counting = CountingEmbedder()
-        let batching = MicroBatchingEmbedder(base: counting, maxWait: .milliseconds(200), maxBatch: 64)
+        let batching = MicroBatchingEmbedder(base: counting, maxBatch: 64)
         let texts = (0..<16).map { "text number \($0)" }
-        let results = try await withThrowingTaskGroup(of: (Int, [[Float]]).self) { group in
-            for (index, text) in texts.enumerated() {
-                group.addTask { (index, try await batching.embed([text])) }
-            }
-            return try await group.reduce(into: [Int: [[Float]]]()) { $0[$1.0] = $1.1 }
-        }
+        let results = try await Self.embedConcurrently(texts, with: batching)
         for (index, text) in texts.enumerated() {
             #expect(results[index] == [counting.inner.vector(for: text)])
         }
-        #expect(counting.calls.withLock { $0 } < texts.count)
+        #expect(counting.batches.withLock { $0.count } < texts.count)
+    }
+
+    @Test("a batch holds at most maxBatch texts; a request of maxBatch texts or more goes alone")
+    func batchLimit() async throws {
+        let counting = CountingEmbedder()
+        let batching = MicroBatchingEmbedder(base: counting, maxBatch: 4)
+        let texts = (0..<12).map { "text number \($0)" }
+        let results = try await Self.embedConcurrently(texts, with: batching)
+        #expect(results.count == texts.count)
+        #expect(counting.batches.withLock { $0 }.allSatisfy { $0 <= 4 })
+        #expect(counting.batches.withLock { $0 }.reduce(0, +) == texts.count)
+
+        _ = try await batching.embed(Array(texts.prefix(6)))
+        #expect(counting.batches.withLock { $0.last } == 6)
     }
 }
 
