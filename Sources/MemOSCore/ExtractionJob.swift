@@ -39,7 +39,7 @@ public struct ExtractionJob: Sendable, Hashable {
 
     public var payload: [String: JSONValue] {
         [
-            "message_ids": .array(self.messageIDs.map { .string($0.uuidString.lowercased()) }),
+            "message_ids": .array(self.messageIDs.map { .string($0.lowercasedString) }),
             "session_id": .string(self.sessionID),
             "mode": .string(self.mode.rawValue),
             "tags": .array(self.tags.map(JSONValue.string)),

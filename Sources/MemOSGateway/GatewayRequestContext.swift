@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import MemOSCore
 
 /// The context of one gateway request: Hummingbird's core values and the request id.
 public struct GatewayRequestContext: RequestContext {
@@ -35,7 +36,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().uuidString.lowercased()
+        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().lowercasedString
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now

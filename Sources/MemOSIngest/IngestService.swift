@@ -74,9 +74,9 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
                 job: ExtractionJob(extraction).newJob(cubeID: request.cubeID, author: principal.userID)
             )
             return .with {
-                $0.jobID = outcome.receipt.jobID?.uuidString.lowercased() ?? ""
+                $0.jobID = outcome.receipt.jobID?.lowercasedString ?? ""
                 $0.changeSeq = outcome.receipt.changeSeq
-                if case .written = outcome { $0.messageIds = stored.map { $0.id.uuidString.lowercased() } }
+                if case .written = outcome { $0.messageIds = stored.map { $0.id.lowercasedString } }
             }
         }
         let made = try await self.extractor.extract(extraction)
@@ -93,7 +93,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             $0.memories = memories.map { $0.proto() }
             $0.changeSeq = receipt.changeSeq
             $0.warnings = made.warnings
-            if case .written = outcome { $0.messageIds = stored.map { $0.id.uuidString.lowercased() } }
+            if case .written = outcome { $0.messageIds = stored.map { $0.id.lowercasedString } }
         }
     }
 
@@ -256,7 +256,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         )
         return .with {
             $0.deletedCount = Int64(result.ids.count)
-            $0.memoryIds = result.ids.prefix(Limits.maxIDsPerRequest).map { $0.uuidString.lowercased() }
+            $0.memoryIds = result.ids.prefix(Limits.maxIDsPerRequest).map { $0.lowercasedString }
             $0.changeSeq = result.changeSeq
         }
     }
@@ -287,7 +287,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
         let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
         if let missing = ids.first(where: { id in !found.contains { $0.id == id } }) {
-            throw MemOSError.notFound("memory '\(missing.uuidString.lowercased())' does not exist in cube '\(request.cubeID)'")
+            throw MemOSError.notFound("memory '\(missing.lowercasedString)' does not exist in cube '\(request.cubeID)'")
         }
         let active = found.filter { $0.status == .activated }.map(\.id)
         if active.isEmpty {
@@ -352,7 +352,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         }
         return .with {
             $0.entries = kept.map { $0.proto(cubeID: request.cubeID) }
-            $0.truncatedMemoryIds = truncated.map { $0.uuidString.lowercased() }.sorted()
+            $0.truncatedMemoryIds = truncated.map { $0.lowercasedString }.sorted()
         }
     }
 

@@ -509,7 +509,7 @@ public struct PostgresMemoryStore: MemoryStore {
             let found = Dictionary(uniqueKeysWithValues: try rows.map(Self.memory(from:)).map { ($0.id, $0) })
             let current = try ids.map { id in
                 guard let memory = found[id] else {
-                    throw MemOSError.notFound("memory '\(id.uuidString.lowercased())' does not exist in cube '\(cubeID)'")
+                    throw MemOSError.notFound("memory '\(id.lowercasedString)' does not exist in cube '\(cubeID)'")
                 }
                 return memory
             }

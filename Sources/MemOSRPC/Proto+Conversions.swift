@@ -147,9 +147,9 @@ extension Memory {
     /// The memory as the API returns it; the embedding only when asked for.
     public func proto(includeEmbedding: Bool = false) -> Memos_Common_V1_Memory {
         .with {
-            $0.id = self.id.uuidString.lowercased()
+            $0.id = self.id.lowercasedString
             $0.cubeID = self.cubeID
-            $0.authorUserID = self.authorUserID.uuidString.lowercased()
+            $0.authorUserID = self.authorUserID.lowercasedString
             $0.sessionID = self.sessionID
             $0.memoryType = self.memoryType.proto
             $0.status = self.status.proto
@@ -175,7 +175,7 @@ extension Memory {
 extension MemorySnapshot {
     func proto(id: UUID, cubeID: String) -> Memos_Common_V1_Memory {
         .with {
-            $0.id = id.uuidString.lowercased()
+            $0.id = id.lowercasedString
             $0.cubeID = cubeID
             $0.memoryType = self.memoryType.proto
             $0.status = self.status.proto
@@ -194,12 +194,12 @@ extension HistoryEntry {
     public func proto(cubeID: String) -> Memos_Common_V1_HistoryEntry {
         .with {
             $0.id = self.id
-            $0.memoryID = self.memoryID.uuidString.lowercased()
+            $0.memoryID = self.memoryID.lowercasedString
             $0.action = self.action
             if let before = self.before { $0.before = before.proto(id: self.memoryID, cubeID: cubeID) }
             if let after = self.after { $0.after = after.proto(id: self.memoryID, cubeID: cubeID) }
-            $0.actorUserID = self.actorUserID?.uuidString.lowercased() ?? ""
-            $0.jobID = self.jobID?.uuidString.lowercased() ?? ""
+            $0.actorUserID = self.actorUserID?.lowercasedString ?? ""
+            $0.jobID = self.jobID?.lowercasedString ?? ""
             $0.reason = self.reason
             $0.createdAt = Google_Protobuf_Timestamp(date: self.createdAt)
         }

@@ -213,7 +213,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         self.usage.record(found.map { UsageKey(cubeID: $0.cubeID, id: $0.id) })
         return .with {
             $0.memories = found.map { $0.proto(includeEmbedding: request.includeEmbeddings) }
-            $0.missingIds = ids.filter { !foundIDs.contains($0) }.map { $0.uuidString.lowercased() }
+            $0.missingIds = ids.filter { !foundIDs.contains($0) }.map { $0.lowercasedString }
         }
     }
 

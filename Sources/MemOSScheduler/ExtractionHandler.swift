@@ -27,7 +27,7 @@ public struct ExtractionHandler: JobHandler {
             messages: [],
             cubeID: job.cubeID,
             author: author,
-            idempotency: IdempotencyKey(key: "job:\(job.id.uuidString.lowercased())", fingerprint: "extract"),
+            idempotency: IdempotencyKey(key: "job:\(job.id.lowercasedString)", fingerprint: "extract"),
             job: nil
         )
         return JobResult(

@@ -138,7 +138,7 @@ public struct ReorganizeHandler: JobHandler {
             )
             return .merged
         case .contradiction:
-            let replacement = newer.id.uuidString.lowercased()
+            let replacement = newer.id.lowercasedString
             _ = try await self.store.revise(
                 ids: [older.id], cubeID: cubeID,
                 Revision(action: "retire", jobID: jobID, reason: "the LLM judged it contradicted by \(replacement)")
@@ -171,7 +171,7 @@ public struct ReorganizeHandler: JobHandler {
             kept.sources = Array(kept.sources.prefix(Limits.maxSources))
             retired.status = .archived
             retired.validTo = Date()
-            retired.info["merged_into"] = .string(kept.id.uuidString.lowercased())
+            retired.info["merged_into"] = .string(kept.id.lowercasedString)
             return [kept, retired]
         }
     }

@@ -47,7 +47,7 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         let payload: [String: JSONValue] = [
             "label": .string(label),
             "content": .string(request.content),
-            "memory_ids": .array(memoryIDs.map { .string($0.uuidString.lowercased()) }),
+            "memory_ids": .array(memoryIDs.map { .string($0.lowercasedString) }),
             "at": .string(at.formatted(.iso8601)),
         ]
         let job = NewJob(
@@ -201,7 +201,7 @@ extension JobStatus {
 extension Job {
     var proto: Memos_Scheduler_V1_Job {
         .with {
-            $0.id = self.id.uuidString.lowercased()
+            $0.id = self.id.lowercasedString
             $0.cubeID = self.cubeID
             $0.kind = self.kind
             $0.status = self.status.proto
@@ -211,7 +211,7 @@ extension Job {
             $0.lastError = self.lastError
             $0.progress = self.progress
             $0.result = Google_Protobuf_Struct(jsonObject: self.result)
-            $0.memoryIds = self.memoryIDs.map { $0.uuidString.lowercased() }
+            $0.memoryIds = self.memoryIDs.map { $0.lowercasedString }
             $0.sessionID = self.sessionID
             $0.createdAt = Google_Protobuf_Timestamp(date: self.createdAt)
             $0.updatedAt = Google_Protobuf_Timestamp(date: self.updatedAt)

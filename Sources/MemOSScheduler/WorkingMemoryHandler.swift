@@ -76,7 +76,7 @@ public struct WorkingMemoryHandler: JobHandler {
                 content: memory.content,
                 tags: memory.tags,
                 info: memory.info,
-                sources: [Source(type: "memory", sessionID: job.sessionID, memoryID: memory.id.uuidString.lowercased())],
+                sources: [Source(type: "memory", sessionID: job.sessionID, memoryID: memory.id.lowercasedString)],
                 confidence: score[memory.id] ?? 0,
                 embeddingModel: memory.embeddingModel,
                 embedding: memory.embedding
@@ -91,7 +91,7 @@ public struct WorkingMemoryHandler: JobHandler {
             messages: [],
             cubeID: job.cubeID,
             author: author,
-            idempotency: IdempotencyKey(key: "job:\(job.id.uuidString.lowercased())", fingerprint: "working_memory")
+            idempotency: IdempotencyKey(key: "job:\(job.id.lowercasedString)", fingerprint: "working_memory")
         )
         return JobResult(
             result: [

@@ -302,7 +302,7 @@ struct SearchBench: AsyncParsableCommand {
             logger: Logger(label: "memos.bench")
         )
         var ids: [String] = []
-        for try await id in rows.decode(UUID.self) { ids.append(id.uuidString.lowercased()) }
+        for try await id in rows.decode(UUID.self) { ids.append(id.lowercasedString) }
         return ids
     }
 

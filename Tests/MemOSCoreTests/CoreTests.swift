@@ -89,6 +89,13 @@ struct ValidationTests {
         #expect(throws: MemOSError.self) { try Validate.cubeID(id) }
     }
 
+    @Test("a UUID's lower-case text is uuidString lower-cased")
+    func uuidText() {
+        for id in (0..<1_000).map({ _ in UUID() }) + [UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))] {
+            #expect(id.lowercasedString == id.uuidString.lowercased())
+        }
+    }
+
     @Test("fingerprints are stable")
     func fingerprint() {
         #expect(Fingerprint.of(Array("abc".utf8)) == Fingerprint.of(Array("abc".utf8)))

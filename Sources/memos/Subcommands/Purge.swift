@@ -35,8 +35,8 @@ struct Purge: AsyncParsableCommand {
                     throw ValidationError("no user is named '\(name)'")
                 }
                 job = NewJob(
-                    cubeID: "user:\(userID.uuidString.lowercased())", kind: JobKind.purge,
-                    payload: ["user_id": .string(userID.uuidString.lowercased())]
+                    cubeID: "user:\(userID.lowercasedString)", kind: JobKind.purge,
+                    payload: ["user_id": .string(userID.lowercasedString)]
                 )
             } else {
                 let cube = self.cube ?? ""
@@ -44,7 +44,7 @@ struct Purge: AsyncParsableCommand {
                 job = NewJob(cubeID: cube, kind: JobKind.purge, payload: ["cube_id": .string(cube)])
             }
             let queued = try await queue.enqueue(job)
-            print("queued purge job \(queued.id.uuidString.lowercased())")
+            print("queued purge job \(queued.id.lowercasedString)")
             guard self.wait else { return }
             while true {
                 let status = try await queue.job(id: queued.id, cubeID: queued.cubeID)?.status
