@@ -208,11 +208,22 @@ public struct PostgresMemoryStore: MemoryStore {
 
     /// Makes sure the cube's waiting reorganisation job covers changes from `changeSeq` on (one waiting job per
     /// cube; its payload stays one number however many writes join it).
+    ///
+    /// A waiting job that already covers them (the usual case) is only share-locked until this transaction ends,
+    /// so that a worker cannot claim it before these changes are committed: concurrent writes to one cube share
+    /// that lock instead of queueing one after another for the row, as an upsert made them do.
     static func queueReorganization(since changeSeq: Int64, cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
+            WITH covered AS MATERIALIZED (
+                SELECT 1 FROM jobs
+                WHERE cube_id = \(cubeID) AND kind = 'reorganize' AND status = 'waiting'
+                    AND (payload ->> 'since_change_seq')::bigint <= \(changeSeq)
+                FOR SHARE
+            )
             INSERT INTO jobs (cube_id, id, kind, priority, payload)
-            VALUES (\(cubeID), \(UUID()), 'reorganize', -1, jsonb_build_object('since_change_seq', \(changeSeq)::bigint))
+            SELECT \(cubeID), \(UUID()), 'reorganize', -1, jsonb_build_object('since_change_seq', \(changeSeq)::bigint)
+            WHERE NOT EXISTS (SELECT 1 FROM covered)
             ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
             DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
                 (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))

@@ -169,8 +169,14 @@ public final class RetrievalIndex: Sendable {
     private func build(_ cubeID: String) async throws -> LiveCube {
         let started = self.clock.now
         let batch = try await self.feed.changes(in: [cubeID], since: 0, model: self.model)
-        var index = CubeIndex(dimension: self.dimension, hnswThreshold: self.hnswThreshold)
-        for memory in batch.memories.sorted(by: { $0.changeSeq < $1.changeSeq }) { index.apply(memory) }
+        // On a thread of its own, like a graph: making the keyword terms of a large cube takes seconds of CPU.
+        let index = await withCheckedContinuation { continuation in
+            Thread {
+                var index = CubeIndex(dimension: self.dimension, hnswThreshold: self.hnswThreshold)
+                for memory in batch.memories.sorted(by: { $0.changeSeq < $1.changeSeq }) { index.apply(memory) }
+                continuation.resume(returning: index)
+            }.start()
+        }
         self.logger.info(
             "search index built",
             metadata: ["cube": "\(cubeID)", "memories": "\(index.liveCount)", "took": "\(self.clock.now - started)"]

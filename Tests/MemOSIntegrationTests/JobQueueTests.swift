@@ -124,18 +124,19 @@ struct JobQueueTests {
             let job = try await queue.enqueue(NewJob(cubeID: "c", kind: "flaky"))
             let claimed = try #require(try await queue.claim(owner: "w", kinds: [], lease: .seconds(5)))
             let failedAt = Date()
-            guard case .retry(let runAt) = try await queue.fail(claimed, error: "boom", retryAfter: .milliseconds(600)) else {
+            // A backoff long enough that the next claim comes before it even on a loaded machine.
+            guard case .retry(let runAt) = try await queue.fail(claimed, error: "boom", retryAfter: .seconds(3)) else {
                 Issue.record("expected a retry")
                 return
             }
-            #expect(runAt >= failedAt.addingTimeInterval(0.5))
+            #expect(runAt >= failedAt.addingTimeInterval(2.9))
             // Not runnable before its time ...
             #expect(try await queue.claim(owner: "w", kinds: [], lease: .seconds(5)) == nil)
             let failed = try #require(try await queue.job(id: job.id, cubeID: "c"))
             #expect(failed.status == .failed)
             #expect(failed.lastError == "boom")
             // ... and runnable after it.
-            try await Task.sleep(for: .milliseconds(700))
+            try await Task.sleep(for: .seconds(max(0, runAt.timeIntervalSinceNow) + 0.1))
             let again = try #require(try await queue.claim(owner: "w", kinds: [], lease: .seconds(5)))
             #expect(again.job.id == job.id)
             #expect(again.job.attempts == 2)

@@ -36,6 +36,37 @@ struct ReorganizeTests {
         return counts
     }
 
+    @Test("concurrent writes join one waiting job from their first change; a write after a claim queues a new one")
+    func jobCoverage() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let store = PostgresMemoryStore(database: database)
+            let author = UUID()
+            let outcomes = try await withThrowingTaskGroup(of: WriteOutcome.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await store.add([Self.memory("fact \(index)", [1, Float(index), 0])], messages: [], cubeID: "c", author: author, idempotency: nil)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let first = outcomes.map(\.receipt.changeSeq).min()!
+            func waiting() async throws -> [Int64] {
+                let rows = try await database.client.query(
+                    "SELECT (payload ->> 'since_change_seq')::bigint FROM jobs WHERE kind = 'reorganize' AND status = 'waiting'",
+                    logger: TestDatabase.logger
+                )
+                return try await rows.decode(Int64.self).reduce(into: []) { $0.append($1) }
+            }
+            #expect(try await waiting() == [first])
+
+            let queue = PostgresJobStore(database: database)
+            _ = try #require(try await queue.claim(owner: "w", kinds: [JobKind.reorganize], lease: .seconds(5)))
+            #expect(try await waiting() == [])
+            let later = try await store.add([Self.memory("a later fact", [0, 0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
+            #expect(try await waiting() == [later.receipt.changeSeq])
+        }
+    }
+
     @Test("without an LLM, a chain of near duplicates folds into its newest member, by rule, and can be undone")
     func ruleMerge() async throws {
         try await TestDatabase.withMigratedDatabase { database in
