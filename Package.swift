@@ -60,12 +60,16 @@ let targets: [Target] = [
         providers: [.apt(["libopenblas-dev"])]
     ),
 
+    // C kernels with per-CPU variants chosen at run time: the embedder's half-float linear layers for short inputs.
+    .target(name: "CKernels"),
+
     // Embedders: all-MiniLM-L6-v2 computed in-process (the default).
     .target(
         name: "MemOSEmbedding",
         dependencies: [
             "MemOSCore",
             "CBLAS",
+            "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -80,6 +84,7 @@ let targets: [Target] = [
         dependencies: [
             "MemOSEmbedding",
             "MemOSCore",
+            "CKernels",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

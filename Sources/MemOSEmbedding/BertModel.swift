@@ -1,6 +1,7 @@
 import Foundation
 
-/// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS.
+/// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS (and own
+/// half-float kernels for a few tokens).
 ///
 /// Every token of a batch goes through the dense layers together as one matrix (no padding); attention runs per
 /// text. The weights are immutable, so one model serves any number of concurrent calls.
@@ -15,21 +16,72 @@ final class BertModel: Sendable {
         var layerNormEpsilon: Float = 1e-12
     }
 
+    /// A fully connected layer: output = input · weightᵀ + bias.
+    struct Dense: Sendable {
+        /// [outputs × inputs], row-major.
+        let weight: [Float]
+        /// `weight` as IEEE half floats, for batches of at most ``BertModel/halfPrecisionTokenLimit`` tokens.
+        let halfWeight: [UInt16]
+        let bias: [Float]
+        let inputs: Int
+        let outputs: Int
+
+        init(weight: [Float], bias: [Float], inputs: Int) {
+            self.weight = weight
+            self.halfWeight = MatrixMultiply.halfPrecision(weight)
+            self.bias = bias
+            self.inputs = inputs
+            self.outputs = bias.count
+        }
+
+        /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias.
+        func apply(_ input: [Float], rows: Int, into output: inout [Float]) {
+            input.withUnsafeBufferPointer { input in
+                self.bias.withUnsafeBufferPointer { bias in
+                    output.withUnsafeMutableBufferPointer { output in
+                        if rows <= BertModel.halfPrecisionTokenLimit {
+                            self.halfWeight.withUnsafeBufferPointer { weight in
+                                MatrixMultiply.linearHalf(
+                                    m: rows, n: self.outputs, k: self.inputs, x: input.baseAddress!,
+                                    w: weight.baseAddress!, bias: bias.baseAddress!, y: output.baseAddress!
+                                )
+                            }
+                            return
+                        }
+                        for row in 0..<rows {
+                            let start = output.baseAddress! + row * self.outputs
+                            start.update(from: bias.baseAddress!, count: self.outputs)
+                        }
+                        self.weight.withUnsafeBufferPointer { weight in
+                            MatrixMultiply.gemm(
+                                m: rows, n: self.outputs, k: self.inputs, alpha: 1, a: input.baseAddress!,
+                                lda: self.inputs, b: weight.baseAddress!, ldb: self.inputs, transposeB: true, beta: 1,
+                                c: output.baseAddress!, ldc: self.outputs
+                            )
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     struct Layer: Sendable {
-        /// Query, key and value weights stacked: [3·hidden × hidden], row-major (out × in).
-        var qkvWeight: [Float]
-        var qkvBias: [Float]
-        var attentionOutWeight: [Float]
-        var attentionOutBias: [Float]
+        /// Query, key and value stacked: 3·hidden outputs.
+        var qkv: Dense
+        var attentionOut: Dense
         var attentionNormWeight: [Float]
         var attentionNormBias: [Float]
-        var intermediateWeight: [Float]
-        var intermediateBias: [Float]
-        var outputWeight: [Float]
-        var outputBias: [Float]
+        var intermediate: Dense
+        var output: Dense
         var outputNormWeight: [Float]
         var outputNormBias: [Float]
     }
+
+    /// Batches of at most this many word pieces in all run the linear layers with half-float weights (own
+    /// kernels that read every weight once, half the bytes of floats); larger ones with float weights through
+    /// BLAS, which is faster once there are enough tokens to reuse each weight. The parity tests hold both paths
+    /// to the reference embeddings (single texts here, a batch there).
+    static let halfPrecisionTokenLimit = 24
 
     let shape: Shape
     let wordEmbeddings: [Float]
@@ -50,17 +102,30 @@ final class BertModel: Sendable {
         self.layers = try (0..<shape.layers).map { index in
             let p = "encoder.layer.\(index)."
             let attention = p + "attention."
+            let projections = ["query", "key", "value"].map { attention + "self.\($0)." }
             return Layer(
-                qkvWeight: try ["query", "key", "value"].flatMap { try tensors.floats(attention + "self.\($0).weight", shape: [h, h]) },
-                qkvBias: try ["query", "key", "value"].flatMap { try tensors.floats(attention + "self.\($0).bias", shape: [h]) },
-                attentionOutWeight: try tensors.floats(attention + "output.dense.weight", shape: [h, h]),
-                attentionOutBias: try tensors.floats(attention + "output.dense.bias", shape: [h]),
+                qkv: Dense(
+                    weight: try projections.flatMap { try tensors.floats($0 + "weight", shape: [h, h]) },
+                    bias: try projections.flatMap { try tensors.floats($0 + "bias", shape: [h]) },
+                    inputs: h
+                ),
+                attentionOut: Dense(
+                    weight: try tensors.floats(attention + "output.dense.weight", shape: [h, h]),
+                    bias: try tensors.floats(attention + "output.dense.bias", shape: [h]),
+                    inputs: h
+                ),
                 attentionNormWeight: try tensors.floats(attention + "output.LayerNorm.weight", shape: [h]),
                 attentionNormBias: try tensors.floats(attention + "output.LayerNorm.bias", shape: [h]),
-                intermediateWeight: try tensors.floats(p + "intermediate.dense.weight", shape: [shape.intermediate, h]),
-                intermediateBias: try tensors.floats(p + "intermediate.dense.bias", shape: [shape.intermediate]),
-                outputWeight: try tensors.floats(p + "output.dense.weight", shape: [h, shape.intermediate]),
-                outputBias: try tensors.floats(p + "output.dense.bias", shape: [h]),
+                intermediate: Dense(
+                    weight: try tensors.floats(p + "intermediate.dense.weight", shape: [shape.intermediate, h]),
+                    bias: try tensors.floats(p + "intermediate.dense.bias", shape: [shape.intermediate]),
+                    inputs: h
+                ),
+                output: Dense(
+                    weight: try tensors.floats(p + "output.dense.weight", shape: [h, shape.intermediate]),
+                    bias: try tensors.floats(p + "output.dense.bias", shape: [h]),
+                    inputs: shape.intermediate
+                ),
                 outputNormWeight: try tensors.floats(p + "output.LayerNorm.weight", shape: [h]),
                 outputNormBias: try tensors.floats(p + "output.LayerNorm.bias", shape: [h])
             )
@@ -103,17 +168,17 @@ final class BertModel: Sendable {
         var intermediate = [Float](repeating: 0, count: tokens * self.shape.intermediate)
 
         for layer in self.layers {
-            Self.linear(x, rows: tokens, inputs: h, weight: layer.qkvWeight, bias: layer.qkvBias, outputs: 3 * h, into: &qkv)
+            layer.qkv.apply(x, rows: tokens, into: &qkv)
             for text in batch.indices where lengths[text] > 0 {
                 self.attention(qkv: qkv, offset: offsets[text], length: lengths[text], into: &context)
             }
-            Self.linear(context, rows: tokens, inputs: h, weight: layer.attentionOutWeight, bias: layer.attentionOutBias, outputs: h, into: &projected)
+            layer.attentionOut.apply(context, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
             Self.layerNorm(&x, rows: tokens, width: h, weight: layer.attentionNormWeight, bias: layer.attentionNormBias, epsilon: self.shape.layerNormEpsilon)
 
-            Self.linear(x, rows: tokens, inputs: h, weight: layer.intermediateWeight, bias: layer.intermediateBias, outputs: self.shape.intermediate, into: &intermediate)
+            layer.intermediate.apply(x, rows: tokens, into: &intermediate)
             Self.gelu(&intermediate)
-            Self.linear(intermediate, rows: tokens, inputs: self.shape.intermediate, weight: layer.outputWeight, bias: layer.outputBias, outputs: h, into: &projected)
+            layer.output.apply(intermediate, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
             Self.layerNorm(&x, rows: tokens, width: h, weight: layer.outputNormWeight, bias: layer.outputNormBias, epsilon: self.shape.layerNormEpsilon)
         }
@@ -166,26 +231,6 @@ final class BertModel: Sendable {
                             )
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// output = input · weightᵀ + bias, with weight stored out × in.
-    static func linear(_ input: [Float], rows: Int, inputs: Int, weight: [Float], bias: [Float], outputs: Int, into output: inout [Float]) {
-        output.withUnsafeMutableBufferPointer { output in
-            bias.withUnsafeBufferPointer { bias in
-                for row in 0..<rows {
-                    UnsafeMutableBufferPointer(rebasing: output[(row * outputs)..<(row * outputs + outputs)])
-                        .update(fromContentsOf: bias)
-                }
-            }
-            input.withUnsafeBufferPointer { input in
-                weight.withUnsafeBufferPointer { weight in
-                    MatrixMultiply.gemm(
-                        m: rows, n: outputs, k: inputs, alpha: 1, a: input.baseAddress!, lda: inputs,
-                        b: weight.baseAddress!, ldb: inputs, transposeB: true, beta: 1, c: output.baseAddress!, ldc: outputs
-                    )
                 }
             }
         }
