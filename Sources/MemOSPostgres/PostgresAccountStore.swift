@@ -93,18 +93,39 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     private func storedRole(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
-            let rows = try await connection.rows(
-                """
-                SELECT m.role FROM cubes c
-                LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = \(userID)
-                WHERE c.cube_id = \(cubeID) AND c.deleted_at IS NULL
-                """,
-                logger: logger
-            )
-            guard let row = rows.first else {
+            var found: String??
+            for try await role in try await connection.execute(RoleQuery(userID: userID, cubeID: cubeID), logger: logger) {
+                found = role
+            }
+            guard let found else {
                 throw MemOSError.notFound("cube '\(cubeID)' does not exist")
             }
-            return try row["role"].decode(String?.self).flatMap(CubeRole.init(rawValue:))
+            return found.flatMap(CubeRole.init(rawValue:))
+        }
+    }
+
+    /// A member's role in a live cube (no row: no such cube; a null role: not a member). Prepared once per
+    /// connection: every call of every service asks it.
+    struct RoleQuery: PostgresPreparedStatement {
+        static let sql = """
+            SELECT m.role FROM cubes c
+            LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = $1
+            WHERE c.cube_id = $2 AND c.deleted_at IS NULL
+            """
+        typealias Row = String?
+
+        var userID: UUID
+        var cubeID: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(self.userID)
+            bindings.append(self.cubeID)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String? {
+            try row.decode(String?.self)
         }
     }
 

@@ -271,16 +271,31 @@ public struct PostgresMemoryStore: MemoryStore {
         guard !ids.isEmpty else { return [] }
         let logger = self.database.logger
         let found = try await self.database.withConnection { connection in
-            try await connection.rows(
-                PostgresQuery(
-                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)",
-                    binds: try Self.bindings(cubeID, ids)
-                ),
-                logger: logger
-            ).map(Self.memory(from:))
+            var found: [Memory] = []
+            for try await memory in try await connection.execute(MemoriesByID(cubeID: cubeID, ids: ids), logger: logger) {
+                found.append(memory)
+            }
+            return found
         }
         let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
+    }
+
+    /// Memories by id in one cube: what every search returns and every get reads, prepared once per connection.
+    struct MemoriesByID: PostgresPreparedStatement {
+        static let sql = "SELECT \(PostgresMemoryStore.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)"
+        typealias Row = Memory
+
+        var cubeID: String
+        var ids: [UUID]
+
+        func makeBindings() throws -> PostgresBindings {
+            try PostgresMemoryStore.bindings(self.cubeID, self.ids)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Memory {
+            try PostgresMemoryStore.memory(from: PostgresRandomAccessRow(row))
+        }
     }
 
     public func vectors(in scope: MemoryScope, model: String) async throws -> [StoredVector] {
