@@ -53,6 +53,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let usesVectors = query.ranker.mode != .keyword
         async let fastVectors: [[Float]]? = !fine && usesVectors ? self.embedder.embed([request.query]) : nil
         try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
+        // The session's working memory is read from PostgreSQL while the index ranks.
+        async let workingItems = self.workingItems(query: query, sessionID: request.sessionID)
         for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
         let seenSeq = try await self.index.awaitApplied(
             query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
@@ -111,7 +113,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             }
         }
         let ranked = query.ranker.rank(vectorOrder: order(vectorScores), keywordOrder: order(keywordScores), candidates: candidates)
-        let hits = try await self.workingMemoryFirst(ranked, query: query, sessionID: request.sessionID, queryVector: queryVector)
+        let hits = try await self.workingMemoryFirst(ranked, working: try await workingItems, query: query, queryVector: queryVector)
         self.usage.record(hits.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
         return .with {
             $0.hits = hits.map { hit in
@@ -148,6 +150,21 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         }
     }
 
+    /// The session's WorkingMemory items in the searched cubes (none without a session, or when the search
+    /// excludes that type).
+    func workingItems(query: SearchQuery, sessionID: String) async throws -> [Memory] {
+        guard !sessionID.isEmpty, query.includesWorkingMemory else { return [] }
+        return try await self.store.list(
+            in: MemoryScope(
+                cubeIDs: query.scope.cubeIDs,
+                memoryTypes: [.workingMemory],
+                filter: .condition(.init(field: .sessionID, op: .eq, value: .string(sessionID)))
+            ),
+            after: nil,
+            limit: Limits.maxTopK
+        )
+    }
+
     /// A memory a search returns, with its scores.
     struct Hit {
         var memory: Memory
@@ -156,33 +173,20 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var keywordScore: Float
     }
 
-    /// The session's WorkingMemory items (kept by the scheduler from the session's recent queries) that reach the
-    /// relevance threshold for this query come first, best first; the ranked candidates fill the rest of `top_k`,
+    /// The session's WorkingMemory `items` (kept by the scheduler from the session's recent queries) that reach
+    /// the relevance threshold for this query come first, best first; the ranked candidates fill the rest of `top_k`,
     /// without the long-term memories those items copy, read from PostgreSQL in one query per cube. In keyword
     /// mode, where there is no query vector, the items keep the relevance the scheduler gave them.
     func workingMemoryFirst(
-        _ ranked: [HybridRanker.Candidate], query: SearchQuery, sessionID: String, queryVector: [Float]?
+        _ ranked: [HybridRanker.Candidate], working items: [Memory], query: SearchQuery, queryVector: [Float]?
     ) async throws -> [Hit] {
-        var working: [Hit] = []
-        if !sessionID.isEmpty, query.includesWorkingMemory {
-            let items = try await self.store.list(
-                in: MemoryScope(
-                    cubeIDs: query.scope.cubeIDs,
-                    memoryTypes: [.workingMemory],
-                    filter: .condition(.init(field: .sessionID, op: .eq, value: .string(sessionID)))
-                ),
-                after: nil,
-                limit: Limits.maxTopK
-            )
-            working = items.map { item in
-                let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
-                return Hit(memory: item, relevance: relevance, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0)
-            }
-            .filter { $0.relevance >= query.ranker.relativity }
-            .sorted { $0.relevance > $1.relevance }
-            .prefix(query.topK)
-            .map { $0 }
+        let working = items.map { item in
+            let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
+            return Hit(memory: item, relevance: relevance, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0)
         }
+        .filter { $0.relevance >= query.ranker.relativity }
+        .sorted { $0.relevance > $1.relevance }
+        .prefix(query.topK)
         let copied = Set(working.compactMap { $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:)) })
         let chosen = ranked.filter { !copied.contains($0.id) }.prefix(query.topK - working.count)
         var memories: [UUID: Memory] = [:]
@@ -192,7 +196,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                 memories[memory.id] = memory
             }
         }
-        return working
+        return Array(working)
             + chosen.compactMap { candidate in
                 memories[candidate.id].map {
                     Hit(memory: $0, relevance: candidate.relevance, vectorScore: candidate.vectorScore, keywordScore: candidate.keywordScore)
