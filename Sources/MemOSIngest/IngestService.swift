@@ -286,7 +286,8 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         try Validate.optionalText(request.reason, field: "reason", maxBytes: Limits.maxKeyBytes)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
         let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
-        if let missing = ids.first(where: { id in !found.contains { $0.id == id } }) {
+        let foundIDs = Set(found.map(\.id))
+        if let missing = ids.first(where: { !foundIDs.contains($0) }) {
             throw MemOSError.notFound("memory '\(missing.lowercasedString)' does not exist in cube '\(request.cubeID)'")
         }
         let active = found.filter { $0.status == .activated }.map(\.id)

@@ -85,8 +85,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var vectorScores: [UUID: Float] = [:]
         var queryVector: [Float]?
         if usesVectors {
-            var vectors = try await fastVectors ?? []
-            if vectors.isEmpty { vectors = try await self.embedder.embed(queries) }
+            let vectors: [[Float]]
+            if let fast = try await fastVectors { vectors = fast } else { vectors = try await self.embedder.embed(queries) }
             queryVector = vectors[0]
             for vector in vectors {
                 for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
