@@ -1,15 +1,27 @@
 // Linear layers with half-float weights for a few tokens at a time (the embedder's short queries).
 //
+// The weights are packed once, at model load, into panels of 32 outputs: for each input index i, the 32
+// weights of the panel's outputs are contiguous (64 bytes, one cache line). A kernel keeps a block of tokens ×
+// 32 outputs in registers, and for each i converts one line of weights to floats and multiplies it by every
+// token's x[i]: each weight is converted once per block of up to 12 tokens, the sums stay in registers until
+// the end, and no horizontal reduction is needed.
+//
 // Each variant is compiled for its instruction set with a target attribute and chosen at run time, so the
 // binary runs on any x86-64 and on arm64 (which gets the portable code).
 
 #include "CKernels.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
+
+enum { PANEL = MEMOS_F16_PANEL };
 
 // MARK: - Portable conversions
 
@@ -67,172 +79,172 @@ void memos_f16_to_f32(const uint16_t *source, float *destination, size_t count) 
     for (size_t i = 0; i < count; i++) destination[i] = half_to_float(source[i]);
 }
 
-// MARK: - Scalar
+// MARK: - Packing
 
-enum { SCALAR_CHUNK = 256 };
+size_t memos_f16_panels(size_t n) { return (n + PANEL - 1) / PANEL; }
 
-// Eight independent sums, which the compiler turns into one vector without reassociating floats itself.
-static inline float dot(const float *a, const float *b, size_t count) {
-    float lanes[8] = {0};
-    size_t i = 0;
-    for (; i + 8 <= count; i += 8)
-        for (int j = 0; j < 8; j++) lanes[j] += a[i + j] * b[i + j];
-    float sum = 0;
-    for (int j = 0; j < 8; j++) sum += lanes[j];
-    for (; i < count; i++) sum += a[i] * b[i];
-    return sum;
-}
-
-static void linear_scalar(
-    const float *x, size_t ldx, size_t m, size_t k, const uint16_t *w, const float *bias, size_t n, float *y,
-    size_t ldy) {
-    for (size_t t = 0; t < m; t++) memcpy(y + t * ldy, bias, n * sizeof(float));
-    float row[SCALAR_CHUNK];
-    for (size_t o = 0; o < n; o++) {
-        for (size_t start = 0; start < k; start += SCALAR_CHUNK) {
-            const size_t length = k - start < SCALAR_CHUNK ? k - start : SCALAR_CHUNK;
-            memos_f16_to_f32(w + o * k + start, row, length);
-            for (size_t t = 0; t < m; t++) y[t * ldy + o] += dot(row, x + t * ldx + start, length);
+void memos_pack_f16(const float *w, size_t n, size_t k, uint16_t *packed) {
+    for (size_t p = 0; p < memos_f16_panels(n); p++) {
+        for (size_t i = 0; i < k; i++) {
+            uint16_t *line = packed + (p * k + i) * PANEL;
+            for (size_t j = 0; j < PANEL; j++) {
+                const size_t o = p * PANEL + j;
+                line[j] = o < n ? float_to_half(w[o * k + i]) : 0;
+            }
         }
     }
+}
+
+// MARK: - Blocks and panels, shared by the variants
+
+// A kernel computes y[t][j] = bias[j] + Σ_i x[t][i] · panel[i][j] for `rows` tokens (1 to MAX_ROWS) and the
+// panel's 32 outputs, writing all 32 (y has room for them).
+typedef void (*panel_kernel)(
+    size_t rows, const float *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
+    size_t ldy);
+
+enum { MAX_ROWS = 12 };
+
+// Runs `kernel` over the panels [p0, p1), the tokens in blocks of near-equal size (21 tokens: 11 + 10, not
+// 12 + 9). A panel past the last output (n not a multiple of 32) goes through a scratch row so that y's other
+// columns stay untouched.
+static void run_panels(
+    panel_kernel kernel, size_t max_rows, const float *x, size_t ldx, size_t m, size_t k, const uint16_t *packed,
+    const float *bias, size_t n, size_t p0, size_t p1, float *y, size_t ldy) {
+    const size_t blocks = (m + max_rows - 1) / max_rows;
+    for (size_t p = p0; p < p1; p++) {
+        const uint16_t *panel = packed + p * k * PANEL;
+        const size_t first = p * PANEL;
+        const size_t columns = n - first < PANEL ? n - first : PANEL;
+        size_t t = 0;
+        for (size_t b = 0; b < blocks; b++) {
+            const size_t end = m * (b + 1) / blocks;
+            if (columns == PANEL) {
+                kernel(end - t, x + t * ldx, ldx, k, panel, bias + first, y + t * ldy + first, ldy);
+            } else {
+                float padded[PANEL] = {0};
+                float scratch[MAX_ROWS * PANEL];
+                memcpy(padded, bias + first, columns * sizeof(float));
+                kernel(end - t, x + t * ldx, ldx, k, panel, padded, scratch, PANEL);
+                for (size_t r = 0; r < end - t; r++)
+                    memcpy(y + (t + r) * ldy + first, scratch + r * PANEL, columns * sizeof(float));
+            }
+            t = end;
+        }
+    }
+}
+
+// MARK: - Scalar
+
+enum { SCALAR_LINES = 8 };
+
+static void panel_scalar(
+    size_t rows, const float *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
+    size_t ldy) {
+    float sums[MAX_ROWS][PANEL];
+    for (size_t t = 0; t < rows; t++) memcpy(sums[t], bias, sizeof sums[t]);
+    float weights[SCALAR_LINES * PANEL];
+    for (size_t start = 0; start < k; start += SCALAR_LINES) {
+        const size_t lines = k - start < SCALAR_LINES ? k - start : SCALAR_LINES;
+        memos_f16_to_f32(panel + start * PANEL, weights, lines * PANEL);
+        for (size_t t = 0; t < rows; t++) {
+            for (size_t l = 0; l < lines; l++) {
+                const float value = x[t * ldx + start + l];
+                for (size_t j = 0; j < PANEL; j++) sums[t][j] += value * weights[l * PANEL + j];
+            }
+        }
+    }
+    for (size_t t = 0; t < rows; t++) memcpy(y + t * ldy, sums[t], sizeof sums[t]);
 }
 
 #if defined(__x86_64__)
 
-// y[t][o] += Σ_{i ≥ start} x[t][i] · w[o][i]: the columns of k past the last whole vector.
-static void add_tail(
-    const float *x, size_t ldx, size_t m, size_t k, size_t start, const uint16_t *w, size_t n, float *y,
-    size_t ldy) {
-    for (size_t o = 0; o < n; o++) {
-        for (size_t t = 0; t < m; t++) {
-            float sum = 0;
-            for (size_t i = start; i < k; i++) sum += x[t * ldx + i] * half_to_float(w[o * k + i]);
-            y[t * ldy + o] += sum;
-        }
-    }
-}
-
-// MARK: - AVX-512: 16 lanes, blocks of up to 4 weight rows × 4 tokens
-
-#define AVX512 __attribute__((target("avx512f,f16c,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
-// The sums of four vectors' lanes, as one vector [Σa, Σb, Σc, Σd].
-AVX512 INLINE __m128 sum4_512(__m512 a, __m512 b, __m512 c, __m512 d) {
-#define HALVES(v) \
-    _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)))
-    const __m256 ab = _mm256_hadd_ps(HALVES(a), HALVES(b));
-    const __m256 cd = _mm256_hadd_ps(HALVES(c), HALVES(d));
-#undef HALVES
-    const __m256 abcd = _mm256_hadd_ps(ab, cd);
-    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
-}
+// MARK: - AVX-512: up to 12 tokens × 32 outputs in 24 registers
 
-// R weight rows (1 or 4) × T tokens (1 to 4); R and T are constants at every call, so the loops unroll.
+#define AVX512 __attribute__((target("avx512f,f16c,fma")))
+
+// R is a constant at every call, so the token loops unroll (fully: the unroller's own limit leaves the sums in
+// memory for 12 tokens) and the sums stay in registers.
 AVX512 INLINE void block_avx512(
-    const int R, const int T, const float *x, size_t ldx, size_t k, size_t kv, const uint16_t *w, const float *bias,
-    float *y, size_t ldy) {
-    __m512 acc[4][4];
-    for (int t = 0; t < T; t++)
-        for (int r = 0; r < R; r++) acc[t][r] = _mm512_setzero_ps();
-    for (size_t i = 0; i < kv; i += 16) {
-        __m512 v[4];
-        for (int t = 0; t < T; t++) v[t] = _mm512_loadu_ps(x + t * ldx + i);
-        for (int r = 0; r < R; r++) {
-            const __m512 q = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + r * k + i)));
-            for (int t = 0; t < T; t++) acc[t][r] = _mm512_fmadd_ps(q, v[t], acc[t][r]);
+    const int R, const float *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
+    size_t ldy) {
+    __m512 low[MAX_ROWS], high[MAX_ROWS];
+    const __m512 b0 = _mm512_loadu_ps(bias), b1 = _mm512_loadu_ps(bias + 16);
+    for (int t = 0; t < R; t++) {
+        low[t] = b0;
+        high[t] = b1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        const __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(panel + i * PANEL)));
+        const __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(panel + i * PANEL + 16)));
+#pragma clang loop unroll(full)
+        for (int t = 0; t < R; t++) {
+            const __m512 value = _mm512_set1_ps(x[t * ldx + i]);
+            low[t] = _mm512_fmadd_ps(w0, value, low[t]);
+            high[t] = _mm512_fmadd_ps(w1, value, high[t]);
         }
     }
-    if (R == 4) {
-        const __m128 b = _mm_loadu_ps(bias);
-        for (int t = 0; t < T; t++)
-            _mm_storeu_ps(y + t * ldy, _mm_add_ps(b, sum4_512(acc[t][0], acc[t][1], acc[t][2], acc[t][3])));
-    } else {
-        for (int t = 0; t < T; t++) y[t * ldy] = bias[0] + _mm512_reduce_add_ps(acc[t][0]);
+    for (int t = 0; t < R; t++) {
+        _mm512_storeu_ps(y + t * ldy, low[t]);
+        _mm512_storeu_ps(y + t * ldy + 16, high[t]);
     }
 }
 
-AVX512 INLINE void rows_avx512(
-    const int R, const float *x, size_t ldx, size_t m, size_t k, size_t kv, const uint16_t *w, const float *bias,
-    float *y, size_t ldy) {
-    size_t t = 0;
-    for (; t + 4 <= m; t += 4) block_avx512(R, 4, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy);
-    switch (m - t) {
-    case 3: block_avx512(R, 3, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy); break;
-    case 2: block_avx512(R, 2, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy); break;
-    case 1: block_avx512(R, 1, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy); break;
+AVX512 static void panel_avx512(
+    size_t rows, const float *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
+    size_t ldy) {
+    switch (rows) {
+#define ROWS(R) \
+    case R: block_avx512(R, x, ldx, k, panel, bias, y, ldy); break;
+        ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11) ROWS(12)
+#undef ROWS
     default: break;
     }
 }
 
-AVX512 static void linear_avx512(
-    const float *x, size_t ldx, size_t m, size_t k, const uint16_t *w, const float *bias, size_t n, float *y,
-    size_t ldy) {
-    const size_t kv = k / 16 * 16;
-    size_t o = 0;
-    for (; o + 4 <= n; o += 4) rows_avx512(4, x, ldx, m, k, kv, w + o * k, bias + o, y + o, ldy);
-    for (; o < n; o++) rows_avx512(1, x, ldx, m, k, kv, w + o * k, bias + o, y + o, ldy);
-    if (kv < k) add_tail(x, ldx, m, k, kv, w, n, y, ldy);
-}
-
-// MARK: - AVX2: 8 lanes, blocks of up to 4 weight rows × 3 tokens (16 registers)
+// MARK: - AVX2: up to 6 tokens × 16 outputs in 12 registers, each panel in two halves
 
 #define AVX2 __attribute__((target("avx2,f16c,fma")))
 
-AVX2 INLINE __m128 sum4_256(__m256 a, __m256 b, __m256 c, __m256 d) {
-    const __m256 abcd = _mm256_hadd_ps(_mm256_hadd_ps(a, b), _mm256_hadd_ps(c, d));
-    return _mm_add_ps(_mm256_castps256_ps128(abcd), _mm256_extractf128_ps(abcd, 1));
-}
-
-AVX2 INLINE float sum_256(__m256 a) {
-    const __m128 s4 = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
-}
-
 AVX2 INLINE void block_avx2(
-    const int R, const int T, const float *x, size_t ldx, size_t k, size_t kv, const uint16_t *w, const float *bias,
-    float *y, size_t ldy) {
-    __m256 acc[3][4];
-    for (int t = 0; t < T; t++)
-        for (int r = 0; r < R; r++) acc[t][r] = _mm256_setzero_ps();
-    for (size_t i = 0; i < kv; i += 8) {
-        __m256 v[3];
-        for (int t = 0; t < T; t++) v[t] = _mm256_loadu_ps(x + t * ldx + i);
-        for (int r = 0; r < R; r++) {
-            const __m256 q = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + r * k + i)));
-            for (int t = 0; t < T; t++) acc[t][r] = _mm256_fmadd_ps(q, v[t], acc[t][r]);
+    const int R, const float *x, size_t ldx, size_t k, const uint16_t *half, const float *bias, float *y,
+    size_t ldy) {
+    __m256 low[6], high[6];
+    const __m256 b0 = _mm256_loadu_ps(bias), b1 = _mm256_loadu_ps(bias + 8);
+    for (int t = 0; t < R; t++) {
+        low[t] = b0;
+        high[t] = b1;
+    }
+    for (size_t i = 0; i < k; i++) {
+        const __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(half + i * PANEL)));
+        const __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(half + i * PANEL + 8)));
+#pragma clang loop unroll(full)
+        for (int t = 0; t < R; t++) {
+            const __m256 value = _mm256_broadcast_ss(x + t * ldx + i);
+            low[t] = _mm256_fmadd_ps(w0, value, low[t]);
+            high[t] = _mm256_fmadd_ps(w1, value, high[t]);
         }
     }
-    if (R == 4) {
-        const __m128 b = _mm_loadu_ps(bias);
-        for (int t = 0; t < T; t++)
-            _mm_storeu_ps(y + t * ldy, _mm_add_ps(b, sum4_256(acc[t][0], acc[t][1], acc[t][2], acc[t][3])));
-    } else {
-        for (int t = 0; t < T; t++) y[t * ldy] = bias[0] + sum_256(acc[t][0]);
+    for (int t = 0; t < R; t++) {
+        _mm256_storeu_ps(y + t * ldy, low[t]);
+        _mm256_storeu_ps(y + t * ldy + 8, high[t]);
     }
 }
 
-AVX2 INLINE void rows_avx2(
-    const int R, const float *x, size_t ldx, size_t m, size_t k, size_t kv, const uint16_t *w, const float *bias,
-    float *y, size_t ldy) {
-    size_t t = 0;
-    for (; t + 3 <= m; t += 3) block_avx2(R, 3, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy);
-    switch (m - t) {
-    case 2: block_avx2(R, 2, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy); break;
-    case 1: block_avx2(R, 1, x + t * ldx, ldx, k, kv, w, bias, y + t * ldy, ldy); break;
-    default: break;
-    }
-}
-
-AVX2 static void linear_avx2(
-    const float *x, size_t ldx, size_t m, size_t k, const uint16_t *w, const float *bias, size_t n, float *y,
+AVX2 static void panel_avx2(
+    size_t rows, const float *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
     size_t ldy) {
-    const size_t kv = k / 8 * 8;
-    size_t o = 0;
-    for (; o + 4 <= n; o += 4) rows_avx2(4, x, ldx, m, k, kv, w + o * k, bias + o, y + o, ldy);
-    for (; o < n; o++) rows_avx2(1, x, ldx, m, k, kv, w + o * k, bias + o, y + o, ldy);
-    if (kv < k) add_tail(x, ldx, m, k, kv, w, n, y, ldy);
+    for (size_t half = 0; half < PANEL; half += 16) {
+        switch (rows) {
+#define ROWS(R) \
+    case R: block_avx2(R, x, ldx, k, panel + half, bias + half, y + half, ldy); break;
+            ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6)
+#undef ROWS
+        default: break;
+        }
+    }
 }
 
 #endif  // __x86_64__
@@ -260,14 +272,130 @@ static memos_kernel_isa best_isa(void) {
 }
 
 void memos_linear_f16(
-    memos_kernel_isa isa, const float *x, size_t ldx, size_t m, size_t k, const uint16_t *w, const float *bias,
-    size_t n, float *y, size_t ldy) {
+    memos_kernel_isa isa, const float *x, size_t ldx, size_t m, size_t k, const uint16_t *packed, const float *bias,
+    size_t n, size_t p0, size_t p1, float *y, size_t ldy) {
     if (isa == MEMOS_KERNEL_AUTO) isa = best_isa();
     switch (isa) {
 #if defined(__x86_64__)
-    case MEMOS_KERNEL_AVX512: linear_avx512(x, ldx, m, k, w, bias, n, y, ldy); return;
-    case MEMOS_KERNEL_AVX2: linear_avx2(x, ldx, m, k, w, bias, n, y, ldy); return;
+    case MEMOS_KERNEL_AVX512: run_panels(panel_avx512, 12, x, ldx, m, k, packed, bias, n, p0, p1, y, ldy); return;
+    case MEMOS_KERNEL_AVX2: run_panels(panel_avx2, 6, x, ldx, m, k, packed, bias, n, p0, p1, y, ldy); return;
 #endif
-    default: linear_scalar(x, ldx, m, k, w, bias, n, y, ldy); return;
+    default: run_panels(panel_scalar, MAX_ROWS, x, ldx, m, k, packed, bias, n, p0, p1, y, ldy); return;
     }
+}
+
+// MARK: - Two threads: the caller and a partner that stays awake between the layers of one forward pass
+
+// One forward pass calls a layer two dozen times, tens of microseconds apart. Waking a parked thread for each
+// costs about as much as the layer itself, so the partner spins for a while after each share before it sleeps.
+enum { PARTNER_SPIN_NANOSECONDS = 300000 };
+
+typedef struct {
+    const float *x;
+    size_t m, k, n, p0, p1;
+    const uint16_t *packed;
+    const float *bias;
+    float *y;
+} share;
+
+static struct {
+    pthread_once_t once;
+    int available;
+    atomic_int claimed;         // a caller holds the partner
+    atomic_uint_fast64_t posted;    // the number of the last share handed over
+    atomic_uint_fast64_t taken;     // the number of the last share the partner (or, taking it back, the caller) began
+    atomic_uint_fast64_t finished;  // the number of the last share the partner finished
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int sleeping;  // under lock
+    share work;
+} partner = {
+    .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
+};
+
+static uint64_t monotonic_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+static inline void relax(void) {
+#if defined(__x86_64__)
+    _mm_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
+
+static void *partner_main(void *unused) {
+    (void)unused;
+    uint_fast64_t seen = 0;
+    for (;;) {
+        const uint64_t idle_since = monotonic_nanoseconds();
+        unsigned spins = 0;
+        while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen) {
+            relax();
+            if (++spins % 256 == 0 && monotonic_nanoseconds() - idle_since > PARTNER_SPIN_NANOSECONDS) {
+                pthread_mutex_lock(&partner.lock);
+                partner.sleeping = 1;
+                while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen)
+                    pthread_cond_wait(&partner.wake, &partner.lock);
+                partner.sleeping = 0;
+                pthread_mutex_unlock(&partner.lock);
+            }
+        }
+        seen = atomic_load_explicit(&partner.posted, memory_order_acquire);
+        uint_fast64_t previous = seen - 1;
+        // The caller takes its share back when it is done with its own before this thread began.
+        if (!atomic_compare_exchange_strong_explicit(
+                &partner.taken, &previous, seen, memory_order_acq_rel, memory_order_relaxed))
+            continue;
+        const share s = partner.work;
+        memos_linear_f16(MEMOS_KERNEL_AUTO, s.x, s.k, s.m, s.k, s.packed, s.bias, s.n, s.p0, s.p1, s.y, s.n);
+        atomic_store_explicit(&partner.finished, seen, memory_order_release);
+    }
+    return NULL;
+}
+
+static void start_partner(void) {
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
+    pthread_attr_t attributes;
+    pthread_attr_init(&attributes);
+    pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
+    pthread_t thread;
+    partner.available = pthread_create(&thread, &attributes, partner_main, NULL) == 0;
+    pthread_attr_destroy(&attributes);
+}
+
+void memos_linear_f16_layer(
+    const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n, float *y) {
+    const size_t panels = memos_f16_panels(n);
+    pthread_once(&partner.once, start_partner);
+    int expected = 0;
+    if (!partner.available || panels < 2
+        || !atomic_compare_exchange_strong_explicit(
+            &partner.claimed, &expected, 1, memory_order_acquire, memory_order_relaxed)) {
+        // No second core, or another caller has the partner: compute the whole layer here.
+        memos_linear_f16(MEMOS_KERNEL_AUTO, x, k, m, k, packed, bias, n, 0, panels, y, n);
+        return;
+    }
+    const size_t half = panels / 2;
+    partner.work = (share){.x = x, .m = m, .k = k, .n = n, .p0 = half, .p1 = panels, .packed = packed,
+                           .bias = bias, .y = y};
+    const uint_fast64_t number = atomic_load_explicit(&partner.posted, memory_order_relaxed) + 1;
+    atomic_store_explicit(&partner.posted, number, memory_order_release);
+    pthread_mutex_lock(&partner.lock);
+    if (partner.sleeping) pthread_cond_signal(&partner.wake);
+    pthread_mutex_unlock(&partner.lock);
+
+    memos_linear_f16(MEMOS_KERNEL_AUTO, x, k, m, k, packed, bias, n, 0, half, y, n);
+    uint_fast64_t previous = number - 1;
+    if (atomic_compare_exchange_strong_explicit(
+            &partner.taken, &previous, number, memory_order_acq_rel, memory_order_relaxed)) {
+        // The partner has not begun (a busy machine has not scheduled it yet): do its share here, not wait.
+        memos_linear_f16(MEMOS_KERNEL_AUTO, x, k, m, k, packed, bias, n, half, panels, y, n);
+    } else {
+        while (atomic_load_explicit(&partner.finished, memory_order_acquire) != number) relax();
+    }
+    atomic_store_explicit(&partner.claimed, 0, memory_order_release);
 }

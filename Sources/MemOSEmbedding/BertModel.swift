@@ -20,18 +20,19 @@ final class BertModel: Sendable {
     struct Dense: Sendable {
         /// [outputs × inputs], row-major.
         let weight: [Float]
-        /// `weight` as IEEE half floats, for batches of at most ``BertModel/halfPrecisionTokenLimit`` tokens.
-        let halfWeight: [UInt16]
+        /// `weight` as IEEE half floats in the kernels' panels, for batches of at most
+        /// ``BertModel/halfPrecisionTokenLimit`` tokens.
+        let halfWeight: PackedHalfWeights
         let bias: [Float]
         let inputs: Int
         let outputs: Int
 
         init(weight: [Float], bias: [Float], inputs: Int) {
             self.weight = weight
-            self.halfWeight = MatrixMultiply.halfPrecision(weight)
             self.bias = bias
             self.inputs = inputs
             self.outputs = bias.count
+            self.halfWeight = PackedHalfWeights(weight, outputs: bias.count, inputs: inputs)
         }
 
         /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias.
@@ -40,12 +41,10 @@ final class BertModel: Sendable {
                 self.bias.withUnsafeBufferPointer { bias in
                     output.withUnsafeMutableBufferPointer { output in
                         if rows <= BertModel.halfPrecisionTokenLimit {
-                            self.halfWeight.withUnsafeBufferPointer { weight in
-                                MatrixMultiply.linearHalf(
-                                    m: rows, n: self.outputs, k: self.inputs, x: input.baseAddress!,
-                                    w: weight.baseAddress!, bias: bias.baseAddress!, y: output.baseAddress!
-                                )
-                            }
+                            MatrixMultiply.linearHalf(
+                                m: rows, x: input.baseAddress!, weights: self.halfWeight, bias: bias.baseAddress!,
+                                y: output.baseAddress!
+                            )
                             return
                         }
                         for row in 0..<rows {
@@ -78,8 +77,8 @@ final class BertModel: Sendable {
     }
 
     /// Batches of at most this many word pieces in all run the linear layers with half-float weights (own
-    /// kernels that read every weight once, half the bytes of floats); larger ones with float weights through
-    /// BLAS, which is faster once there are enough tokens to reuse each weight. The parity tests hold both paths
+    /// kernels that convert every weight once per 12 tokens, half the bytes of floats); larger ones with float
+    /// weights through BLAS, which is faster once there are enough tokens to reuse each weight. The parity tests hold both paths
     /// to the reference embeddings (single texts here, a batch there).
     static let halfPrecisionTokenLimit = 24
 

@@ -1,7 +1,5 @@
 import CBLAS
 import CKernels
-import Dispatch
-import Foundation
 
 /// The matrix products the forward pass uses; the only place that names the backends (OpenBLAS, and own C
 /// kernels for a few tokens with half-float weights), so another backend replaces this file alone.
@@ -22,7 +20,7 @@ enum MatrixMultiply {
         )
     }
 
-    /// IEEE half-float copies of `values` (round to nearest even), for ``linearHalf``.
+    /// IEEE half-float copies of `values` (round to nearest even).
     static func halfPrecision(_ values: [Float]) -> [UInt16] {
         [UInt16](unsafeUninitializedCapacity: values.count) { half, count in
             values.withUnsafeBufferPointer { memos_f32_to_f16($0.baseAddress!, half.baseAddress!, values.count) }
@@ -30,27 +28,38 @@ enum MatrixMultiply {
         }
     }
 
-    /// Threads one ``linearHalf`` call is split over: two where the CPU has them. The product streams every
-    /// weight once per call, so a second core nearly halves it; more would contend for memory bandwidth.
-    static let halfParts = min(2, ProcessInfo.processInfo.activeProcessorCount)
-
-    /// y ← x · wᵀ + bias for a few rows of x, with w held as half floats (n × k, row-major) and float sums.
+    /// y ← x · wᵀ + bias for a few rows of x, with w packed as half floats (``PackedHalfWeights``) and float sums.
     ///
-    /// x is m × k, y is m × n, both row-major and dense. Made for m up to a few dozen: each weight is read once
-    /// per call. The output columns are split over ``halfParts`` threads, each writing its own range of y.
+    /// x is m × k, y is m × n, both row-major and dense. Made for m up to a few dozen: each weight is converted
+    /// once per block of up to 12 rows. The panels are split between this thread and a partner thread that stays
+    /// awake between the layers of one forward pass (CKernels' `memos_linear_f16_layer`).
     static func linearHalf(
-        m: Int, n: Int, k: Int, x: UnsafePointer<Float>, w: UnsafePointer<UInt16>, bias: UnsafePointer<Float>,
+        m: Int, x: UnsafePointer<Float>, weights: PackedHalfWeights, bias: UnsafePointer<Float>,
         y: UnsafeMutablePointer<Float>
     ) {
-        let parts = self.halfParts
-        // The parts read the same inputs and write disjoint columns of y, and all end before this returns.
-        nonisolated(unsafe) let (x, w, bias, y) = (x, w, bias, y)
-        let compute: @Sendable (Int) -> Void = { part in
-            // Column ranges start on multiples of 4, the kernels' block of weight rows.
-            let o0 = n * part / parts / 4 * 4
-            let o1 = part + 1 == parts ? n : n * (part + 1) / parts / 4 * 4
-            memos_linear_f16(MEMOS_KERNEL_AUTO, x, k, m, k, w + o0 * k, bias + o0, o1 - o0, y + o0, n)
-        }
-        if parts == 1 { compute(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: compute) }
+        memos_linear_f16_layer(x, m, weights.inputs, weights.base, bias, weights.outputs, y)
+    }
+}
+
+/// A layer's weights as half floats in the kernels' panels of 32 outputs (`memos_pack_f16`), 64-byte aligned.
+final class PackedHalfWeights: Sendable {
+    let inputs: Int
+    let outputs: Int
+    /// Written once in `init`, read-only after, freed in `deinit`.
+    nonisolated(unsafe) let base: UnsafeMutablePointer<UInt16>
+
+    /// Packs `weight` (outputs × inputs floats, row-major).
+    init(_ weight: [Float], outputs: Int, inputs: Int) {
+        precondition(weight.count == outputs * inputs, "weights are not outputs × inputs")
+        self.inputs = inputs
+        self.outputs = outputs
+        let count = memos_f16_panels(outputs) * Int(MEMOS_F16_PANEL) * inputs
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<UInt16>.stride, alignment: 64)
+        self.base = raw.bindMemory(to: UInt16.self, capacity: count)
+        weight.withUnsafeBufferPointer { memos_pack_f16($0.baseAddress!, outputs, inputs, self.base) }
+    }
+
+    deinit {
+        self.base.deallocate()
     }
 }

@@ -58,16 +58,12 @@ struct EmbedderBench: AsyncParsableCommand {
         let shortRate = try await Self.throughput(embedder, short)
         let passageRate = try await Self.throughput(embedder, Array(passages.prefix(max(self.texts / 4, 32))))
 
-        var latencies: [Double] = []
-        let clock = ContinuousClock()
-        for index in 0..<self.queries {
-            let start = clock.now
-            _ = try await embedder.embed(["what is my dog called? \(index)"])
-            latencies.append(Self.milliseconds(clock.now - start))
-        }
-        latencies.sort()
-        let p50 = latencies[latencies.count / 2]
-        let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        // One query at a time: a short one, and a question as long as the search benchmark's (21 word pieces).
+        let shortQuery = { (index: Int) in "what is my dog called? \(index)" }
+        let question = { (index: Int) in "when did caroline go to the lgbtq support group with her friends from the climbing gym? \(index)" }
+        let (p50, p99) = try await Self.latency(embedder, self.queries, shortQuery)
+        let (questionP50, questionP99) = try await Self.latency(embedder, self.queries, question)
+        let questionPieces = embedder.tokenizer.countPieces(question(100))
 
         let machine = Machine.describe()
         print("""
@@ -77,6 +73,7 @@ struct EmbedderBench: AsyncParsableCommand {
             | short texts (\(String(format: "%.1f", shortPieces)) word pieces avg), batch 32 | \(String(format: "%.0f", shortRate)) texts/s |
             | passages (\(String(format: "%.0f", passagePieces)) word pieces avg), batch 32 | \(String(format: "%.1f", passageRate)) texts/s |
             | one short query, batch 1, p50 / p99 | \(String(format: "%.2f", p50)) / \(String(format: "%.2f", p99)) ms |
+            | one \(questionPieces)-piece question, batch 1, p50 / p99 | \(String(format: "%.2f", questionP50)) / \(String(format: "%.2f", questionP99)) ms |
             | resident memory added by loading the model | \(String(format: "%.0f", modelMemory)) MB |
             """)
         if let path = self.json {
@@ -84,11 +81,28 @@ struct EmbedderBench: AsyncParsableCommand {
                 "machine": machine, "date": ISO8601DateFormatter().string(from: Date()),
                 "short_texts_per_second": shortRate, "passages_per_second": passageRate,
                 "query_p50_ms": p50, "query_p99_ms": p99,
+                "question_p50_ms": questionP50, "question_p99_ms": questionP99, "question_pieces": questionPieces,
                 "short_pieces_avg": shortPieces, "passage_pieces_avg": passagePieces, "model_resident_mb": modelMemory,
             ]
             try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
                 .write(to: URL(fileURLWithPath: path))
         }
+    }
+
+    /// p50 and p99 in ms of embedding `count` texts one at a time.
+    static func latency(
+        _ embedder: MiniLMEmbedder, _ count: Int, _ text: (Int) -> String
+    ) async throws -> (p50: Double, p99: Double) {
+        var latencies: [Double] = []
+        let clock = ContinuousClock()
+        for index in 0..<count {
+            let input = [text(index)]
+            let start = clock.now
+            _ = try await embedder.embed(input)
+            latencies.append(Self.milliseconds(clock.now - start))
+        }
+        latencies.sort()
+        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
     }
 
     static func throughput(_ embedder: MiniLMEmbedder, _ texts: [String]) async throws -> Double {

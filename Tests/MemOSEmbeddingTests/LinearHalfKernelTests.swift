@@ -33,41 +33,60 @@ struct LinearHalfKernelTests {
         #expect(abs(actual - exact) <= magnitude / 2048 + 1e-5, comment)
     }
 
+    /// `weights` packed into the kernels' panels.
+    static func packed(_ weights: [Float], outputs n: Int, inputs k: Int) -> [UInt16] {
+        var packed = [UInt16](repeating: 0xFFFF, count: memos_f16_panels(n) * Int(MEMOS_F16_PANEL) * k)
+        memos_pack_f16(weights, n, k, &packed)
+        return packed
+    }
+
+    @Test("packing puts each panel's 32 outputs side by side for every input, zero past the last output")
+    func packing() {
+        let n = 40, k = 3
+        let weights = (0..<(n * k)).map { Float($0) }
+        let packed = Self.packed(weights, outputs: n, inputs: k)
+        #expect(packed.count == 2 * 32 * k)
+        var back = [Float](repeating: .nan, count: packed.count)
+        memos_f16_to_f32(packed, &back, packed.count)
+        for panel in 0..<2 {
+            for i in 0..<k {
+                for j in 0..<32 {
+                    let o = panel * 32 + j
+                    #expect(back[(panel * k + i) * 32 + j] == (o < n ? weights[o * k + i] : 0), "panel \(panel) i \(i) j \(j)")
+                }
+            }
+        }
+    }
+
     @Test(
-        "a column range of a layer, with a row stride, matches the float product; other columns stay untouched",
-        arguments: [1, 7, 8, 17, 40, 384]
+        "a range of panels, with row strides, matches the float product; other columns stay untouched",
+        arguments: [1, 7, 17, 40, 384]
     )
-    func columnRange(inputs k: Int) {
-        let width = 13, first = 3, count = 7  // 7 columns: one block of 4 weight rows and 3 single rows
-        let weights = Self.values(width * k, seed: UInt64(k))
-        let half = MatrixMultiply.halfPrecision(weights)
-        let bias = Self.values(width, seed: 99)
+    func panelRange(inputs k: Int) {
+        // 70 outputs: panels 0 and 1 are full, panel 2 holds 6; the range [1, 3) ends in the partial panel.
+        let n = 70, width = 75, offset = 2
+        let weights = Self.values(n * k, seed: UInt64(k))
+        let packed = Self.packed(weights, outputs: n, inputs: k)
+        let bias = Self.values(n, seed: 99)
         for variant in Self.variants {
-            for m in 1...5 {
-                let x = Self.values(m * k, seed: UInt64(m * 1000 + k))
+            for m in [1, 2, 5, 12, 13, 21, 24] {
+                let ldx = k + 3
+                let x = Self.values(m * ldx, seed: UInt64(m * 1000 + k))
                 var y = [Float](repeating: .nan, count: m * width)
-                x.withUnsafeBufferPointer { x in
-                    half.withUnsafeBufferPointer { w in
-                        bias.withUnsafeBufferPointer { b in
-                            y.withUnsafeMutableBufferPointer { y in
-                                memos_linear_f16(
-                                    variant, x.baseAddress!, k, m, k, w.baseAddress! + first * k,
-                                    b.baseAddress! + first, count, y.baseAddress! + first, width
-                                )
-                            }
-                        }
-                    }
+                y.withUnsafeMutableBufferPointer { y in
+                    memos_linear_f16(variant, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
                 }
                 for t in 0..<m {
-                    for o in 0..<width {
-                        let value = y[t * width + o]
-                        guard (first..<(first + count)).contains(o) else {
-                            #expect(value.isNaN, "variant \(variant.rawValue) k \(k) m \(m): column \(o) written")
+                    for column in 0..<width {
+                        let value = y[t * width + column]
+                        let o = column - offset
+                        guard (32..<n).contains(o) else {
+                            #expect(value.isNaN, "variant \(variant.rawValue) k \(k) m \(m): column \(column) written")
                             continue
                         }
                         Self.expectClose(
-                            value, x: x[(t * k)..<((t + 1) * k)], w: weights[(o * k)..<((o + 1) * k)], bias: bias[o],
-                            "variant \(variant.rawValue) k \(k) m \(m) token \(t) column \(o)"
+                            value, x: x[(t * ldx)..<(t * ldx + k)], w: weights[(o * k)..<((o + 1) * k)], bias: bias[o],
+                            "variant \(variant.rawValue) k \(k) m \(m) token \(t) output \(o)"
                         )
                     }
                 }
@@ -75,32 +94,48 @@ struct LinearHalfKernelTests {
         }
     }
 
-    @Test("the threaded entry point computes every column", arguments: [1, 5, 24])
-    func split(rows m: Int) {
-        let k = 40, n = 1_154  // the split lands off a multiple of 4 and leaves single rows
-        let weights = Self.values(n * k, seed: 5)
-        let half = MatrixMultiply.halfPrecision(weights)
-        let bias = Self.values(n, seed: 6)
-        let x = Self.values(m * k, seed: 7)
+    /// The layer of `weights` through ``MatrixMultiply/linearHalf``, checked against the float product.
+    static func expectLayer(_ weights: PackedHalfWeights, floats: [Float], bias: [Float], rows m: Int, seed: UInt64) {
+        let (n, k) = (weights.outputs, weights.inputs)
+        let x = Self.values(m * k, seed: seed)
         var y = [Float](repeating: .nan, count: m * n)
         x.withUnsafeBufferPointer { x in
-            half.withUnsafeBufferPointer { w in
-                bias.withUnsafeBufferPointer { b in
-                    y.withUnsafeMutableBufferPointer { y in
-                        MatrixMultiply.linearHalf(
-                            m: m, n: n, k: k, x: x.baseAddress!, w: w.baseAddress!, bias: b.baseAddress!,
-                            y: y.baseAddress!
-                        )
-                    }
+            bias.withUnsafeBufferPointer { b in
+                y.withUnsafeMutableBufferPointer { y in
+                    MatrixMultiply.linearHalf(m: m, x: x.baseAddress!, weights: weights, bias: b.baseAddress!, y: y.baseAddress!)
                 }
             }
         }
         for t in 0..<m {
             for o in 0..<n {
                 Self.expectClose(
-                    y[t * n + o], x: x[(t * k)..<((t + 1) * k)], w: weights[(o * k)..<((o + 1) * k)], bias: bias[o],
-                    "token \(t) column \(o)"
+                    y[t * n + o], x: x[(t * k)..<((t + 1) * k)], w: floats[(o * k)..<((o + 1) * k)], bias: bias[o],
+                    "seed \(seed) token \(t) column \(o)"
                 )
+            }
+        }
+    }
+
+    @Test("the two-thread entry point computes every column", arguments: [1, 5, 24])
+    func split(rows m: Int) {
+        let k = 40, n = 1_154  // 37 panels, the last one partial: the halves are uneven
+        let weights = Self.values(n * k, seed: 5)
+        Self.expectLayer(PackedHalfWeights(weights, outputs: n, inputs: k), floats: weights, bias: Self.values(n, seed: 6), rows: m, seed: 7)
+    }
+
+    @Test("callers at once: one shares the partner thread, the others compute alone, every result is right")
+    func concurrentCallers() async {
+        let k = 64, n = 96
+        let weights = Self.values(n * k, seed: 11)
+        let packed = PackedHalfWeights(weights, outputs: n, inputs: k)
+        let bias = Self.values(n, seed: 12)
+        await withTaskGroup(of: Void.self) { group in
+            for caller in 0..<8 {
+                group.addTask {
+                    for round in 0..<50 {
+                        Self.expectLayer(packed, floats: weights, bias: bias, rows: 1 + (caller + round) % 24, seed: UInt64(caller * 100 + round))
+                    }
+                }
             }
         }
     }
