@@ -20,9 +20,9 @@ final class BertModel: Sendable {
     struct Dense: Sendable {
         /// [outputs × inputs], row-major.
         let weight: [Float]
-        /// `weight` as IEEE half floats in the kernels' panels, for batches of at most
-        /// ``BertModel/halfPrecisionTokenLimit`` tokens.
-        let halfWeight: PackedHalfWeights
+        /// `weight` as 16-bit floats in the kernels' panels, for batches of at most
+        /// ``BertModel/packedTokenLimit`` tokens.
+        let packedWeight: PackedWeights
         let bias: [Float]
         let inputs: Int
         let outputs: Int
@@ -32,7 +32,7 @@ final class BertModel: Sendable {
             self.bias = bias
             self.inputs = inputs
             self.outputs = bias.count
-            self.halfWeight = PackedHalfWeights(weight, outputs: bias.count, inputs: inputs)
+            self.packedWeight = PackedWeights(weight, outputs: bias.count, inputs: inputs)
         }
 
         /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias.
@@ -40,9 +40,9 @@ final class BertModel: Sendable {
             input.withUnsafeBufferPointer { input in
                 self.bias.withUnsafeBufferPointer { bias in
                     output.withUnsafeMutableBufferPointer { output in
-                        if rows <= BertModel.halfPrecisionTokenLimit {
-                            MatrixMultiply.linearHalf(
-                                m: rows, x: input.baseAddress!, weights: self.halfWeight, bias: bias.baseAddress!,
+                        if rows <= BertModel.packedTokenLimit {
+                            MatrixMultiply.linearPacked(
+                                m: rows, x: input.baseAddress!, weights: self.packedWeight, bias: bias.baseAddress!,
                                 y: output.baseAddress!
                             )
                             return
@@ -76,11 +76,11 @@ final class BertModel: Sendable {
         var outputNormBias: [Float]
     }
 
-    /// Batches of at most this many word pieces in all run the linear layers with half-float weights (own
-    /// kernels that convert every weight once per 12 tokens, half the bytes of floats); larger ones with float
-    /// weights through BLAS, which is faster once there are enough tokens to reuse each weight. The parity tests hold both paths
+    /// Batches of at most this many word pieces in all run the linear layers with 16-bit weights (own kernels
+    /// that convert every weight once per 12 tokens, half the bytes of floats: bfloat16 where the CPU multiplies
+    /// it, else half floats); larger ones with float weights through BLAS. The parity tests hold both paths
     /// to the reference embeddings (single texts here, a batch there).
-    static let halfPrecisionTokenLimit = 24
+    static let packedTokenLimit = 24
 
     let shape: Shape
     let wordEmbeddings: [Float]

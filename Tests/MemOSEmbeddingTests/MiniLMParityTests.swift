@@ -58,7 +58,10 @@ struct MiniLMParityTests {
         for (item, vector) in zip(items, batched) {
             #expect(VectorMath.cosine(vector, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
         }
-        for item in items.prefix(8) {
+        // One at a time, every input short enough for the 16-bit kernels, and a few longer ones (BLAS).
+        let short = items.filter { $0.input_ids.count <= 24 }
+        #expect(short.count >= 40)
+        for item in short + items.filter({ $0.input_ids.count > 24 }).prefix(4) {
             let single = try await embedder.embed([item.text])[0]
             #expect(VectorMath.cosine(single, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
         }

@@ -3,10 +3,10 @@ import Testing
 
 @testable import MemOSEmbedding
 
-/// The half-float linear kernels (CKernels) against a plain float loop, for every variant this CPU runs.
-@Suite("half-float linear kernels")
-struct LinearHalfKernelTests {
-    static let variants = [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX2, MEMOS_KERNEL_AVX512].filter {
+/// The 16-bit linear kernels (CKernels) against a plain float loop, for every variant this CPU runs.
+@Suite("16-bit linear kernels")
+struct LinearPackedKernelTests {
+    static let variants = [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX2, MEMOS_KERNEL_AVX512, MEMOS_KERNEL_AVX512_BF16].filter {
         memos_kernel_supported($0) != 0
     }
 
@@ -19,33 +19,35 @@ struct LinearHalfKernelTests {
         }
     }
 
-    /// Whether `actual` is the float product within what rounding the weights to half floats allows: each
-    /// weight moves by at most 2⁻¹¹ of itself.
+    /// Whether `actual` is the float product within what rounding to 16 bits allows: with half-float weights
+    /// each weight moves by at most 2⁻¹¹ of itself; with bfloat16 weights and inputs, each product by 2⁻⁸.
     static func expectClose(
-        _ actual: Float, x: ArraySlice<Float>, w: ArraySlice<Float>, bias: Float, _ comment: Comment
+        _ actual: Float, x: ArraySlice<Float>, w: ArraySlice<Float>, bias: Float, kernel: memos_kernel_isa,
+        _ comment: Comment
     ) {
+        let tolerance: Float = memos_kernel_resolve(kernel) == MEMOS_KERNEL_AVX512_BF16 ? 1 / 128 : 1 / 2048
         var exact = bias
         var magnitude: Float = 0
         for (a, b) in zip(x, w) {
             exact += a * b
             magnitude += abs(a * b)
         }
-        #expect(abs(actual - exact) <= magnitude / 2048 + 1e-5, comment)
+        #expect(abs(actual - exact) <= magnitude * tolerance + 1e-5, comment)
     }
 
-    /// `weights` packed into the kernels' panels.
-    static func packed(_ weights: [Float], outputs n: Int, inputs k: Int) -> [UInt16] {
-        var packed = [UInt16](repeating: 0xFFFF, count: memos_f16_panels(n) * Int(MEMOS_F16_PANEL) * k)
-        memos_pack_f16(weights, n, k, &packed)
+    /// `weights` packed into the kernels' panels for `kernel`.
+    static func packed(_ weights: [Float], outputs n: Int, inputs k: Int, kernel: memos_kernel_isa) -> [UInt16] {
+        var packed = [UInt16](repeating: 0xFFFF, count: memos_packed_count(n, k))
+        memos_pack_weights(kernel, weights, n, k, &packed)
         return packed
     }
 
-    @Test("packing puts each panel's 32 outputs side by side for every input, zero past the last output")
-    func packing() {
+    @Test("half-float packing puts each panel's 32 outputs side by side for every input, zero past the last output")
+    func halfPacking() {
         let n = 40, k = 3
         let weights = (0..<(n * k)).map { Float($0) }
-        let packed = Self.packed(weights, outputs: n, inputs: k)
-        #expect(packed.count == 2 * 32 * k)
+        let packed = Self.packed(weights, outputs: n, inputs: k, kernel: MEMOS_KERNEL_SCALAR)
+        #expect(packed.count == 2 * 32 * 4)  // k rounded up to even
         var back = [Float](repeating: .nan, count: packed.count)
         memos_f16_to_f32(packed, &back, packed.count)
         for panel in 0..<2 {
@@ -59,6 +61,29 @@ struct LinearHalfKernelTests {
     }
 
     @Test(
+        "bfloat16 packing pairs consecutive inputs of each output, zero past the last output and input",
+        .enabled(if: memos_kernel_supported(MEMOS_KERNEL_AVX512_BF16) != 0, "this CPU has no AVX512_BF16")
+    )
+    func bfloatPacking() {
+        let n = 40, k = 3
+        let weights = (0..<(n * k)).map { Float($0) }  // small integers: exact in bfloat16
+        let packed = Self.packed(weights, outputs: n, inputs: k, kernel: MEMOS_KERNEL_AVX512_BF16)
+        #expect(packed.count == 2 * 32 * 4)
+        for panel in 0..<2 {
+            for i in stride(from: 0, to: 4, by: 2) {
+                for j in 0..<32 {
+                    for e in 0..<2 {
+                        let o = panel * 32 + j
+                        let value = Float(bitPattern: UInt32(packed[(panel * 4 + i) * 32 + 2 * j + e]) << 16)
+                        let expected = o < n && i + e < k ? weights[o * k + i + e] : 0
+                        #expect(value == expected, "panel \(panel) i \(i + e) j \(j)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test(
         "a range of panels, with row strides, matches the float product; other columns stay untouched",
         arguments: [1, 7, 17, 40, 384]
     )
@@ -66,15 +91,15 @@ struct LinearHalfKernelTests {
         // 70 outputs: panels 0 and 1 are full, panel 2 holds 6; the range [1, 3) ends in the partial panel.
         let n = 70, width = 75, offset = 2
         let weights = Self.values(n * k, seed: UInt64(k))
-        let packed = Self.packed(weights, outputs: n, inputs: k)
         let bias = Self.values(n, seed: 99)
         for variant in Self.variants {
+            let packed = Self.packed(weights, outputs: n, inputs: k, kernel: variant)
             for m in [1, 2, 5, 12, 13, 21, 24] {
                 let ldx = k + 3
                 let x = Self.values(m * ldx, seed: UInt64(m * 1000 + k))
                 var y = [Float](repeating: .nan, count: m * width)
                 y.withUnsafeMutableBufferPointer { y in
-                    memos_linear_f16(variant, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
+                    memos_linear_packed(variant, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
                 }
                 for t in 0..<m {
                     for column in 0..<width {
@@ -86,7 +111,7 @@ struct LinearHalfKernelTests {
                         }
                         Self.expectClose(
                             value, x: x[(t * ldx)..<(t * ldx + k)], w: weights[(o * k)..<((o + 1) * k)], bias: bias[o],
-                            "variant \(variant.rawValue) k \(k) m \(m) token \(t) output \(o)"
+                            kernel: variant, "variant \(variant.rawValue) k \(k) m \(m) token \(t) output \(o)"
                         )
                     }
                 }
@@ -94,15 +119,15 @@ struct LinearHalfKernelTests {
         }
     }
 
-    /// The layer of `weights` through ``MatrixMultiply/linearHalf``, checked against the float product.
-    static func expectLayer(_ weights: PackedHalfWeights, floats: [Float], bias: [Float], rows m: Int, seed: UInt64) {
+    /// The layer of `weights` through ``MatrixMultiply/linearPacked``, checked against the float product.
+    static func expectLayer(_ weights: PackedWeights, floats: [Float], bias: [Float], rows m: Int, seed: UInt64) {
         let (n, k) = (weights.outputs, weights.inputs)
         let x = Self.values(m * k, seed: seed)
         var y = [Float](repeating: .nan, count: m * n)
         x.withUnsafeBufferPointer { x in
             bias.withUnsafeBufferPointer { b in
                 y.withUnsafeMutableBufferPointer { y in
-                    MatrixMultiply.linearHalf(m: m, x: x.baseAddress!, weights: weights, bias: b.baseAddress!, y: y.baseAddress!)
+                    MatrixMultiply.linearPacked(m: m, x: x.baseAddress!, weights: weights, bias: b.baseAddress!, y: y.baseAddress!)
                 }
             }
         }
@@ -110,24 +135,27 @@ struct LinearHalfKernelTests {
             for o in 0..<n {
                 Self.expectClose(
                     y[t * n + o], x: x[(t * k)..<((t + 1) * k)], w: floats[(o * k)..<((o + 1) * k)], bias: bias[o],
-                    "seed \(seed) token \(t) column \(o)"
+                    kernel: weights.kernel, "seed \(seed) token \(t) column \(o)"
                 )
             }
         }
     }
 
-    @Test("the two-thread entry point computes every column", arguments: [1, 5, 24])
+    @Test("the two-thread entry point computes every column with every kernel", arguments: [1, 5, 24])
     func split(rows m: Int) {
-        let k = 40, n = 1_154  // 37 panels, the last one partial: the halves are uneven
+        let k = 41, n = 1_154  // 37 panels, the last one partial: the halves are uneven; k is odd
         let weights = Self.values(n * k, seed: 5)
-        Self.expectLayer(PackedHalfWeights(weights, outputs: n, inputs: k), floats: weights, bias: Self.values(n, seed: 6), rows: m, seed: 7)
+        let bias = Self.values(n, seed: 6)
+        for variant in Self.variants {
+            Self.expectLayer(PackedWeights(weights, outputs: n, inputs: k, kernel: variant), floats: weights, bias: bias, rows: m, seed: 7)
+        }
     }
 
     @Test("callers at once: one shares the partner thread, the others compute alone, every result is right")
     func concurrentCallers() async {
         let k = 64, n = 96
         let weights = Self.values(n * k, seed: 11)
-        let packed = PackedHalfWeights(weights, outputs: n, inputs: k)
+        let packed = PackedWeights(weights, outputs: n, inputs: k)
         let bias = Self.values(n, seed: 12)
         await withTaskGroup(of: Void.self) { group in
             for caller in 0..<8 {
