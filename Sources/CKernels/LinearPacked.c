@@ -15,6 +15,7 @@
 // binary runs on any x86-64 and on arm64 (which gets the portable code).
 
 #include "CKernels.h"
+#include "Math.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,18 +31,6 @@
 enum { PANEL = MEMOS_PANEL };
 
 // MARK: - Portable conversions
-
-static inline uint32_t float_bits(float value) {
-    uint32_t bits;
-    memcpy(&bits, &value, sizeof bits);
-    return bits;
-}
-
-static inline float bits_float(uint32_t bits) {
-    float value;
-    memcpy(&value, &bits, sizeof value);
-    return value;
-}
 
 // Round to nearest even, with subnormal halves; after Fabian Giesen's float_to_half_fast3_rtne.
 static inline uint16_t float_to_half(float value) {
@@ -83,6 +72,26 @@ void memos_f32_to_f16(const float *source, uint16_t *destination, size_t count) 
 
 void memos_f16_to_f32(const uint16_t *source, float *destination, size_t count) {
     for (size_t i = 0; i < count; i++) destination[i] = half_to_float(source[i]);
+}
+
+// MARK: - GELU
+
+// GELU(x) = x/2 · (1 + erf(x/√2)), erf by Abramowitz and Stegun 7.1.26 (absolute error ≤ 1.5e-7).
+static inline float gelu(float x) {
+    const float v = x * 0.70710678f;
+    const float a = v < 0 ? -v : v;
+    const float t = 1 / (1 + 0.3275911f * a);
+    float p = 1.061405429f;
+    p = p * t - 1.453152027f;
+    p = p * t + 1.421413741f;
+    p = p * t - 0.284496736f;
+    p = p * t + 0.254829592f;
+    const float e = 1 - p * t * exp_approx(-a * a);
+    return 0.5f * x * (1 + (v < 0 ? -e : e));
+}
+
+static void gelu_scalar(float *values, size_t count) {
+    for (size_t i = 0; i < count; i++) values[i] = gelu(values[i]);
 }
 
 // MARK: - Packing
@@ -135,15 +144,18 @@ typedef void (*panel_kernel)(
     size_t rows, const void *x, size_t ldx, size_t k, const uint16_t *panel, const float *bias, float *y,
     size_t ldy);
 
+// An activation applied in place to a block's outputs while they are in cache; NULL for none.
+typedef void (*activation_function)(float *values, size_t count);
+
 enum { MAX_ROWS = 12 };
 
 // Runs `kernel` over the panels [p0, p1) of `line_count` lines each, the tokens in blocks of near-equal size
 // (21 tokens: 11 + 10, not 12 + 9). A panel past the last output (n not a multiple of 32) goes through a
 // scratch row so that y's other columns stay untouched.
 static void run_panels(
-    panel_kernel kernel, size_t max_rows, const void *x, size_t element_size, size_t ldx, size_t m, size_t k,
-    size_t line_count, const uint16_t *packed, const float *bias, size_t n, size_t p0, size_t p1, float *y,
-    size_t ldy) {
+    panel_kernel kernel, activation_function activation, size_t max_rows, const void *x, size_t element_size,
+    size_t ldx, size_t m, size_t k, size_t line_count, const uint16_t *packed, const float *bias, size_t n,
+    size_t p0, size_t p1, float *y, size_t ldy) {
     const size_t blocks = (m + max_rows - 1) / max_rows;
     for (size_t p = p0; p < p1; p++) {
         const uint16_t *panel = packed + p * line_count * PANEL;
@@ -155,13 +167,17 @@ static void run_panels(
             const void *rows = (const char *)x + t * ldx * element_size;
             if (columns == PANEL) {
                 kernel(end - t, rows, ldx, k, panel, bias + first, y + t * ldy + first, ldy);
+                if (activation)
+                    for (size_t r = t; r < end; r++) activation(y + r * ldy + first, PANEL);
             } else {
                 float padded[PANEL] = {0};
                 float scratch[MAX_ROWS * PANEL];
                 memcpy(padded, bias + first, columns * sizeof(float));
                 kernel(end - t, rows, ldx, k, panel, padded, scratch, PANEL);
-                for (size_t r = 0; r < end - t; r++)
+                for (size_t r = 0; r < end - t; r++) {
+                    if (activation) activation(scratch + r * PANEL, columns);
                     memcpy(y + (t + r) * ldy + first, scratch + r * PANEL, columns * sizeof(float));
+                }
             }
             t = end;
         }
@@ -194,11 +210,7 @@ static void panel_scalar(
 
 #if defined(__x86_64__)
 
-#define INLINE static inline __attribute__((always_inline))
-
 // MARK: - AVX-512: up to 12 tokens × 32 outputs in 24 registers
-
-#define AVX512 __attribute__((target("avx512f,f16c,fma")))
 
 // R is a constant at every call, so the token loops unroll (fully: the unroller's own limit leaves the sums in
 // memory for 12 tokens) and the sums stay in registers.
@@ -237,6 +249,32 @@ AVX512 static void panel_avx512(
         ROWS(1) ROWS(2) ROWS(3) ROWS(4) ROWS(5) ROWS(6) ROWS(7) ROWS(8) ROWS(9) ROWS(10) ROWS(11) ROWS(12)
 #undef ROWS
     default: break;
+    }
+}
+
+// GELU of 16 floats: the scalar `gelu`, lane by lane (the fused multiply-adds round once instead of twice).
+AVX512 INLINE __m512 gelu_avx512_vector(__m512 x) {
+    const __m512 v = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678f));
+    const __m512 a = _mm512_abs_ps(v);
+    const __m512 t = _mm512_div_ps(_mm512_set1_ps(1), _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1)));
+    __m512 p = _mm512_set1_ps(1.061405429f);
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
+    const __m512 e = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a)), _mm512_set1_ps(1));
+    // erf(v) carries v's sign: flip e's sign bit where v < 0.
+    const __m512 signedE = _mm512_castsi512_ps(_mm512_xor_si512(
+        _mm512_castps_si512(e), _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32((int)0x80000000u))));
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1), signedE));
+}
+
+AVX512 static void gelu_avx512(float *values, size_t count) {
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(values + i, gelu_avx512_vector(_mm512_loadu_ps(values + i)));
+    if (i < count) {
+        const __mmask16 mask = (__mmask16)((1u << (count - i)) - 1);
+        _mm512_mask_storeu_ps(values + i, mask, gelu_avx512_vector(_mm512_maskz_loadu_ps(mask, values + i)));
     }
 }
 
@@ -374,26 +412,35 @@ memos_kernel_isa memos_kernel_resolve(memos_kernel_isa isa) {
 }
 
 void memos_linear_packed(
-    memos_kernel_isa isa, const float *x, size_t ldx, size_t m, size_t k, const uint16_t *packed, const float *bias,
-    size_t n, size_t p0, size_t p1, float *y, size_t ldy) {
-    switch (memos_kernel_resolve(isa)) {
+    memos_kernel_isa isa, memos_activation activation, const float *x, size_t ldx, size_t m, size_t k,
+    const uint16_t *packed, const float *bias, size_t n, size_t p0, size_t p1, float *y, size_t ldy) {
+    isa = memos_kernel_resolve(isa);
+    activation_function apply = NULL;
+    if (activation == MEMOS_ACTIVATION_GELU) {
+#if defined(__x86_64__)
+        apply = isa == MEMOS_KERNEL_AVX512 || isa == MEMOS_KERNEL_AVX512_BF16 ? gelu_avx512 : gelu_scalar;
+#else
+        apply = gelu_scalar;
+#endif
+    }
+    switch (isa) {
 #if defined(__x86_64__)
     case MEMOS_KERNEL_AVX512_BF16: {
         uint16_t *rows = malloc(m * even(k) * sizeof *rows);
         if (rows == NULL) abort();
         rows_to_bfloat(x, ldx, m, k, rows);
-        run_panels(panel_bf16, MAX_ROWS, rows, 2, even(k), m, k, even(k), packed, bias, n, p0, p1, y, ldy);
+        run_panels(panel_bf16, apply, MAX_ROWS, rows, 2, even(k), m, k, even(k), packed, bias, n, p0, p1, y, ldy);
         free(rows);
         return;
     }
     case MEMOS_KERNEL_AVX512:
-        run_panels(panel_avx512, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
+        run_panels(panel_avx512, apply, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
         return;
     case MEMOS_KERNEL_AVX2:
-        run_panels(panel_avx2, 6, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
+        run_panels(panel_avx2, apply, 6, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
         return;
 #endif
-    default: run_panels(panel_scalar, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy); return;
+    default: run_panels(panel_scalar, apply, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy); return;
     }
 }
 
@@ -405,6 +452,7 @@ enum { PARTNER_SPIN_NANOSECONDS = 300000 };
 
 typedef struct {
     memos_kernel_isa isa;
+    memos_activation activation;
     const float *x;
     size_t m, k, n, p0, p1;
     const uint16_t *packed;
@@ -465,7 +513,7 @@ static void *partner_main(void *unused) {
                 &partner.taken, &previous, seen, memory_order_acq_rel, memory_order_relaxed))
             continue;
         const share s = partner.work;
-        memos_linear_packed(s.isa, s.x, s.k, s.m, s.k, s.packed, s.bias, s.n, s.p0, s.p1, s.y, s.n);
+        memos_linear_packed(s.isa, s.activation, s.x, s.k, s.m, s.k, s.packed, s.bias, s.n, s.p0, s.p1, s.y, s.n);
         atomic_store_explicit(&partner.finished, seen, memory_order_release);
     }
     return NULL;
@@ -482,7 +530,7 @@ static void start_partner(void) {
 }
 
 void memos_linear_layer(
-    memos_kernel_isa isa, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
+    memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
     float *y) {
     const size_t panels = memos_panels(n);
     pthread_once(&partner.once, start_partner);
@@ -491,11 +539,11 @@ void memos_linear_layer(
         || !atomic_compare_exchange_strong_explicit(
             &partner.claimed, &expected, 1, memory_order_acquire, memory_order_relaxed)) {
         // No second core, or another caller has the partner: compute the whole layer here.
-        memos_linear_packed(isa, x, k, m, k, packed, bias, n, 0, panels, y, n);
+        memos_linear_packed(isa, activation, x, k, m, k, packed, bias, n, 0, panels, y, n);
         return;
     }
     const size_t half = panels / 2;
-    partner.work = (share){.isa = isa, .x = x, .m = m, .k = k, .n = n, .p0 = half, .p1 = panels, .packed = packed,
+    partner.work = (share){.isa = isa, .activation = activation, .x = x, .m = m, .k = k, .n = n, .p0 = half, .p1 = panels, .packed = packed,
                            .bias = bias, .y = y};
     const uint_fast64_t number = atomic_load_explicit(&partner.posted, memory_order_relaxed) + 1;
     atomic_store_explicit(&partner.posted, number, memory_order_release);
@@ -503,12 +551,12 @@ void memos_linear_layer(
     if (partner.sleeping) pthread_cond_signal(&partner.wake);
     pthread_mutex_unlock(&partner.lock);
 
-    memos_linear_packed(isa, x, k, m, k, packed, bias, n, 0, half, y, n);
+    memos_linear_packed(isa, activation, x, k, m, k, packed, bias, n, 0, half, y, n);
     uint_fast64_t previous = number - 1;
     if (atomic_compare_exchange_strong_explicit(
             &partner.taken, &previous, number, memory_order_acq_rel, memory_order_relaxed)) {
         // The partner has not begun (a busy machine has not scheduled it yet): do its share here, not wait.
-        memos_linear_packed(isa, x, k, m, k, packed, bias, n, half, panels, y, n);
+        memos_linear_packed(isa, activation, x, k, m, k, packed, bias, n, half, panels, y, n);
     } else {
         while (atomic_load_explicit(&partner.finished, memory_order_acquire) != number) relax();
     }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS (and own
@@ -35,14 +36,16 @@ final class BertModel: Sendable {
             self.packedWeight = PackedWeights(weight, outputs: bias.count, inputs: inputs)
         }
 
-        /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias.
-        func apply(_ input: [Float], rows: Int, into output: inout [Float]) {
+        /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias, then GELU where `gelu`.
+        func apply(_ input: [Float], rows: Int, into output: inout [Float], gelu: Bool = false) {
             input.withUnsafeBufferPointer { input in
                 self.bias.withUnsafeBufferPointer { bias in
                     output.withUnsafeMutableBufferPointer { output in
                         if rows <= BertModel.packedTokenLimit {
+                            // The kernels apply GELU to each block of outputs while it is in cache.
                             MatrixMultiply.linearPacked(
                                 m: rows, x: input.baseAddress!, weights: self.packedWeight, bias: bias.baseAddress!,
+                                activation: gelu ? MEMOS_ACTIVATION_GELU : MEMOS_ACTIVATION_NONE,
                                 y: output.baseAddress!
                             )
                             return
@@ -57,6 +60,9 @@ final class BertModel: Sendable {
                                 lda: self.inputs, b: weight.baseAddress!, ldb: self.inputs, transposeB: true, beta: 1,
                                 c: output.baseAddress!, ldc: self.outputs
                             )
+                        }
+                        if gelu {
+                            VectorKernels.gelu(UnsafeMutableBufferPointer(rebasing: output[0..<(rows * self.outputs)]))
                         }
                     }
                 }
@@ -175,8 +181,7 @@ final class BertModel: Sendable {
             Self.addInPlace(&x, projected)
             Self.layerNorm(&x, rows: tokens, width: h, weight: layer.attentionNormWeight, bias: layer.attentionNormBias, epsilon: self.shape.layerNormEpsilon)
 
-            layer.intermediate.apply(x, rows: tokens, into: &intermediate)
-            Self.gelu(&intermediate)
+            layer.intermediate.apply(x, rows: tokens, into: &intermediate, gelu: true)
             layer.output.apply(intermediate, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
             Self.layerNorm(&x, rows: tokens, width: h, weight: layer.outputNormWeight, bias: layer.outputNormBias, epsilon: self.shape.layerNormEpsilon)
@@ -206,6 +211,16 @@ final class BertModel: Sendable {
         let headSize = h / self.shape.heads
         let scale = 1 / Float(headSize).squareRoot()
         let stride = 3 * h
+        // Short texts (queries) in CKernels: per head, each product costs less than a BLAS call's set-up.
+        let done = qkv.withUnsafeBufferPointer { qkv in
+            context.withUnsafeMutableBufferPointer { context in
+                memos_attention_short(
+                    MatrixMultiply.kernel, qkv.baseAddress! + offset * stride, n, h, self.shape.heads,
+                    context.baseAddress! + offset * h, h
+                )
+            }
+        }
+        if done != 0 { return }
         qkv.withUnsafeBufferPointer { qkv in
             context.withUnsafeMutableBufferPointer { context in
                 do {
@@ -244,16 +259,29 @@ final class BertModel: Sendable {
     }
 
     static func layerNorm(_ x: inout [Float], rows: Int, width: Int, weight: [Float], bias: [Float], epsilon: Float) {
+        typealias Lanes = SIMD16<Float>
+        let whole = width / Lanes.scalarCount * Lanes.scalarCount
         x.withUnsafeMutableBufferPointer { x in
             weight.withUnsafeBufferPointer { weight in
                 bias.withUnsafeBufferPointer { bias in
                     for row in 0..<rows {
                         let values = UnsafeMutableBufferPointer(rebasing: x[(row * width)..<(row * width + width)])
-                        var mean: Float = 0
-                        for value in values { mean += value }
+                        let raw = UnsafeRawPointer(values.baseAddress!)
+                        // Sixteen running sums: one chain of additions would wait on each one's latency.
+                        var lanes = Lanes()
+                        for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+                            lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self)
+                        }
+                        var mean = lanes.sum()
+                        for i in whole..<width { mean += values[i] }
                         mean /= Float(width)
-                        var variance: Float = 0
-                        for value in values { variance += (value - mean) * (value - mean) }
+                        lanes = Lanes()
+                        for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+                            let centred = raw.loadUnaligned(fromByteOffset: i * 4, as: Lanes.self) - mean
+                            lanes += centred * centred
+                        }
+                        var variance = lanes.sum()
+                        for i in whole..<width { variance += (values[i] - mean) * (values[i] - mean) }
                         variance /= Float(width)
                         let inverse = 1 / (variance + epsilon).squareRoot()
                         for i in 0..<width {
@@ -263,10 +291,5 @@ final class BertModel: Sendable {
                 }
             }
         }
-    }
-
-    /// GELU with the error function, as BERT's "gelu".
-    static func gelu(_ x: inout [Float]) {
-        x.withUnsafeMutableBufferPointer { VectorKernels.gelu($0) }
     }
 }

@@ -52,9 +52,9 @@ enum MatrixMultiply {
     /// awake between the layers of one forward pass (CKernels' `memos_linear_layer`).
     static func linearPacked(
         m: Int, x: UnsafePointer<Float>, weights: PackedWeights, bias: UnsafePointer<Float>,
-        y: UnsafeMutablePointer<Float>
+        activation: memos_activation = MEMOS_ACTIVATION_NONE, y: UnsafeMutablePointer<Float>
     ) {
-        memos_linear_layer(weights.kernel, x, m, weights.inputs, weights.base, bias, weights.outputs, y)
+        memos_linear_layer(weights.kernel, activation, x, m, weights.inputs, weights.base, bias, weights.outputs, y)
     }
 }
 

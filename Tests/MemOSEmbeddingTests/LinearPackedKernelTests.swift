@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import Testing
 
 @testable import MemOSEmbedding
@@ -99,7 +100,7 @@ struct LinearPackedKernelTests {
                 let x = Self.values(m * ldx, seed: UInt64(m * 1000 + k))
                 var y = [Float](repeating: .nan, count: m * width)
                 y.withUnsafeMutableBufferPointer { y in
-                    memos_linear_packed(variant, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
+                    memos_linear_packed(variant, MEMOS_ACTIVATION_NONE, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
                 }
                 for t in 0..<m {
                     for column in 0..<width {
@@ -166,6 +167,82 @@ struct LinearPackedKernelTests {
                 }
             }
         }
+    }
+
+    @Test("GELU applied by every kernel to its outputs is the float GELU of the product", arguments: [7, 384])
+    func gelu(inputs k: Int) {
+        let n = 45, m = 13  // a full and a partial panel; blocks of 7 and 6 tokens
+        let weights = Self.values(n * k, seed: 21).map { $0 * 3 }  // outputs spread over GELU's curved range
+        let bias = Self.values(n, seed: 22)
+        let x = Self.values(m * k, seed: 23)
+        for variant in Self.variants {
+            let packed = Self.packed(weights, outputs: n, inputs: k, kernel: variant)
+            var plain = [Float](repeating: .nan, count: m * n)
+            var activated = plain
+            memos_linear_packed(variant, MEMOS_ACTIVATION_NONE, x, k, m, k, packed, bias, n, 0, 2, &plain, n)
+            memos_linear_packed(variant, MEMOS_ACTIVATION_GELU, x, k, m, k, packed, bias, n, 0, 2, &activated, n)
+            plain.withUnsafeMutableBufferPointer { VectorKernels.gelu($0) }
+            for (index, (expected, actual)) in zip(plain, activated).enumerated() {
+                #expect(abs(expected - actual) <= 1e-5 * max(1, abs(expected)), "variant \(variant.rawValue) k \(k) at \(index)")
+            }
+        }
+        // Far into both tails: GELU(x) → x and → 0, without overflow in e^(-x²/2).
+        for variant in Self.variants {
+            let packed = Self.packed([1], outputs: 1, inputs: 1, kernel: variant)
+            let inputs: [Float] = [-100, -8, -3, -0.5, 0, 0.5, 3, 8, 100]
+            var y = [Float](repeating: .nan, count: inputs.count)
+            memos_linear_packed(variant, MEMOS_ACTIVATION_GELU, inputs, 1, inputs.count, 1, packed, [0], 1, 0, 1, &y, 1)
+            let expected: [Float] = [0, 0, -0.004_049_7, -0.154_268_7, 0, 0.345_731_3, 2.995_950_3, 8, 100]
+            for (value, wanted) in zip(y, expected) {
+                #expect(abs(value - wanted) <= 2e-3 * max(1, abs(wanted)), "variant \(variant.rawValue): \(value) ≠ \(wanted)")
+            }
+        }
+    }
+
+    @Test("short attention matches softmax(QKᵀ/√d)·V computed in doubles, for every kernel", arguments: [1, 5, 16, 17, 32])
+    func attention(tokens n: Int) {
+        let hidden = 96, heads = 3, size = 32, stride = 3 * hidden, ldc = hidden + 5
+        let qkv = Self.values(n * stride, seed: UInt64(n)).map { $0 * 2 }
+        var expected = [Double](repeating: 0, count: n * ldc)
+        for head in 0..<heads {
+            let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
+            for i in 0..<n {
+                let scores = (0..<n).map { j in
+                    (0..<size).reduce(0.0) { $0 + Double(qkv[i * stride + q + $1]) * Double(qkv[j * stride + k + $1]) } / Double(size).squareRoot()
+                }
+                let exps = scores.map { Foundation.exp($0 - scores.max()!) }
+                let total = exps.reduce(0, +)
+                for d in 0..<size {
+                    expected[i * ldc + head * size + d] = (0..<n).reduce(0.0) { $0 + exps[$1] / total * Double(qkv[$1 * stride + v + d]) }
+                }
+            }
+        }
+        for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
+            var context = [Float](repeating: .nan, count: n * ldc)
+            #expect(memos_attention_short(variant, qkv, n, hidden, heads, &context, ldc) == 1)
+            for i in 0..<n {
+                for column in 0..<ldc {
+                    let value = context[i * ldc + column]
+                    if column >= hidden {
+                        #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
+                    } else {
+                        #expect(abs(Double(value) - expected[i * ldc + column]) <= 1e-5, "variant \(variant.rawValue) row \(i) column \(column)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("short attention refuses what it cannot compute, and writes nothing")
+    func attentionRefusals() {
+        var context = [Float](repeating: .nan, count: 33 * 96)
+        let qkv = [Float](repeating: 1, count: 33 * 288)
+        #expect(memos_attention_short(MEMOS_KERNEL_AUTO, qkv, 33, 96, 3, &context, 96) == 0)  // too many tokens
+        #expect(memos_attention_short(MEMOS_KERNEL_AUTO, qkv, 0, 96, 3, &context, 96) == 0)
+        #expect(memos_attention_short(MEMOS_KERNEL_AUTO, qkv, 4, 96, 5, &context, 96) == 0)  // 96 / 5 is no head size
+        #expect(memos_attention_short(MEMOS_KERNEL_AUTO, qkv, 4, 96, 0, &context, 96) == 0)
+        let untouched = context.allSatisfy { $0.isNaN }
+        #expect(untouched)
     }
 
     @Test("half-float conversion rounds to nearest even and round-trips every half")

@@ -20,6 +20,13 @@ typedef enum {
     MEMOS_KERNEL_AVX512_BF16 = 4,
 } memos_kernel_isa;
 
+/// What a layer applies to its outputs.
+typedef enum {
+    MEMOS_ACTIVATION_NONE = 0,
+    /// GELU with the error function (BERT's "gelu"), erf by Abramowitz and Stegun 7.1.26.
+    MEMOS_ACTIVATION_GELU = 1,
+} memos_activation;
+
 /// Outputs per panel of packed weights.
 #define MEMOS_PANEL 32
 
@@ -49,15 +56,16 @@ size_t memos_packed_count(size_t n, size_t k);
 /// The kernels read 64-byte lines, so `packed` is best aligned to 64 bytes.
 void memos_pack_weights(memos_kernel_isa isa, const float *w, size_t n, size_t k, uint16_t *packed);
 
-/// A linear layer with packed 16-bit weights for a few tokens: y[t][o] = bias[o] + Σ_i x[t][i] · w[o][i], for
-/// the outputs of panels [p0, p1) only (o < n). `packed` must have been packed for the same `isa`.
+/// A linear layer with packed 16-bit weights for a few tokens: y[t][o] = f(bias[o] + Σ_i x[t][i] · w[o][i]),
+/// f the `activation`, for the outputs of panels [p0, p1) only (o < n). `packed` must have been packed for the
+/// same `isa`.
 ///
 /// x is m × k floats (row stride `ldx`), bias n floats, y m × n floats written with row stride `ldy`; other
 /// columns of y stay untouched. Accumulates in float; made for m up to a few dozen (every weight is converted
 /// once per block of up to 12 tokens, the tokens' sums stay in registers).
 void memos_linear_packed(
-    memos_kernel_isa isa, const float *x, size_t ldx, size_t m, size_t k, const uint16_t *packed, const float *bias,
-    size_t n, size_t p0, size_t p1, float *y, size_t ldy);
+    memos_kernel_isa isa, memos_activation activation, const float *x, size_t ldx, size_t m, size_t k,
+    const uint16_t *packed, const float *bias, size_t n, size_t p0, size_t p1, float *y, size_t ldy);
 
 /// The whole layer (dense x and y, strides k and n), its panels split between the calling thread and a partner
 /// thread where the CPU has two cores. The partner stays awake (spinning) for a fraction of a millisecond after
@@ -65,8 +73,19 @@ void memos_linear_packed(
 /// with another caller's layer, or that finishes its own share before the partner began, computes the rest
 /// itself.
 void memos_linear_layer(
-    memos_kernel_isa isa, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
+    memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
     float *y);
+
+/// The longest text `memos_attention_short` takes.
+#define MEMOS_SHORT_ATTENTION_TOKENS 32
+
+/// Multi-head self-attention of one text of n tokens: for each head, softmax(Q·Kᵀ/√d)·V into its columns of
+/// `context` (n rows, stride `ldc`). `qkv` holds n rows of 3·hidden floats: queries, keys, values, each split
+/// into `heads` consecutive slices of hidden / heads. The softmax uses the same e^x as the Swift forward pass.
+/// Returns 0 (and writes nothing) when n is 0 or above MEMOS_SHORT_ATTENTION_TOKENS, or the heads do not split
+/// `hidden` into at most 128 each; the caller then computes it otherwise.
+int memos_attention_short(
+    memos_kernel_isa isa, const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,104 @@
+// Self-attention of one short text (the embedder's queries): per head, scores = QKᵀ/√d, a softmax per row, and
+// the context P·V. Each product is a few thousand multiply-adds, less than a BLAS call costs to set up, so they
+// are written out here: the keys are transposed once per head so that a row of scores is a sum of vectors,
+// with no horizontal reduction per score.
+
+#include "CKernels.h"
+#include "Math.h"
+
+enum { MAX_TOKENS = MEMOS_SHORT_ATTENTION_TOKENS, MAX_HEAD = 128 };
+
+// MARK: - Scalar
+
+static void attention_scalar(
+    const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc) {
+    const size_t size = hidden / heads, stride = 3 * hidden;
+    const float scale = 1 / sqrtf((float)size);
+    float scores[MAX_TOKENS];
+    for (size_t head = 0; head < heads; head++) {
+        const float *q = qkv + head * size, *k = q + hidden, *v = q + 2 * hidden;
+        for (size_t i = 0; i < n; i++) {
+            float maximum = -INFINITY;
+            for (size_t j = 0; j < n; j++) {
+                float sum = 0;
+                for (size_t d = 0; d < size; d++) sum += q[i * stride + d] * k[j * stride + d];
+                scores[j] = sum * scale;
+                maximum = scores[j] > maximum ? scores[j] : maximum;
+            }
+            float total = 0;
+            for (size_t j = 0; j < n; j++) {
+                scores[j] = exp_approx(scores[j] - maximum);
+                total += scores[j];
+            }
+            float *out = context + i * ldc + head * size;
+            for (size_t d = 0; d < size; d++) out[d] = 0;
+            for (size_t j = 0; j < n; j++) {
+                const float weight = scores[j] / total;
+                for (size_t d = 0; d < size; d++) out[d] += weight * v[j * stride + d];
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+
+// MARK: - AVX-512: a row of up to 32 scores in two registers
+
+AVX512 static void attention_avx512(
+    const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc) {
+    const size_t size = hidden / heads, stride = 3 * hidden;
+    const __m512 scale = _mm512_set1_ps(1 / sqrtf((float)size));
+    const __mmask16 low = n >= 16 ? 0xFFFF : (__mmask16)((1u << n) - 1);
+    const __mmask16 high = n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+    float transposed[MAX_HEAD][MAX_TOKENS];  // keys: transposed[d][j] = k[j][d], zero past n
+    float weights[MAX_TOKENS];
+    for (size_t head = 0; head < heads; head++) {
+        const float *q = qkv + head * size, *k = q + hidden, *v = q + 2 * hidden;
+        for (size_t d = 0; d < size; d++)
+            for (size_t j = 0; j < MAX_TOKENS; j++) transposed[d][j] = j < n ? k[j * stride + d] : 0;
+        for (size_t i = 0; i < n; i++) {
+            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+            for (size_t d = 0; d < size; d++) {
+                const __m512 value = _mm512_set1_ps(q[i * stride + d]);
+                s0 = _mm512_fmadd_ps(value, _mm512_loadu_ps(transposed[d]), s0);
+                s1 = _mm512_fmadd_ps(value, _mm512_loadu_ps(transposed[d] + 16), s1);
+            }
+            s0 = _mm512_mul_ps(s0, scale);
+            s1 = _mm512_mul_ps(s1, scale);
+            const __m512 lowest = _mm512_set1_ps(-INFINITY);
+            const float maximum = _mm512_reduce_max_ps(
+                _mm512_max_ps(_mm512_mask_mov_ps(lowest, low, s0), _mm512_mask_mov_ps(lowest, high, s1)));
+            const __m512 top = _mm512_set1_ps(maximum);
+            // Lanes past n are zero, not e^(0 - max).
+            const __m512 e0 = _mm512_maskz_mov_ps(low, exp_avx512(_mm512_sub_ps(s0, top)));
+            const __m512 e1 = _mm512_maskz_mov_ps(high, exp_avx512(_mm512_sub_ps(s1, top)));
+            const __m512 inverse = _mm512_set1_ps(1 / _mm512_reduce_add_ps(_mm512_add_ps(e0, e1)));
+            _mm512_storeu_ps(weights, _mm512_mul_ps(e0, inverse));
+            _mm512_storeu_ps(weights + 16, _mm512_mul_ps(e1, inverse));
+            float *out = context + i * ldc + head * size;
+            for (size_t d = 0; d < size; d += 16) {
+                __m512 sum = _mm512_setzero_ps();
+                for (size_t j = 0; j < n; j++)
+                    sum = _mm512_fmadd_ps(_mm512_set1_ps(weights[j]), _mm512_loadu_ps(v + j * stride + d), sum);
+                _mm512_storeu_ps(out + d, sum);
+            }
+        }
+    }
+}
+
+#endif  // __x86_64__
+
+int memos_attention_short(
+    memos_kernel_isa isa, const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc) {
+    const size_t size = heads == 0 ? 0 : hidden / heads;
+    if (n == 0 || n > MAX_TOKENS || size == 0 || size * heads != hidden || size > MAX_HEAD) return 0;
+#if defined(__x86_64__)
+    isa = memos_kernel_resolve(isa);
+    if ((isa == MEMOS_KERNEL_AVX512 || isa == MEMOS_KERNEL_AVX512_BF16) && size % 16 == 0) {
+        attention_avx512(qkv, n, hidden, heads, context, ldc);
+        return 1;
+    }
+#endif
+    attention_scalar(qkv, n, hidden, heads, context, ldc);
+    return 1;
+}
