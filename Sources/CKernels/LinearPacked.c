@@ -18,6 +18,7 @@
 #include "Math.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -481,7 +482,13 @@ static uint64_t monotonic_nanoseconds(void) {
     return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
-static inline void relax(void) {
+// One turn of a wait loop: a pause, and every 64th turn the rest of the time slice to any other thread that is
+// ready (on two cores, a spinning thread would otherwise hold one from the server's network threads).
+static inline void relax(unsigned turn) {
+    if (turn % 64 == 63) {
+        sched_yield();
+        return;
+    }
 #if defined(__x86_64__)
     _mm_pause();
 #elif defined(__aarch64__)
@@ -496,7 +503,7 @@ static void *partner_main(void *unused) {
         const uint64_t idle_since = monotonic_nanoseconds();
         unsigned spins = 0;
         while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen) {
-            relax();
+            relax(spins);
             if (++spins % 256 == 0 && monotonic_nanoseconds() - idle_since > PARTNER_SPIN_NANOSECONDS) {
                 pthread_mutex_lock(&partner.lock);
                 partner.sleeping = 1;
@@ -558,7 +565,7 @@ void memos_linear_layer(
         // The partner has not begun (a busy machine has not scheduled it yet): do its share here, not wait.
         memos_linear_packed(isa, activation, x, k, m, k, packed, bias, n, half, panels, y, n);
     } else {
-        while (atomic_load_explicit(&partner.finished, memory_order_acquire) != number) relax();
+        for (unsigned turn = 0; atomic_load_explicit(&partner.finished, memory_order_acquire) != number; turn++) relax(turn);
     }
     atomic_store_explicit(&partner.claimed, 0, memory_order_release);
 }

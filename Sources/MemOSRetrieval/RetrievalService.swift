@@ -49,6 +49,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let query = try SearchQuery(request)
         // A FAST search's query is embedded while its access is checked and the index is brought up to date (the
         // vector is only used once both are done); a FINE one's queries are known after the LLM has expanded it.
+        // The embedding is kept separate from the ranking below (which waits for it): see `early`.
         let fine = request.mode == .fine
         let usesVectors = query.ranker.mode != .keyword
         async let fastVectors: [[Float]]? = !fine && usesVectors ? self.embedder.embed([request.query]) : nil
@@ -70,6 +71,9 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var allowed: Set<UUID>?
         if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
         let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
+        // The early embedding is awaited before the words are ranked: the embedder computes on both cores (its
+        // kernels' partner thread), and ranking words at the same time would take one of them from it.
+        let early = try await fastVectors
         var cubeOf: [UUID: String] = [:]
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
@@ -86,7 +90,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var queryVector: [Float]?
         if usesVectors {
             let vectors: [[Float]]
-            if let fast = try await fastVectors { vectors = fast } else { vectors = try await self.embedder.embed(queries) }
+            if let early { vectors = early } else { vectors = try await self.embedder.embed(queries) }
             queryVector = vectors[0]
             for vector in vectors {
                 for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
