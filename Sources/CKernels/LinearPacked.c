@@ -447,9 +447,11 @@ void memos_linear_packed(
 
 // MARK: - Two threads: the caller and a partner that stays awake between the layers of one forward pass
 
-// One forward pass calls a layer two dozen times, tens of microseconds apart. Waking a parked thread for each
-// costs about as much as the layer itself, so the partner spins for a while after each share before it sleeps.
-enum { PARTNER_SPIN_NANOSECONDS = 300000 };
+// One forward pass calls a layer two dozen times, tens of microseconds apart, and a search embeds its query a
+// few milliseconds after the last one. Waking a parked thread costs about as much as a layer on bare metal, and
+// on a virtual machine whose other vCPU has gone idle, a millisecond or more. So the partner spins (yielding to
+// any other ready thread) for a while after each share before it sleeps: MEMOS_EMBEDDER_SPIN_MS, default 5.
+enum { DEFAULT_SPIN_MILLISECONDS = 5, MAX_SPIN_MILLISECONDS = 1000 };
 
 // A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1).
 typedef struct {
@@ -478,6 +480,7 @@ static void compute(const share *s) {
 static struct {
     pthread_once_t once;
     int available;
+    uint64_t spin_nanoseconds;
     atomic_int claimed;         // a caller holds the partner
     atomic_uint_fast64_t posted;    // the number of the last share handed over
     atomic_uint_fast64_t taken;     // the number of the last share the partner (or, taking it back, the caller) began
@@ -518,7 +521,7 @@ static void *partner_main(void *unused) {
         unsigned spins = 0;
         while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen) {
             relax(spins);
-            if (++spins % 256 == 0 && monotonic_nanoseconds() - idle_since > PARTNER_SPIN_NANOSECONDS) {
+            if (++spins % 256 == 0 && monotonic_nanoseconds() - idle_since > partner.spin_nanoseconds) {
                 pthread_mutex_lock(&partner.lock);
                 partner.sleeping = 1;
                 while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen)
@@ -542,6 +545,14 @@ static void *partner_main(void *unused) {
 
 static void start_partner(void) {
     if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
+    long milliseconds = DEFAULT_SPIN_MILLISECONDS;
+    const char *configured = getenv("MEMOS_EMBEDDER_SPIN_MS");
+    if (configured != NULL && *configured != '\0') {
+        char *end;
+        const long value = strtol(configured, &end, 10);
+        if (*end == '\0' && value >= 0 && value <= MAX_SPIN_MILLISECONDS) milliseconds = value;
+    }
+    partner.spin_nanoseconds = (uint64_t)milliseconds * 1000000u;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);

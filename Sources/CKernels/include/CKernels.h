@@ -67,11 +67,12 @@ void memos_linear_packed(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t ldx, size_t m, size_t k,
     const uint16_t *packed, const float *bias, size_t n, size_t p0, size_t p1, float *y, size_t ldy);
 
-/// The whole layer (dense x and y, strides k and n), its panels split between the calling thread and a partner
-/// thread where the CPU has two cores. The partner stays awake (spinning) for a fraction of a millisecond after
-/// each share, so the layers of one forward pass do not pay for waking it; a caller that finds the partner busy
-/// with another caller's layer, or that finishes its own share before the partner began, computes the rest
-/// itself.
+/// The whole layer (dense x and y, strides k and n), split between the calling thread and a partner thread where
+/// the CPU has two cores: a few tokens (up to 24) by panels, more by rows, 48 rows at a time. The partner stays
+/// awake (spinning, yielding to other ready threads) for `MEMOS_EMBEDDER_SPIN_MS` milliseconds (default 5, read
+/// once) after each share, so that neither the layers of one forward pass nor the next query pay for waking it;
+/// a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
+/// partner began, computes the rest itself.
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
     float *y);
