@@ -415,6 +415,7 @@ memos_kernel_isa memos_kernel_resolve(memos_kernel_isa isa) {
 void memos_linear_packed(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t ldx, size_t m, size_t k,
     const uint16_t *packed, const float *bias, size_t n, size_t p0, size_t p1, float *y, size_t ldy) {
+    if (m == 0 || p0 >= p1) return;
     isa = memos_kernel_resolve(isa);
     activation_function apply = NULL;
     if (activation == MEMOS_ACTIVATION_GELU) {
