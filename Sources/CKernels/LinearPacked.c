@@ -257,13 +257,15 @@ AVX512 static void panel_avx512(
 AVX512 INLINE __m512 gelu_avx512_vector(__m512 x) {
     const __m512 v = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678f));
     const __m512 a = _mm512_abs_ps(v);
-    const __m512 t = _mm512_div_ps(_mm512_set1_ps(1), _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1)));
+    const __m512 t =
+        _mm512_div_ps(_mm512_set1_ps(1), _mm512_fmadd_ps(a, _mm512_set1_ps(0.3275911f), _mm512_set1_ps(1)));
     __m512 p = _mm512_set1_ps(1.061405429f);
     p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-1.453152027f));
     p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(1.421413741f));
     p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(-0.284496736f));
     p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(0.254829592f));
-    const __m512 e = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a)), _mm512_set1_ps(1));
+    const __m512 decay = exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a));
+    const __m512 e = _mm512_fnmadd_ps(_mm512_mul_ps(p, t), decay, _mm512_set1_ps(1));
     // erf(v) carries v's sign: flip e's sign bit where v < 0.
     const __m512 signedE = _mm512_castsi512_ps(_mm512_xor_si512(
         _mm512_castps_si512(e), _mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32((int)0x80000000u))));
@@ -442,7 +444,9 @@ void memos_linear_packed(
         run_panels(panel_avx2, apply, 6, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
         return;
 #endif
-    default: run_panels(panel_scalar, apply, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy); return;
+    default:
+        run_panels(panel_scalar, apply, MAX_ROWS, x, sizeof *x, ldx, m, k, k, packed, bias, n, p0, p1, y, ldy);
+        return;
     }
 }
 

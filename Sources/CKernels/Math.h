@@ -50,8 +50,8 @@ AVX512 INLINE __m512 exp_avx512(__m512 x) {
     const __m512 shifted = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), _mm512_set1_ps(12582912.0f));
     const __m512 k = _mm512_sub_ps(shifted, _mm512_set1_ps(12582912.0f));
     const __m512i integer = _mm512_sub_epi32(_mm512_castps_si512(shifted), _mm512_set1_epi32(0x4B400000));
-    const __m512 r = _mm512_add_ps(
-        _mm512_sub_ps(x, _mm512_mul_ps(k, _mm512_set1_ps(0.693359375f))), _mm512_mul_ps(k, _mm512_set1_ps(2.1219444e-4f)));
+    const __m512 high = _mm512_mul_ps(k, _mm512_set1_ps(0.693359375f));
+    const __m512 r = _mm512_add_ps(_mm512_sub_ps(x, high), _mm512_mul_ps(k, _mm512_set1_ps(2.1219444e-4f)));
     __m512 p = _mm512_set1_ps(1.98756915e-4f);
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.39819995e-3f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519e-3f));

@@ -21,19 +21,20 @@ final class BertModel: Sendable {
     struct Dense: Sendable {
         /// [outputs × inputs], row-major; empty where every batch takes the packed weights.
         let weight: [Float]
-        /// `weight` as 16-bit floats in the kernels' panels, for batches of at most
-        /// ``BertModel/packedTokenLimit`` tokens.
+        /// `weight` as 16-bit floats in the kernels' panels, for batches of at most `packedTokenLimit` tokens.
         let packedWeight: PackedWeights
+        let packedTokenLimit: Int
         let bias: [Float]
         let inputs: Int
         let outputs: Int
 
-        init(weight: [Float], bias: [Float], inputs: Int) {
-            self.weight = BertModel.packedTokenLimit == .max ? [] : weight
+        init(weight: [Float], bias: [Float], inputs: Int, kernel: memos_kernel_isa) {
+            self.packedTokenLimit = BertModel.packedTokenLimit(kernel)
+            self.weight = self.packedTokenLimit == .max ? [] : weight
             self.bias = bias
             self.inputs = inputs
             self.outputs = bias.count
-            self.packedWeight = PackedWeights(weight, outputs: bias.count, inputs: inputs)
+            self.packedWeight = PackedWeights(weight, outputs: bias.count, inputs: inputs, kernel: kernel)
         }
 
         /// output (rows × outputs) ← input (rows × inputs) · weightᵀ + bias, then GELU where `gelu`.
@@ -41,7 +42,7 @@ final class BertModel: Sendable {
             input.withUnsafeBufferPointer { input in
                 self.bias.withUnsafeBufferPointer { bias in
                     output.withUnsafeMutableBufferPointer { output in
-                        if rows <= BertModel.packedTokenLimit {
+                        if rows <= self.packedTokenLimit {
                             // The kernels apply GELU to each block of outputs while it is in cache.
                             MatrixMultiply.linearPacked(
                                 m: rows, x: input.baseAddress!, weights: self.packedWeight, bias: bias.baseAddress!,
@@ -87,9 +88,13 @@ final class BertModel: Sendable {
     /// through BLAS. With bfloat16 (AVX512_BF16) the own kernels are faster at every size (727 against 424 short
     /// texts/s in batches of 32), so every batch takes them and the float weights are not kept. The parity tests
     /// hold the paths to the reference embeddings (single texts and one batch).
-    static let packedTokenLimit = MatrixMultiply.kernel == MEMOS_KERNEL_AVX512_BF16 ? Int.max : 24
+    static func packedTokenLimit(_ kernel: memos_kernel_isa) -> Int {
+        memos_kernel_resolve(kernel) == MEMOS_KERNEL_AVX512_BF16 ? .max : 24
+    }
 
     let shape: Shape
+    /// The instruction set of the own kernels (``MatrixMultiply/kernel`` unless a test picks another).
+    let kernel: memos_kernel_isa
     let wordEmbeddings: [Float]
     let positionEmbeddings: [Float]
     let tokenTypeEmbedding: [Float]
@@ -97,9 +102,10 @@ final class BertModel: Sendable {
     let embeddingNormBias: [Float]
     let layers: [Layer]
 
-    init(tensors: SafeTensors, shape: Shape = Shape()) throws {
+    init(tensors: SafeTensors, shape: Shape = Shape(), kernel: memos_kernel_isa = MatrixMultiply.kernel) throws {
         let h = shape.hidden
         self.shape = shape
+        self.kernel = memos_kernel_resolve(kernel)
         self.wordEmbeddings = try tensors.floats("embeddings.word_embeddings.weight", shape: [shape.vocabulary, h])
         self.positionEmbeddings = try tensors.floats("embeddings.position_embeddings.weight", shape: [shape.maxPositions, h])
         self.tokenTypeEmbedding = Array(try tensors.floats("embeddings.token_type_embeddings.weight", shape: [2, h])[0..<h])
@@ -113,24 +119,28 @@ final class BertModel: Sendable {
                 qkv: Dense(
                     weight: try projections.flatMap { try tensors.floats($0 + "weight", shape: [h, h]) },
                     bias: try projections.flatMap { try tensors.floats($0 + "bias", shape: [h]) },
-                    inputs: h
+                    inputs: h,
+                    kernel: kernel
                 ),
                 attentionOut: Dense(
                     weight: try tensors.floats(attention + "output.dense.weight", shape: [h, h]),
                     bias: try tensors.floats(attention + "output.dense.bias", shape: [h]),
-                    inputs: h
+                    inputs: h,
+                    kernel: kernel
                 ),
                 attentionNormWeight: try tensors.floats(attention + "output.LayerNorm.weight", shape: [h]),
                 attentionNormBias: try tensors.floats(attention + "output.LayerNorm.bias", shape: [h]),
                 intermediate: Dense(
                     weight: try tensors.floats(p + "intermediate.dense.weight", shape: [shape.intermediate, h]),
                     bias: try tensors.floats(p + "intermediate.dense.bias", shape: [shape.intermediate]),
-                    inputs: h
+                    inputs: h,
+                    kernel: kernel
                 ),
                 output: Dense(
                     weight: try tensors.floats(p + "output.dense.weight", shape: [h, shape.intermediate]),
                     bias: try tensors.floats(p + "output.dense.bias", shape: [h]),
-                    inputs: shape.intermediate
+                    inputs: shape.intermediate,
+                    kernel: kernel
                 ),
                 outputNormWeight: try tensors.floats(p + "output.LayerNorm.weight", shape: [h]),
                 outputNormBias: try tensors.floats(p + "output.LayerNorm.bias", shape: [h])
@@ -216,7 +226,7 @@ final class BertModel: Sendable {
         let done = qkv.withUnsafeBufferPointer { qkv in
             context.withUnsafeMutableBufferPointer { context in
                 memos_attention_short(
-                    MatrixMultiply.kernel, qkv.baseAddress! + offset * stride, n, h, self.shape.heads,
+                    self.kernel, qkv.baseAddress! + offset * stride, n, h, self.shape.heads,
                     context.baseAddress! + offset * h, h
                 )
             }

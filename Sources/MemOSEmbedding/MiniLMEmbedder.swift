@@ -1,3 +1,4 @@
+import CKernels
 import Crypto
 import Foundation
 import MemOSCore
@@ -28,11 +29,17 @@ public final class MiniLMEmbedder: Embedder {
 
     /// Loads and verifies the model files in `directory`.
     /// - Throws: `failedPrecondition` with instructions when files are missing or do not match the pinned hashes.
-    public init(directory: URL, batchSize: Int = 32, verify: Bool = true) throws {
+    public convenience init(directory: URL, batchSize: Int = 32, verify: Bool = true) throws {
+        try self.init(directory: directory, batchSize: batchSize, verify: verify, kernel: MatrixMultiply.kernel)
+    }
+
+    /// Loads the model for the own kernels of `kernel` (tests hold each path to the reference).
+    init(directory: URL, batchSize: Int = 32, verify: Bool = true, kernel: memos_kernel_isa) throws {
         if verify { try Self.verifyFiles(in: directory) }
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
         self.tokenizer = try WordPieceTokenizer(vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self))
-        self.model = try BertModel(tensors: try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors")))
+        let tensors = try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors"))
+        self.model = try BertModel(tensors: tensors, kernel: kernel)
         self.batchSize = batchSize
     }
 

@@ -7,7 +7,8 @@ import Testing
 /// The 16-bit linear kernels (CKernels) against a plain float loop, for every variant this CPU runs.
 @Suite("16-bit linear kernels")
 struct LinearPackedKernelTests {
-    static let variants = [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX2, MEMOS_KERNEL_AVX512, MEMOS_KERNEL_AVX512_BF16].filter {
+    static let variants = [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX2, MEMOS_KERNEL_AVX512, MEMOS_KERNEL_AVX512_BF16].filter
+    {
         memos_kernel_supported($0) != 0
     }
 
@@ -23,7 +24,11 @@ struct LinearPackedKernelTests {
     /// Whether `actual` is the float product within what rounding to 16 bits allows: with half-float weights
     /// each weight moves by at most 2⁻¹¹ of itself; with bfloat16 weights and inputs, each product by 2⁻⁸.
     static func expectClose(
-        _ actual: Float, x: ArraySlice<Float>, w: ArraySlice<Float>, bias: Float, kernel: memos_kernel_isa,
+        _ actual: Float,
+        x: ArraySlice<Float>,
+        w: ArraySlice<Float>,
+        bias: Float,
+        kernel: memos_kernel_isa,
         _ comment: Comment
     ) {
         let tolerance: Float = memos_kernel_resolve(kernel) == MEMOS_KERNEL_AVX512_BF16 ? 1 / 128 : 1 / 2048
@@ -45,7 +50,8 @@ struct LinearPackedKernelTests {
 
     @Test("half-float packing puts each panel's 32 outputs side by side for every input, zero past the last output")
     func halfPacking() {
-        let n = 40, k = 3
+        let n = 40
+        let k = 3
         let weights = (0..<(n * k)).map { Float($0) }
         let packed = Self.packed(weights, outputs: n, inputs: k, kernel: MEMOS_KERNEL_SCALAR)
         #expect(packed.count == 2 * 32 * 4)  // k rounded up to even
@@ -55,7 +61,10 @@ struct LinearPackedKernelTests {
             for i in 0..<k {
                 for j in 0..<32 {
                     let o = panel * 32 + j
-                    #expect(back[(panel * k + i) * 32 + j] == (o < n ? weights[o * k + i] : 0), "panel \(panel) i \(i) j \(j)")
+                    #expect(
+                        back[(panel * k + i) * 32 + j] == (o < n ? weights[o * k + i] : 0),
+                        "panel \(panel) i \(i) j \(j)"
+                    )
                 }
             }
         }
@@ -66,7 +75,8 @@ struct LinearPackedKernelTests {
         .enabled(if: memos_kernel_supported(MEMOS_KERNEL_AVX512_BF16) != 0, "this CPU has no AVX512_BF16")
     )
     func bfloatPacking() {
-        let n = 40, k = 3
+        let n = 40
+        let k = 3
         let weights = (0..<(n * k)).map { Float($0) }  // small integers: exact in bfloat16
         let packed = Self.packed(weights, outputs: n, inputs: k, kernel: MEMOS_KERNEL_AVX512_BF16)
         #expect(packed.count == 2 * 32 * 4)
@@ -90,7 +100,9 @@ struct LinearPackedKernelTests {
     )
     func panelRange(inputs k: Int) {
         // 70 outputs: panels 0 and 1 are full, panel 2 holds 6; the range [1, 3) ends in the partial panel.
-        let n = 70, width = 75, offset = 2
+        let n = 70
+        let width = 75
+        let offset = 2
         let weights = Self.values(n * k, seed: UInt64(k))
         let bias = Self.values(n, seed: 99)
         for variant in Self.variants {
@@ -100,7 +112,21 @@ struct LinearPackedKernelTests {
                 let x = Self.values(m * ldx, seed: UInt64(m * 1000 + k))
                 var y = [Float](repeating: .nan, count: m * width)
                 y.withUnsafeMutableBufferPointer { y in
-                    memos_linear_packed(variant, MEMOS_ACTIVATION_NONE, x, ldx, m, k, packed, bias, n, 1, 3, y.baseAddress! + offset, width)
+                    memos_linear_packed(
+                        variant,
+                        MEMOS_ACTIVATION_NONE,
+                        x,
+                        ldx,
+                        m,
+                        k,
+                        packed,
+                        bias,
+                        n,
+                        1,
+                        3,
+                        y.baseAddress! + offset,
+                        width
+                    )
                 }
                 for t in 0..<m {
                     for column in 0..<width {
@@ -111,8 +137,12 @@ struct LinearPackedKernelTests {
                             continue
                         }
                         Self.expectClose(
-                            value, x: x[(t * ldx)..<(t * ldx + k)], w: weights[(o * k)..<((o + 1) * k)], bias: bias[o],
-                            kernel: variant, "variant \(variant.rawValue) k \(k) m \(m) token \(t) output \(o)"
+                            value,
+                            x: x[(t * ldx)..<(t * ldx + k)],
+                            w: weights[(o * k)..<((o + 1) * k)],
+                            bias: bias[o],
+                            kernel: variant,
+                            "variant \(variant.rawValue) k \(k) m \(m) token \(t) output \(o)"
                         )
                     }
                 }
@@ -128,15 +158,25 @@ struct LinearPackedKernelTests {
         x.withUnsafeBufferPointer { x in
             bias.withUnsafeBufferPointer { b in
                 y.withUnsafeMutableBufferPointer { y in
-                    MatrixMultiply.linearPacked(m: m, x: x.baseAddress!, weights: weights, bias: b.baseAddress!, y: y.baseAddress!)
+                    MatrixMultiply.linearPacked(
+                        m: m,
+                        x: x.baseAddress!,
+                        weights: weights,
+                        bias: b.baseAddress!,
+                        y: y.baseAddress!
+                    )
                 }
             }
         }
         for t in 0..<m {
             for o in 0..<n {
                 Self.expectClose(
-                    y[t * n + o], x: x[(t * k)..<((t + 1) * k)], w: floats[(o * k)..<((o + 1) * k)], bias: bias[o],
-                    kernel: weights.kernel, "seed \(seed) token \(t) column \(o)"
+                    y[t * n + o],
+                    x: x[(t * k)..<((t + 1) * k)],
+                    w: floats[(o * k)..<((o + 1) * k)],
+                    bias: bias[o],
+                    kernel: weights.kernel,
+                    "seed \(seed) token \(t) column \(o)"
                 )
             }
         }
@@ -144,18 +184,26 @@ struct LinearPackedKernelTests {
 
     @Test("the two-thread entry point computes every column with every kernel", arguments: [1, 5, 24, 25, 131])
     func split(rows m: Int) {
-        let k = 41, n = 1_154  // 37 panels, the last one partial: the halves are uneven; k is odd. Over 24 rows the
+        let k = 41
+        let n = 1_154  // 37 panels, the last one partial: the halves are uneven; k is odd. Over 24 rows the
         // threads split the rows, in chunks of 48.
         let weights = Self.values(n * k, seed: 5)
         let bias = Self.values(n, seed: 6)
         for variant in Self.variants {
-            Self.expectLayer(PackedWeights(weights, outputs: n, inputs: k, kernel: variant), floats: weights, bias: bias, rows: m, seed: 7)
+            Self.expectLayer(
+                PackedWeights(weights, outputs: n, inputs: k, kernel: variant),
+                floats: weights,
+                bias: bias,
+                rows: m,
+                seed: 7
+            )
         }
     }
 
     @Test("callers at once: one shares the partner thread, the others compute alone, every result is right")
     func concurrentCallers() async {
-        let k = 64, n = 96
+        let k = 64
+        let n = 96
         let weights = Self.values(n * k, seed: 11)
         let packed = PackedWeights(weights, outputs: n, inputs: k)
         let bias = Self.values(n, seed: 12)
@@ -163,7 +211,13 @@ struct LinearPackedKernelTests {
             for caller in 0..<8 {
                 group.addTask {
                     for round in 0..<50 {
-                        Self.expectLayer(packed, floats: weights, bias: bias, rows: 1 + (caller + round) % 24, seed: UInt64(caller * 100 + round))
+                        Self.expectLayer(
+                            packed,
+                            floats: weights,
+                            bias: bias,
+                            rows: 1 + (caller + round) % 24,
+                            seed: UInt64(caller * 100 + round)
+                        )
                     }
                 }
             }
@@ -172,7 +226,8 @@ struct LinearPackedKernelTests {
 
     @Test("GELU applied by every kernel to its outputs is the float GELU of the product", arguments: [7, 384])
     func gelu(inputs k: Int) {
-        let n = 45, m = 13  // a full and a partial panel; blocks of 7 and 6 tokens
+        let n = 45
+        let m = 13  // a full and a partial panel; blocks of 7 and 6 tokens
         let weights = Self.values(n * k, seed: 21).map { $0 * 3 }  // outputs spread over GELU's curved range
         let bias = Self.values(n, seed: 22)
         let x = Self.values(m * k, seed: 23)
@@ -184,7 +239,10 @@ struct LinearPackedKernelTests {
             memos_linear_packed(variant, MEMOS_ACTIVATION_GELU, x, k, m, k, packed, bias, n, 0, 2, &activated, n)
             plain.withUnsafeMutableBufferPointer { VectorKernels.gelu($0) }
             for (index, (expected, actual)) in zip(plain, activated).enumerated() {
-                #expect(abs(expected - actual) <= 1e-5 * max(1, abs(expected)), "variant \(variant.rawValue) k \(k) at \(index)")
+                #expect(
+                    abs(expected - actual) <= 1e-5 * max(1, abs(expected)),
+                    "variant \(variant.rawValue) k \(k) at \(index)"
+                )
             }
         }
         // Far into both tails: GELU(x) → x and → 0, without overflow in e^(-x²/2).
@@ -195,26 +253,39 @@ struct LinearPackedKernelTests {
             memos_linear_packed(variant, MEMOS_ACTIVATION_GELU, inputs, 1, inputs.count, 1, packed, [0], 1, 0, 1, &y, 1)
             let expected: [Float] = [0, 0, -0.004_049_7, -0.154_268_7, 0, 0.345_731_3, 2.995_950_3, 8, 100]
             for (value, wanted) in zip(y, expected) {
-                #expect(abs(value - wanted) <= 2e-3 * max(1, abs(wanted)), "variant \(variant.rawValue): \(value) ≠ \(wanted)")
+                #expect(
+                    abs(value - wanted) <= 2e-3 * max(1, abs(wanted)),
+                    "variant \(variant.rawValue): \(value) ≠ \(wanted)"
+                )
             }
         }
     }
 
-    @Test("short attention matches softmax(QKᵀ/√d)·V computed in doubles, for every kernel", arguments: [1, 5, 16, 17, 32])
+    @Test(
+        "short attention matches softmax(QKᵀ/√d)·V computed in doubles, for every kernel",
+        arguments: [1, 5, 16, 17, 32]
+    )
     func attention(tokens n: Int) {
-        let hidden = 96, heads = 3, size = 32, stride = 3 * hidden, ldc = hidden + 5
+        let hidden = 96
+        let heads = 3
+        let size = 32
+        let stride = 3 * hidden
+        let ldc = hidden + 5
         let qkv = Self.values(n * stride, seed: UInt64(n)).map { $0 * 2 }
         var expected = [Double](repeating: 0, count: n * ldc)
         for head in 0..<heads {
             let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
             for i in 0..<n {
                 let scores = (0..<n).map { j in
-                    (0..<size).reduce(0.0) { $0 + Double(qkv[i * stride + q + $1]) * Double(qkv[j * stride + k + $1]) } / Double(size).squareRoot()
+                    (0..<size).reduce(0.0) { $0 + Double(qkv[i * stride + q + $1]) * Double(qkv[j * stride + k + $1]) }
+                        / Double(size).squareRoot()
                 }
                 let exps = scores.map { Foundation.exp($0 - scores.max()!) }
                 let total = exps.reduce(0, +)
                 for d in 0..<size {
-                    expected[i * ldc + head * size + d] = (0..<n).reduce(0.0) { $0 + exps[$1] / total * Double(qkv[$1 * stride + v + d]) }
+                    expected[i * ldc + head * size + d] = (0..<n).reduce(0.0) {
+                        $0 + exps[$1] / total * Double(qkv[$1 * stride + v + d])
+                    }
                 }
             }
         }
@@ -227,7 +298,10 @@ struct LinearPackedKernelTests {
                     if column >= hidden {
                         #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
                     } else {
-                        #expect(abs(Double(value) - expected[i * ldc + column]) <= 1e-5, "variant \(variant.rawValue) row \(i) column \(column)")
+                        #expect(
+                            abs(Double(value) - expected[i * ldc + column]) <= 1e-5,
+                            "variant \(variant.rawValue) row \(i) column \(column)"
+                        )
                     }
                 }
             }
@@ -251,9 +325,11 @@ struct LinearPackedKernelTests {
         let floats: [Float] = [
             1, -2, 65_504, 65_520, 1e6, 1 + 1 / 2048, 1 + 3 / 2048, 0x1p-24, 0x1p-25, -0.0, .infinity,
         ]
-        #expect(MatrixMultiply.halfPrecision(floats) == [
-            0x3C00, 0xC000, 0x7BFF, 0x7C00, 0x7C00, 0x3C00, 0x3C02, 0x0001, 0x0000, 0x8000, 0x7C00,
-        ])
+        #expect(
+            MatrixMultiply.halfPrecision(floats) == [
+                0x3C00, 0xC000, 0x7BFF, 0x7C00, 0x7C00, 0x3C00, 0x3C02, 0x0001, 0x0000, 0x8000, 0x7C00,
+            ]
+        )
         let halves = (0...UInt16.max).filter { $0 & 0x7C00 != 0x7C00 || $0 & 0x3FF == 0 }  // all but NaNs
         var back = [Float](repeating: 0, count: halves.count)
         memos_f16_to_f32(halves, &back, halves.count)

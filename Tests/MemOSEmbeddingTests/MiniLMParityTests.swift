@@ -1,7 +1,9 @@
+import CKernels
 import Foundation
 import MemOSCore
-import MemOSEmbedding
 import Testing
+
+@testable import MemOSEmbedding
 
 /// The reference tokenisation and embeddings of 64 varied inputs (sentence-transformers with PyTorch).
 struct Golden: Decodable {
@@ -52,13 +54,26 @@ struct MiniLMParityTests {
 
     @Test("embeddings have cosine ≥ 0.9999 with the reference, one at a time and in one batch")
     func embeddings() async throws {
-        let embedder = try #require(ModelFolder.embedder)
+        try await Self.expectParity(try #require(ModelFolder.embedder))
+    }
+
+    @Test(
+        "the half-float kernels, and BLAS for batches, match the reference too",
+        .enabled(if: memos_kernel_supported(MEMOS_KERNEL_AVX2) != 0, "no AVX2: the portable kernel is this CPU's")
+    )
+    func halfFloatPath() async throws {
+        // The path of CPUs without AVX512_BF16, whatever this one has.
+        let kernel = memos_kernel_supported(MEMOS_KERNEL_AVX512) != 0 ? MEMOS_KERNEL_AVX512 : MEMOS_KERNEL_AVX2
+        try await Self.expectParity(try MiniLMEmbedder(directory: ModelFolder.url, verify: false, kernel: kernel))
+    }
+
+    static func expectParity(_ embedder: MiniLMEmbedder) async throws {
         let items = Golden.shared.items
         let batched = try await embedder.embed(items.map(\.text))
         for (item, vector) in zip(items, batched) {
             #expect(VectorMath.cosine(vector, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
         }
-        // One at a time, every input short enough for the 16-bit kernels, and a few longer ones (BLAS).
+        // One at a time, every input short enough for the 16-bit kernels, and a few longer ones.
         let short = items.filter { $0.input_ids.count <= 24 }
         #expect(short.count >= 40)
         for item in short + items.filter({ $0.input_ids.count > 24 }).prefix(4) {

@@ -74,8 +74,8 @@ void memos_linear_packed(
 /// a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
 /// partner began, computes the rest itself.
 void memos_linear_layer(
-    memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed, const float *bias, size_t n,
-    float *y);
+    memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
+    const float *bias, size_t n, float *y);
 
 /// The longest text `memos_attention_short` takes.
 #define MEMOS_SHORT_ATTENTION_TOKENS 32
