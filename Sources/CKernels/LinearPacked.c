@@ -482,6 +482,12 @@ static void compute(const share *s) {
     }
 }
 
+// Whether a partner may start: the embedder says so from the cores the process may use (cgroup quotas and
+// cpusets included), which the online CPU count does not see.
+static atomic_int partner_allowed = 1;
+
+void memos_partner_allow(int allowed) { atomic_store(&partner_allowed, allowed != 0); }
+
 static struct {
     pthread_once_t once;
     int available;
@@ -549,7 +555,7 @@ static void *partner_main(void *unused) {
 }
 
 static void start_partner(void) {
-    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
+    if (!atomic_load(&partner_allowed) || sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
     long milliseconds = DEFAULT_SPIN_MILLISECONDS;
     const char *configured = getenv("MEMOS_EMBEDDER_SPIN_MS");
     if (configured != NULL && *configured != '\0') {

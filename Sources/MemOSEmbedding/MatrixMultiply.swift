@@ -1,6 +1,7 @@
 import CBLAS
 import CKernels
 import Foundation
+import NIOCore
 
 /// The matrix products the forward pass uses; the only place that names the backends (OpenBLAS, and own C
 /// kernels for a few tokens with half-float weights), so another backend replaces this file alone.
@@ -45,6 +46,10 @@ enum MatrixMultiply {
         return memos_kernel_resolve(MEMOS_KERNEL_AUTO)
     }()
 
+    /// Whether the kernels may use a second thread, from the cores this process may use as NIO counts them
+    /// (cgroup quotas and cpusets included); set before the first layer.
+    static let partnerAllowed: Void = memos_partner_allow(System.coreCount >= 2 ? 1 : 0)
+
     /// y ← x · wᵀ + bias for a few rows of x, with w packed in 16-bit floats (``PackedWeights``), float sums.
     ///
     /// x is m × k, y is m × n, both row-major and dense. Made for m up to a few dozen: each weight is converted
@@ -54,6 +59,7 @@ enum MatrixMultiply {
         m: Int, x: UnsafePointer<Float>, weights: PackedWeights, bias: UnsafePointer<Float>,
         activation: memos_activation = MEMOS_ACTIVATION_NONE, y: UnsafeMutablePointer<Float>
     ) {
+        _ = Self.partnerAllowed
         memos_linear_layer(weights.kernel, activation, x, m, weights.inputs, weights.base, bias, weights.outputs, y)
     }
 }

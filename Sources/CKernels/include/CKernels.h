@@ -77,6 +77,11 @@ void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
     const float *bias, size_t n, float *y);
 
+/// Whether `memos_linear_layer` may start its partner thread (default yes, where two CPUs are online). Takes
+/// effect only before the first layer: a process limited to one core (a container's CPU quota, a cpuset) calls
+/// it with 0 so that a spinning partner does not take the quota from the threads doing the work.
+void memos_partner_allow(int allowed);
+
 /// The longest text `memos_attention_short` takes.
 #define MEMOS_SHORT_ATTENTION_TOKENS 32
 
