@@ -1,8 +1,8 @@
 import CKernels
 import Foundation
 
-/// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through BLAS (and own
-/// half-float kernels for a few tokens).
+/// A BERT encoder (all-MiniLM-L6-v2's shape by default) with mean pooling, run on the CPU through own kernels with
+/// 16-bit weights (CKernels) and BLAS (see ``packedTokenLimit(_:)``).
 ///
 /// Every token of a batch goes through the dense layers together as one matrix (no padding); attention runs per
 /// text. The weights are immutable, so one model serves any number of concurrent calls.

@@ -4,7 +4,7 @@ import Foundation
 import NIOCore
 
 /// The matrix products the forward pass uses; the only place that names the backends (OpenBLAS, and own C
-/// kernels for a few tokens with half-float weights), so another backend replaces this file alone.
+/// kernels with 16-bit weights), so another backend replaces this file alone.
 enum MatrixMultiply {
     /// C ← alpha · A · op(B) + beta · C, row-major, with op(B) = Bᵀ when `transposeB`.
     ///
@@ -30,9 +30,10 @@ enum MatrixMultiply {
         }
     }
 
-    /// The instruction set of the few-token kernels: `MEMOS_EMBEDDER_KERNEL` (`avx512-bf16`, `avx512`, `avx2` or
+    /// The instruction set of the own kernels: `MEMOS_EMBEDDER_KERNEL` (`avx512-bf16`, `avx512`, `avx2` or
     /// `portable`) where set and supported, else the fastest this CPU has. bfloat16 (AVX512_BF16) is about twice
-    /// as fast as half floats, and its embeddings have a cosine of about 0.99997 with float ones instead of 0.9999993.
+    /// as fast as half floats; its embeddings have a cosine of about 0.99997 with float ones (half floats:
+    /// 0.9999993).
     static let kernel: memos_kernel_isa = {
         let names = [
             "avx512-bf16": MEMOS_KERNEL_AVX512_BF16, "avx512": MEMOS_KERNEL_AVX512, "avx2": MEMOS_KERNEL_AVX2,
@@ -50,11 +51,11 @@ enum MatrixMultiply {
     /// (cgroup quotas and cpusets included); set before the first layer.
     static let partnerAllowed: Void = memos_partner_allow(System.coreCount >= 2 ? 1 : 0)
 
-    /// y ← x · wᵀ + bias for a few rows of x, with w packed in 16-bit floats (``PackedWeights``), float sums.
+    /// y ← activation(x · wᵀ + bias), with w packed in 16-bit floats (``PackedWeights``) and float sums.
     ///
-    /// x is m × k, y is m × n, both row-major and dense. Made for m up to a few dozen: each weight is converted
-    /// once per block of up to 12 rows. The panels are split between this thread and a partner thread that stays
-    /// awake between the layers of one forward pass (CKernels' `memos_linear_layer`).
+    /// x is m × k, y is m × n, both row-major and dense. Each weight is converted once per block of up to 12
+    /// rows; the work is split between this thread and a partner thread that stays awake between the layers of
+    /// a forward pass (CKernels' `memos_linear_layer`).
     static func linearPacked(
         m: Int, x: UnsafePointer<Float>, weights: PackedWeights, bias: UnsafePointer<Float>,
         activation: memos_activation = MEMOS_ACTIVATION_NONE, y: UnsafeMutablePointer<Float>
