@@ -455,8 +455,9 @@ void memos_linear_packed(
 // One forward pass calls a layer two dozen times, tens of microseconds apart, and a search embeds its query a
 // few milliseconds after the last one. Waking a parked thread costs about as much as a layer on bare metal, and
 // on a virtual machine whose other vCPU has gone idle, a millisecond or more. So the partner spins (yielding to
-// any other ready thread) for a while after each share before it sleeps: MEMOS_EMBEDDER_SPIN_MS, default 5.
-enum { DEFAULT_SPIN_MILLISECONDS = 5, MAX_SPIN_MILLISECONDS = 1000 };
+// any other ready thread) for a while after each share before it sleeps (memos_partner_configure; 5 ms unless
+// configured).
+enum { DEFAULT_SPIN_MILLISECONDS = 5 };
 
 // A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1).
 typedef struct {
@@ -482,11 +483,15 @@ static void compute(const share *s) {
     }
 }
 
-// Whether a partner may start: the embedder says so from the cores the process may use (cgroup quotas and
-// cpusets included), which the online CPU count does not see.
+// Whether a partner may start, and how long it spins: the embedder says so from the cores the process may use
+// (cgroup quotas and cpusets included, which the online CPU count does not see) and its configuration.
 static atomic_int partner_allowed = 1;
+static atomic_uint partner_spin_milliseconds = DEFAULT_SPIN_MILLISECONDS;
 
-void memos_partner_allow(int allowed) { atomic_store(&partner_allowed, allowed != 0); }
+void memos_partner_configure(int allowed, unsigned spin_milliseconds) {
+    atomic_store(&partner_allowed, allowed != 0);
+    atomic_store(&partner_spin_milliseconds, spin_milliseconds);
+}
 
 static struct {
     pthread_once_t once;
@@ -556,14 +561,7 @@ static void *partner_main(void *unused) {
 
 static void start_partner(void) {
     if (!atomic_load(&partner_allowed) || sysconf(_SC_NPROCESSORS_ONLN) < 2) return;
-    long milliseconds = DEFAULT_SPIN_MILLISECONDS;
-    const char *configured = getenv("MEMOS_EMBEDDER_SPIN_MS");
-    if (configured != NULL && *configured != '\0') {
-        char *end;
-        const long value = strtol(configured, &end, 10);
-        if (*end == '\0' && value >= 0 && value <= MAX_SPIN_MILLISECONDS) milliseconds = value;
-    }
-    partner.spin_nanoseconds = (uint64_t)milliseconds * 1000000u;
+    partner.spin_nanoseconds = (uint64_t)atomic_load(&partner_spin_milliseconds) * 1000000u;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);

@@ -22,14 +22,6 @@ enum MatrixMultiply {
         )
     }
 
-    /// IEEE half-float copies of `values` (round to nearest even).
-    static func halfPrecision(_ values: [Float]) -> [UInt16] {
-        [UInt16](unsafeUninitializedCapacity: values.count) { half, count in
-            values.withUnsafeBufferPointer { memos_f32_to_f16($0.baseAddress!, half.baseAddress!, values.count) }
-            count = values.count
-        }
-    }
-
     /// The instruction set of the own kernels: `MEMOS_EMBEDDER_KERNEL` (`avx512-bf16`, `avx512`, `avx2` or
     /// `portable`) where set and supported, else the fastest this CPU has. bfloat16 (AVX512_BF16) is about twice
     /// as fast as half floats; its embeddings have a cosine of about 0.99997 with float ones (half floats:
@@ -47,9 +39,13 @@ enum MatrixMultiply {
         return memos_kernel_resolve(MEMOS_KERNEL_AUTO)
     }()
 
-    /// Whether the kernels may use a second thread, from the cores this process may use as NIO counts them
-    /// (cgroup quotas and cpusets included); set before the first layer.
-    static let partnerAllowed: Void = memos_partner_allow(System.coreCount >= 2 ? 1 : 0)
+    /// The kernels' partner thread, configured once before the first layer is packed: allowed where this process
+    /// may use two cores as NIO counts them (cgroup quotas and cpusets included), spinning for
+    /// `MEMOS_EMBEDDER_SPIN_MS` milliseconds (0–1000, default 5) after each share.
+    static let partnerConfigured: Void = {
+        let configured = ProcessInfo.processInfo.environment["MEMOS_EMBEDDER_SPIN_MS"].flatMap(UInt32.init)
+        memos_partner_configure(System.coreCount >= 2 ? 1 : 0, configured.map { min($0, 1_000) } ?? 5)
+    }()
 
     /// y ← activation(x · wᵀ + bias), with w packed in 16-bit floats (``PackedWeights``) and float sums.
     ///
@@ -60,7 +56,6 @@ enum MatrixMultiply {
         m: Int, x: UnsafePointer<Float>, weights: PackedWeights, bias: UnsafePointer<Float>,
         activation: memos_activation = MEMOS_ACTIVATION_NONE, y: UnsafeMutablePointer<Float>
     ) {
-        _ = Self.partnerAllowed
         memos_linear_layer(weights.kernel, activation, x, m, weights.inputs, weights.base, bias, weights.outputs, y)
     }
 }
@@ -77,6 +72,7 @@ final class PackedWeights: Sendable {
     /// Packs `weight` (outputs × inputs floats, row-major) for `kernel`.
     init(_ weight: [Float], outputs: Int, inputs: Int, kernel: memos_kernel_isa = MatrixMultiply.kernel) {
         precondition(weight.count == outputs * inputs, "weights are not outputs × inputs")
+        _ = MatrixMultiply.partnerConfigured
         self.kernel = memos_kernel_resolve(kernel)
         self.inputs = inputs
         self.outputs = outputs

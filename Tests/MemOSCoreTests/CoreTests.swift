@@ -146,12 +146,15 @@ struct MicroBatchingTests {
         let batching = MicroBatchingEmbedder(base: counting, maxBatch: 4)
         let texts = (0..<12).map { "text number \($0)" }
         let results = try await Self.embedConcurrently(texts, with: batching)
-        #expect(results.count == texts.count)
+        for (index, text) in texts.enumerated() {
+            #expect(results[index] == [counting.inner.vector(for: text)])
+        }
         #expect(counting.batches.withLock { $0 }.allSatisfy { $0 <= 4 })
         #expect(counting.batches.withLock { $0 }.reduce(0, +) == texts.count)
 
-        _ = try await batching.embed(Array(texts.prefix(6)))
+        let alone = try await batching.embed(Array(texts.prefix(6)))
         #expect(counting.batches.withLock { $0.last } == 6)
+        #expect(alone == texts.prefix(6).map { counting.inner.vector(for: $0) })
     }
 }
 

@@ -320,20 +320,27 @@ struct LinearPackedKernelTests {
         #expect(untouched)
     }
 
+    /// IEEE half floats of `floats`, through CKernels' conversion.
+    static func halves(_ floats: [Float]) -> [UInt16] {
+        var halves = [UInt16](repeating: 0, count: floats.count)
+        memos_f32_to_f16(floats, &halves, floats.count)
+        return halves
+    }
+
     @Test("half-float conversion rounds to nearest even and round-trips every half")
     func conversion() {
         let floats: [Float] = [
             1, -2, 65_504, 65_520, 1e6, 1 + 1 / 2048, 1 + 3 / 2048, 0x1p-24, 0x1p-25, -0.0, .infinity,
         ]
         #expect(
-            MatrixMultiply.halfPrecision(floats) == [
+            Self.halves(floats) == [
                 0x3C00, 0xC000, 0x7BFF, 0x7C00, 0x7C00, 0x3C00, 0x3C02, 0x0001, 0x0000, 0x8000, 0x7C00,
             ]
         )
         let halves = (0...UInt16.max).filter { $0 & 0x7C00 != 0x7C00 || $0 & 0x3FF == 0 }  // all but NaNs
         var back = [Float](repeating: 0, count: halves.count)
         memos_f16_to_f32(halves, &back, halves.count)
-        #expect(MatrixMultiply.halfPrecision(back) == halves)
+        #expect(Self.halves(back) == halves)
         #expect(back[0x3555] == Float(0x1.554p-2))
     }
 }

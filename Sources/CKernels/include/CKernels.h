@@ -69,18 +69,19 @@ void memos_linear_packed(
 
 /// The whole layer (dense x and y, strides k and n), split between the calling thread and a partner thread where
 /// the CPU has two cores: a few tokens (up to 24) by panels, more by rows, 48 rows at a time. The partner stays
-/// awake (spinning, yielding to other ready threads) for `MEMOS_EMBEDDER_SPIN_MS` milliseconds (default 5, read
-/// once) after each share, so that neither the layers of one forward pass nor the next query pay for waking it;
+/// awake (spinning, yielding to other ready threads) for the milliseconds `memos_partner_configure` set (default
+/// 5) after each share, so that neither the layers of one forward pass nor the next query pay for waking it;
 /// a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
 /// partner began, computes the rest itself.
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
     const float *bias, size_t n, float *y);
 
-/// Whether `memos_linear_layer` may start its partner thread (default yes, where two CPUs are online). Takes
-/// effect only before the first layer: a process limited to one core (a container's CPU quota, a cpuset) calls
-/// it with 0 so that a spinning partner does not take the quota from the threads doing the work.
-void memos_partner_allow(int allowed);
+/// Whether `memos_linear_layer` may start its partner thread (default yes, where two CPUs are online), and how
+/// many milliseconds it spins after each share before it sleeps (default 5). Takes effect only before the first
+/// layer: a process limited to one core (a container's CPU quota, a cpuset) passes 0 so that a spinning partner
+/// does not take the quota from the threads doing the work.
+void memos_partner_configure(int allowed, unsigned spin_milliseconds);
 
 /// The longest text `memos_attention_short` takes.
 #define MEMOS_SHORT_ATTENTION_TOKENS 32
