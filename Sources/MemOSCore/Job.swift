@@ -89,7 +89,7 @@ public struct NewJob: Sendable, Hashable {
     public var status: JobStatus
 
     public init(
-        id: UUID = UUID(), cubeID: String, kind: String, priority: Int = 0, payload: [String: JSONValue] = [:],
+        id: UUID = UUID.random(), cubeID: String, kind: String, priority: Int = 0, payload: [String: JSONValue] = [:],
         sessionID: String = "", maxAttempts: Int = 5, createdBy: UUID? = nil, status: JobStatus = .waiting
     ) {
         self.status = status

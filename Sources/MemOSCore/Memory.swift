@@ -156,7 +156,7 @@ public struct NewMemory: Sendable, Hashable {
     public var validTo: Date?
 
     public init(
-        id: UUID = UUID(),
+        id: UUID = UUID.random(),
         sessionID: String,
         memoryType: MemoryType,
         key: String,

@@ -109,7 +109,7 @@ public struct StoredMessage: Sendable, Hashable {
     public var message: ChatMessage
     public var sessionID: String
 
-    public init(id: UUID = UUID(), message: ChatMessage, sessionID: String) {
+    public init(id: UUID = UUID.random(), message: ChatMessage, sessionID: String) {
         self.id = id
         self.message = message
         self.sessionID = sessionID

@@ -24,3 +24,23 @@ extension UUID {
         }
     }
 }
+
+extension UUID {
+    /// A random (version 4) UUID from the system's generator (`getrandom` on Linux).
+    ///
+    /// Same kind of id as `UUID()`, which on Linux opens and reads `/dev/urandom` for each id: an import of
+    /// 500 memories opened the device 500 times (about 5 % of the import benchmark process's CPU).
+    public static func random() -> UUID {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        var bytes: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &bytes) { buffer in
+            buffer.storeBytes(of: high, toByteOffset: 0, as: UInt64.self)
+            buffer.storeBytes(of: low, toByteOffset: 8, as: UInt64.self)
+            buffer[6] = buffer[6] & 0x0F | 0x40  // version 4
+            buffer[8] = buffer[8] & 0x3F | 0x80  // variant 10xx (RFC 9562)
+        }
+        return UUID(uuid: bytes)
+    }
+}

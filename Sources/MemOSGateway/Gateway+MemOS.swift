@@ -237,7 +237,7 @@ extension Gateway {
         router.post("/product/create_cube") { request, context in
             await self.product(request, context, message: "Cube created successfully") { caller in
                 let body = try await self.decode(MemOSCreateCubeRequest.self, request)
-                let cubeID = body.cubeId ?? UUID().lowercasedString
+                let cubeID = body.cubeId ?? UUID.random().lowercasedString
                 try Validate.cubeID(cubeID)
                 let name = body.cubeName ?? cubeID
                 try Validate.optionalText(name, field: "cube_name", maxBytes: Limits.maxDisplayNameBytes)

@@ -36,7 +36,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID().lowercasedString
+        let id = request.headers[.requestID].flatMap(Self.accepted) ?? UUID.random().lowercasedString
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now

@@ -87,7 +87,7 @@ extension PostgresAccountStore {
                 UPDATE cubes SET deleted_at = now() WHERE cube_id = \(cubeID) AND deleted_at IS NULL RETURNING cube_id
             ), purge AS (
                 INSERT INTO jobs (cube_id, id, kind, payload)
-                SELECT cube_id, \(UUID()), 'purge', jsonb_build_object('cube_id', cube_id) FROM gone
+                SELECT cube_id, \(UUID.random()), 'purge', jsonb_build_object('cube_id', cube_id) FROM gone
             )
             SELECT cube_id FROM gone
             """

@@ -147,7 +147,7 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     /// Creates a user; returns its id.
     /// - Throws: `alreadyExists` when the name is taken.
     public func createUser(name: String, role: UserRole) async throws -> UUID {
-        let id = UUID()
+        let id = UUID.random()
         let logger = self.database.logger
         try await self.database.withConnection { connection in
             let rows = try await connection.rows(
@@ -237,7 +237,7 @@ extension PostgresAccountStore {
     /// Stores the hash of a key and its visible prefix; returns the key's id. A key already stored is left as is.
     @discardableResult
     func insertAPIKey(_ key: String, for userID: UUID, name: String) async throws -> UUID {
-        let id = UUID()
+        let id = UUID.random()
         let logger = self.database.logger
         let hash = Self.hash(key)
         let prefix = String(key.prefix(11))

@@ -66,7 +66,7 @@ public struct PostgresJobStore: JobStore {
         return try await self.database.withConnection { connection in
             try await connection.rows(
                 """
-                INSERT INTO jobs (cube_id, id, kind, priority) VALUES ('', \(UUID()), \(kind), -1)
+                INSERT INTO jobs (cube_id, id, kind, priority) VALUES ('', \(UUID.random()), \(kind), -1)
                 ON CONFLICT (kind) WHERE cube_id = '' AND status IN ('waiting', 'failed', 'in_progress') DO NOTHING
                 RETURNING 1
                 """,

@@ -111,7 +111,8 @@ public struct PostgresMemoryStore: MemoryStore {
         try await connection.query(query, logger: logger)
     }
 
-    /// Inserts memories in one statement, with their history rows. An exact duplicate of a live memory (same
+    /// Inserts memories in one statement. Their creation is not written to the history: ``creationEntry`` derives
+    /// it from the row (a history row per memory was a quarter of an import's database time). An exact duplicate of a live memory (same
     /// normalised content, also within the batch) is not stored again: the existing memory takes its place.
     /// Returns the stored memories in the order given, and those of them this call inserted.
     static func insert(
@@ -150,11 +151,7 @@ public struct PostgresMemoryStore: MemoryStore {
                     ORDER BY u.ord
                     ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
                     DO NOTHING
-                    RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to,
-                        \(Self.snapshot("m")) AS snapshot
-                ), logged AS (
-                    INSERT INTO memory_history (cube_id, memory_id, action, after, actor_user_id)
-                    SELECT $1, i.id, 'add', i.snapshot, $2 FROM inserted i
+                    RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to
                 )
                 SELECT id, change_seq, created_at, updated_at, valid_from, valid_to FROM inserted
                 """,
@@ -574,12 +571,16 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 
     public func history(memoryID: UUID, cubeID: String, before: Int64?, limit: Int) async throws -> [HistoryEntry] {
-        try await self.historyEntries(
+        let before = before ?? Int64.max
+        return try await self.historyEntries(
             """
-            SELECT id, memory_id, action, before::text AS before, after::text AS after, actor_user_id, job_id,
-                   reason, created_at
-            FROM memory_history
-            WHERE cube_id = \(cubeID) AND memory_id = \(memoryID) AND id < \(before ?? Int64.max)
+            SELECT * FROM (
+                SELECT \(unescaped: Self.historyColumns) FROM memory_history h
+                WHERE h.cube_id = \(cubeID) AND h.memory_id = \(memoryID) AND h.id < \(before)
+                UNION ALL
+                SELECT \(unescaped: Self.creationEntry) FROM memories m
+                WHERE m.cube_id = \(cubeID) AND m.id = \(memoryID) AND \(before) > 0
+            ) e
             ORDER BY id DESC LIMIT \(limit)
             """
         )
@@ -588,17 +589,40 @@ public struct PostgresMemoryStore: MemoryStore {
     public func histories(memoryIDs: [UUID], cubeID: String, limitPerMemory: Int) async throws -> [HistoryEntry] {
         try await self.historyEntries(
             """
-            SELECT id, memory_id, action, before::text AS before, after::text AS after, actor_user_id, job_id,
-                   reason, created_at
-            FROM (
-                SELECT h.*, row_number() OVER (PARTITION BY memory_id ORDER BY id DESC) AS position
-                FROM memory_history h WHERE cube_id = \(cubeID) AND memory_id = ANY(\(memoryIDs))
-            ) h
+            SELECT * FROM (
+                SELECT e.*, row_number() OVER (PARTITION BY memory_id ORDER BY id DESC) AS position
+                FROM (
+                    SELECT \(unescaped: Self.historyColumns) FROM memory_history h
+                    WHERE h.cube_id = \(cubeID) AND h.memory_id = ANY(\(memoryIDs))
+                    UNION ALL
+                    SELECT \(unescaped: Self.creationEntry) FROM memories m
+                    WHERE m.cube_id = \(cubeID) AND m.id = ANY(\(memoryIDs))
+                ) e
+            ) e
             WHERE position <= \(limitPerMemory)
             ORDER BY memory_id, id DESC
             """
         )
     }
+
+    /// The columns of a stored history row `h`, as ``historyEntries(_:)`` reads them.
+    static let historyColumns = """
+        h.id, h.memory_id, h.action, h.before::text AS before, h.after::text AS after, h.actor_user_id, h.job_id,
+        h.reason, h.created_at
+        """
+
+    /// The "add" entry of a memory row `m`, derived instead of stored (migration 10): id 0, before every stored
+    /// entry; made by its author when it was created; its state then is what the first stored change found
+    /// (every change records the state before it), or the row itself when nothing has changed it since.
+    static let creationEntry = """
+        0::bigint AS id, m.id AS memory_id, 'add' AS action, NULL::text AS before,
+        coalesce(
+            (SELECT f.before FROM memory_history f
+             WHERE f.cube_id = m.cube_id AND f.memory_id = m.id ORDER BY f.id LIMIT 1),
+            \(Self.snapshot("m"))
+        )::text AS after,
+        m.author_user_id AS actor_user_id, NULL::uuid AS job_id, '' AS reason, m.created_at
+        """
 
     private func historyEntries(_ query: PostgresQuery) async throws -> [HistoryEntry] {
         let logger = self.database.logger

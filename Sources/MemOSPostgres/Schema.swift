@@ -543,5 +543,16 @@ enum Schema {
                 "ALTER TABLE memories ALTER COLUMN embedding SET STATISTICS 0, ALTER COLUMN next_embedding SET STATISTICS 0",
             ]
         ),
+        Migration(
+            version: 10,
+            name: "a memory's creation is derived from its row, not stored as a history row",
+            sql: [
+                // Writing an "add" row per memory (a second heap tuple with a copy of the content, two index
+                // entries, an identity number) was a quarter of an import's database time. History reads now
+                // derive the entry from the memory row and the first stored change (PostgresMemoryStore's
+                // creationEntry), with the same values; the stored ones would appear twice.
+                "DELETE FROM memory_history WHERE action = 'add'",
+            ]
+        ),
     ]
 }

@@ -82,7 +82,7 @@ public struct JobWorkerPool: Service {
         configuration: Configuration = Configuration(),
         queue: any JobStore,
         handlers: [String: any JobHandler],
-        name: String = "scheduler-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))",
+        name: String = "scheduler-\(ProcessInfo.processInfo.processIdentifier)-\(UUID.random().uuidString.prefix(8))",
         logger: Logger
     ) {
         self.configuration = configuration
@@ -249,7 +249,7 @@ final class WakeUpSignal: Sendable {
 
     /// Returns after a wake-up, `timeout`, or cancellation, whichever comes first.
     func wait(upTo timeout: Duration) async {
-        let id = UUID()
+        let id = UUID.random()
         let timer = Mutex<Task<Void, Never>?>(nil)
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in

@@ -132,6 +132,19 @@ enum Machine {
         return line.split(separator: " ").prefix(3).joined(separator: " ")
     }
 
+    /// CPU time the whole machine has spent busy (user, nice, system, interrupts) since boot, in seconds, from
+    /// /proc/stat; nil where it cannot be read. The difference over a phase counts every process (PostgreSQL's
+    /// backends as well as this one), so figures per item stay comparable when wall-clock time is noisy.
+    static func busyCPUSeconds() -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = stat.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return nil }
+        let fields = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard fields.count >= 7 else { return nil }
+        // user, nice, system, (idle, iowait,) irq, softirq; in clock ticks of 1/100 s on Linux.
+        return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / 100
+    }
+
     /// CPU model and core count, from /proc/cpuinfo.
     static func describe() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""

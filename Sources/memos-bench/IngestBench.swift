@@ -90,11 +90,14 @@ struct IngestBench: AsyncParsableCommand {
                 }
             }
             let importStart = ContinuousClock.now
+            let importCPUStart = Machine.busyCPUSeconds()
             try await Self.inParallel(imports, concurrency: self.concurrency, label: "import") { items in
                 _ = try await stack.ingest.addMemories(.with { $0.cubeID = "import"; $0.items = items }, metadata: stack.metadata)
                 return 0
             } collect: { _ in }
             let importSeconds = LoCoMoBench.seconds(ContinuousClock.now - importStart)
+            let importCPU: Double =
+                if let start = importCPUStart, let end = Machine.busyCPUSeconds() { end - start } else { .nan }
 
             // Bulk delete: soft, then hard, of the same memories.
             let erase = Array(imports.joined().prefix(self.deleteCount))
@@ -118,7 +121,7 @@ struct IngestBench: AsyncParsableCommand {
             return [
                 "turns": Double(self.turns), "memories_made": Double(made), "fast_seconds": chatSeconds,
                 "windows": Double(windowCount), "embed_seconds": embedSeconds,
-                "imported": Double(self.importCount), "import_seconds": importSeconds,
+                "imported": Double(self.importCount), "import_seconds": importSeconds, "import_cpu_seconds": importCPU,
                 "soft_deleted": Double(soft.0), "soft_delete_seconds": soft.1,
                 "hard_deleted": Double(hard.0), "hard_delete_seconds": hard.1,
             ]
@@ -136,6 +139,7 @@ struct IngestBench: AsyncParsableCommand {
             | fast mode: \(self.turns) turns, \(self.turnsPerRequest) per request | \(format(f["turns"]! / f["fast_seconds"]!)) messages/s, \(format(memoryRate)) memories/s |
             | the embedder alone on the same \(format(f["windows"]!)) window texts | \(format(embedRate)) texts/s (ingest reaches \(format(100 * memoryRate / embedRate))% of it) |
             | import: \(self.importCount) pre-embedded memories, \(self.batch) per request | \(format(f["imported"]! / f["import_seconds"]!)) memories/s |
+            | the same: CPU time of the whole machine per memory | \(format(1e6 * f["import_cpu_seconds"]! / f["imported"]!)) µs |
             | soft delete of \(format(f["soft_deleted"]!)) memories, one request | \(format(f["soft_delete_seconds"]! * 1_000)) ms |
             | hard delete of the same \(format(f["hard_deleted"]!)), one request | \(format(f["hard_delete_seconds"]! * 1_000)) ms |
             """)

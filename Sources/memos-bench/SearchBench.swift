@@ -237,13 +237,13 @@ struct SearchBench: AsyncParsableCommand {
         _ set: DataSet, centres: [[Float]], stack: BenchStack, model: String, pgvector: PgvectorBaseline?
     ) async throws -> (memories: Double, pgvector: Double) {
         let logger = Logger(label: "memos.bench")
-        let author = UUID()
+        let author = UUID.random()
         let clock = ContinuousClock()
         var random = SplitMix64(seed: 7)
         var seconds = (memories: 0.0, pgvector: 0.0)
         for batchStart in stride(from: 0, to: set.total, by: 1_000) {
             let rows = batchStart..<min(batchStart + 1_000, set.total)
-            let ids = rows.map { _ in UUID() }
+            let ids = rows.map { _ in UUID.random() }
             let cubes = rows.map(set.cube(ofRow:))
             let contents = rows.map { row in "memory \(row): " + (0..<8).map { _ in Self.word(&random) }.joined(separator: " ") }
             let vectors = rows.map { row in

@@ -55,4 +55,52 @@ struct BatchHistoryTests {
             }
         }
     }
+
+    @Test("a memory's creation entry is derived from its row: id 0, its author, the state it was made with, oldest")
+    func creationEntry() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let store = PostgresMemoryStore(database: database)
+            let (author, editor) = (UUID(), UUID())
+            var first = NewMemory.fixture("Alice lives in Porto")
+            first.tags = ["home"]
+            let added = try await store.add(
+                [first, .fixture("never changed")], messages: [], cubeID: "c", author: author, idempotency: nil
+            )
+            let (changed, unchanged) = (added.receipt.memoryIDs[0], added.receipt.memoryIDs[1])
+            _ = try await store.update(
+                id: changed, cubeID: "c", patch: MemoryPatch(content: "Alice lives in Lisbon"), embedding: [1],
+                expectedVersion: nil, actor: editor
+            )
+            _ = try await store.delete(.ids([changed]), cubeID: "c", actor: editor, dryRun: false, hard: false)
+            #expect(try await TestDatabase.count("memory_history", in: database) == 2)
+
+            let all = try await store.history(memoryID: changed, cubeID: "c", before: nil, limit: 10)
+            #expect(all.map(\.action) == ["delete", "update", "add"])
+            let creation = try #require(all.last)
+            #expect(creation.id == 0)
+            #expect(creation.actorUserID == author)
+            #expect(creation.before == nil)
+            #expect(creation.after?.content == "Alice lives in Porto")
+            #expect(creation.after?.tags == ["home"])
+            #expect(creation.after?.version == 1)
+            #expect(creation.after?.status == .activated)
+            #expect(all[1].actorUserID == editor)
+
+            // Paging: the creation entry comes after the last stored one, once.
+            let page1 = try await store.history(memoryID: changed, cubeID: "c", before: nil, limit: 2)
+            let page2 = try await store.history(memoryID: changed, cubeID: "c", before: page1.last?.id, limit: 2)
+            #expect(page1.map(\.action) == ["delete", "update"])
+            #expect(page2.map(\.action) == ["add"])
+            #expect(try await store.history(memoryID: changed, cubeID: "c", before: 0, limit: 2).isEmpty)
+
+            // Nothing changed since: the row itself is the state it was made with.
+            let untouched = try await store.history(memoryID: unchanged, cubeID: "c", before: nil, limit: 10)
+            #expect(untouched.map(\.action) == ["add"])
+            #expect(untouched.first?.after?.content == "never changed")
+
+            let batch = try await store.histories(memoryIDs: [changed, unchanged, UUID()], cubeID: "c", limitPerMemory: 2)
+            #expect(batch.filter { $0.memoryID == changed }.map(\.action) == ["delete", "update"])
+            #expect(batch.filter { $0.memoryID == unchanged }.map(\.action) == ["add"])
+        }
+    }
 }

@@ -125,7 +125,9 @@ struct DedupTests {
             #expect(ids[0] == first.receipt.memoryIDs[0])
             #expect(ids[1] == ids[2])
             #expect(try await TestDatabase.count("memories", in: database) == 2)
-            #expect(try await TestDatabase.count("memory_history", in: database) == 2)
+            for id in Set(ids) {
+                #expect(try await store.history(memoryID: id, cubeID: "c", before: nil, limit: 10).map(\.action) == ["add"])
+            }
             // Another cube keeps its own copy.
             _ = try await store.add([NewMemory.fixture("Alice likes tea")], messages: [], cubeID: "other", author: UUID(), idempotency: nil)
             #expect(try await TestDatabase.count("memories", in: database) == 3)

@@ -603,7 +603,8 @@ public nonisolated struct Memos_Common_V1_HistoryEntry: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Monotonic id of the entry within the cube.
+  /// Monotonic id of the entry within the cube. The "add" entry, which every memory has, is 0: it is derived
+  /// from the memory (its author, its creation time, the state it was created with), not stored.
   public var id: Int64 = 0
 
   /// The memory the change was made to.
