@@ -456,7 +456,9 @@ void memos_linear_packed(
 // few milliseconds after the last one. Waking a parked thread costs about as much as a layer on bare metal, and
 // on a virtual machine whose other vCPU has gone idle, a millisecond or more. So the partner spins (yielding to
 // any other ready thread) for a while after each share before it sleeps (memos_partner_configure; 5 ms unless
-// configured).
+// configured). The embedder brackets each forward pass: memos_partner_wake before it tokenises (the wake-up
+// overlaps that work), memos_partner_rest after the last layer, so that the partner does not spin through the
+// rest of a search (ranking, PostgreSQL, the response) on a core those need.
 enum { DEFAULT_SPIN_MILLISECONDS = 5 };
 
 // A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1).
@@ -501,9 +503,11 @@ static struct {
     atomic_uint_fast64_t posted;    // the number of the last share handed over
     atomic_uint_fast64_t taken;     // the number of the last share the partner (or, taking it back, the caller) began
     atomic_uint_fast64_t finished;  // the number of the last share the partner finished
+    atomic_int resting;  // the last forward pass has ended: sleep now instead of spinning (memos_partner_rest)
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    int sleeping;  // under lock
+    int sleeping;       // under lock
+    unsigned nudges;    // under lock: wake-ups without a share (memos_partner_wake)
     share work;
 } partner = {
     .once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER,
@@ -533,17 +537,21 @@ static void *partner_main(void *unused) {
     (void)unused;
     uint_fast64_t seen = 0;
     for (;;) {
-        const uint64_t idle_since = monotonic_nanoseconds();
+        uint64_t idle_since = monotonic_nanoseconds();
         unsigned spins = 0;
         while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen) {
             relax(spins);
-            if (++spins % 256 == 0 && monotonic_nanoseconds() - idle_since > partner.spin_nanoseconds) {
+            if (++spins % 256 == 0
+                && (atomic_load_explicit(&partner.resting, memory_order_relaxed)
+                    || monotonic_nanoseconds() - idle_since > partner.spin_nanoseconds)) {
                 pthread_mutex_lock(&partner.lock);
                 partner.sleeping = 1;
-                while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen)
+                const unsigned nudges = partner.nudges;
+                while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen && partner.nudges == nudges)
                     pthread_cond_wait(&partner.wake, &partner.lock);
                 partner.sleeping = 0;
                 pthread_mutex_unlock(&partner.lock);
+                idle_since = monotonic_nanoseconds();
             }
         }
         seen = atomic_load_explicit(&partner.posted, memory_order_acquire);
@@ -569,6 +577,20 @@ static void start_partner(void) {
     partner.available = pthread_create(&thread, &attributes, partner_main, NULL) == 0;
     pthread_attr_destroy(&attributes);
 }
+
+void memos_partner_wake(void) {
+    pthread_once(&partner.once, start_partner);
+    if (!partner.available) return;
+    atomic_store_explicit(&partner.resting, 0, memory_order_relaxed);
+    pthread_mutex_lock(&partner.lock);
+    if (partner.sleeping) {
+        partner.nudges++;
+        pthread_cond_signal(&partner.wake);
+    }
+    pthread_mutex_unlock(&partner.lock);
+}
+
+void memos_partner_rest(void) { atomic_store_explicit(&partner.resting, 1, memory_order_relaxed); }
 
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,

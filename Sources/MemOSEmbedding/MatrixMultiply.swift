@@ -41,7 +41,8 @@ enum MatrixMultiply {
 
     /// The kernels' partner thread, configured once before the first layer is packed: allowed where this process
     /// may use two cores as NIO counts them (cgroup quotas and cpusets included), spinning for
-    /// `MEMOS_EMBEDDER_SPIN_MS` milliseconds (0–1000, default 5) after each share.
+    /// `MEMOS_EMBEDDER_SPIN_MS` milliseconds (0–1000, default 5) after each share of a forward pass (MiniLMEmbedder
+    /// wakes it before a pass and sends it to rest after one).
     static let partnerConfigured: Void = {
         let configured = ProcessInfo.processInfo.environment["MEMOS_EMBEDDER_SPIN_MS"].flatMap(UInt32.init)
         memos_partner_configure(System.coreCount >= 2 ? 1 : 0, configured.map { min($0, 1_000) } ?? 5)

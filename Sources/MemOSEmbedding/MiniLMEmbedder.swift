@@ -68,6 +68,10 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
+        // The kernels' partner thread wakes while the texts are tokenised, and sleeps once they are embedded
+        // instead of holding a core through the rest of the request.
+        memos_partner_wake()
+        defer { memos_partner_rest() }
         let ids = texts.map(self.tokenizer.encode)
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)

@@ -215,6 +215,20 @@ struct SearchBench: AsyncParsableCommand {
 
         for (embedding, precomputed) in [("embedding excluded", true), ("MiniLM embedding included", false)] {
             embedder.usePrecomputed.withLock { $0 = precomputed }
+            if !precomputed {
+                // The embedder alone on the same texts, one at a time, in this run: how much of a search with
+                // embedding is the embedding, on the machine as it is during the run.
+                let clock = ContinuousClock()
+                var latencies: [Double] = []
+                let start = clock.now
+                for question in workload.questions {
+                    let began = clock.now
+                    _ = try await embedder.base.embed([question])
+                    latencies.append(Self.milliseconds(clock.now - began))
+                }
+                let wall = Self.seconds(clock.now - start)
+                rows.append(Self.figures(set.name, "the embedder alone on the same queries, c=1", latencies, wall: wall))
+            }
             for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .hybrid] {
                 for concurrency in Self.concurrencies {
                     let label = "\(mode == .vector ? "vector" : "hybrid"), \(embedding), c=\(concurrency)"

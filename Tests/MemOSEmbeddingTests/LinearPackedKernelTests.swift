@@ -200,7 +200,7 @@ struct LinearPackedKernelTests {
         }
     }
 
-    @Test("callers at once: one shares the partner thread, the others compute alone, every result is right")
+    @Test("callers at once, waking the partner and sending it to rest around their layers: every result is right")
     func concurrentCallers() async {
         let k = 64
         let n = 96
@@ -211,6 +211,9 @@ struct LinearPackedKernelTests {
             for caller in 0..<8 {
                 group.addTask {
                     for round in 0..<50 {
+                        // As an embedder does around each forward pass (another caller's may be running).
+                        if round % 2 == 0 { memos_partner_wake() }
+                        defer { if round % 3 == 0 { memos_partner_rest() } }
                         Self.expectLayer(
                             packed,
                             floats: weights,

@@ -70,8 +70,8 @@ void memos_linear_packed(
 /// The whole layer (dense x and y, strides k and n), split between the calling thread and a partner thread where
 /// the CPU has two cores: a few tokens (up to 24) by panels, more by rows, 48 rows at a time. The partner stays
 /// awake (spinning, yielding to other ready threads) for the milliseconds `memos_partner_configure` set (default
-/// 5) after each share, so that neither the layers of one forward pass nor the next query pay for waking it;
-/// a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
+/// 5) after each share, so that the layers of one forward pass do not pay for waking it, until
+/// `memos_partner_rest` says the pass is over; a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
 /// partner began, computes the rest itself.
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
@@ -82,6 +82,14 @@ void memos_linear_layer(
 /// layer: a process limited to one core (a container's CPU quota, a cpuset) passes 0 so that a spinning partner
 /// does not take the quota from the threads doing the work.
 void memos_partner_configure(int allowed, unsigned spin_milliseconds);
+
+/// A forward pass begins: the partner thread, if asleep, starts waking now (while the caller tokenises and sums
+/// the input embeddings), so that it is likely up by the first layer. Starts the partner if it has not started.
+void memos_partner_wake(void);
+
+/// A forward pass has ended: the partner sleeps at once instead of spinning out its time, leaving the core to the
+/// rest of the request (ranking, PostgreSQL, the network). The next `memos_partner_wake` or layer wakes it.
+void memos_partner_rest(void);
 
 /// The longest text `memos_attention_short` takes.
 #define MEMOS_SHORT_ATTENTION_TOKENS 32
