@@ -3,12 +3,20 @@ import Synchronization
 /// Embeds concurrent small requests that arrive together as one batch.
 ///
 /// A request that finds the embedder idle runs at once, adding no latency; requests that arrive while a batch is
-/// being embedded wait for it to finish and then go together as the next batch (up to ``maxBatch`` texts), so
-/// under load the model sees a few larger batches instead of many single texts. Requests of ``maxBatch`` texts or
-/// more go straight through. A failure of the shared call fails every request in it.
+/// being embedded wait for it to finish and then go together as the next batch (whole requests, up to
+/// ``maxBatch`` texts and ``maxBatchBytes`` of text), so under load the model sees a few larger batches instead
+/// of many single texts. Requests of ``maxBatch`` texts or more go straight through. A failure of the shared call
+/// fails every request in it.
+///
+/// The byte budget (2 KB, some 450 word pieces of English) keeps ingest's windows to about one request per
+/// batch, while short queries still batch by the dozen. Four requests of eight windows embedded as one batch
+/// made every request wait for all four, so the writes and the network ran while the model idled: fast ingest
+/// with the budget made 104, 113, 102 and 111 memories/s against 98, 104, 94 and 111 without it (interleaved,
+/// 3,000 turns of 30 per request, 4 in flight).
 public final class MicroBatchingEmbedder: Embedder {
     public let base: any Embedder
     public let maxBatch: Int
+    public let maxBatchBytes: Int
     public var modelID: String { self.base.modelID }
     public var dimension: Int { self.base.dimension }
     public var maxInputTokens: Int? { self.base.maxInputTokens }
@@ -16,6 +24,7 @@ public final class MicroBatchingEmbedder: Embedder {
 
     private struct Waiting {
         var texts: [String]
+        var bytes: Int
         var promise: Promise<[[Float]]>
     }
 
@@ -26,16 +35,17 @@ public final class MicroBatchingEmbedder: Embedder {
 
     private let state = Mutex(State())
 
-    public init(base: any Embedder, maxBatch: Int = 32) {
+    public init(base: any Embedder, maxBatch: Int = 32, maxBatchBytes: Int = 2_048) {
         self.base = base
         self.maxBatch = maxBatch
+        self.maxBatchBytes = maxBatchBytes
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         if texts.count >= self.maxBatch || texts.isEmpty { return try await self.base.embed(texts) }
         let promise = Promise<[[Float]]>()
         let leads = self.state.withLock { state in
-            state.waiting.append(Waiting(texts: texts, promise: promise))
+            state.waiting.append(Waiting(texts: texts, bytes: texts.reduce(0) { $0 + $1.utf8.count }, promise: promise))
             if state.running { return false }
             state.running = true
             return true
@@ -44,15 +54,18 @@ public final class MicroBatchingEmbedder: Embedder {
         return try await promise.value()
     }
 
-    /// Embeds the waiting requests (up to ``maxBatch`` texts, whole requests, at least one); requests left
-    /// waiting, or arriving meanwhile, go in a next batch run by a new task, so no caller waits for batches after
-    /// its own.
+    /// Embeds the waiting requests (whole requests, up to ``maxBatch`` texts and ``maxBatchBytes``, at least
+    /// one); requests left waiting, or arriving meanwhile, go in a next batch run by a new task, so no caller waits
+    /// for batches after its own.
     private func runBatch() async {
         let batch = self.state.withLock { state in
-            var count = 0
+            var (count, bytes) = (0, 0)
             var taken = 0
-            while taken < state.waiting.count, taken == 0 || count + state.waiting[taken].texts.count <= self.maxBatch {
-                count += state.waiting[taken].texts.count
+            while taken < state.waiting.count {
+                let next = state.waiting[taken]
+                if taken > 0, count + next.texts.count > self.maxBatch || bytes + next.bytes > self.maxBatchBytes { break }
+                count += next.texts.count
+                bytes += next.bytes
                 taken += 1
             }
             defer { state.waiting.removeFirst(taken) }

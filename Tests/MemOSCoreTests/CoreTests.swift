@@ -156,6 +156,27 @@ struct MicroBatchingTests {
         #expect(counting.batches.withLock { $0.last } == 6)
         #expect(alone == texts.prefix(6).map { counting.inner.vector(for: $0) })
     }
+
+    @Test("a batch holds at most maxBatchBytes of text, in whole requests; a longer request still goes, alone")
+    func byteBudget() async throws {
+        let counting = CountingEmbedder()
+        let batching = MicroBatchingEmbedder(base: counting, maxBatch: 32, maxBatchBytes: 250)
+        let texts = (0..<10).map { String(repeating: "\($0)", count: 100) }  // 100 bytes each
+        let results = try await Self.embedConcurrently(texts, with: batching)
+        for (index, text) in texts.enumerated() {
+            #expect(results[index] == [counting.inner.vector(for: text)])
+        }
+        #expect(counting.batches.withLock { $0 }.allSatisfy { $0 <= 2 })
+        #expect(counting.batches.withLock { $0 }.reduce(0, +) == texts.count)
+
+        // 300 bytes in one request, queued behind a running batch: its own batch, whole.
+        async let running = batching.embed([texts[0]])
+        try await Task.sleep(for: .milliseconds(10))
+        let long = try await batching.embed(Array(texts.suffix(3)))
+        _ = try await running
+        #expect(long == texts.suffix(3).map { counting.inner.vector(for: $0) })
+        #expect(counting.batches.withLock { $0.suffix(2) } == [1, 3])
+    }
 }
 
 @Suite("Cube access")
