@@ -4428,6 +4428,10 @@ enum OpenAPI {
                 "type": "string",
                 "maxLength": 128,
                 "description": "Optional; at most 128 bytes. A retry with the same key returns the first response."
+              },
+              "ids_only": {
+                "type": "boolean",
+                "description": "When true, the response lists the stored memories' ids (memory_ids) but not the memories: for imports."
               }
             },
             "required": [
@@ -4478,10 +4482,18 @@ enum OpenAPI {
             "type": "array",
             "items": {
               "$ref": "#/components/schemas/Memory"
-            }
+            },
+            "description": "The stored memories, in request order; left out when the request set ids_only."
           },
           "change_seq": {
             "type": "integer"
+          },
+          "memory_ids": {
+            "type": "array",
+            "items": {
+              "type": "string"
+            },
+            "description": "The stored memories' ids, in request order (for an exact duplicate of a live memory, that memory's id)."
           }
         },
         "additionalProperties": false

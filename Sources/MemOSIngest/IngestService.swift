@@ -143,10 +143,11 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             idempotency: try IdempotencyKey(request.idempotencyKey, for: request)
         )
         let receipt = outcome.receipt
-        let made = try await self.memories(of: outcome, cubeID: request.cubeID)
+        let made = request.idsOnly ? [] : try await self.memories(of: outcome, cubeID: request.cubeID)
         return .with {
             $0.memories = made.map { $0.proto() }
             $0.changeSeq = receipt.changeSeq
+            $0.memoryIds = receipt.memoryIDs.map(\.lowercasedString)
         }
     }
 

@@ -98,6 +98,48 @@ struct EndToEndTests {
         }
     }
 
+    @Test("an import may ask for ids only: ids in request order (a duplicate's is the stored one's), no memories, replays alike")
+    func idsOnly() async throws {
+        try await TestStack.run { stack in
+            let metadata = TestStack.metadata(stack.alice.key)
+            try await stack.withGRPC { clients in
+                let full = try await clients.ingest.addMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice keeps bees" }] }, metadata: metadata
+                )
+                #expect(full.memoryIds == full.memories.map(\.id))
+                let request = Memos_Ingest_V1_AddMemoriesRequest.with {
+                    $0.cubeID = "alice-cube"
+                    $0.idsOnly = true
+                    $0.idempotencyKey = "import-1"
+                    $0.items = ["Alice rows on Sundays", "alice keeps  BEES", "Alice reads at night"].map { text in
+                        .with { $0.content = text }
+                    }
+                }
+                let first = try await clients.ingest.addMemories(request, metadata: metadata)
+                #expect(first.memories.isEmpty)
+                #expect(first.memoryIds.count == 3)
+                #expect(first.memoryIds[1] == full.memoryIds[0])
+                #expect(first.changeSeq > full.changeSeq)
+                let replay = try await clients.ingest.addMemories(request, metadata: metadata)
+                #expect(replay.memoryIds == first.memoryIds)
+                #expect(replay.memories.isEmpty)
+                let read = try await clients.retrieval.getMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = first.memoryIds }, metadata: metadata
+                )
+                #expect(read.memories.map(\.content) == ["Alice rows on Sundays", "Alice keeps bees", "Alice reads at night"])
+            }
+            #expect(try await TestDatabase.count("memories", in: stack.database) == 3)
+
+            let viaHTTP = try await stack.http(
+                .post, "/v1/memories", key: stack.alice.key,
+                body: #"{"cube_id": "alice-cube", "ids_only": true, "items": [{"content": "Alice grows tomatoes"}]}"#
+            )
+            #expect(viaHTTP.status == .ok, "\(viaHTTP.body)")
+            #expect(viaHTTP.json["memories"] == nil)
+            #expect((viaHTTP.json["memory_ids"] as? [String])?.count == 1)
+        }
+    }
+
     @Test("a retried add with the same idempotency key writes once")
     func idempotentRetry() async throws {
         try await TestStack.run { stack in

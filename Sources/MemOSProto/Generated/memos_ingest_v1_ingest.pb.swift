@@ -235,6 +235,10 @@ public nonisolated struct Memos_Ingest_V1_AddMemoriesRequest: Sendable {
   /// Optional; at most 128 bytes. See the service comment.
   public var idempotencyKey: String = String()
 
+  /// When true, the response carries the stored memories' ids (`memory_ids`) but not the memories: for imports,
+  /// which hold the rest already. A retry with the same idempotency key must send the same value.
+  public var idsOnly: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -245,11 +249,14 @@ public nonisolated struct Memos_Ingest_V1_AddMemoriesResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The stored memories, in request order.
+  /// The stored memories, in request order; empty when the request set `ids_only`.
   public var memories: [Memos_Common_V1_Memory] = []
 
   /// The change sequence number of this write (see AddMessagesResponse).
   public var changeSeq: Int64 = 0
+
+  /// The stored memories' ids, in request order (for an exact duplicate of a live memory, that memory's id).
+  public var memoryIds: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -845,7 +852,7 @@ nonisolated extension Memos_Ingest_V1_MemoryInput: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Memos_Ingest_V1_AddMemoriesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AddMemoriesRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}session_id\0\u{1}items\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}session_id\0\u{1}items\0\u{3}idempotency_key\0\u{3}ids_only\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -857,6 +864,7 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesRequest: SwiftProtobuf.Message,
       case 2: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.items) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.idsOnly) }()
       default: break
       }
     }
@@ -875,6 +883,9 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesRequest: SwiftProtobuf.Message,
     if !self.idempotencyKey.isEmpty {
       try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 4)
     }
+    if self.idsOnly != false {
+      try visitor.visitSingularBoolField(value: self.idsOnly, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -883,6 +894,7 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesRequest: SwiftProtobuf.Message,
     if lhs.sessionID != rhs.sessionID {return false}
     if lhs.items != rhs.items {return false}
     if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.idsOnly != rhs.idsOnly {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -890,7 +902,7 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesRequest: SwiftProtobuf.Message,
 
 nonisolated extension Memos_Ingest_V1_AddMemoriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AddMemoriesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}change_seq\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}change_seq\0\u{3}memory_ids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -900,6 +912,7 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesResponse: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.memories) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.memoryIds) }()
       default: break
       }
     }
@@ -912,12 +925,16 @@ nonisolated extension Memos_Ingest_V1_AddMemoriesResponse: SwiftProtobuf.Message
     if self.changeSeq != 0 {
       try visitor.visitSingularInt64Field(value: self.changeSeq, fieldNumber: 2)
     }
+    if !self.memoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.memoryIds, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Memos_Ingest_V1_AddMemoriesResponse, rhs: Memos_Ingest_V1_AddMemoriesResponse) -> Bool {
     if lhs.memories != rhs.memories {return false}
     if lhs.changeSeq != rhs.changeSeq {return false}
+    if lhs.memoryIds != rhs.memoryIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
