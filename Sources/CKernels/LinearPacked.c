@@ -457,8 +457,9 @@ void memos_linear_packed(
 // on a virtual machine whose other vCPU has gone idle, a millisecond or more. So the partner spins (yielding to
 // any other ready thread) for a while after each share before it sleeps (memos_partner_configure; 5 ms unless
 // configured). The embedder brackets each forward pass: memos_partner_wake before it tokenises (the wake-up
-// overlaps that work), memos_partner_rest after the last layer, so that the partner does not spin through the
-// rest of a search (ranking, PostgreSQL, the response) on a core those need.
+// overlaps that work), memos_partner_rest after the last layer. Once no bracketed pass is running (several
+// callers may overlap), the partner sleeps instead of spinning through the rest of a search (ranking, PostgreSQL,
+// the response) on a core those need.
 enum { DEFAULT_SPIN_MILLISECONDS = 5 };
 
 // A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1).
@@ -503,7 +504,8 @@ static struct {
     atomic_uint_fast64_t posted;    // the number of the last share handed over
     atomic_uint_fast64_t taken;     // the number of the last share the partner (or, taking it back, the caller) began
     atomic_uint_fast64_t finished;  // the number of the last share the partner finished
-    atomic_int resting;  // the last forward pass has ended: sleep now instead of spinning (memos_partner_rest)
+    atomic_int bracketed;  // some caller has bracketed a forward pass (memos_partner_wake) since start
+    atomic_int passes;     // forward passes begun (memos_partner_wake) and not yet ended (memos_partner_rest)
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int sleeping;       // under lock
@@ -541,8 +543,10 @@ static void *partner_main(void *unused) {
         unsigned spins = 0;
         while (atomic_load_explicit(&partner.posted, memory_order_acquire) == seen) {
             relax(spins);
+            // Sleep once every bracketed pass has ended, or after the spin time (callers that do not bracket).
             if (++spins % 256 == 0
-                && (atomic_load_explicit(&partner.resting, memory_order_relaxed)
+                && ((atomic_load_explicit(&partner.bracketed, memory_order_relaxed)
+                     && atomic_load_explicit(&partner.passes, memory_order_relaxed) <= 0)
                     || monotonic_nanoseconds() - idle_since > partner.spin_nanoseconds)) {
                 pthread_mutex_lock(&partner.lock);
                 partner.sleeping = 1;
@@ -581,7 +585,8 @@ static void start_partner(void) {
 void memos_partner_wake(void) {
     pthread_once(&partner.once, start_partner);
     if (!partner.available) return;
-    atomic_store_explicit(&partner.resting, 0, memory_order_relaxed);
+    atomic_store_explicit(&partner.bracketed, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&partner.passes, 1, memory_order_relaxed);
     pthread_mutex_lock(&partner.lock);
     if (partner.sleeping) {
         partner.nudges++;
@@ -590,7 +595,7 @@ void memos_partner_wake(void) {
     pthread_mutex_unlock(&partner.lock);
 }
 
-void memos_partner_rest(void) { atomic_store_explicit(&partner.resting, 1, memory_order_relaxed); }
+void memos_partner_rest(void) { atomic_fetch_sub_explicit(&partner.passes, 1, memory_order_relaxed); }
 
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,

@@ -48,6 +48,15 @@ enum MatrixMultiply {
         memos_partner_configure(System.coreCount >= 2 ? 1 : 0, configured.map { min($0, 1_000) } ?? 5)
     }()
 
+    /// Runs one forward pass (`body`), bracketed for the kernels' partner thread: it starts waking before `body`
+    /// (so the wake-up overlaps tokenising), and sleeps once no pass is running instead of spinning through the
+    /// rest of the request.
+    static func forwardPass<T>(_ body: () throws -> T) rethrows -> T {
+        memos_partner_wake()
+        defer { memos_partner_rest() }
+        return try body()
+    }
+
     /// y ← activation(x · wᵀ + bias), with w packed in 16-bit floats (``PackedWeights``) and float sums.
     ///
     /// x is m × k, y is m × n, both row-major and dense. Each weight is converted once per block of up to 12

@@ -68,18 +68,17 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     public func embed(_ texts: [String]) async throws -> [[Float]] {
-        // The kernels' partner thread wakes while the texts are tokenised, and sleeps once they are embedded
-        // instead of holding a core through the rest of the request.
-        memos_partner_wake()
-        defer { memos_partner_rest() }
-        let ids = texts.map(self.tokenizer.encode)
-        var vectors: [[Float]] = []
-        vectors.reserveCapacity(texts.count)
-        // Similar lengths batch together with less wasted attention work.
-        for start in stride(from: 0, to: ids.count, by: self.batchSize) {
-            try Task.checkCancellation()
-            vectors += self.model.embed(Array(ids[start..<min(start + self.batchSize, ids.count)]))
+        // Tokenising is part of the pass: the kernels' partner thread wakes meanwhile.
+        try MatrixMultiply.forwardPass {
+            let ids = texts.map(self.tokenizer.encode)
+            var vectors: [[Float]] = []
+            vectors.reserveCapacity(texts.count)
+            // Similar lengths batch together with less wasted attention work.
+            for start in stride(from: 0, to: ids.count, by: self.batchSize) {
+                try Task.checkCancellation()
+                vectors += self.model.embed(Array(ids[start..<min(start + self.batchSize, ids.count)]))
+            }
+            return vectors
         }
-        return vectors
     }
 }

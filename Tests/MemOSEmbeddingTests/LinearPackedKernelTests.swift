@@ -211,9 +211,11 @@ struct LinearPackedKernelTests {
             for caller in 0..<8 {
                 group.addTask {
                     for round in 0..<50 {
-                        // As an embedder does around each forward pass (another caller's may be running).
-                        if round % 2 == 0 { memos_partner_wake() }
-                        defer { if round % 3 == 0 { memos_partner_rest() } }
+                        // Every other round bracketed as an embedder brackets a forward pass, while other
+                        // callers' passes begin and end around it.
+                        let bracketed = (caller + round) % 2 == 0
+                        if bracketed { memos_partner_wake() }
+                        defer { if bracketed { memos_partner_rest() } }
                         Self.expectLayer(
                             packed,
                             floats: weights,

@@ -71,8 +71,8 @@ void memos_linear_packed(
 /// the CPU has two cores: a few tokens (up to 24) by panels, more by rows, 48 rows at a time. The partner stays
 /// awake (spinning, yielding to other ready threads) for the milliseconds `memos_partner_configure` set (default
 /// 5) after each share, so that the layers of one forward pass do not pay for waking it, until
-/// `memos_partner_rest` says the pass is over; a caller that finds the partner busy with another caller's layer, or that finishes its own share before the
-/// partner began, computes the rest itself.
+/// `memos_partner_rest` says the pass is over; a caller that finds the partner busy with another caller's layer,
+/// or that finishes its own share before the partner began, computes the rest itself.
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
     const float *bias, size_t n, float *y);
@@ -87,8 +87,9 @@ void memos_partner_configure(int allowed, unsigned spin_milliseconds);
 /// the input embeddings), so that it is likely up by the first layer. Starts the partner if it has not started.
 void memos_partner_wake(void);
 
-/// A forward pass has ended: the partner sleeps at once instead of spinning out its time, leaving the core to the
-/// rest of the request (ranking, PostgreSQL, the network). The next `memos_partner_wake` or layer wakes it.
+/// A forward pass has ended (one call per `memos_partner_wake`): once no pass is running, the partner sleeps at
+/// once instead of spinning out its time, leaving the core to the rest of the request (ranking, PostgreSQL, the
+/// network). The next `memos_partner_wake` or layer wakes it.
 void memos_partner_rest(void);
 
 /// The longest text `memos_attention_short` takes.
