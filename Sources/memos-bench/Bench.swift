@@ -97,17 +97,24 @@ struct EmbedderBench: AsyncParsableCommand {
     static func latency(
         _ embedder: MiniLMEmbedder, _ count: Int, _ text: (Int) -> String, gap: Duration? = nil
     ) async throws -> (p50: Double, p99: Double) {
+        let latencies = try await Self.latencies(embedder, (0..<count).map(text), gap: gap).milliseconds.sorted()
+        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+    }
+
+    /// The time in ms to embed each of `texts`, one at a time, `gap` apart, and the whole run's seconds.
+    static func latencies(
+        _ embedder: any Embedder, _ texts: [String], gap: Duration? = nil
+    ) async throws -> (milliseconds: [Double], seconds: Double) {
         var latencies: [Double] = []
         let clock = ContinuousClock()
-        for index in 0..<count {
+        let start = clock.now
+        for text in texts {
             if let gap { try await Task.sleep(for: gap) }
-            let input = [text(index)]
-            let start = clock.now
-            _ = try await embedder.embed(input)
-            latencies.append(Self.milliseconds(clock.now - start))
+            let began = clock.now
+            _ = try await embedder.embed([text])
+            latencies.append(Self.milliseconds(clock.now - began))
         }
-        latencies.sort()
-        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
+        return (latencies, self.milliseconds(clock.now - start) / 1_000)
     }
 
     static func throughput(_ embedder: MiniLMEmbedder, _ texts: [String]) async throws -> Double {

@@ -47,7 +47,7 @@ struct BenchStack {
         logger: Logger,
         _ body: (DatabaseConfiguration) async throws -> T
     ) async throws -> T {
-        let name = "memos_bench_" + UUID.random().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()
+        let name = "memos_bench_" + UUID.random().lowercasedString.filter { $0 != "-" }.prefix(12)
         try await Database.execute("CREATE DATABASE \(name)", on: server, logger: logger)
         do {
             let result = try await body(server.with(database: name))

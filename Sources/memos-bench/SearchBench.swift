@@ -218,16 +218,8 @@ struct SearchBench: AsyncParsableCommand {
             if !precomputed {
                 // The embedder alone on the same texts, one at a time, in this run: how much of a search with
                 // embedding is the embedding, on the machine as it is during the run.
-                let clock = ContinuousClock()
-                var latencies: [Double] = []
-                let start = clock.now
-                for question in workload.questions {
-                    let began = clock.now
-                    _ = try await embedder.base.embed([question])
-                    latencies.append(Self.milliseconds(clock.now - began))
-                }
-                let wall = Self.seconds(clock.now - start)
-                rows.append(Self.figures(set.name, "the embedder alone on the same queries, c=1", latencies, wall: wall))
+                let alone = try await EmbedderBench.latencies(embedder.base, workload.questions)
+                rows.append(Self.figures(set.name, "the embedder alone on the same queries, c=1", alone.milliseconds, wall: alone.seconds))
             }
             for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .hybrid] {
                 for concurrency in Self.concurrencies {

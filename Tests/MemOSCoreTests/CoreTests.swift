@@ -96,6 +96,18 @@ struct ValidationTests {
         }
     }
 
+    @Test("random ids are version 4 (RFC 9562 variant), distinct, and read back from their text")
+    func randomIDs() {
+        let ids = (0..<10_000).map { _ in UUID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let text = id.lowercasedString
+            #expect(Array(text)[14] == "4")
+            #expect("89ab".contains(Array(text)[19]))
+            #expect(UUID(uuidString: text) == id)
+        }
+    }
+
     @Test("fingerprints are stable")
     func fingerprint() {
         #expect(Fingerprint.of(Array("abc".utf8)) == Fingerprint.of(Array("abc".utf8)))
@@ -166,7 +178,9 @@ struct MicroBatchingTests {
         for (index, text) in texts.enumerated() {
             #expect(results[index] == [counting.inner.vector(for: text)])
         }
+        // Requests did pile up and go together, two at a time at most: the byte budget is what held them.
         #expect(counting.batches.withLock { $0 }.allSatisfy { $0 <= 2 })
+        #expect(counting.batches.withLock { $0 }.contains(2))
         #expect(counting.batches.withLock { $0 }.reduce(0, +) == texts.count)
 
         // 300 bytes in one request, queued behind a running batch: its own batch, whole.
