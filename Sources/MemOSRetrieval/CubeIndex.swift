@@ -284,11 +284,13 @@ struct CubeIndex: Sendable {
             .map { (self.ids[Int($0.row)], $0.score) }
     }
 
-    /// What ranking needs of a memory the index holds: its session, content fingerprint and vector.
+    /// What ranking needs of a memory the index holds: its session, content fingerprint and vector, and the
+    /// change sequence number of the state the index holds.
     struct Summary: Sendable {
         var sessionID: String
         var contentFingerprint: UInt64
         var embedding: [Float]
+        var changeSeq: Int64
     }
 
     /// The summaries of the memories of `ids` the index holds.
@@ -299,7 +301,8 @@ struct CubeIndex: Sendable {
             found[id] = Summary(
                 sessionID: self.sessionNames[Int(self.sessions[Int(row)])],
                 contentFingerprint: self.contentFingerprints[Int(row)],
-                embedding: Array(self.vector(row))
+                embedding: Array(self.vector(row)),
+                changeSeq: self.seqs[Int(row)]
             )
         }
         return found

@@ -26,6 +26,8 @@ struct HybridRanker {
         /// Equal for memories whose contents are equal but for case and whitespace (``KeywordDocument``).
         var contentFingerprint: UInt64
         var embedding: [Float]
+        /// The change sequence number of the state the index ranked.
+        var changeSeq: Int64 = 0
         /// Query–memory cosine clamped to 0...1 (0 when the vector ranker did not run).
         var vectorScore: Float
         /// Keyword score divided by the best keyword score of the search, 0...1.

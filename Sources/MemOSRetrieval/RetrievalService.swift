@@ -9,7 +9,8 @@ import SwiftProtobuf
 ///
 /// Search scores memories by the cosine of their vectors with the query's (exact below the HNSW threshold) and
 /// by BM25 over their terms, both in the in-process ``RetrievalIndex``, and fuses the two; only the memories it
-/// returns are read from PostgreSQL.
+/// returns are read, from the ``MemoryRecordCache`` where it holds the change the index ranked, else from
+/// PostgreSQL.
 /// Memories returned by search and get are counted (``UsageBatcher``).
 public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {
     let store: any MemoryStore
@@ -18,6 +19,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     let index: RetrievalIndex
     let statistics: any MemoryStatistics
     let usage: UsageBatcher
+    /// Records of returned memories, so that a memory returned again is not read from PostgreSQL again.
+    let records: MemoryRecordCache
     let clock = ContinuousClock()
     /// The LLM of FINE searches (query expansion); without one they run FAST and say so.
     let chatModel: (any ChatModel)?
@@ -29,8 +32,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         index: RetrievalIndex,
         statistics: any MemoryStatistics,
         usage: UsageBatcher,
+        records: MemoryRecordCache = MemoryRecordCache(),
         chatModel: (any ChatModel)? = nil
     ) {
+        self.records = records
         self.chatModel = chatModel
         self.store = store
         self.accounts = accounts
@@ -111,13 +116,16 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                     sessionID: summary.sessionID,
                     contentFingerprint: summary.contentFingerprint,
                     embedding: summary.embedding,
+                    changeSeq: summary.changeSeq,
                     vectorScore: vectorScores[id] ?? 0,
                     keywordScore: keywordScores[id] ?? 0
                 )
             }
         }
         let ranked = query.ranker.rank(vectorOrder: order(vectorScores), keywordOrder: order(keywordScores), candidates: candidates)
-        let hits = try await self.workingMemoryFirst(ranked, working: try await workingItems, query: query, queryVector: queryVector)
+        let hits = try await self.workingMemoryFirst(
+            ranked, working: try await workingItems, query: query, queryVector: queryVector, includeEmbeddings: request.includeEmbeddings
+        )
         self.usage.record(hits.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
         return .with {
             $0.hits = hits.map { hit in
@@ -179,10 +187,12 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
 
     /// The session's WorkingMemory `items` (kept by the scheduler from the session's recent queries) that reach
     /// the relevance threshold for this query come first, best first; the ranked candidates fill the rest of `top_k`,
-    /// without the long-term memories those items copy, read from PostgreSQL in one query per cube. In keyword
-    /// mode, where there is no query vector, the items keep the relevance the scheduler gave them.
+    /// without the long-term memories those items copy: from the record cache at the change the index ranked, the
+    /// others from PostgreSQL in one query per cube. In keyword mode, where there is no query vector, the items keep
+    /// the relevance the scheduler gave them.
     func workingMemoryFirst(
-        _ ranked: [HybridRanker.Candidate], working items: [Memory], query: SearchQuery, queryVector: [Float]?
+        _ ranked: [HybridRanker.Candidate], working items: [Memory], query: SearchQuery, queryVector: [Float]?,
+        includeEmbeddings: Bool = false
     ) async throws -> [Hit] {
         let working = items.map { item in
             let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
@@ -193,12 +203,15 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         .prefix(query.topK)
         let copied = Set(working.compactMap { $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:)) })
         let chosen = ranked.filter { !copied.contains($0.id) }.prefix(query.topK - working.count)
-        var memories: [UUID: Memory] = [:]
-        for (cubeID, candidates) in Dictionary(grouping: chosen, by: \.cubeID) {
-            for memory in try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)
-            where query.scope.statuses.contains(memory.status) {
-                memories[memory.id] = memory
-            }
+        var memories = self.records.records(chosen.map { .init(cubeID: $0.cubeID, id: $0.id, changeSeq: $0.changeSeq) })
+        if includeEmbeddings {
+            // A record matches the index's state of the memory, vector included.
+            for candidate in chosen where memories[candidate.id] != nil { memories[candidate.id]!.embedding = candidate.embedding }
+        }
+        for (cubeID, candidates) in Dictionary(grouping: chosen.filter { memories[$0.id] == nil }, by: \.cubeID) {
+            let read = try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)
+            self.records.keep(read)
+            for memory in read where query.scope.statuses.contains(memory.status) { memories[memory.id] = memory }
         }
         return Array(working)
             + chosen.compactMap { candidate in

@@ -39,7 +39,10 @@ public enum ServerFactory {
         )
     }
 
-    /// - Parameter index: the search index to serve from; by default one following `database`.
+    /// - Parameters:
+    ///   - index: the search index to serve from; by default one following `database`.
+    ///   - recordCacheBytes: the budget of the records of returned memories kept in memory (``MemoryRecordCache``;
+    ///     0 reads every returned memory from PostgreSQL; nil for the default, 128 MiB).
     public static func retrieval(
         database: Database,
         embedder: any Embedder,
@@ -47,7 +50,8 @@ public enum ServerFactory {
         host: String,
         port: Int,
         logger: Logger,
-        index: RetrievalIndex? = nil
+        index: RetrievalIndex? = nil,
+        recordCacheBytes: Int? = nil
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let feed = PostgresChangeFeed(database: database)
@@ -60,6 +64,7 @@ public enum ServerFactory {
             index: index,
             statistics: feed,
             usage: usage,
+            records: MemoryRecordCache(budget: recordCacheBytes ?? MemoryRecordCache.defaultBudget),
             chatModel: chatModel
         )
         return GRPCServerService(

@@ -61,6 +61,64 @@ struct IndexFreshnessTests {
         }
     }
 
+    @Test("a memory returned again comes from the record cache at the change the index holds, and never stale after a change")
+    func recordCache() async throws {
+        try await TestStack.run { stack in
+            try await stack.withGRPC { clients in
+                let metadata = TestStack.metadata(stack.alice.key)
+                let added = try await clients.ingest.addMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice's bike is a green Brompton" }] },
+                    metadata: metadata
+                )
+                let id = added.memories[0].id
+                func search(_ query: String, after seq: Int64) async throws -> [Memos_Retrieval_V1_SearchHit] {
+                    try await clients.retrieval.search(
+                        .with {
+                            $0.cubeIds = ["alice-cube"]
+                            $0.query = query
+                            $0.relativity = 0
+                            $0.includeEmbeddings = true
+                            $0.minChangeSeq = seq
+                            $0.maxWaitMs = 20_000
+                        },
+                        metadata: metadata
+                    ).hits
+                }
+                let first = try await search("Alice bike", after: added.changeSeq)
+                #expect(first.map(\.memory.id) == [id])
+                #expect(first.first?.memory.usageCount == 0)
+                // Served again from the record: it counts this process's accesses before they are written, and
+                // carries the index's vector.
+                let again = try await search("Alice bike", after: added.changeSeq)
+                #expect(again.first?.memory.content == "Alice's bike is a green Brompton")
+                #expect(again.first?.memory.usageCount == 1)
+                #expect(again.first?.memory.embedding == first.first?.memory.embedding)
+                #expect(again.first?.memory.embedding.count == FeatureHashingEmbedder().dimension)
+
+                let updated = try await clients.ingest.updateMemory(
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryID = id
+                        $0.patch = .with { $0.content = "Alice's bike is a red Brompton"; $0.tags = ["bike"] }
+                        $0.updateMask = .with { $0.paths = ["content", "tags"] }
+                    },
+                    metadata: metadata
+                )
+                let changed = try await search("Alice bike", after: updated.changeSeq)
+                #expect(changed.first?.memory.content == "Alice's bike is a red Brompton")
+                #expect(changed.first?.memory.tags == ["bike"])
+                #expect(changed.first?.memory.version == 2)
+                #expect(changed.first?.memory.embedding != first.first?.memory.embedding)
+                #expect(changed.first?.memory.embedding.count == FeatureHashingEmbedder().dimension)
+
+                let deleted = try await clients.ingest.deleteMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [id] } }, metadata: metadata
+                )
+                #expect(try await search("Alice bike", after: deleted.changeSeq).isEmpty)
+            }
+        }
+    }
+
     @Test("without notifications, the periodic catch-up applies inserts, updates and hard deletes")
     func catchUpAfterMissedNotifications() async throws {
         try await TestDatabase.withMigratedDatabase { database in
