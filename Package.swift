@@ -60,7 +60,8 @@ let targets: [Target] = [
         providers: [.apt(["libopenblas-dev"])]
     ),
 
-    // C kernels with per-CPU variants chosen at run time: the embedder's half-float linear layers for short inputs.
+    // C kernels with per-CPU variants chosen at run time: the embedder's 16-bit linear layers and attention, and the
+    // search index's dot products.
     .target(name: "CKernels"),
 
     // Embedders: all-MiniLM-L6-v2 computed in-process (the default).
@@ -134,7 +135,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSRetrieval",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
+            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS", "CKernels",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

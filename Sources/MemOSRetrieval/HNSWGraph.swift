@@ -1,6 +1,7 @@
-import CBLAS
+import CKernels
 import Foundation
 import MemOSCore
+import Synchronization
 
 /// A hierarchical navigable small-world graph (Malkov & Yashunin) over the rows of a ``CubeIndex``, by dot
 /// product of unit vectors.
@@ -33,6 +34,9 @@ struct HNSWGraph: Sendable {
     private var random = SplitMix64(seed: 0x5EED)
     private var visitMarks: [UInt32] = []
     private var visitEpoch: UInt32 = 0
+    /// Visit marks with their last epoch, reused by searches so that a search neither allocates nor clears a mark
+    /// per row (at most eight kept).
+    private static let spareVisitMarks = Mutex<[(marks: [UInt32], epoch: UInt32)]>([])
 
     /// A graph of every live row of `index`, in row order.
     init(index: CubeIndex, efConstruction: Int = Self.efConstruction) {
@@ -100,8 +104,13 @@ struct HNSWGraph: Sendable {
     func search(_ query: [Float], k: Int, ef: Int, in index: CubeIndex, accepts: (Int) -> Bool) -> [(row: Int32, score: Float)] {
         guard self.entry >= 0 else { return [] }
         var copy = self
-        copy.visitMarks = [UInt32](repeating: 0, count: self.visitMarks.count)
-        copy.visitEpoch = 0
+        var (marks, epoch) = Self.spareVisitMarks.withLock { $0.popLast() } ?? ([], 0)
+        if marks.count < self.visitMarks.count { marks += repeatElement(0, count: self.visitMarks.count - marks.count) }
+        (copy.visitMarks, copy.visitEpoch) = (marks, epoch)
+        defer {
+            let spare = (marks: copy.visitMarks, epoch: copy.visitEpoch)
+            Self.spareVisitMarks.withLock { if $0.count < 8 { $0.append(spare) } }
+        }
         return index.vectors.withUnsafeBufferPointer { vectors in
             query.withUnsafeBufferPointer { query in
                 let base = vectors.baseAddress!
@@ -117,7 +126,7 @@ struct HNSWGraph: Sendable {
 
     @inline(__always)
     private func similarity(_ query: UnsafePointer<Float>, _ row: Int32, _ base: UnsafePointer<Float>) -> Float {
-        cblas_sdot(Int32(self.dimension), query, 1, base + Int(row) * self.dimension, 1)
+        memos_dot(query, base + Int(row) * self.dimension, self.dimension)
     }
 
     /// Moves to better neighbours on one level while there are any.
@@ -160,6 +169,7 @@ struct HNSWGraph: Sendable {
         var marks = self.visitMarks
         self.visitMarks = []  // uniquely referenced by `marks` while the walk writes it
         defer { self.visitMarks = marks }
+        let vectorBytes = dimension * MemoryLayout<Float>.stride
         marks.withUnsafeMutableBufferPointer { marks in
             for entry in entries where marks[Int(entry.row)] != epoch {
                 marks[Int(entry.row)] = epoch
@@ -167,27 +177,39 @@ struct HNSWGraph: Sendable {
                 if accepts(Int(entry.row)) { results.push(entry.score, entry.row) }
                 if results.count > ef { _ = results.pop() }
             }
-            self.level0.withUnsafeBufferPointer { level0 in
-                self.level0Counts.withUnsafeBufferPointer { counts in
-                    while !candidates.isEmpty {
-                        let (score, row) = candidates.pop()
-                        if results.count >= ef, score < results.topScore { break }
-                        func visit(_ neighbour: Int32) {
-                            guard marks[Int(neighbour)] != epoch else { return }
-                            marks[Int(neighbour)] = epoch
-                            let similarity = cblas_sdot(Int32(dimension), query, 1, base + Int(neighbour) * dimension, 1)
-                            guard results.count < ef || similarity > results.topScore else { return }
-                            candidates.push(similarity, neighbour)
-                            if accepts(Int(neighbour)) {
-                                results.push(similarity, neighbour)
-                                if results.count > ef { _ = results.pop() }
+            // A node's unvisited neighbours are gathered first; each one's vector is then fetched into the cache
+            // while the one before it is scored (the walk's time goes to memory latency more than to arithmetic).
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: Self.m0) { pending in
+                self.level0.withUnsafeBufferPointer { level0 in
+                    self.level0Counts.withUnsafeBufferPointer { counts in
+                        while !candidates.isEmpty {
+                            let (score, row) = candidates.pop()
+                            if results.count >= ef, score < results.topScore { break }
+                            var count = 0
+                            func gather(_ neighbour: Int32) {
+                                guard marks[Int(neighbour)] != epoch, count < pending.count else { return }
+                                marks[Int(neighbour)] = epoch
+                                pending[count] = neighbour
+                                count += 1
                             }
-                        }
-                        if level == 0 {
-                            let start = Int(row) * Self.m0
-                            for offset in start..<(start + Int(counts[Int(row)])) { visit(level0[offset]) }
-                        } else if let lists = self.upper[row], lists.count >= level {
-                            for neighbour in lists[level - 1] { visit(neighbour) }
+                            if level == 0 {
+                                let start = Int(row) * Self.m0
+                                for offset in start..<(start + Int(counts[Int(row)])) { gather(level0[offset]) }
+                            } else if let lists = self.upper[row], lists.count >= level {
+                                for neighbour in lists[level - 1] { gather(neighbour) }
+                            }
+                            if count > 0 { memos_prefetch(base + Int(pending[0]) * dimension, vectorBytes) }
+                            for index in 0..<count {
+                                if index + 1 < count { memos_prefetch(base + Int(pending[index + 1]) * dimension, vectorBytes) }
+                                let neighbour = pending[index]
+                                let similarity = memos_dot(query, base + Int(neighbour) * dimension, dimension)
+                                guard results.count < ef || similarity > results.topScore else { continue }
+                                candidates.push(similarity, neighbour)
+                                if accepts(Int(neighbour)) {
+                                    results.push(similarity, neighbour)
+                                    if results.count > ef { _ = results.pop() }
+                                }
+                            }
                         }
                     }
                 }

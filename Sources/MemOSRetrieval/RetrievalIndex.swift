@@ -281,6 +281,13 @@ public final class RetrievalIndex: Sendable {
         try await self.best(k, in: cubeIDs) { $0.search(query, k: k, filter: filter) }
     }
 
+    /// The ids of the `k` activated memories of `cubeIDs` most similar to `query`: the index alone, without the
+    /// service around it (for benchmarks).
+    public func nearest(_ query: [Float], in cubeIDs: [String], k: Int) async throws -> [UUID] {
+        let filter = CubeIndex.RowFilter(statuses: [.activated], memoryTypes: [], allowedIDs: nil)
+        return try await self.search(query, in: cubeIDs, k: k, filter: filter).map(\.id)
+    }
+
     /// The `k` memories of `cubeIDs` with the best BM25 score for the query's `terms` that `filter` accepts,
     /// best first (each cube scored with its own term statistics).
     func keywordSearch(_ terms: [String], in cubeIDs: [String], k: Int, filter: CubeIndex.RowFilter) async throws -> [Hit] {

@@ -212,6 +212,15 @@ struct SearchBench: AsyncParsableCommand {
         }
         rows.append(.figure(set.name, "index recall@10 against exact SQL", Double(found) / Double(10 * checked), ""))
         rows.append(Self.figures(set.name, "PostgreSQL alone, cosine in SQL, c=1", baseline, wall: baseline.reduce(0, +) / 1_000))
+        // The index alone, in this process: the vector side of a search (its 50 candidates), without gRPC,
+        // the membership check or the memories' records.
+        var nearest: [Double] = []
+        for (vector, cube) in zip(workload.vectors, targets) {
+            let indexStart = clock.now
+            _ = try await stack.index.nearest(vector, in: [cube], k: 50)
+            nearest.append(Self.milliseconds(clock.now - indexStart))
+        }
+        rows.append(Self.figures(set.name, "the index alone, 50 nearest, c=1", nearest, wall: nearest.reduce(0, +) / 1_000))
 
         for (embedding, precomputed) in [("embedding excluded", true), ("MiniLM embedding included", false)] {
             embedder.usePrecomputed.withLock { $0 = precomputed }

@@ -348,4 +348,15 @@ struct LinearPackedKernelTests {
         #expect(Self.halves(back) == halves)
         #expect(back[0x3555] == Float(0x1.554p-2))
     }
+
+    @Test("the search index's dot product matches a double-precision sum at every length a tail can take")
+    func dot() {
+        for count in [0, 1, 15, 16, 17, 63, 64, 65, 127, 384, 385, 768] {
+            let a = Self.values(count, seed: 11 + UInt64(count))
+            let b = Self.values(count, seed: 97 + UInt64(count))
+            let expected = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let actual = memos_dot(a, b, count)
+            #expect(abs(Double(actual) - expected) <= 1e-5 * Double(max(count, 1)), "length \(count)")
+        }
+    }
 }

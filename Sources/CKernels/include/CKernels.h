@@ -103,6 +103,13 @@ void memos_partner_rest(void);
 int memos_attention_short(
     memos_kernel_isa isa, const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc);
 
+/// The dot product of two float vectors of `n` elements (AVX-512 where the CPU has it): the search index's
+/// similarity of unit vectors.
+float memos_dot(const float *a, const float *b, size_t n);
+
+/// Asks the CPU to bring the `bytes` at `address` into its caches (a hint: nothing is read or faulted in).
+void memos_prefetch(const void *address, size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif
