@@ -467,7 +467,8 @@ public nonisolated struct Memos_Common_V1_Memory: @unchecked Sendable {
     set {_uniqueStorage()._version = newValue}
   }
 
-  /// How many times search has returned this memory.
+  /// How many times search or get has returned this memory, written about once a second. A search hit that the
+  /// retrieval service serves from its record cache also counts that service's accesses not yet written.
   public var usageCount: Int64 {
     get {_storage._usageCount}
     set {_uniqueStorage()._usageCount = newValue}
