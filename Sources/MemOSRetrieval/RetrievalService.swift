@@ -52,19 +52,21 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let arrival = self.clock.now
         let principal = try RequestIdentity.require()
         let query = try SearchQuery(request)
-        // A FAST search's query is embedded while its access is checked and the index is brought up to date (the
-        // vector is only used once both are done); a FINE one's queries are known after the LLM has expanded it.
-        // The embedding is kept separate from the ranking below (which waits for it): see `early`.
+        // A FAST search's query is embedded by this task at once, while a child task checks the caller's access
+        // and then prepares the cubes (`prepare`); nothing of a cube is read before the check has passed, and an
+        // access error wins over an embedding error. A FINE search's queries are known after the LLM has
+        // expanded it. The embedding is done before the words are ranked: the embedder computes on both cores
+        // (its kernels' partner thread), and ranking words at the same time would take one of them from it.
         let fine = request.mode == .fine
         let usesVectors = query.ranker.mode != .keyword
-        async let fastVectors: [[Float]]? = !fine && usesVectors ? self.embedder.embed([request.query]) : nil
-        try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
+        async let prepared = self.prepare(query, for: principal, arrival: arrival)
+        var early: Result<[[Float]], any Error>?
+        if !fine && usesVectors {
+            do { early = .success(try await self.embedder.embed([request.query])) } catch { early = .failure(error) }
+        }
+        let (seenSeq, allowed) = try await prepared
         // The session's working memory is read from PostgreSQL while the index ranks.
         async let workingItems = self.workingItems(query: query, sessionID: request.sessionID)
-        for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
-        let seenSeq = try await self.index.awaitApplied(
-            query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
-        )
 
         let (queries, warnings) = await self.expand(request.query, fine: fine)
 
@@ -73,12 +75,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         // their union. Both rankers run on the in-process index under the same filter: a filter expression is
         // evaluated by PostgreSQL into the set of memories it allows, statuses and types the index checks itself.
         let depth = max(query.topK * 5, 50)
-        var allowed: Set<UUID>?
-        if query.scope.filter != nil { allowed = Set(try await self.index.feed.memoryIDs(in: query.scope)) }
         let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
-        // The early embedding is awaited before the words are ranked: the embedder computes on both cores (its
-        // kernels' partner thread), and ranking words at the same time would take one of them from it.
-        let early = try await fastVectors
+        let fastVectors = try early?.get()
         var cubeOf: [UUID: String] = [:]
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
@@ -95,7 +93,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var queryVector: [Float]?
         if usesVectors {
             let vectors: [[Float]]
-            if let early { vectors = early } else { vectors = try await self.embedder.embed(queries) }
+            if let fastVectors { vectors = fastVectors } else { vectors = try await self.embedder.embed(queries) }
             queryVector = vectors[0]
             for vector in vectors {
                 for hit in try await self.index.search(vector, in: query.scope.cubeIDs, k: depth, filter: filter) {
@@ -142,6 +140,21 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             $0.expandedQueries = Array(queries.dropFirst())
             $0.warnings = warnings
         }
+    }
+
+    /// Checks that `principal` may read the searched cubes, then readies them: each cube's index loaded, the
+    /// change `min_change_seq` names applied (the sequence number the index has reached is returned), and a
+    /// filter expression evaluated by PostgreSQL into the memories it allows (nil without one).
+    func prepare(
+        _ query: SearchQuery, for principal: Principal, arrival: ContinuousClock.Instant
+    ) async throws -> (seenSeq: Int64, allowed: Set<UUID>?) {
+        try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
+        for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
+        let seenSeq = try await self.index.awaitApplied(
+            query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
+        )
+        guard query.scope.filter != nil else { return (seenSeq, nil) }
+        return (seenSeq, Set(try await self.index.feed.memoryIDs(in: query.scope)))
     }
 
     /// The queries to search: `query`, plus in FINE mode the LLM's rephrasings and keywords. Without an LLM, or
