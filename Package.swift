@@ -135,7 +135,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSRetrieval",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS", "CKernels",
+            "MemOSCore", "MemOSProto", "MemOSRPC", "CKernels",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

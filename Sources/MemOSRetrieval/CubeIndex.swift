@@ -1,4 +1,4 @@
-import CBLAS
+import CKernels
 import Foundation
 import MemOSCore
 
@@ -308,15 +308,15 @@ struct CubeIndex: Sendable {
         return found
     }
 
-    /// Scores every accepted row (one BLAS dot product each: single-threaded, so concurrent searches do not
-    /// contend for BLAS threads) and keeps the best.
+    /// Scores every accepted row (one dot product each, the graph walk's ``memos_dot``: single-threaded, so
+    /// concurrent searches do not contend for threads) and keeps the best.
     func exactSearch(_ query: [Float], k: Int, accepts: (Int) -> Bool) -> [(row: Int32, score: Float)] {
         var best = ScoredHeap(worstFirst: true)
         let dimension = self.dimension
         self.vectors.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { query in
                 for row in 0..<self.rowCount where accepts(row) {
-                    let score = cblas_sdot(Int32(dimension), query.baseAddress, 1, matrix.baseAddress! + row * dimension, 1)
+                    let score = memos_dot(query.baseAddress!, matrix.baseAddress! + row * dimension, dimension)
                     if best.count < k {
                         best.push(score, Int32(row))
                     } else if score > best.topScore {

@@ -205,7 +205,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     /// the relevance the scheduler gave them.
     func workingMemoryFirst(
         _ ranked: [HybridRanker.Candidate], working items: [Memory], query: SearchQuery, queryVector: [Float]?,
-        includeEmbeddings: Bool = false
+        includeEmbeddings: Bool
     ) async throws -> [Hit] {
         let working = items.map { item in
             let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
@@ -222,9 +222,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             for candidate in chosen where memories[candidate.id] != nil { memories[candidate.id]!.embedding = candidate.embedding }
         }
         for (cubeID, candidates) in Dictionary(grouping: chosen.filter { memories[$0.id] == nil }, by: \.cubeID) {
-            let read = try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)
-            self.records.keep(read)
-            for memory in read where query.scope.statuses.contains(memory.status) { memories[memory.id] = memory }
+            let returned = try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)
+                .filter { query.scope.statuses.contains($0.status) }
+            self.records.keep(returned)
+            for memory in returned { memories[memory.id] = memory }
         }
         return Array(working)
             + chosen.compactMap { candidate in

@@ -96,7 +96,7 @@ struct BenchStack {
             // MEMOS_RECORD_CACHE_MB as the retrieval service reads it (0: every returned memory read from PostgreSQL).
             let retrieval = ServerFactory.retrieval(
                 database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger, index: index,
-                recordCacheBytes: ProcessInfo.processInfo.environment["MEMOS_RECORD_CACHE_MB"].flatMap(Int.init).map { $0 << 20 }
+                recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
             )
             group.addTask { try await ingest.run() }
             group.addTask { try await retrieval.run() }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MemOSPostgres
 import MemOSScheduler
 import MemOSServer
@@ -51,18 +52,9 @@ struct Retrieval: AsyncParsableCommand {
             host: self.common.resolvedHost,
             port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
             logger: logger,
-            recordCacheBytes: try Self.recordCacheBytes()
+            recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
         )
         try await ServiceRunner.run(database: database, services: [server], logger: logger)
-    }
-
-    /// `MEMOS_RECORD_CACHE_MB` in bytes (0–65,536 MiB); nil when unset (the default).
-    static func recordCacheBytes() throws -> Int? {
-        guard let setting = Environment.string("MEMOS_RECORD_CACHE_MB") else { return nil }
-        guard let megabytes = Int(setting), (0...65_536).contains(megabytes) else {
-            throw ValidationError("MEMOS_RECORD_CACHE_MB must be a whole number of MiB from 0 to 65536")
-        }
-        return megabytes << 20
     }
 }
 
