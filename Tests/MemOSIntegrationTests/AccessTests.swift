@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import HTTPTypes
 import GRPCCore
+import MemOSCore
 import MemOSProto
 import SwiftProtobuf
 import Testing
@@ -39,6 +40,44 @@ struct AccessTests {
                 #expect(getError?.code == .permissionDenied)
             }
             #expect(try await TestDatabase.count("memories", in: stack.database) == 0)
+        }
+    }
+
+    /// The feature-hashing model, failing every call: the retrieval service's embedder is down.
+    struct DownEmbedder: Embedder {
+        let modelID = FeatureHashingEmbedder().modelID
+        let dimension = FeatureHashingEmbedder().dimension
+        func embed(_ texts: [String]) async throws -> [[Float]] {
+            throw MemOSError(code: .unavailable, message: "the embedding service is down")
+        }
+    }
+
+    @Test("with the embedder down, a foreign cube is still refused and the caller's own cube reports the embedder's error")
+    func accessBeforeEmbedding() async throws {
+        try await TestStack.run(retrievalEmbedder: DownEmbedder()) { stack in
+            try await stack.withGRPC { clients in
+                // The query is embedded while access is checked; the refusal is what the caller hears.
+                let foreign = await #expect(throws: RPCError.self) {
+                    try await clients.retrieval.search(
+                        .with { $0.cubeIds = [stack.alice.cubeID]; $0.query = "anything" }, metadata: TestStack.metadata(stack.bob.key)
+                    )
+                }
+                #expect(foreign?.code == .permissionDenied)
+                // In the caller's own cube the embedder's failure comes through as such.
+                let own = await #expect(throws: RPCError.self) {
+                    try await clients.retrieval.search(
+                        .with { $0.cubeIds = [stack.bob.cubeID]; $0.query = "anything" }, metadata: TestStack.metadata(stack.bob.key)
+                    )
+                }
+                #expect(own?.code == .unavailable)
+                #expect(own?.message.contains("embedding service is down") == true)
+                // Keyword search needs no embedding and still answers.
+                let keyword = try await clients.retrieval.search(
+                    .with { $0.cubeIds = [stack.bob.cubeID]; $0.query = "anything"; $0.retrievalMode = .keyword },
+                    metadata: TestStack.metadata(stack.bob.key)
+                )
+                #expect(keyword.hits.isEmpty)
+            }
         }
     }
 

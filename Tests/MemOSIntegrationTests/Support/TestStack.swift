@@ -42,10 +42,12 @@ struct TestStack: Sendable {
     ///   - chatModel: the LLM of mode FINE and reorganisation (a local fake); none by default.
     ///   - nearDuplicateThreshold: the scheduler merges memories this similar (above 1: never).
     ///   - gateway: the gateway's settings; host and port are always loopback and 0.
+    ///   - retrievalEmbedder: the retrieval service's embedder, where it must differ from the others' (a failing one).
     static func run(
         chatModel: (any ChatModel)? = nil,
         nearDuplicateThreshold: Float = 0.92,
         gateway gatewayConfiguration: Gateway.Configuration = .init(),
+        retrievalEmbedder: (any Embedder)? = nil,
         _ body: @Sendable (TestStack) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { database in
@@ -66,7 +68,8 @@ struct TestStack: Sendable {
                 database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
             )
             let retrieval = ServerFactory.retrieval(
-                database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
+                database: database, embedder: retrievalEmbedder ?? embedder, chatModel: chatModel, host: "127.0.0.1", port: 0,
+                logger: logger
             )
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
             let workers = ServerFactory.schedulerWorkers(
