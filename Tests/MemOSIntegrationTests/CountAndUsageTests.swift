@@ -8,6 +8,66 @@ import Testing
 
 @Suite("Counts per type and access bookkeeping")
 struct CountAndUsageTests {
+    @Test("list pages with a cursor, once each under a write between pages; get by ids returns deleted memories with their status")
+    func listAndGet() async throws {
+        try await TestStack.run { stack in
+            try await stack.withGRPC { clients in
+                let metadata = TestStack.metadata(stack.alice.key)
+                let added = try await clients.ingest.addMemories(
+                    .with { request in
+                        request.cubeID = "alice-cube"
+                        request.idsOnly = true
+                        request.items = ["tea", "aisle seats", "Oslo", "Rome", "bees"].map { word in
+                            .with { $0.content = "Alice and \(word)"; $0.memoryType = word == "tea" ? .userMemory : .longTermMemory }
+                        }
+                    },
+                    metadata: metadata
+                )
+                let ids = added.memoryIds
+                let deletedID = ids[3]
+                _ = try await clients.ingest.deleteMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [deletedID] } }, metadata: metadata
+                )
+
+                var listed: [String] = []
+                var token = ""
+                repeat {
+                    let page = try await clients.retrieval.listMemories(
+                        .with { $0.cubeID = "alice-cube"; $0.pageSize = 2; $0.pageToken = token }, metadata: metadata
+                    )
+                    #expect(page.memories.count <= 2)
+                    listed += page.memories.map(\.id)
+                    token = page.nextPageToken
+                    if listed.count == 2 {
+                        // A write between pages: newest first, so it is not on a later page, and nothing repeats.
+                        _ = try await clients.ingest.addMemories(
+                            .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice and kites" }] }, metadata: metadata
+                        )
+                    }
+                } while !token.isEmpty
+                #expect(listed.count == 4)
+                #expect(Set(listed) == Set(ids).subtracting([deletedID]))
+
+                let users = try await clients.retrieval.listMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryTypes = [.userMemory] }, metadata: metadata
+                )
+                #expect(users.memories.map(\.id) == [ids[0]])
+                let deleted = try await clients.retrieval.listMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.statuses = [.deleted] }, metadata: metadata
+                )
+                #expect(deleted.memories.map(\.id) == [deletedID])
+
+                let unknown = UUID().uuidString.lowercased()
+                let got = try await clients.retrieval.getMemories(
+                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = [deletedID, ids[0], unknown] }, metadata: metadata
+                )
+                #expect(got.memories.map(\.id) == [deletedID, ids[0]])
+                #expect(got.memories.map(\.status) == [.deleted, .activated])
+                #expect(got.missingIds == [unknown])
+            }
+        }
+    }
+
     @Test("CountMemories counts per type, with statuses and a filter, and checks membership")
     func counts() async throws {
         try await TestStack.run { stack in
