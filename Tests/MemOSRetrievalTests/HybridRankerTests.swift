@@ -55,4 +55,25 @@ struct HybridRankerTests {
         )
         #expect(ranked.map(\.id) == [a])
     }
+
+    @Test("the session's memories get a 20 % boost, not a filter: they pass a slightly better one, not a much better one")
+    func sessionBoost() {
+        let (own, other, far) = (UUID(), UUID(), UUID())
+        func candidate(_ id: UUID, keyword: Float, session: String) -> HybridRanker.Candidate {
+            var candidate = Self.candidate(id, vector: 0, keyword: keyword)
+            candidate.sessionID = session
+            return candidate
+        }
+        let candidates = [
+            own: candidate(own, keyword: 0.5, session: "s1"),
+            other: candidate(other, keyword: 0.55, session: "s2"),
+            far: candidate(far, keyword: 1, session: ""),
+        ]
+        let order = [far, other, own]
+        let plain = Self.ranker(.keyword).rank(vectorOrder: [], keywordOrder: order, candidates: candidates)
+        #expect(plain.map(\.id) == [far, other, own])
+        let boosted = HybridRanker(mode: .keyword, topK: 10, relativity: 0, dedup: .none, sessionID: "s1")
+            .rank(vectorOrder: [], keywordOrder: order, candidates: candidates)
+        #expect(boosted.map(\.id) == [far, own, other])
+    }
 }
