@@ -6,7 +6,7 @@ import PostgresNIO
 import SwiftProtobuf
 import Testing
 
-@Suite("Counts per type and access bookkeeping")
+@Suite("Counts per type, listing, get by ids, and access bookkeeping")
 struct CountAndUsageTests {
     @Test("list pages with a cursor, once each under a write between pages; get by ids returns deleted memories with their status")
     func listAndGet() async throws {
