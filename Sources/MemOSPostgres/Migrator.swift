@@ -19,11 +19,18 @@ public struct Migrator: Sendable {
     /// Applies every pending migration; returns the versions applied now (empty when none were pending).
     @discardableResult
     public func migrate() async throws -> [Int] {
+        try await self.migrate(through: .max)
+    }
+
+    /// Applies the pending migrations up to and including `last` (tests use it to upgrade a database that holds
+    /// data of an earlier version).
+    @discardableResult
+    func migrate(through last: Int) async throws -> [Int] {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
-                let applied = try await Self.applyPending(on: connection, logger: logger)
+                let applied = try await Self.applyPending(through: last, on: connection, logger: logger)
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 return applied
             } catch {
@@ -34,7 +41,7 @@ public struct Migrator: Sendable {
         }
     }
 
-    private static func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    private static func applyPending(through last: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         try await connection.query(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -52,7 +59,7 @@ public struct Migrator: Sendable {
             done.insert(version)
         }
         var applied: [Int] = []
-        for migration in Schema.migrations where !done.contains(migration.version) {
+        for migration in Schema.migrations where migration.version <= last && !done.contains(migration.version) {
             try await connection.query("BEGIN", logger: logger)
             for statement in migration.sql {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)

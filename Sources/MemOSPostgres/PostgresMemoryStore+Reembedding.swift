@@ -49,11 +49,11 @@ extension PostgresMemoryStore: ReembeddingStore {
         let logger = self.database.logger
         let query = PostgresQuery(
             unsafeSQL: """
-                UPDATE memories m SET next_embedding = ($3::real[])[(u.ord - 1) * $4 + 1 : u.ord * $4], next_embedding_model = $5
+                UPDATE memories m SET next_embedding = substring($3::bytea FROM ((u.ord - 1) * $4 * 4 + 1)::int FOR $4 * 4), next_embedding_model = $5
                 FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, ord)
                 WHERE m.cube_id = $1 AND m.id = u.id
                 """,
-            binds: try Self.bindings(cubeID, vectors.map(\.id), vectors.flatMap(\.embedding), Int32(dimension), model)
+            binds: try Self.bindings(cubeID, vectors.map(\.id), PackedFloats(values: vectors.flatMap(\.embedding)), Int32(dimension), model)
         )
         // Staging takes no change sequence number (see migration 5): searches go on with the live vectors.
         try await self.database.withConnection { connection in

@@ -141,7 +141,7 @@ public struct PostgresMemoryStore: MemoryStore {
                         info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
                     SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
                         ($20::text[])[u.tag_off + 1 : u.tag_off + u.tag_len], u.info::jsonb, u.sources::jsonb,
-                        u.confidence, u.model, ($3::real[])[u.off + 1 : u.off + u.len],
+                        u.confidence, u.model, substring($3::bytea FROM u.off * 4 + 1 FOR u.len * 4),
                         CASE WHEN u.has_from THEN u.valid_from END, CASE WHEN u.has_to THEN u.valid_to END, 0
                     FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[],
                         $11::text[], $12::real[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::bool[],
@@ -306,9 +306,9 @@ public struct PostgresMemoryStore: MemoryStore {
         return try await self.database.withConnection { connection in
             var vectors: [StoredVector] = []
             for try await (id, cubeID, embedding) in try await connection.query(query, logger: logger)
-                .decode((UUID, String, [Float]).self)
+                .decode((UUID, String, PackedFloats).self)
             {
-                vectors.append(StoredVector(memoryID: id, cubeID: cubeID, embedding: embedding))
+                vectors.append(StoredVector(memoryID: id, cubeID: cubeID, embedding: embedding.values))
             }
             return vectors
         }
@@ -547,7 +547,7 @@ public struct PostgresMemoryStore: MemoryStore {
                     UPDATE memories SET content = \(updated.content), key = \(updated.key), tags = \(updated.tags),
                         info = \(info)::jsonb, sources = \(sources)::jsonb, memory_type = \(updated.memoryType.rawValue),
                         status = \(updated.status.rawValue), valid_from = \(updated.validFrom), valid_to = \(updated.validTo),
-                        confidence = \(updated.confidence), embedding = \(updated.embedding), version = \(updated.version)
+                        confidence = \(updated.confidence), embedding = \(PackedFloats(values: updated.embedding)), version = \(updated.version)
                     WHERE cube_id = \(cubeID) AND id = \(before.id)
                     RETURNING change_seq, updated_at
                     """,
@@ -778,29 +778,20 @@ public struct PostgresMemoryStore: MemoryStore {
     }
 }
 
-/// A `real[]` bind written, and a `real[]` column read, in one pass: PostgresNIO's generic array coding handles
-/// each float on its own, which was a third of an import's CPU time in the service (500 vectors of 384 floats per
-/// request) and half of a search's time reading its rows.
+/// A vector as PostgreSQL stores it (migration 11): a `bytea` of float32s, each big-endian as `float4send` writes
+/// it, back to back. Written and read in one pass; PostgreSQL receives it in one copy, where a `real[]` took a
+/// call per element on the way in and a new array for each row's slice of a bulk insert.
 struct PackedFloats: PostgresNonThrowingEncodable {
     var values: [Float]
 
-    static var psqlType: PostgresDataType { .float4Array }
+    static var psqlType: PostgresDataType { .bytea }
     static var psqlFormat: PostgresFormat { .binary }
 
     func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
-        // Dimensions (0 for an empty array), no nulls, element type; then length and lower bound.
-        buffer.writeInteger(self.values.isEmpty ? 0 : 1, as: Int32.self)
-        buffer.writeInteger(0, as: Int32.self)
-        buffer.writeInteger(Float.psqlType.rawValue)
-        guard !self.values.isEmpty else { return }
-        buffer.writeInteger(Int32(self.values.count))
-        buffer.writeInteger(1, as: Int32.self)
-        // Each element: its byte length (4), then the IEEE 754 bits, both big-endian.
-        let size = self.values.count * 8
+        let size = self.values.count * 4
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { bytes in
             for (index, value) in self.values.enumerated() {
-                bytes.storeBytes(of: UInt32(4).bigEndian, toByteOffset: index * 8, as: UInt32.self)
-                bytes.storeBytes(of: value.bitPattern.bigEndian, toByteOffset: index * 8 + 4, as: UInt32.self)
+                bytes.storeBytes(of: value.bitPattern.bigEndian, toByteOffset: index * 4, as: UInt32.self)
             }
             return size
         }
@@ -811,30 +802,17 @@ extension PackedFloats: PostgresDecodable {
     init<JSONDecoder: PostgresJSONDecoder>(
         from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<JSONDecoder>
     ) throws {
-        guard type == .float4Array, format == .binary,
-            let (dimensions, _, element) = buffer.readMultipleIntegers(as: (Int32, Int32, UInt32).self),
-            element == Float.psqlType.rawValue
-        else { throw PostgresDecodingError.Code.typeMismatch }
-        guard dimensions == 1 else {
-            if dimensions == 0 { self.values = [] } else { throw PostgresDecodingError.Code.typeMismatch }
-            return
-        }
-        guard let (count, _) = buffer.readMultipleIntegers(as: (Int32, Int32).self), count >= 0,
-            buffer.readableBytes == Int(count) * 8
-        else { throw PostgresDecodingError.Code.failure }
-        // Each element: its byte length (4; -1 would be a null, which a vector never holds), then its bits.
-        let values = try buffer.withUnsafeReadableBytes { bytes in
-            try [Float](unsafeUninitializedCapacity: Int(count)) { floats, initialized in
-                for index in 0..<Int(count) {
-                    guard UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 8, as: UInt32.self)) == 4 else {
-                        throw PostgresDecodingError.Code.failure
-                    }
-                    floats[index] = Float(bitPattern: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 8 + 4, as: UInt32.self)))
-                    initialized = index + 1
+        guard type == .bytea, format == .binary else { throw PostgresDecodingError.Code.typeMismatch }
+        guard buffer.readableBytes % 4 == 0 else { throw PostgresDecodingError.Code.failure }
+        let count = buffer.readableBytes / 4
+        self.values = buffer.withUnsafeReadableBytes { bytes in
+            [Float](unsafeUninitializedCapacity: count) { floats, initialized in
+                for index in 0..<count {
+                    floats[index] = Float(bitPattern: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
                 }
+                initialized = count
             }
         }
-        buffer.moveReaderIndex(forwardBy: Int(count) * 8)
-        self.values = values
+        buffer.moveReaderIndex(forwardBy: count * 4)
     }
 }

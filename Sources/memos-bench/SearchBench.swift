@@ -8,6 +8,7 @@ import MemOSPostgres
 import MemOSProto
 import MemOSRetrieval
 import MemOSServer
+import NIOCore
 import PostgresNIO
 import SwiftProtobuf
 import Synchronization
@@ -256,20 +257,28 @@ struct SearchBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         var random = SplitMix64(seed: 7)
         var seconds = (memories: 0.0, pgvector: 0.0)
+        // The service stores vectors as bytea, which SQL cannot do arithmetic on; the "PostgreSQL alone" baseline
+        // reads its own real[] copy of each vector, in the same row.
+        try await stack.database.client.query("ALTER TABLE memories ADD COLUMN IF NOT EXISTS bench_vector real[]", logger: logger)
         for batchStart in stride(from: 0, to: set.total, by: 1_000) {
             let rows = batchStart..<min(batchStart + 1_000, set.total)
             let ids = rows.map { _ in UUID.random() }
             let cubes = rows.map(set.cube(ofRow:))
             let contents = rows.map { row in "memory \(row): " + (0..<8).map { _ in Self.word(&random) }.joined(separator: " ") }
-            let vectors = rows.map { row in
-                "{" + random.near(centres[row % Self.clusters], spread: 0.6).map { String($0) }.joined(separator: ",") + "}"
-            }
+            let floats = rows.map { row in random.near(centres[row % Self.clusters], spread: 0.6) }
+            let vectors = floats.map { "{" + $0.map { String($0) }.joined(separator: ",") + "}" }
+            // The stored form (migration 11): each float's big-endian bits, back to back; each row takes its slice.
+            var packed = ByteBuffer()
+            for value in floats.joined() { packed.writeInteger(value.bitPattern) }
+            let bytes = Int32(4 * (floats.first?.count ?? 0))
             let start = clock.now
             try await stack.database.client.query(
                 """
-                INSERT INTO memories (cube_id, id, author_user_id, memory_type, content, embedding_model, embedding, change_seq)
-                SELECT c, i, \(author), 'LongTermMemory', t, \(model), e::real[], 0
-                FROM unnest(\(cubes)::text[], \(ids)::uuid[], \(contents)::text[], \(vectors)::text[]) AS u(c, i, t, e)
+                INSERT INTO memories (cube_id, id, author_user_id, memory_type, content, embedding_model, embedding, bench_vector,
+                    change_seq)
+                SELECT c, i, \(author), 'LongTermMemory', t, \(model), substring(\(packed)::bytea FROM ((o - 1) * \(bytes) + 1)::int FOR \(bytes)),
+                    e::real[], 0
+                FROM unnest(\(cubes)::text[], \(ids)::uuid[], \(contents)::text[], \(vectors)::text[]) WITH ORDINALITY AS u(c, i, t, e, o)
                 """,
                 logger: logger
             )
@@ -311,7 +320,7 @@ struct SearchBench: AsyncParsableCommand {
             """
             SELECT m.id FROM memories m
             WHERE m.cube_id = \(cube) AND m.status = 'activated'
-            ORDER BY (SELECT sum(a * b) FROM unnest(m.embedding, \(vector)::real[]) AS t(a, b)) DESC
+            ORDER BY (SELECT sum(a * b) FROM unnest(m.bench_vector, \(vector)::real[]) AS t(a, b)) DESC
             LIMIT 10
             """,
             logger: Logger(label: "memos.bench")

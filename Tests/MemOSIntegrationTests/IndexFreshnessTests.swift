@@ -170,7 +170,7 @@ struct IndexFreshnessTests {
                     try await connection.query(
                         """
                         INSERT INTO memories (cube_id, id, author_user_id, memory_type, content, embedding_model, embedding, change_seq)
-                        VALUES ('c', \(late), \(UUID()), 'LongTermMemory', 'late', 'm', ARRAY[1, 0]::real[], 0)
+                        VALUES ('c', \(late), \(UUID()), 'LongTermMemory', 'late', 'm', memos_pack_vector(ARRAY[1, 0]), 0)
                         """,
                         logger: TestDatabase.logger
                     )

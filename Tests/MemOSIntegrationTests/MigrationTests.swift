@@ -1,4 +1,6 @@
 @testable import MemOSPostgres
+import Foundation
+import MemOSCore
 import PostgresNIO
 import SwiftProtobuf
 import Testing
@@ -13,6 +15,30 @@ struct MigrationTests {
             let second = try await Migrator(database: database).migrate()
             #expect(second.isEmpty)
             #expect(try await TestDatabase.count("schema_migrations", in: database) == first.count)
+        }
+    }
+
+    @Test("migration 11 turns stored real[] vectors into the packed bytes, live and staged alike")
+    func vectorsBecomeBytes() async throws {
+        try await TestDatabase.withEmptyDatabase { _, database in
+            try await Migrator(database: database).migrate(through: 10)
+            let id = UUID()
+            try await database.client.query(
+                """
+                INSERT INTO memories (cube_id, id, author_user_id, memory_type, content, embedding_model, embedding,
+                    next_embedding, next_embedding_model, change_seq)
+                VALUES ('c', \(id), \(UUID()), 'LongTermMemory', 'kept', 'm', ARRAY[0.5, -2, 3.25]::real[],
+                    ARRAY[1, 0]::real[], 'next', 0)
+                """,
+                logger: TestDatabase.logger
+            )
+            #expect(try await Migrator(database: database).migrate() == [11])
+            let memory = try #require(try await PostgresMemoryStore(database: database).memories(ids: [id], cubeID: "c").first)
+            #expect(memory.embedding == [0.5, -2, 3.25])
+            let staged = try await database.client.query(
+                "SELECT next_embedding FROM memories WHERE id = \(id)", logger: TestDatabase.logger
+            )
+            for try await vector in staged.decode(PackedFloats.self) { #expect(vector.values == [1, 0]) }
         }
     }
 
