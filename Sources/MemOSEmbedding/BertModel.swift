@@ -246,9 +246,7 @@ final class BertModel: Sendable {
                                 m: n, n: n, k: headSize, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
                                 transposeB: true, beta: 0, c: scores.baseAddress!, ldc: n
                             )
-                            for row in 0..<n {
-                                VectorKernels.softmax(UnsafeMutableBufferPointer(rebasing: scores[(row * n)..<(row * n + n)]))
-                            }
+                            memos_softmax_rows(self.kernel, scores.baseAddress!, n, n)
                             // context = P V  (n × headSize)
                             MatrixMultiply.gemm(
                                 m: n, n: headSize, k: n, alpha: 1, a: scores.baseAddress!, lda: n, b: v, ldb: stride,

@@ -43,18 +43,4 @@ enum VectorKernels {
             x[i] = 0.5 * v * (1 + self.erf(v * 0.707_106_781_186_547_52))
         }
     }
-
-    /// Softmax of one row in place.
-    static func softmax(_ row: UnsafeMutableBufferPointer<Float>) {
-        var maximum = -Float.infinity
-        for value in row { maximum = Swift.max(maximum, value) }
-        var sum: Float = 0
-        for i in 0..<row.count {
-            let e = self.exp(row[i] - maximum)
-            row[i] = e
-            sum += e
-        }
-        let inverse = 1 / sum
-        for i in 0..<row.count { row[i] *= inverse }
-    }
 }

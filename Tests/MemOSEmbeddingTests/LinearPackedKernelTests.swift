@@ -313,6 +313,27 @@ struct LinearPackedKernelTests {
         }
     }
 
+    @Test("softmax of longer rows matches one computed in doubles, for every kernel", arguments: [1, 15, 16, 33, 130])
+    func softmaxRows(length n: Int) {
+        let rows = 3
+        let scores = Self.values(rows * n, seed: UInt64(n)).map { $0 * 20 }
+        for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
+            var computed = scores
+            memos_softmax_rows(variant, &computed, rows, n)
+            for row in 0..<rows {
+                let values = scores[(row * n)..<(row * n + n)].map(Double.init)
+                let exps = values.map { Foundation.exp($0 - values.max()!) }
+                let total = exps.reduce(0, +)
+                for j in 0..<n {
+                    #expect(
+                        abs(Double(computed[row * n + j]) - exps[j] / total) <= 1e-6,
+                        "variant \(variant.rawValue) row \(row) score \(j)"
+                    )
+                }
+            }
+        }
+    }
+
     @Test("short attention refuses what it cannot compute, and writes nothing")
     func attentionRefusals() {
         var context = [Float](repeating: .nan, count: 33 * 96)

@@ -103,6 +103,9 @@ void memos_partner_rest(void);
 int memos_attention_short(
     memos_kernel_isa isa, const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc);
 
+/// Softmax of each of `rows` rows of `n` scores, in place, with the same e^x as `memos_attention_short`.
+void memos_softmax_rows(memos_kernel_isa isa, float *scores, size_t rows, size_t n);
+
 /// The dot product of two float vectors of `n` elements (AVX-512 where the CPU has it): the search index's
 /// similarity of unit vectors.
 float memos_dot(const float *a, const float *b, size_t n);
