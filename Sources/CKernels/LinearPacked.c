@@ -462,7 +462,9 @@ void memos_linear_packed(
 // the response) on a core those need.
 enum { DEFAULT_SPIN_MILLISECONDS = 5 };
 
-// A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1).
+// A share of a layer: the rows [r0, r1) of x and y, the panels [p0, p1). Or, with `unit`, a share of
+// independent units of work (memos_partner_units): each thread claims the next unit from `next_unit` until
+// `units` are claimed, and runs it as worker 0 (the caller) or 1 (the partner).
 typedef struct {
     memos_kernel_isa isa;
     memos_activation activation;
@@ -471,6 +473,10 @@ typedef struct {
     const uint16_t *packed;
     const float *bias;
     float *y;
+    memos_unit_function unit;
+    const void *context;
+    size_t units, worker;
+    atomic_size_t *next_unit;
 } share;
 
 // Rows per pass over the panels: 48 tokens of x (up to 288 KB as floats, 147 KB as bfloat16) stay in the core's
@@ -478,6 +484,11 @@ typedef struct {
 enum { ROW_CHUNK = 48 };
 
 static void compute(const share *s) {
+    if (s->unit) {
+        for (size_t u; (u = atomic_fetch_add_explicit(s->next_unit, 1, memory_order_relaxed)) < s->units;)
+            s->unit(s->context, u, s->worker);
+        return;
+    }
     for (size_t r = s->r0; r < s->r1; r += ROW_CHUNK) {
         const size_t rows = s->r1 - r < ROW_CHUNK ? s->r1 - r : ROW_CHUNK;
         memos_linear_packed(
@@ -597,17 +608,47 @@ void memos_partner_wake(void) {
 
 void memos_partner_rest(void) { atomic_fetch_sub_explicit(&partner.passes, 1, memory_order_relaxed); }
 
+// Claims the partner for one share of work; false when there is no partner or another caller holds it.
+static int claim_partner(void) {
+    pthread_once(&partner.once, start_partner);
+    int expected = 0;
+    return partner.available
+        && atomic_compare_exchange_strong_explicit(
+            &partner.claimed, &expected, 1, memory_order_acquire, memory_order_relaxed);
+}
+
+// Hands `theirs` to the claimed partner, computes `mine`, and returns once both are done; releases the partner.
+static void share_with_partner(const share *mine, const share *theirs) {
+    partner.work = *theirs;
+    const uint_fast64_t number = atomic_load_explicit(&partner.posted, memory_order_relaxed) + 1;
+    atomic_store_explicit(&partner.posted, number, memory_order_release);
+    pthread_mutex_lock(&partner.lock);
+    if (partner.sleeping) pthread_cond_signal(&partner.wake);
+    pthread_mutex_unlock(&partner.lock);
+
+    compute(mine);
+    uint_fast64_t previous = number - 1;
+    if (atomic_compare_exchange_strong_explicit(
+            &partner.taken, &previous, number, memory_order_acq_rel, memory_order_relaxed)) {
+        // The partner has not begun (a busy machine has not scheduled it yet): do its share here, not wait
+        // (for units, as worker 0; none are left by now).
+        share rest = *theirs;
+        rest.worker = mine->worker;
+        compute(&rest);
+    } else {
+        for (unsigned turn = 0; atomic_load_explicit(&partner.finished, memory_order_acquire) != number; turn++)
+            relax(turn);
+    }
+    atomic_store_explicit(&partner.claimed, 0, memory_order_release);
+}
+
 void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
     const float *bias, size_t n, float *y) {
     const size_t panels = memos_panels(n);
     share whole = {.isa = isa, .activation = activation, .x = x, .m = m, .k = k, .n = n, .r0 = 0, .r1 = m, .p0 = 0,
                    .p1 = panels, .packed = packed, .bias = bias, .y = y};
-    pthread_once(&partner.once, start_partner);
-    int expected = 0;
-    if (!partner.available || (panels < 2 && m < 2)
-        || !atomic_compare_exchange_strong_explicit(
-            &partner.claimed, &expected, 1, memory_order_acquire, memory_order_relaxed)) {
+    if ((panels < 2 && m < 2) || !claim_partner()) {
         // No second core, or another caller has the partner: compute the whole layer here.
         compute(&whole);
         return;
@@ -620,22 +661,17 @@ void memos_linear_layer(
     } else {
         mine.r1 = theirs.r0 = m / 2;
     }
-    partner.work = theirs;
-    const uint_fast64_t number = atomic_load_explicit(&partner.posted, memory_order_relaxed) + 1;
-    atomic_store_explicit(&partner.posted, number, memory_order_release);
-    pthread_mutex_lock(&partner.lock);
-    if (partner.sleeping) pthread_cond_signal(&partner.wake);
-    pthread_mutex_unlock(&partner.lock);
+    share_with_partner(&mine, &theirs);
+}
 
-    compute(&mine);
-    uint_fast64_t previous = number - 1;
-    if (atomic_compare_exchange_strong_explicit(
-            &partner.taken, &previous, number, memory_order_acq_rel, memory_order_relaxed)) {
-        // The partner has not begun (a busy machine has not scheduled it yet): do its share here, not wait.
-        compute(&theirs);
-    } else {
-        for (unsigned turn = 0; atomic_load_explicit(&partner.finished, memory_order_acquire) != number; turn++)
-            relax(turn);
+void memos_partner_units(size_t units, memos_unit_function unit, const void *context) {
+    atomic_size_t next = 0;
+    share mine = {.unit = unit, .context = context, .units = units, .worker = 0, .next_unit = &next};
+    if (units < 2 || !claim_partner()) {
+        compute(&mine);
+        return;
     }
-    atomic_store_explicit(&partner.claimed, 0, memory_order_release);
+    share theirs = mine;
+    theirs.worker = 1;
+    share_with_partner(&mine, &theirs);
 }

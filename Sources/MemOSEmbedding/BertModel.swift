@@ -182,12 +182,13 @@ final class BertModel: Sendable {
         var context = [Float](repeating: 0, count: tokens * h)
         var projected = [Float](repeating: 0, count: tokens * h)
         var intermediate = [Float](repeating: 0, count: tokens * self.shape.intermediate)
+        let attentionScratch = memos_attention_scratch(lengths.max() ?? 0, h, self.shape.heads)
+        var scratch = [Float](repeating: 0, count: 2 * attentionScratch)
+        let (textRows, textLengths) = (offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) })
 
         for layer in self.layers {
             layer.qkv.apply(x, rows: tokens, into: &qkv)
-            for text in batch.indices where lengths[text] > 0 {
-                self.attention(qkv: qkv, offset: offsets[text], length: lengths[text], into: &context)
-            }
+            self.attention(qkv: qkv, offsets: textRows, lengths: textLengths, into: &context, scratch: &scratch)
             layer.attentionOut.apply(context, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
             Self.layerNorm(&x, rows: tokens, width: h, weight: layer.attentionNormWeight, bias: layer.attentionNormBias, epsilon: self.shape.layerNormEpsilon)
@@ -216,47 +217,21 @@ final class BertModel: Sendable {
         }
     }
 
-    /// Multi-head self-attention of one text; writes its context rows.
-    private func attention(qkv: [Float], offset: Int, length n: Int, into context: inout [Float]) {
+    /// Multi-head self-attention of each text of the batch (CKernels: short texts alone, each head of longer
+    /// ones a unit shared with the kernels' partner thread); writes the texts' context rows.
+    private func attention(qkv: [Float], offsets: [UInt], lengths: [UInt], into context: inout [Float], scratch: inout [Float]) {
         let h = self.shape.hidden
-        let headSize = h / self.shape.heads
-        let scale = 1 / Float(headSize).squareRoot()
-        let stride = 3 * h
-        // Short texts (queries) in CKernels: per head, each product costs less than a BLAS call's set-up.
         let done = qkv.withUnsafeBufferPointer { qkv in
             context.withUnsafeMutableBufferPointer { context in
-                memos_attention_short(
-                    self.kernel, qkv.baseAddress! + offset * stride, n, h, self.shape.heads,
-                    context.baseAddress! + offset * h, h
-                )
-            }
-        }
-        if done != 0 { return }
-        qkv.withUnsafeBufferPointer { qkv in
-            context.withUnsafeMutableBufferPointer { context in
-                do {
-                    var scores = [Float](repeating: 0, count: n * n)
-                    scores.withUnsafeMutableBufferPointer { scores in
-                        for head in 0..<self.shape.heads {
-                            let q = qkv.baseAddress! + offset * stride + head * headSize
-                            let k = q + h
-                            let v = q + 2 * h
-                            // scores = scale · Q Kᵀ  (n × n)
-                            MatrixMultiply.gemm(
-                                m: n, n: n, k: headSize, alpha: scale, a: q, lda: stride, b: k, ldb: stride,
-                                transposeB: true, beta: 0, c: scores.baseAddress!, ldc: n
-                            )
-                            memos_softmax_rows(self.kernel, scores.baseAddress!, n, n)
-                            // context = P V  (n × headSize)
-                            MatrixMultiply.gemm(
-                                m: n, n: headSize, k: n, alpha: 1, a: scores.baseAddress!, lda: n, b: v, ldb: stride,
-                                transposeB: false, beta: 0, c: context.baseAddress! + offset * h + head * headSize, ldc: h
-                            )
-                        }
-                    }
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    memos_attention_batch(
+                        self.kernel, qkv.baseAddress!, offsets, lengths, offsets.count, h, self.shape.heads,
+                        context.baseAddress!, h, scratch.baseAddress!
+                    )
                 }
             }
         }
+        precondition(done != 0, "attention heads do not split the hidden size")
     }
 
     static func addInPlace(_ x: inout [Float], _ y: [Float]) {

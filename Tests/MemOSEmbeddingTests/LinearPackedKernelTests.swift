@@ -334,6 +334,56 @@ struct LinearPackedKernelTests {
         }
     }
 
+    @Test(
+        "batch attention matches softmax(QKᵀ/√d)·V computed in doubles for texts of any length, for every kernel",
+        arguments: [[19], [3, 40], [130, 1, 77, 300], (0..<8).map { 20 + 9 * $0 }]
+    )
+    func batchAttention(lengths: [Int]) {
+        let (hidden, heads, size) = (96, 3, 32)
+        let stride = 3 * hidden
+        let ldc = hidden + 3
+        let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
+        let rows = offsets.last!
+        let qkv = Self.values(rows * stride, seed: UInt64(rows)).map { $0 * 2 }
+        var expected = [Double](repeating: 0, count: rows * ldc)
+        for (text, n) in lengths.enumerated() {
+            let base = offsets[text]
+            for head in 0..<heads {
+                let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
+                for i in 0..<n {
+                    let scores = (0..<n).map { j in
+                        (0..<size).reduce(0.0) { $0 + Double(qkv[(base + i) * stride + q + $1]) * Double(qkv[(base + j) * stride + k + $1]) }
+                            / Double(size).squareRoot()
+                    }
+                    let exps = scores.map { Foundation.exp($0 - scores.max()!) }
+                    let total = exps.reduce(0, +)
+                    for d in 0..<size {
+                        expected[(base + i) * ldc + head * size + d] = (0..<n).reduce(0.0) {
+                            $0 + exps[$1] / total * Double(qkv[(base + $1) * stride + v + d])
+                        }
+                    }
+                }
+            }
+        }
+        for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
+            var context = [Float](repeating: .nan, count: rows * ldc)
+            var scratch = [Float](repeating: .nan, count: 2 * memos_attention_scratch(lengths.max()!, hidden, heads))
+            let (textRows, textLengths): ([UInt], [UInt]) = (offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) })
+            let done = memos_attention_batch(variant, qkv, textRows, textLengths, lengths.count, hidden, heads, &context, ldc, &scratch)
+            #expect(done == 1)
+            for row in 0..<rows {
+                for column in 0..<ldc {
+                    let value = context[row * ldc + column]
+                    if column >= hidden {
+                        #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
+                    } else {
+                        #expect(abs(Double(value) - expected[row * ldc + column]) <= 1e-5, "variant \(variant.rawValue) row \(row) column \(column)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test("short attention refuses what it cannot compute, and writes nothing")
     func attentionRefusals() {
         var context = [Float](repeating: .nan, count: 33 * 96)

@@ -77,6 +77,15 @@ void memos_linear_layer(
     memos_kernel_isa isa, memos_activation activation, const float *x, size_t m, size_t k, const uint16_t *packed,
     const float *bias, size_t n, float *y);
 
+/// A unit of work shared with the partner thread: `unit` of `context`, run by `worker` 0 (the caller) or 1 (the
+/// partner), so that it can use scratch memory of its own.
+typedef void (*memos_unit_function)(const void *context, size_t unit, size_t worker);
+
+/// Runs `unit(context, u, worker)` for every u in [0, units), the caller and the partner thread (when it is free)
+/// each claiming the next unit until none are left; returns once all are done. Units must not depend on each
+/// other. Without a partner, or with another caller holding it, the caller runs them all as worker 0.
+void memos_partner_units(size_t units, memos_unit_function unit, const void *context);
+
 /// Whether `memos_linear_layer` may start its partner thread (default yes, where two CPUs are online), and how
 /// many milliseconds it spins after each share before it sleeps (default 5). Takes effect only before the first
 /// layer: a process limited to one core (a container's CPU quota, a cpuset) passes 0 so that a spinning partner
@@ -105,6 +114,19 @@ int memos_attention_short(
 
 /// Softmax of each of `rows` rows of `n` scores, in place, with the same e^x as `memos_attention_short`.
 void memos_softmax_rows(memos_kernel_isa isa, float *scores, size_t rows, size_t n);
+
+/// The floats of scratch memory `memos_attention_batch` needs per worker for texts of up to `longest` tokens.
+size_t memos_attention_scratch(size_t longest, size_t hidden, size_t heads);
+
+/// Multi-head self-attention of a batch of texts, as `memos_attention_short` computes it for one, for texts of
+/// any length: text t has `lengths[t]` rows starting at row `offsets[t]` of `qkv` (rows of 3·hidden floats) and
+/// of `context` (stride `ldc`). Each head of each text is a unit shared with the partner thread
+/// (`memos_partner_units`) when the batch is large enough to pay for it. `scratch` holds two areas of
+/// `memos_attention_scratch(longest length, hidden, heads)` floats, one per worker. Returns 0 (and writes nothing)
+/// when the heads do not split `hidden` into at most 128 each.
+int memos_attention_batch(
+    memos_kernel_isa isa, const float *qkv, const size_t *offsets, const size_t *lengths, size_t texts, size_t hidden,
+    size_t heads, float *context, size_t ldc, float *scratch);
 
 /// The dot product of two float vectors of `n` elements (AVX-512 where the CPU has it): the search index's
 /// similarity of unit vectors.
