@@ -30,9 +30,19 @@ public struct FastReader: Sendable {
     /// window closes early rather than exceed it, and a turn too long on its own is split at word boundaries
     /// into parts that each fit (every part keeps the turn's message id), so no text is silently cut off.
     public func windows(of messages: [StoredMessage], budget: Int? = nil, count: (String) -> Int? = { _ in nil }) -> [Window] {
-        let pieces = budget.map { budget in messages.flatMap { Self.split($0, budget: budget, count: count) } } ?? messages
+        let counted = budget.map { budget in messages.flatMap { Self.split($0, budget: budget, count: count) } }
+        let pieces = counted?.map(\.message) ?? messages
+        // A window's tokens are its lines' tokens, the special tokens counted once: word pieces never span the
+        // line breaks between them (as `split` relies on), so each line is counted once, not once per window
+        // that tries it.
+        let special = budget == nil ? 0 : count("") ?? 0
         func fits(_ slice: ArraySlice<StoredMessage>) -> Bool {
-            guard let budget, let tokens = count(slice.map(Self.line(for:)).joined(separator: "\n")) else { return true }
+            guard let budget, let counted else { return true }
+            var tokens = special
+            for index in slice.indices {
+                guard let line = counted[index].tokens else { return true }
+                tokens += line - special
+            }
             return tokens <= budget
         }
         var windows: [Window] = []
@@ -50,30 +60,32 @@ public struct FastReader: Sendable {
         return windows
     }
 
-    /// The turn as parts whose lines each fit `budget` tokens (the turn itself when it fits or cannot be measured).
-    static func split(_ stored: StoredMessage, budget: Int, count: (String) -> Int?) -> [StoredMessage] {
-        guard let whole = count(Self.line(for: stored)), whole > budget else { return [stored] }
+    /// The turn as parts whose lines each fit `budget` tokens (the turn itself when it fits or cannot be measured),
+    /// each with its line's tokens (nil when they cannot be measured).
+    static func split(
+        _ stored: StoredMessage, budget: Int, count: (String) -> Int?
+    ) -> [(message: StoredMessage, tokens: Int?)] {
+        guard let whole = count(Self.line(for: stored)) else { return [(stored, nil)] }
+        guard whole > budget else { return [(stored, whole)] }
         var empty = stored
         empty.message.content = ""
         // Word pieces never span whitespace, so a text's tokens are its words' tokens (less the special tokens
         // each separate count adds) plus the line's prefix.
         let special = count("") ?? 0
         let prefix = count(Self.line(for: empty)) ?? 0
-        var parts: [[Substring]] = [[]]
-        var used = prefix
+        var parts: [(words: [Substring], tokens: Int)] = [([], prefix)]
         for word in stored.message.content.split(whereSeparator: \.isWhitespace) {
             let cost = max((count(String(word)) ?? 0) - special, 0)
-            if used + cost > budget, !parts[parts.count - 1].isEmpty {
-                parts.append([])
-                used = prefix
+            if parts[parts.count - 1].tokens + cost > budget, !parts[parts.count - 1].words.isEmpty {
+                parts.append(([], prefix))
             }
-            parts[parts.count - 1].append(word)
-            used += cost
+            parts[parts.count - 1].words.append(word)
+            parts[parts.count - 1].tokens += cost
         }
-        return parts.map { words in
+        return parts.map { words, tokens in
             var part = stored
             part.message.content = words.joined(separator: " ")
-            return part
+            return (part, tokens)
         }
     }
 

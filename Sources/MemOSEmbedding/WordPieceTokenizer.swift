@@ -57,6 +57,10 @@ public struct WordPieceTokenizer: Sendable {
     // MARK: Steps
 
     static func normalize(_ text: String) -> [Unicode.Scalar] {
+        Self.normalizeASCII(text) ?? Self.normalizeUnicode(text)
+    }
+
+    static func normalizeUnicode(_ text: String) -> [Unicode.Scalar] {
         var cleaned = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             if scalar.value == 0 || scalar.value == 0xFFFD || Self.isControl(scalar) { continue }
@@ -78,6 +82,24 @@ public struct WordPieceTokenizer: Sendable {
                 result.append(scalar.value >= 65 && scalar.value <= 90 ? Unicode.Scalar(scalar.value + 32)! : scalar)
             } else {
                 result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+            }
+        }
+        return result
+    }
+
+    /// ``normalize(_:)`` of an ASCII text (nil for any other): nothing to decompose or strip, so each byte maps
+    /// on its own: tab, line feed, carriage return and space become a space, other control characters go, and
+    /// capitals are lower-cased. Most English text takes this path, without a Unicode property lookup per character.
+    static func normalizeASCII(_ text: String) -> [Unicode.Scalar]? {
+        var result: [Unicode.Scalar] = []
+        result.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x80...: return nil
+            case 0x09, 0x0A, 0x0D, 0x20: result.append(" ")
+            case 0x00...0x1F, 0x7F: continue
+            case 0x41...0x5A: result.append(Unicode.Scalar(byte + 32))
+            default: result.append(Unicode.Scalar(byte))
             }
         }
         return result
@@ -130,7 +152,7 @@ public struct WordPieceTokenizer: Sendable {
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case " ", "\t", "\n", "\r": return true
-        default: return scalar.properties.generalCategory == .spaceSeparator
+        default: return !scalar.isASCII && scalar.properties.generalCategory == .spaceSeparator
         }
     }
 
@@ -150,6 +172,7 @@ public struct WordPieceTokenizer: Sendable {
         if (33...47).contains(value) || (58...64).contains(value) || (91...96).contains(value) || (123...126).contains(value) {
             return true
         }
+        if scalar.isASCII { return false }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .closePunctuation, .finalPunctuation, .initialPunctuation,
             .otherPunctuation, .openPunctuation:

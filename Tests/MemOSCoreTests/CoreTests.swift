@@ -60,6 +60,10 @@ struct FastReaderTests {
         ]
         let windows = FastReader(windowSize: 3, overlap: 0).windows(of: messages, budget: 12, count: count)
         #expect(windows.allSatisfy { count($0.text)! <= 12 })
+        // Each window but the last took every turn that fit: the next piece would have broken the budget.
+        for (window, next) in zip(windows, windows.dropFirst()) {
+            #expect(count(window.text + "\n" + next.messages[0].message.role + ": " + next.messages[0].message.content)! > 12)
+        }
         #expect(windows.flatMap { $0.messages.map(\.message.messageID) } == ["a", "b", "b", "b", "b", "c"])
         let parts = windows.flatMap(\.messages).filter { $0.message.messageID == "b" }.map(\.message.content)
         #expect(parts.joined(separator: " ") == long)

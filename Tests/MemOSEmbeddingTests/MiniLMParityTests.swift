@@ -98,6 +98,18 @@ struct MiniLMParityTests {
     }
 }
 
+@Suite("WordPiece normalisation")
+struct WordPieceNormalisationTests {
+    @Test("an ASCII text takes the byte path, which gives what the Unicode path gives")
+    func asciiPath() {
+        let every = String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) })
+        for text in [every, "Alice's CAT\tsat,\r\non the mat!", "", "  \u{0B}x\u{7F}y  "] {
+            #expect(WordPieceTokenizer.normalizeASCII(text) == WordPieceTokenizer.normalizeUnicode(text), "\(text.debugDescription)")
+        }
+        #expect(WordPieceTokenizer.normalizeASCII("café") == nil)
+    }
+}
+
 @Suite("MiniLM model files")
 struct ModelFileTests {
     @Test("a missing model folder gives an error that says how to fetch it")
