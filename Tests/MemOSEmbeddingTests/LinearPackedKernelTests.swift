@@ -271,45 +271,13 @@ struct LinearPackedKernelTests {
         arguments: [1, 5, 16, 17, 32]
     )
     func attention(tokens n: Int) {
-        let hidden = 96
-        let heads = 3
-        let size = 32
-        let stride = 3 * hidden
-        let ldc = hidden + 5
-        let qkv = Self.values(n * stride, seed: UInt64(n)).map { $0 * 2 }
-        var expected = [Double](repeating: 0, count: n * ldc)
-        for head in 0..<heads {
-            let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
-            for i in 0..<n {
-                let scores = (0..<n).map { j in
-                    (0..<size).reduce(0.0) { $0 + Double(qkv[i * stride + q + $1]) * Double(qkv[j * stride + k + $1]) }
-                        / Double(size).squareRoot()
-                }
-                let exps = scores.map { Foundation.exp($0 - scores.max()!) }
-                let total = exps.reduce(0, +)
-                for d in 0..<size {
-                    expected[i * ldc + head * size + d] = (0..<n).reduce(0.0) {
-                        $0 + exps[$1] / total * Double(qkv[$1 * stride + v + d])
-                    }
-                }
-            }
-        }
+        let (hidden, heads, ldc) = (96, 3, 96 + 5)
+        let qkv = Self.values(n * 3 * hidden, seed: UInt64(n)).map { $0 * 2 }
+        let expected = Self.referenceAttention(qkv, lengths: [n], hidden: hidden, heads: heads, ldc: ldc)
         for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
             var context = [Float](repeating: .nan, count: n * ldc)
             #expect(memos_attention_short(variant, qkv, n, hidden, heads, &context, ldc) == 1)
-            for i in 0..<n {
-                for column in 0..<ldc {
-                    let value = context[i * ldc + column]
-                    if column >= hidden {
-                        #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
-                    } else {
-                        #expect(
-                            abs(Double(value) - expected[i * ldc + column]) <= 1e-5,
-                            "variant \(variant.rawValue) row \(i) column \(column)"
-                        )
-                    }
-                }
-            }
+            Self.expectContext(context, expected, hidden: hidden, ldc: ldc, variant: variant)
         }
     }
 
@@ -339,15 +307,28 @@ struct LinearPackedKernelTests {
         arguments: [[19], [3, 40], [130, 1, 77, 300], (0..<8).map { 20 + 9 * $0 }]
     )
     func batchAttention(lengths: [Int]) {
-        let (hidden, heads, size) = (96, 3, 32)
-        let stride = 3 * hidden
-        let ldc = hidden + 3
+        let (hidden, heads, ldc) = (96, 3, 96 + 3)
         let offsets = lengths.reduce(into: [0]) { $0.append($0.last! + $1) }
         let rows = offsets.last!
-        let qkv = Self.values(rows * stride, seed: UInt64(rows)).map { $0 * 2 }
-        var expected = [Double](repeating: 0, count: rows * ldc)
-        for (text, n) in lengths.enumerated() {
-            let base = offsets[text]
+        let qkv = Self.values(rows * 3 * hidden, seed: UInt64(rows)).map { $0 * 2 }
+        let expected = Self.referenceAttention(qkv, lengths: lengths, hidden: hidden, heads: heads, ldc: ldc)
+        for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
+            var context = [Float](repeating: .nan, count: rows * ldc)
+            var scratch = [Float](repeating: .nan, count: 2 * memos_attention_scratch(lengths.max()!, hidden, heads))
+            let (textRows, textLengths): ([UInt], [UInt]) = (offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) })
+            let done = memos_attention_batch(variant, qkv, textRows, textLengths, lengths.count, hidden, heads, &context, ldc, &scratch)
+            #expect(done == 1)
+            Self.expectContext(context, expected, hidden: hidden, ldc: ldc, variant: variant)
+        }
+    }
+
+    /// softmax(QKᵀ/√d)·V of each text (consecutive rows of `qkv`, `lengths` long), in doubles: rows of `ldc`,
+    /// the columns past `hidden` left NaN.
+    static func referenceAttention(_ qkv: [Float], lengths: [Int], hidden: Int, heads: Int, ldc: Int) -> [Double] {
+        let (size, stride) = (hidden / heads, 3 * hidden)
+        var expected = [Double](repeating: .nan, count: lengths.reduce(0, +) * ldc)
+        var base = 0
+        for n in lengths {
             for head in 0..<heads {
                 let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
                 for i in 0..<n {
@@ -364,22 +345,19 @@ struct LinearPackedKernelTests {
                     }
                 }
             }
+            base += n
         }
-        for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
-            var context = [Float](repeating: .nan, count: rows * ldc)
-            var scratch = [Float](repeating: .nan, count: 2 * memos_attention_scratch(lengths.max()!, hidden, heads))
-            let (textRows, textLengths): ([UInt], [UInt]) = (offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) })
-            let done = memos_attention_batch(variant, qkv, textRows, textLengths, lengths.count, hidden, heads, &context, ldc, &scratch)
-            #expect(done == 1)
-            for row in 0..<rows {
-                for column in 0..<ldc {
-                    let value = context[row * ldc + column]
-                    if column >= hidden {
-                        #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
-                    } else {
-                        #expect(abs(Double(value) - expected[row * ldc + column]) <= 1e-5, "variant \(variant.rawValue) row \(row) column \(column)")
-                    }
-                }
+        return expected
+    }
+
+    /// Each column below `hidden` within 1e-5 of `expected`, the columns past it not written.
+    static func expectContext(_ context: [Float], _ expected: [Double], hidden: Int, ldc: Int, variant: memos_kernel_isa) {
+        for (index, value) in context.enumerated() {
+            let (row, column) = index.quotientAndRemainder(dividingBy: ldc)
+            if column >= hidden {
+                #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
+            } else {
+                #expect(abs(Double(value) - expected[index]) <= 1e-5, "variant \(variant.rawValue) row \(row) column \(column)")
             }
         }
     }
