@@ -65,27 +65,39 @@ struct IngestBench: AsyncParsableCommand {
         let windowCount = windowTexts.map(\.count).reduce(0, +)
 
         let server = try DatabaseConfiguration(url: url, maxConnections: 16)
-        let figures = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: ["chat", "import", "erase"]) { stack in
-            // Fast-mode ingest.
-            let chatStart = ContinuousClock.now
-            var made = 0
-            try await Self.inParallel(requests, concurrency: self.concurrency, label: "fast ingest") { turns in
-                let response = try await stack.ingest.addMessages(
-                    .with {
-                        $0.cubeID = "chat"
-                        $0.sessionID = "bench"
-                        $0.messages = turns.map { turn in
-                            .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
-                        }
-                    },
-                    metadata: stack.metadata
-                )
-                return response.memories.count
-            } collect: { made += $0 }
-            let chatSeconds = LoCoMoBench.seconds(ContinuousClock.now - chatStart)
+        let cubes = ["chat", "bare", "import", "erase"]
+        let figures = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: cubes) { stack in
+            /// Fast-mode ingest of every request into `cube`: the memories made, the seconds and the machine's CPU
+            /// seconds it took.
+            func fastMode(_ cube: String, label: String) async throws -> (made: Int, seconds: Double, cpu: Double) {
+                let start = ContinuousClock.now
+                let cpuStart = Machine.busyCPUSeconds()
+                var made = 0
+                try await Self.inParallel(requests, concurrency: self.concurrency, label: label) { turns in
+                    let response = try await stack.ingest.addMessages(
+                        .with {
+                            $0.cubeID = cube
+                            $0.sessionID = "bench"
+                            $0.messages = turns.map { turn in
+                                .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
+                            }
+                        },
+                        metadata: stack.metadata
+                    )
+                    return response.memories.count
+                } collect: { made += $0 }
+                let cpu: Double = if let cpuStart, let end = Machine.busyCPUSeconds() { end - cpuStart } else { .nan }
+                return (made, LoCoMoBench.seconds(ContinuousClock.now - start), cpu)
+            }
+            let fast = try await fastMode("chat", label: "fast ingest")
+            let (made, chatSeconds) = (fast.made, fast.seconds)
             let (busySeconds, busyTexts) = busy.total
             let embedAfter = try await embedAlone()
             let embedSeconds = (embedBefore + embedAfter) / 2
+            // The same requests with constant vectors in place of the model: the service's own work per memory
+            // (gRPC, reading the windows, PostgreSQL, the response), which the embedder shares the cores with.
+            busy.bypassesModel = true
+            let bare = try await fastMode("bare", label: "fast ingest without the model")
 
             // Import of pre-embedded memories.
             let vectors = Self.vectors(count: 1_024, dimension: minilm.dimension)
@@ -136,6 +148,7 @@ struct IngestBench: AsyncParsableCommand {
                 "windows": Double(windowCount), "embed_seconds": embedSeconds,
                 "embed_seconds_before": embedBefore, "embed_seconds_after": embedAfter,
                 "embedder_busy_seconds": busySeconds, "embedder_busy_texts": Double(busyTexts),
+                "bare_memories": Double(bare.made), "bare_seconds": bare.seconds, "bare_cpu_seconds": bare.cpu,
                 "imported": Double(self.importCount), "import_seconds": importSeconds, "import_cpu_seconds": importCPU,
                 "soft_deleted": Double(soft.0), "soft_delete_seconds": soft.1,
                 "hard_deleted": Double(hard.0), "hard_delete_seconds": hard.1,
@@ -154,6 +167,7 @@ struct IngestBench: AsyncParsableCommand {
             | fast mode: \(self.turns) turns, \(self.turnsPerRequest) per request | \(format(f["turns"]! / f["fast_seconds"]!)) messages/s, \(format(memoryRate)) memories/s |
             | the embedder alone on the same \(format(f["windows"]!)) window texts, before and after | \(format(embedRate)) texts/s (\(format(f["windows"]! / f["embed_seconds_before"]!)) and \(format(f["windows"]! / f["embed_seconds_after"]!)); ingest reaches \(format(100 * memoryRate / embedRate))% of it) |
             | the embedder inside fast mode | busy \(format(100 * f["embedder_busy_seconds"]! / f["fast_seconds"]!))% of the time, at \(format(f["embedder_busy_texts"]! / f["embedder_busy_seconds"]!)) texts/s while busy |
+            | fast mode with constant vectors in place of the model (the service's own work) | \(format(f["bare_memories"]! / f["bare_seconds"]!)) memories/s, \(format(1e6 * f["bare_cpu_seconds"]! / f["bare_memories"]!)) µs of machine CPU per memory, against \(format(2e6 / embedRate)) µs of the two cores per text for the embedder alone |
             | import: \(self.importCount) pre-embedded memories, \(self.batch) per request | \(format(f["imported"]! / f["import_seconds"]!)) memories/s |
             | the same: CPU time of the whole machine per memory | \(format(1e6 * f["import_cpu_seconds"]! / f["imported"]!)) µs |
             | soft delete of \(format(f["soft_deleted"]!)) memories, one request | \(format(f["soft_delete_seconds"]! * 1_000)) ms |
@@ -227,6 +241,13 @@ struct IngestBench: AsyncParsableCommand {
 final class BusyEmbedder: Embedder {
     let base: any Embedder
     private let spent = Mutex((seconds: 0.0, texts: 0))
+    private let bypass = Atomic(false)
+
+    /// Returns constant unit vectors instead of embedding (and counts nothing).
+    var bypassesModel: Bool {
+        get { self.bypass.load(ordering: .relaxed) }
+        set { self.bypass.store(newValue, ordering: .relaxed) }
+    }
 
     init(base: any Embedder) { self.base = base }
 
@@ -236,6 +257,10 @@ final class BusyEmbedder: Embedder {
     func tokenCount(_ text: String) -> Int? { self.base.tokenCount(text) }
 
     func embed(_ texts: [String]) async throws -> [[Float]] {
+        if self.bypassesModel {
+            let constant = [Float](repeating: 1 / Float(self.dimension).squareRoot(), count: self.dimension)
+            return texts.map { _ in constant }
+        }
         let start = ContinuousClock.now
         defer {
             let seconds = LoCoMoBench.seconds(ContinuousClock.now - start)
