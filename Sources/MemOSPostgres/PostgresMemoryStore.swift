@@ -93,22 +93,60 @@ public struct PostgresMemoryStore: MemoryStore {
 
     /// Inserts raw messages in one statement.
     static func insert(_ messages: [StoredMessage], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        let query = PostgresQuery(
-            unsafeSQL: """
-                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
-                SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
-                    u.message_id, $2
-                FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
-                    $9::bool[], $10::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
-                """,
-            binds: try Self.bindings(
-                cubeID, author, messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role),
-                messages.map(\.message.name), messages.map(\.message.content),
-                messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
-                messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID)
-            )
+        let bindings = try Self.bindings(
+            cubeID, author, messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role),
+            messages.map(\.message.name), messages.map(\.message.content),
+            messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
+            messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID)
         )
-        try await connection.query(query, logger: logger)
+        _ = try await connection.execute(InsertMessages(bindings: bindings), logger: logger)
+    }
+
+    /// The write path's statements are prepared once per connection (as ``MemoriesByID``): parsing and planning
+    /// them anew took about as long as running them for a request of a few memories.
+    struct InsertMessages: PostgresPreparedStatement {
+        static let sql = """
+            INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+            SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
+                u.message_id, $2
+            FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
+                $9::bool[], $10::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
+            """
+        typealias Row = ()
+
+        var bindings: PostgresBindings
+
+        func makeBindings() throws -> PostgresBindings { self.bindings }
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    struct InsertMemories: PostgresPreparedStatement {
+        static let sql = """
+            WITH inserted AS (
+                INSERT INTO memories AS m (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
+                    info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
+                SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
+                    ($20::text[])[u.tag_off + 1 : u.tag_off + u.tag_len], u.info::jsonb, u.sources::jsonb,
+                    u.confidence, u.model, substring($3::bytea FROM u.off * 4 + 1 FOR u.len * 4),
+                    CASE WHEN u.has_from THEN u.valid_from END, CASE WHEN u.has_to THEN u.valid_to END, 0
+                FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[],
+                    $11::text[], $12::real[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::bool[],
+                    $18::timestamptz[], $19::bool[], $21::text[])
+                    WITH ORDINALITY AS u(id, session_id, memory_type, key, content, tag_off, tag_len, info,
+                        confidence, model, off, len, valid_from, has_from, valid_to, has_to, sources, ord)
+                ORDER BY u.ord
+                ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
+                DO NOTHING
+                RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to
+            )
+            SELECT id, change_seq, created_at, updated_at, valid_from, valid_to FROM inserted
+            """
+        typealias Row = (UUID, Int64, Date, Date, Date?, Date?)
+
+        var bindings: PostgresBindings
+
+        func makeBindings() throws -> PostgresBindings { self.bindings }
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     /// Inserts memories in one statement. Their creation is not written to the history: ``creationEntry`` derives
@@ -134,28 +172,8 @@ public struct PostgresMemoryStore: MemoryStore {
         }
         var infos = JSONColumn<[String: JSONValue]>()
         var sources = JSONColumn<[Source]>()
-        let insert = PostgresQuery(
-            unsafeSQL: """
-                WITH inserted AS (
-                    INSERT INTO memories AS m (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
-                        info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
-                    SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
-                        ($20::text[])[u.tag_off + 1 : u.tag_off + u.tag_len], u.info::jsonb, u.sources::jsonb,
-                        u.confidence, u.model, substring($3::bytea FROM u.off * 4 + 1 FOR u.len * 4),
-                        CASE WHEN u.has_from THEN u.valid_from END, CASE WHEN u.has_to THEN u.valid_to END, 0
-                    FROM unnest($4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[],
-                        $11::text[], $12::real[], $13::text[], $14::int[], $15::int[], $16::timestamptz[], $17::bool[],
-                        $18::timestamptz[], $19::bool[], $21::text[])
-                        WITH ORDINALITY AS u(id, session_id, memory_type, key, content, tag_off, tag_len, info,
-                            confidence, model, off, len, valid_from, has_from, valid_to, has_to, sources, ord)
-                    ORDER BY u.ord
-                    ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
-                    DO NOTHING
-                    RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to
-                )
-                SELECT id, change_seq, created_at, updated_at, valid_from, valid_to FROM inserted
-                """,
-            binds: try Self.bindings(
+        let insert = InsertMemories(
+            bindings: try Self.bindings(
                 cubeID, author, PackedFloats(values: flat), memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
                 memories.map(\.key), memories.map(\.content), tagOffsets, memories.map { Int32($0.tags.count) },
                 try memories.map { try infos.encode($0.info) }, memories.map(\.confidence),
@@ -167,8 +185,7 @@ public struct PostgresMemoryStore: MemoryStore {
         )
         var stored: [UUID: Memory] = [:]
         let byID = Dictionary(memories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let rows = try await connection.query(insert, logger: logger)
-        for try await (id, seq, createdAt, updatedAt, validFrom, validTo) in rows.decode((UUID, Int64, Date, Date, Date?, Date?).self) {
+        for try await (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.execute(insert, logger: logger) {
             guard let new = byID[id] else { continue }
             stored[id] = Memory(
                 id: id, cubeID: cubeID, authorUserID: author, sessionID: new.sessionID, memoryType: new.memoryType,
@@ -210,24 +227,33 @@ public struct PostgresMemoryStore: MemoryStore {
     /// so that a worker cannot claim it before these changes are committed: concurrent writes to one cube share
     /// that lock instead of queueing one after another for the row, as an upsert made them do.
     static func queueReorganization(since changeSeq: Int64, cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
+        _ = try await connection.execute(
+            QueueReorganization(bindings: try Self.bindings(cubeID, changeSeq, UUID.random())), logger: logger
+        )
+    }
+
+    struct QueueReorganization: PostgresPreparedStatement {
+        static let sql = """
             WITH covered AS MATERIALIZED (
                 SELECT 1 FROM jobs
-                WHERE cube_id = \(cubeID) AND kind = 'reorganize' AND status = 'waiting'
-                    AND (payload ->> 'since_change_seq')::bigint <= \(changeSeq)
+                WHERE cube_id = $1 AND kind = 'reorganize' AND status = 'waiting'
+                    AND (payload ->> 'since_change_seq')::bigint <= $2::bigint
                 FOR SHARE
             )
             INSERT INTO jobs (cube_id, id, kind, priority, payload)
-            SELECT \(cubeID), \(UUID()), 'reorganize', -1, jsonb_build_object('since_change_seq', \(changeSeq)::bigint)
+            SELECT $1, $3, 'reorganize', -1, jsonb_build_object('since_change_seq', $2::bigint)
             WHERE NOT EXISTS (SELECT 1 FROM covered)
             ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
             DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
                 (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))
             WHERE (jobs.payload ->> 'since_change_seq')::bigint > (excluded.payload ->> 'since_change_seq')::bigint
-            """,
-            logger: logger
-        )
+            """
+        typealias Row = ()
+
+        var bindings: PostgresBindings
+
+        func makeBindings() throws -> PostgresBindings { self.bindings }
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {
