@@ -1,7 +1,8 @@
-// Self-attention of one short text (the embedder's queries): per head, scores = QKᵀ/√d, a softmax per row, and
-// the context P·V. Each product is a few thousand multiply-adds, less than a BLAS call costs to set up, so they
-// are written out here: the keys are transposed once per head so that a row of scores is a sum of vectors,
-// with no horizontal reduction per score.
+// Self-attention: per head, scores = QKᵀ/√d, a softmax per row, and the context P·V. One short text (a query)
+// on the calling thread, its 32 scores a row in registers; a batch of texts of any length head by head, the heads
+// shared with the kernels' partner thread. Each product is a few thousand multiply-adds, less than a BLAS call
+// costs to set up, so they are written out here: the keys are transposed once per head so that a row of scores
+// is a sum of vectors, with no horizontal reduction per score.
 
 #include "CKernels.h"
 #include "Math.h"
@@ -10,33 +11,48 @@ enum { MAX_TOKENS = MEMOS_SHORT_ATTENTION_TOKENS, MAX_HEAD = 128 };
 
 // MARK: - Scalar
 
+static void softmax_rows_scalar(float *scores, size_t rows, size_t n) {
+    for (size_t row = 0; row < rows; row++) {
+        float *values = scores + row * n;
+        float maximum = -INFINITY;
+        for (size_t j = 0; j < n; j++) maximum = values[j] > maximum ? values[j] : maximum;
+        float total = 0;
+        for (size_t j = 0; j < n; j++) {
+            values[j] = exp_approx(values[j] - maximum);
+            total += values[j];
+        }
+        const float inverse = 1 / total;
+        for (size_t j = 0; j < n; j++) values[j] *= inverse;
+    }
+}
+
+// One head of one text of n tokens: the head's queries at q, keys at k, values at v (rows `stride` apart), its
+// context at out (rows `ldc` apart). `scores` holds n floats.
+static void head_scalar(
+    const float *q, const float *k, const float *v, size_t n, size_t stride, size_t size, float *out, size_t ldc,
+    float *scores) {
+    const float scale = 1 / sqrtf((float)size);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            float sum = 0;
+            for (size_t d = 0; d < size; d++) sum += q[i * stride + d] * k[j * stride + d];
+            scores[j] = sum * scale;
+        }
+        softmax_rows_scalar(scores, 1, n);
+        float *row = out + i * ldc;
+        for (size_t d = 0; d < size; d++) row[d] = 0;
+        for (size_t j = 0; j < n; j++)
+            for (size_t d = 0; d < size; d++) row[d] += scores[j] * v[j * stride + d];
+    }
+}
+
 static void attention_scalar(
     const float *qkv, size_t n, size_t hidden, size_t heads, float *context, size_t ldc) {
-    const size_t size = hidden / heads, stride = 3 * hidden;
-    const float scale = 1 / sqrtf((float)size);
+    const size_t size = hidden / heads;
     float scores[MAX_TOKENS];
     for (size_t head = 0; head < heads; head++) {
-        const float *q = qkv + head * size, *k = q + hidden, *v = q + 2 * hidden;
-        for (size_t i = 0; i < n; i++) {
-            float maximum = -INFINITY;
-            for (size_t j = 0; j < n; j++) {
-                float sum = 0;
-                for (size_t d = 0; d < size; d++) sum += q[i * stride + d] * k[j * stride + d];
-                scores[j] = sum * scale;
-                maximum = scores[j] > maximum ? scores[j] : maximum;
-            }
-            float total = 0;
-            for (size_t j = 0; j < n; j++) {
-                scores[j] = exp_approx(scores[j] - maximum);
-                total += scores[j];
-            }
-            float *out = context + i * ldc + head * size;
-            for (size_t d = 0; d < size; d++) out[d] = 0;
-            for (size_t j = 0; j < n; j++) {
-                const float weight = scores[j] / total;
-                for (size_t d = 0; d < size; d++) out[d] += weight * v[j * stride + d];
-            }
-        }
+        const float *q = qkv + head * size;
+        head_scalar(q, q + hidden, q + 2 * hidden, n, 3 * hidden, size, context + head * size, ldc, scores);
     }
 }
 
@@ -88,22 +104,7 @@ AVX512 static void attention_avx512(
 
 #endif  // __x86_64__
 
-// MARK: - Softmax of longer rows (the BLAS attention of passages)
-
-static void softmax_rows_scalar(float *scores, size_t rows, size_t n) {
-    for (size_t row = 0; row < rows; row++) {
-        float *values = scores + row * n;
-        float maximum = -INFINITY;
-        for (size_t j = 0; j < n; j++) maximum = values[j] > maximum ? values[j] : maximum;
-        float total = 0;
-        for (size_t j = 0; j < n; j++) {
-            values[j] = exp_approx(values[j] - maximum);
-            total += values[j];
-        }
-        const float inverse = 1 / total;
-        for (size_t j = 0; j < n; j++) values[j] *= inverse;
-    }
-}
+// MARK: - AVX-512 softmax of rows of any length
 
 #if defined(__x86_64__)
 
@@ -151,26 +152,6 @@ void memos_softmax_rows(memos_kernel_isa isa, float *scores, size_t rows, size_t
 }
 
 // MARK: - Any length, one head of one text at a time (batches of passages)
-
-// One head of one text of n tokens: the head's queries at q, keys at k, values at v (rows `stride` apart), its
-// context at out (rows `ldc` apart). `scores` holds n floats.
-static void head_scalar(
-    const float *q, const float *k, const float *v, size_t n, size_t stride, size_t size, float *out, size_t ldc,
-    float *scores) {
-    const float scale = 1 / sqrtf((float)size);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < n; j++) {
-            float sum = 0;
-            for (size_t d = 0; d < size; d++) sum += q[i * stride + d] * k[j * stride + d];
-            scores[j] = sum * scale;
-        }
-        softmax_rows_scalar(scores, 1, n);
-        float *row = out + i * ldc;
-        for (size_t d = 0; d < size; d++) row[d] = 0;
-        for (size_t j = 0; j < n; j++)
-            for (size_t d = 0; d < size; d++) row[d] += scores[j] * v[j * stride + d];
-    }
-}
 
 #if defined(__x86_64__)
 

@@ -104,7 +104,7 @@ public struct PostgresMemoryStore: MemoryStore {
 
     /// The write path's statements are prepared once per connection (as ``MemoriesByID``): parsing and planning
     /// them anew took about as long as running them for a request of a few memories.
-    struct InsertMessages: PostgresPreparedStatement {
+    struct InsertMessages: BoundStatement {
         static let sql = """
             INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
             SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
@@ -115,12 +115,9 @@ public struct PostgresMemoryStore: MemoryStore {
         typealias Row = ()
 
         var bindings: PostgresBindings
-
-        func makeBindings() throws -> PostgresBindings { self.bindings }
-        func decodeRow(_ row: PostgresRow) throws {}
     }
 
-    struct InsertMemories: PostgresPreparedStatement {
+    struct InsertMemories: BoundStatement {
         static let sql = """
             WITH inserted AS (
                 INSERT INTO memories AS m (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
@@ -145,7 +142,6 @@ public struct PostgresMemoryStore: MemoryStore {
 
         var bindings: PostgresBindings
 
-        func makeBindings() throws -> PostgresBindings { self.bindings }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
@@ -232,7 +228,7 @@ public struct PostgresMemoryStore: MemoryStore {
         )
     }
 
-    struct QueueReorganization: PostgresPreparedStatement {
+    struct QueueReorganization: BoundStatement {
         static let sql = """
             WITH covered AS MATERIALIZED (
                 SELECT 1 FROM jobs
@@ -251,9 +247,6 @@ public struct PostgresMemoryStore: MemoryStore {
         typealias Row = ()
 
         var bindings: PostgresBindings
-
-        func makeBindings() throws -> PostgresBindings { self.bindings }
-        func decodeRow(_ row: PostgresRow) throws {}
     }
 
     public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {
@@ -802,6 +795,20 @@ public struct PostgresMemoryStore: MemoryStore {
         for value in values { try bindings.append(value) }
         return bindings
     }
+}
+
+/// A prepared statement whose bindings are built by the caller (with ``PostgresMemoryStore/bindings(_:)``)
+/// rather than from fields of its own.
+protocol BoundStatement: PostgresPreparedStatement {
+    var bindings: PostgresBindings { get }
+}
+
+extension BoundStatement {
+    func makeBindings() throws -> PostgresBindings { self.bindings }
+}
+
+extension BoundStatement where Row == () {
+    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 /// A vector as PostgreSQL stores it (migration 11): a `bytea` of float32s, each big-endian as `float4send` writes

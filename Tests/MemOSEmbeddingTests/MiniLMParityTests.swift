@@ -52,6 +52,18 @@ struct MiniLMParityTests {
         }
     }
 
+    @Test("lines joined by a line break have the word pieces of each line: the fast reader's windows rely on it")
+    func piecesAddUpAcrossLines() throws {
+        let tokenizer = try #require(ModelFolder.embedder).tokenizer
+        let texts = Golden.shared.items.map(\.text)
+        for (first, second) in zip(texts, texts.dropFirst()) {
+            #expect(
+                tokenizer.countPieces(first + "\n" + second) == tokenizer.countPieces(first) + tokenizer.countPieces(second),
+                "\(first.prefix(30).debugDescription) + \(second.prefix(30).debugDescription)"
+            )
+        }
+    }
+
     @Test("embeddings have cosine ≥ 0.9999 with the reference, one at a time and in one batch")
     func embeddings() async throws {
         try await Self.expectParity(try #require(ModelFolder.embedder))

@@ -38,7 +38,9 @@ struct MigrationTests {
             let staged = try await database.client.query(
                 "SELECT next_embedding FROM memories WHERE id = \(id)", logger: TestDatabase.logger
             )
-            for try await vector in staged.decode(PackedFloats.self) { #expect(vector.values == [1, 0]) }
+            var stagedVectors: [[Float]] = []
+            for try await vector in staged.decode(PackedFloats.self) { stagedVectors.append(vector.values) }
+            #expect(stagedVectors == [[1, 0]])
         }
     }
 
