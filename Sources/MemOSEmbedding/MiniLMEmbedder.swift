@@ -71,6 +71,7 @@ public final class MiniLMEmbedder: Embedder {
         // Tokenising is part of the pass: the kernels' partner thread wakes meanwhile.
         try MatrixMultiply.forwardPass {
             let ids = texts.map(self.tokenizer.encode)
+            if let units = TextUnits(ids, model: self.model) { return units.embed() }
             var vectors: [[Float]] = []
             vectors.reserveCapacity(texts.count)
             // Similar lengths batch together with less wasted attention work.
@@ -79,6 +80,72 @@ public final class MiniLMEmbedder: Embedder {
                 vectors += self.model.embed(Array(ids[start..<min(start + self.batchSize, ids.count)]))
             }
             return vectors
+        }
+    }
+}
+
+/// A batch embedded as independent units of whole texts, the caller and the kernels' partner thread each taking
+/// the next unit until none are left (`memos_partner_units`).
+///
+/// Splitting each layer between the two threads (``BertModel``'s default) makes them meet some thirty times per
+/// forward pass, and whenever another process takes one core (PostgreSQL, the network, the request's own work)
+/// the other thread waits for it at the next meeting. Whole texts per thread meet once per batch, and the layer
+/// norms, sums and pooling that one thread runs alone in a split pass run on both. Used for batches of at least
+/// ``minimumUnits`` units, where the last unit's wait is a small part of the batch; texts shorter than
+/// ``unitTokens`` go together, so that short queries still run as matrices of many rows.
+final class TextUnits {
+    static let minimumUnits = 4
+    static let unitTokens = 64
+
+    let model: BertModel
+    /// Each unit's texts: indices into the batch, longest units first so that the last ones claimed are short.
+    let units: [[Int]]
+    let ids: [[Int32]]
+    let vectors: UnsafeMutableBufferPointer<[Float]>
+
+    init?(_ ids: [[Int32]], model: BertModel) {
+        guard ids.count >= Self.minimumUnits else { return nil }
+        var units: [[Int]] = []
+        var open: [Int] = []
+        var openTokens = 0
+        for index in ids.indices.sorted(by: { (ids[$0].count, $1) > (ids[$1].count, $0) }) {
+            open.append(index)
+            openTokens += ids[index].count
+            if openTokens >= Self.unitTokens {
+                units.append(open)
+                (open, openTokens) = ([], 0)
+            }
+        }
+        if !open.isEmpty { units.append(open) }
+        guard units.count >= Self.minimumUnits else { return nil }
+        self.model = model
+        self.units = units
+        self.ids = ids
+        self.vectors = .allocate(capacity: ids.count)
+        self.vectors.initialize(repeating: [])
+    }
+
+    deinit {
+        self.vectors.deinitialize()
+        self.vectors.deallocate()
+    }
+
+    func embed() -> [[Float]] {
+        withExtendedLifetime(self) {
+            memos_partner_units(
+                self.units.count,
+                { context, unit, _ in Unmanaged<TextUnits>.fromOpaque(context!).takeUnretainedValue().run(unit) },
+                Unmanaged.passUnretained(self).toOpaque()
+            )
+        }
+        return Array(self.vectors)
+    }
+
+    /// Embeds one unit's texts into their slots (each slot is written by one thread only).
+    private func run(_ unit: Int) {
+        let texts = self.units[unit]
+        for (index, vector) in zip(texts, self.model.embed(texts.map { self.ids[$0] })) {
+            self.vectors[index] = vector
         }
     }
 }

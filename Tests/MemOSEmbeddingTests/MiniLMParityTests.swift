@@ -85,6 +85,11 @@ struct MiniLMParityTests {
         for (item, vector) in zip(items, batched) {
             #expect(VectorMath.cosine(vector, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
         }
+        // A few texts: each layer split between the two threads, not whole texts per thread (TextUnits).
+        let few = Array(items.filter { $0.input_ids.count > 24 }.prefix(3))
+        for (item, vector) in zip(few, try await embedder.embed(few.map(\.text))) {
+            #expect(VectorMath.cosine(vector, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
+        }
         // One at a time, every input short enough for the 16-bit kernels, and a few longer ones.
         let short = items.filter { $0.input_ids.count <= 24 }
         #expect(short.count >= 40)
@@ -92,6 +97,17 @@ struct MiniLMParityTests {
             let single = try await embedder.embed([item.text])[0]
             #expect(VectorMath.cosine(single, item.embedding) >= 0.9999, "\(item.text.prefix(60).debugDescription)")
         }
+    }
+
+    @Test("a batch goes to the threads as units of whole texts, longest first, short ones together")
+    func textUnits() throws {
+        let model = try #require(ModelFolder.embedder).model
+        let lengths = [3, 70, 20, 20, 100, 30, 5, 64, 2]
+        let units = try #require(TextUnits(lengths.map { [Int32](repeating: 101, count: $0) }, model: model)).units
+        #expect(units == [[4], [1], [7], [5, 2, 3], [6, 0, 8]])
+        // Too few units to keep two threads busy to the end: the layers are split instead.
+        #expect(TextUnits([[Int32]](repeating: [101, 102], count: 8), model: model) == nil)
+        #expect(TextUnits([[Int32]](repeating: [Int32](repeating: 101, count: 200), count: 3), model: model) == nil)
     }
 
     @Test("a question finds its answer among unrelated memories")
