@@ -51,3 +51,12 @@ struct JSONColumn<Value: Codable & Hashable> {
         return stored
     }
 }
+
+extension Source {
+    /// Whether this source reads back from its JSON as it is (its time, if any, in whole seconds, as JSON keeps
+    /// it), so that a write need not decode it again (``JSONColumn/decoded(_:)``).
+    var isExactInJSON: Bool {
+        guard let time = self.chatTime?.timeIntervalSince1970 else { return true }
+        return time.rounded(.down) == time
+    }
+}

@@ -43,13 +43,7 @@ public struct PostgresMemoryStore: MemoryStore {
                     return .replayed(receipt)
                 }
             }
-            if !messages.isEmpty {
-                try await Self.insert(messages, cubeID: cubeID, author: author, on: connection, logger: logger)
-            }
-            let (stored, inserted) = try await Self.insert(memories, cubeID: cubeID, author: author, on: connection, logger: logger)
-            if inserted.contains(where: { $0.memoryType != .workingMemory }), let first = inserted.map(\.changeSeq).min() {
-                try await Self.queueReorganization(since: first, cubeID: cubeID, on: connection, logger: logger)
-            }
+            let stored = try await Self.write(memories, messages: messages, cubeID: cubeID, author: author, on: connection, logger: logger)
             var receipt = WriteReceipt(memoryIDs: stored.map(\.id), changeSeq: stored.map(\.changeSeq).max() ?? 0)
             if let job {
                 receipt.jobID = try await PostgresJobStore.enqueue(job, on: connection, logger: logger).id
@@ -91,35 +85,27 @@ public struct PostgresMemoryStore: MemoryStore {
         return ids.compactMap { byID[$0] }
     }
 
-    /// Inserts raw messages in one statement.
-    static func insert(_ messages: [StoredMessage], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger) async throws {
-        let bindings = try Self.bindings(
-            cubeID, author, messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role),
-            messages.map(\.message.name), messages.map(\.message.content),
-            messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
-            messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID)
-        )
-        _ = try await connection.execute(InsertMessages(bindings: bindings), logger: logger)
-    }
-
-    /// The write path's statements are prepared once per connection (as ``MemoriesByID``): parsing and planning
-    /// them anew took about as long as running them for a request of a few memories.
-    struct InsertMessages: BoundStatement {
+    /// A request's rows in one statement, prepared once per connection: its raw messages, its memories, and the
+    /// cube's reorganisation job where it inserts a memory other than working memory. One statement in place of
+    /// three cut the service's own work per request by a round trip each to PostgreSQL for the messages and the
+    /// job (parsing and planning them anew each time took about as long as running them).
+    ///
+    /// An exact duplicate of a live memory (same normalised content, also within the request) is not inserted.
+    /// The job: a waiting one that already covers these changes (the usual case) is only share-locked until the
+    /// transaction ends, so that a worker cannot claim it before they are committed; concurrent writes to one
+    /// cube share that lock instead of queueing one after another for the row, as an upsert made them do.
+    /// Otherwise the cube's one waiting job is made, or moved back to cover them; its payload stays one number
+    /// however many writes join it.
+    struct WriteRows: BoundStatement {
         static let sql = """
-            INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
-            SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
-                u.message_id, $2
-            FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[],
-                $9::bool[], $10::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
-            """
-        typealias Row = ()
-
-        var bindings: PostgresBindings
-    }
-
-    struct InsertMemories: BoundStatement {
-        static let sql = """
-            WITH inserted AS (
+            WITH new_messages AS (
+                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+                SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
+                    u.message_id, $2
+                FROM unnest($22::uuid[], $23::text[], $24::text[], $25::text[], $26::text[], $27::timestamptz[],
+                    $28::bool[], $29::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
+            ),
+            inserted AS (
                 INSERT INTO memories AS m (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
                     info, sources, confidence, embedding_model, embedding, valid_from, valid_to, change_seq)
                 SELECT $1, u.id, $2, u.session_id, u.memory_type, u.key, u.content,
@@ -134,7 +120,25 @@ public struct PostgresMemoryStore: MemoryStore {
                 ORDER BY u.ord
                 ON CONFLICT (cube_id, content_hash) WHERE status = 'activated' AND memory_type <> 'WorkingMemory'
                 DO NOTHING
-                RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to
+                RETURNING m.id, m.change_seq, m.created_at, m.updated_at, m.valid_from, m.valid_to, m.memory_type
+            ),
+            changes AS (
+                SELECT min(change_seq) AS since FROM inserted HAVING bool_or(memory_type <> 'WorkingMemory')
+            ),
+            covered AS MATERIALIZED (
+                SELECT 1 FROM jobs, changes
+                WHERE jobs.cube_id = $1 AND jobs.kind = 'reorganize' AND jobs.status = 'waiting'
+                    AND (jobs.payload ->> 'since_change_seq')::bigint <= changes.since
+                FOR SHARE OF jobs
+            ),
+            queued AS (
+                INSERT INTO jobs (cube_id, id, kind, priority, payload)
+                SELECT $1, $30, 'reorganize', -1, jsonb_build_object('since_change_seq', changes.since)
+                FROM changes WHERE NOT EXISTS (SELECT 1 FROM covered)
+                ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
+                DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
+                    (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))
+                WHERE (jobs.payload ->> 'since_change_seq')::bigint > (excluded.payload ->> 'since_change_seq')::bigint
             )
             SELECT id, change_seq, created_at, updated_at, valid_from, valid_to FROM inserted
             """
@@ -145,14 +149,16 @@ public struct PostgresMemoryStore: MemoryStore {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
-    /// Inserts memories in one statement. Their creation is not written to the history: ``creationEntry`` derives
-    /// it from the row (a history row per memory was a quarter of an import's database time). An exact duplicate of a live memory (same
-    /// normalised content, also within the batch) is not stored again: the existing memory takes its place.
-    /// Returns the stored memories in the order given, and those of them this call inserted.
-    static func insert(
-        _ memories: [NewMemory], cubeID: String, author: UUID, on connection: PostgresConnection, logger: Logger
-    ) async throws -> (stored: [Memory], inserted: [Memory]) {
-        guard !memories.isEmpty else { return ([], []) }
+    /// Writes a request's messages and memories, and queues the cube's reorganisation, in one statement
+    /// (``WriteRows``). The memories' creation is not written to the history: ``creationEntry`` derives it from the
+    /// row (a history row per memory was a quarter of an import's database time). An exact duplicate of a live
+    /// memory (same normalised content, also within the batch) is not stored again: the existing memory takes its
+    /// place. Returns the stored memories in the order given.
+    static func write(
+        _ memories: [NewMemory], messages: [StoredMessage], cubeID: String, author: UUID,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Memory] {
+        guard !memories.isEmpty || !messages.isEmpty else { return [] }
         // Vectors and tags travel as flat arrays (binary), each row slicing its part; JSON values are encoded
         // once per distinct value (an import usually repeats them).
         var offsets: [Int32] = []
@@ -168,25 +174,27 @@ public struct PostgresMemoryStore: MemoryStore {
         }
         var infos = JSONColumn<[String: JSONValue]>()
         var sources = JSONColumn<[Source]>()
-        let insert = InsertMemories(
-            bindings: try Self.bindings(
-                cubeID, author, PackedFloats(values: flat), memories.map(\.id), memories.map(\.sessionID), memories.map(\.memoryType.rawValue),
-                memories.map(\.key), memories.map(\.content), tagOffsets, memories.map { Int32($0.tags.count) },
-                try memories.map { try infos.encode($0.info) }, memories.map(\.confidence),
-                memories.map(\.embeddingModel), offsets, memories.map { Int32($0.embedding.count) },
-                memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validFrom != nil },
-                memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validTo != nil },
-                tags, try memories.map { try sources.encode($0.sources) }
-            )
+        let bindings = try Self.bindings(
+            cubeID, author, PackedFloats(values: flat), memories.map(\.id), memories.map(\.sessionID),
+            memories.map(\.memoryType.rawValue), memories.map(\.key), memories.map(\.content), tagOffsets,
+            memories.map { Int32($0.tags.count) }, try memories.map { try infos.encode($0.info) },
+            memories.map(\.confidence), memories.map(\.embeddingModel), offsets, memories.map { Int32($0.embedding.count) },
+            memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validFrom != nil },
+            memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validTo != nil },
+            tags, try memories.map { try sources.encode($0.sources) },
+            messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role), messages.map(\.message.name),
+            messages.map(\.message.content), messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
+            messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID), UUID.random()
         )
         var stored: [UUID: Memory] = [:]
         let byID = Dictionary(memories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for try await (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.execute(insert, logger: logger) {
+        for try await (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.execute(WriteRows(bindings: bindings), logger: logger) {
             guard let new = byID[id] else { continue }
             stored[id] = Memory(
                 id: id, cubeID: cubeID, authorUserID: author, sessionID: new.sessionID, memoryType: new.memoryType,
                 status: .activated, key: new.key, content: new.content, tags: new.tags,
-                info: try infos.decoded(new.info), sources: try sources.decoded(new.sources),
+                info: try infos.decoded(new.info),
+                sources: new.sources.allSatisfy(\.isExactInJSON) ? new.sources : try sources.decoded(new.sources),
                 confidence: new.confidence, embeddingModel: new.embeddingModel, embedding: new.embedding,
                 createdAt: createdAt, updatedAt: updatedAt, validFrom: validFrom, validTo: validTo,
                 version: 1, usageCount: 0, changeSeq: seq
@@ -213,40 +221,7 @@ public struct PostgresMemoryStore: MemoryStore {
             }
             return memory
         }
-        return (found, memories.compactMap { stored[$0.id] })
-    }
-
-    /// Makes sure the cube's waiting reorganisation job covers changes from `changeSeq` on (one waiting job per
-    /// cube; its payload stays one number however many writes join it).
-    ///
-    /// A waiting job that already covers them (the usual case) is only share-locked until this transaction ends,
-    /// so that a worker cannot claim it before these changes are committed: concurrent writes to one cube share
-    /// that lock instead of queueing one after another for the row, as an upsert made them do.
-    static func queueReorganization(since changeSeq: Int64, cubeID: String, on connection: PostgresConnection, logger: Logger) async throws {
-        _ = try await connection.execute(
-            QueueReorganization(bindings: try Self.bindings(cubeID, changeSeq, UUID.random())), logger: logger
-        )
-    }
-
-    struct QueueReorganization: BoundStatement {
-        static let sql = """
-            WITH covered AS MATERIALIZED (
-                SELECT 1 FROM jobs
-                WHERE cube_id = $1 AND kind = 'reorganize' AND status = 'waiting'
-                    AND (payload ->> 'since_change_seq')::bigint <= $2::bigint
-                FOR SHARE
-            )
-            INSERT INTO jobs (cube_id, id, kind, priority, payload)
-            SELECT $1, $3, 'reorganize', -1, jsonb_build_object('since_change_seq', $2::bigint)
-            WHERE NOT EXISTS (SELECT 1 FROM covered)
-            ON CONFLICT (cube_id) WHERE kind = 'reorganize' AND status = 'waiting'
-            DO UPDATE SET payload = jsonb_build_object('since_change_seq', LEAST(
-                (jobs.payload ->> 'since_change_seq')::bigint, (excluded.payload ->> 'since_change_seq')::bigint))
-            WHERE (jobs.payload ->> 'since_change_seq')::bigint > (excluded.payload ->> 'since_change_seq')::bigint
-            """
-        typealias Row = ()
-
-        var bindings: PostgresBindings
+        return found
     }
 
     public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {

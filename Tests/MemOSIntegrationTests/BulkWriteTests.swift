@@ -49,6 +49,23 @@ struct BulkWriteTests {
     }
 
     @Test(
+        "sources with times in whole seconds, or none, are returned as given and as a read returns them",
+        arguments: [nil, Date(timeIntervalSince1970: 1_700_000_000)]
+    )
+    func exactSources(_ time: Date?) async throws {
+        try await Self.withStore { store, author, _ in
+            var memory = NewMemory.fixture("Alice likes tea")
+            memory.sources = [Source(type: "chat", role: "user", messageID: "m1", chatTime: time, content: "I like tea")]
+            #expect(memory.sources.allSatisfy { $0.isExactInJSON })
+            let outcome = try await store.add([memory], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let returned = try #require(outcome.memories)
+            #expect(returned.map(\.sources) == [memory.sources])
+            #expect(try await store.memories(ids: outcome.receipt.memoryIDs, cubeID: "c") == returned)
+        }
+        #expect(!Source(type: "chat", chatTime: Date(timeIntervalSince1970: 1_700_000_000.5)).isExactInJSON)
+    }
+
+    @Test(
         "a vector bound as bytea reads back the same floats, and is the bytes SQL's memos_pack_vector makes",
         arguments: [[], [1.5, -2, 0, 3.4e38, -1e-40], (0..<384).map { Float($0) / 7 }]
     )

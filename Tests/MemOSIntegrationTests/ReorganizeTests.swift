@@ -64,6 +64,14 @@ struct ReorganizeTests {
             #expect(try await waiting() == [])
             let later = try await store.add([Self.memory("a later fact", [0, 0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
             #expect(try await waiting() == [later.receipt.changeSeq])
+
+            // Working memory, and a duplicate that inserts nothing, give the job nothing to do.
+            _ = try #require(try await queue.claim(owner: "w", kinds: [JobKind.reorganize], lease: .seconds(5)))
+            var working = Self.memory("what the session is about", [0, 1, 1])
+            working.memoryType = .workingMemory
+            _ = try await store.add([working], messages: [], cubeID: "c", author: author, idempotency: nil)
+            _ = try await store.add([Self.memory("a later fact", [0, 0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
+            #expect(try await waiting() == [])
         }
     }
 
