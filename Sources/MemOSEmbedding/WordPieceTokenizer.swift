@@ -9,7 +9,10 @@ import MemOSCore
 /// takes the longest vocabulary prefix repeatedly (continuations prefixed `##`); a word with no split, or longer
 /// than 100 characters, is `[UNK]`. Output: `[CLS]` ids `[SEP]`, truncated to ``maxLength`` ids in all.
 public struct WordPieceTokenizer: Sendable {
-    public let vocabulary: [String: Int32]
+    /// The pieces that begin a word.
+    let wordStarts: PieceTable
+    /// The pieces that continue one (`##` in the vocabulary, without it here).
+    let continuations: PieceTable
     public let clsID: Int32
     public let sepID: Int32
     public let unknownID: Int32
@@ -19,16 +22,24 @@ public struct WordPieceTokenizer: Sendable {
 
     /// - Parameter vocabulary: the contents of `vocab.txt`: one token per line, the line number is its id.
     public init(vocabulary text: String, maxLength: Int = 256) throws {
-        var vocabulary: [String: Int32] = [:]
+        var starts: [(piece: [UInt8], id: Int32)] = []
+        var continuations: [(piece: [UInt8], id: Int32)] = []
+        var special: [String: Int32] = [:]
         var id: Int32 = 0
         text.enumerateLines { line, _ in
-            vocabulary[line] = id
+            if line.hasPrefix("##") {
+                continuations.append((Array(line.utf8.dropFirst(2)), id))
+            } else {
+                starts.append((Array(line.utf8), id))
+            }
+            if ["[CLS]", "[SEP]", "[UNK]"].contains(line) { special[line] = id }
             id += 1
         }
-        guard let cls = vocabulary["[CLS]"], let sep = vocabulary["[SEP]"], let unknown = vocabulary["[UNK]"] else {
+        guard let cls = special["[CLS]"], let sep = special["[SEP]"], let unknown = special["[UNK]"] else {
             throw MemOSError(code: .failedPrecondition, message: "vocab.txt lacks [CLS], [SEP] or [UNK]")
         }
-        self.vocabulary = vocabulary
+        self.wordStarts = PieceTable(starts)
+        self.continuations = PieceTable(continuations)
         self.clsID = cls
         self.sepID = sep
         self.unknownID = unknown
@@ -38,12 +49,11 @@ public struct WordPieceTokenizer: Sendable {
     /// The ids of a text, with `[CLS]` and `[SEP]`, truncated to ``maxLength``.
     public func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = [self.clsID]
-        let budget = self.maxLength - 2
-        outer: for word in Self.preTokenize(Self.normalize(text)) {
-            for id in self.wordPiece(word) {
-                if ids.count - 1 == budget { break outer }
-                ids.append(id)
-            }
+        ids.reserveCapacity(min(self.maxLength, text.utf8.count / 3 + 8))
+        let budget = self.maxLength - 1
+        self.forEachWord(of: text) { word, characters in
+            self.appendPieces(of: word, characters: characters, to: &ids, limit: budget)
+            return ids.count < budget
         }
         ids.append(self.sepID)
         return ids
@@ -51,7 +61,80 @@ public struct WordPieceTokenizer: Sendable {
 
     /// How many word pieces a text has, without `[CLS]`/`[SEP]` and without truncation.
     public func countPieces(_ text: String) -> Int {
-        Self.preTokenize(Self.normalize(text)).reduce(0) { $0 + self.wordPiece($1).count }
+        var count = 0
+        var pieces: [Int32] = []
+        self.forEachWord(of: text) { word, characters in
+            pieces.removeAll(keepingCapacity: true)
+            self.appendPieces(of: word, characters: characters, to: &pieces, limit: .max)
+            count += pieces.count
+            return true
+        }
+        return count
+    }
+
+    /// Calls `body` with the UTF-8 bytes and the character count of each word of the normalised `text`, in order,
+    /// until it returns false. Whitespace separates words; every punctuation character is a word of its own.
+    func forEachWord(of text: String, _ body: (UnsafeBufferPointer<UInt8>, Int) -> Bool) {
+        var word: [UInt8] = []
+        word.reserveCapacity(64)
+        var characters = 0
+        /// Passes the word so far to `body`; false when `body` says stop.
+        func flush() -> Bool {
+            guard characters > 0 else { return true }
+            defer { word.removeAll(keepingCapacity: true); characters = 0 }
+            return word.withUnsafeBufferPointer { body($0, characters) }
+        }
+        for scalar in Self.normalize(text) {
+            if Self.isWhitespace(scalar) {
+                guard flush() else { return }
+            } else if Self.isPunctuation(scalar) {
+                guard flush() else { return }
+                word.append(contentsOf: UTF8.encode(scalar)!)
+                characters = 1
+                guard flush() else { return }
+            } else {
+                if scalar.isASCII { word.append(UInt8(scalar.value)) } else { word.append(contentsOf: UTF8.encode(scalar)!) }
+                characters += 1
+            }
+        }
+        _ = flush()
+    }
+
+    /// Appends the pieces of one word (its UTF-8 bytes, `characters` scalars long) to `ids`, stopping once `ids`
+    /// holds `limit`: the longest vocabulary piece that begins it, then the longest continuation of the rest, and so
+    /// on. A word with no such split, or longer than ``maxCharactersPerWord``, is one `[UNK]`.
+    func appendPieces(of word: UnsafeBufferPointer<UInt8>, characters: Int, to ids: inout [Int32], limit: Int) {
+        guard ids.count < limit else { return }
+        guard characters <= Self.maxCharactersPerWord else {
+            ids.append(self.unknownID)
+            return
+        }
+        let first = ids.count
+        var start = 0
+        while start < word.count {
+            let table = start == 0 ? self.wordStarts : self.continuations
+            var end = min(word.count, start + table.longest)
+            var found: Int32?
+            while end > start {
+                // A piece ends between characters, never inside one's bytes.
+                if end < word.count, word[end] & 0xC0 == 0x80 {
+                    end -= 1
+                    continue
+                }
+                if let id = table.id(of: UnsafeBufferPointer(rebasing: word[start..<end])) {
+                    found = id
+                    break
+                }
+                end -= 1
+            }
+            guard let id = found else {
+                ids.removeSubrange(first...)
+                ids.append(self.unknownID)
+                return
+            }
+            if ids.count < limit { ids.append(id) }
+            start = end
+        }
     }
 
     // MARK: Steps
@@ -105,48 +188,6 @@ public struct WordPieceTokenizer: Sendable {
         return result
     }
 
-    static func preTokenize(_ scalars: [Unicode.Scalar]) -> [[Unicode.Scalar]] {
-        var words: [[Unicode.Scalar]] = []
-        var current: [Unicode.Scalar] = []
-        for scalar in scalars {
-            if Self.isWhitespace(scalar) {
-                if !current.isEmpty { words.append(current) }
-                current = []
-            } else if Self.isPunctuation(scalar) {
-                if !current.isEmpty { words.append(current) }
-                current = []
-                words.append([scalar])
-            } else {
-                current.append(scalar)
-            }
-        }
-        if !current.isEmpty { words.append(current) }
-        return words
-    }
-
-    func wordPiece(_ word: [Unicode.Scalar]) -> [Int32] {
-        if word.count > Self.maxCharactersPerWord { return [self.unknownID] }
-        var pieces: [Int32] = []
-        var start = 0
-        while start < word.count {
-            var end = word.count
-            var found: Int32?
-            while start < end {
-                var candidate = start > 0 ? "##" : ""
-                candidate.unicodeScalars.append(contentsOf: word[start..<end])
-                if let id = self.vocabulary[candidate] {
-                    found = id
-                    break
-                }
-                end -= 1
-            }
-            guard let id = found else { return [self.unknownID] }
-            pieces.append(id)
-            start = end
-        }
-        return pieces
-    }
-
     // MARK: Character classes (as BERT defines them)
 
     static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
@@ -190,5 +231,73 @@ public struct WordPieceTokenizer: Sendable {
         default:
             return false
         }
+    }
+}
+
+/// Vocabulary pieces by their UTF-8 bytes, in an open-addressing hash table: a word's candidate pieces are looked
+/// up as slices of its bytes, with no string made per candidate (a `[String: Int32]` lookup per candidate was most
+/// of the fast reader's cost of sizing windows).
+struct PieceTable: Sendable {
+    /// Every piece's bytes, back to back.
+    private let bytes: [UInt8]
+    /// Per piece: where its bytes start in `bytes`, and one past their end.
+    private let bounds: [(start: Int32, end: Int32)]
+    private let ids: [Int32]
+    /// One more than the index of the piece in each slot (0: empty); a power of two long, at most half full.
+    private let slots: [Int32]
+    /// The bytes of the longest piece.
+    let longest: Int
+
+    init(_ pieces: [(piece: [UInt8], id: Int32)]) {
+        var bytes: [UInt8] = []
+        var bounds: [(start: Int32, end: Int32)] = []
+        for (piece, _) in pieces {
+            bounds.append((Int32(bytes.count), Int32(bytes.count + piece.count)))
+            bytes += piece
+        }
+        var capacity = 16
+        while capacity < pieces.count * 2 { capacity *= 2 }
+        var slots = [Int32](repeating: 0, count: capacity)
+        for (index, (piece, _)) in pieces.enumerated() {
+            var slot = piece.withUnsafeBufferPointer(Self.hash) & (capacity - 1)
+            // A repeated piece takes its last id, as a dictionary filled line by line does.
+            while slots[slot] != 0 && pieces[Int(slots[slot]) - 1].piece != piece {
+                slot = (slot + 1) & (capacity - 1)
+            }
+            slots[slot] = Int32(index + 1)
+        }
+        self.bytes = bytes
+        self.bounds = bounds
+        self.ids = pieces.map(\.id)
+        self.slots = slots
+        self.longest = pieces.map(\.piece.count).max() ?? 0
+    }
+
+    /// The id of the piece whose bytes are `piece`, if any.
+    func id(of piece: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let mask = self.slots.count - 1
+        var slot = Self.hash(piece) & mask
+        return self.bytes.withUnsafeBufferPointer { bytes in
+            while true {
+                let entry = Int(self.slots[slot])
+                if entry == 0 { return nil }
+                let (start, end) = self.bounds[entry - 1]
+                if Int(end - start) == piece.count
+                    && (piece.isEmpty || memcmp(bytes.baseAddress! + Int(start), piece.baseAddress!, piece.count) == 0)
+                {
+                    return self.ids[entry - 1]
+                }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
+    /// FNV-1a, 64 bits.
+    static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Int(truncatingIfNeeded: hash ^ (hash >> 32))
     }
 }

@@ -52,6 +52,28 @@ struct MiniLMParityTests {
         }
     }
 
+    @Test("the byte-table tokenizer gives the ids of BERT's string-dictionary algorithm, cut texts and odd words too")
+    func pieceTable() throws {
+        let tokenizer = try #require(ModelFolder.embedder).tokenizer
+        let reference = try ReferenceWordPiece(vocabulary: String(contentsOf: ModelFolder.url.appendingPathComponent("vocab.txt"), encoding: .utf8))
+        var texts = Golden.shared.items.map(\.text)
+        for text in Golden.shared.items.map(\.text) {
+            let characters = Array(text)
+            for cut in stride(from: 1, to: characters.count, by: 7) { texts.append(String(characters[cut...])) }
+        }
+        texts += [
+            "naïve café déjà vu ÅNGSTRÖM", "東京タワーに行きました", "😀 emoji 🇩🇪 flags", "Ωmega ßtraße İstanbul",
+            String(repeating: "a", count: 100), String(repeating: "b", count: 101), "xqzvbnmtrewq ##a # ##",
+            String(repeating: "The quick brown fox jumps over the lazy dog. ", count: 40), "\u{200B}zero\u{00A0}width",
+        ]
+        for text in texts {
+            let expected = reference.pieces(of: text)
+            #expect(tokenizer.countPieces(text) == expected.count, "\(text.prefix(40).debugDescription)")
+            let limit = tokenizer.maxLength - 2
+            #expect(tokenizer.encode(text) == [tokenizer.clsID] + expected.prefix(limit) + [tokenizer.sepID], "\(text.prefix(40).debugDescription)")
+        }
+    }
+
     @Test("lines joined by a line break have the word pieces of each line: the fast reader's windows rely on it")
     func piecesAddUpAcrossLines() throws {
         let tokenizer = try #require(ModelFolder.embedder).tokenizer
@@ -163,5 +185,61 @@ struct ModelFileTests {
         )
         try Data("not a model".utf8).write(to: folder.appendingPathComponent("model.safetensors"))
         #expect(throws: MemOSError.self) { try MiniLMEmbedder(directory: folder) }
+    }
+}
+
+/// WordPiece as BERT writes it (a string dictionary, a string per candidate piece): what the tokenizer's byte
+/// tables must give.
+struct ReferenceWordPiece {
+    let vocabulary: [String: Int32]
+
+    init(vocabulary text: String) {
+        var vocabulary: [String: Int32] = [:]
+        var id: Int32 = 0
+        text.enumerateLines { line, _ in
+            vocabulary[line] = id
+            id += 1
+        }
+        self.vocabulary = vocabulary
+    }
+
+    func pieces(of text: String) -> [Int32] {
+        var words: [[Unicode.Scalar]] = []
+        var current: [Unicode.Scalar] = []
+        for scalar in WordPieceTokenizer.normalize(text) {
+            if WordPieceTokenizer.isWhitespace(scalar) || WordPieceTokenizer.isPunctuation(scalar) {
+                if !current.isEmpty { words.append(current) }
+                current = []
+                if WordPieceTokenizer.isPunctuation(scalar) { words.append([scalar]) }
+            } else {
+                current.append(scalar)
+            }
+        }
+        if !current.isEmpty { words.append(current) }
+        return words.flatMap(self.wordPiece)
+    }
+
+    func wordPiece(_ word: [Unicode.Scalar]) -> [Int32] {
+        let unknown = self.vocabulary["[UNK]"]!
+        if word.count > 100 { return [unknown] }
+        var pieces: [Int32] = []
+        var start = 0
+        while start < word.count {
+            var end = word.count
+            var found: Int32?
+            while start < end {
+                var candidate = start > 0 ? "##" : ""
+                candidate.unicodeScalars.append(contentsOf: word[start..<end])
+                if let id = self.vocabulary[candidate] {
+                    found = id
+                    break
+                }
+                end -= 1
+            }
+            guard let id = found else { return [unknown] }
+            pieces.append(id)
+            start = end
+        }
+        return pieces
     }
 }
