@@ -71,21 +71,24 @@ public final class MicroBatchingEmbedder: Embedder {
             defer { state.waiting.removeFirst(taken) }
             return Array(state.waiting.prefix(taken))
         }
+        let result: Result<[[Float]], any Error>
         do {
-            let vectors = try await self.base.embed(batch.flatMap(\.texts))
-            var offset = 0
-            for waiting in batch {
-                waiting.promise.fulfil(.success(Array(vectors[offset..<(offset + waiting.texts.count)])))
-                offset += waiting.texts.count
-            }
+            result = .success(try await self.base.embed(batch.flatMap(\.texts)))
         } catch {
-            for waiting in batch { waiting.promise.fulfil(.failure(error)) }
+            result = .failure(error)
         }
+        // The next batch is queued before the callers resume: they would otherwise run first (their writes, their
+        // responses) while the model waited for a free thread.
         let more = self.state.withLock { state in
             if state.waiting.isEmpty { state.running = false }
             return !state.waiting.isEmpty
         }
         if more { Task { await self.runBatch() } }
+        var offset = 0
+        for waiting in batch {
+            waiting.promise.fulfil(result.map { Array($0[offset..<(offset + waiting.texts.count)]) })
+            offset += waiting.texts.count
+        }
     }
 }
 

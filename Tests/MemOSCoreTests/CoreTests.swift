@@ -156,6 +156,36 @@ struct MicroBatchingTests {
         #expect(counting.batches.withLock { $0.count } < texts.count)
     }
 
+    @Test("a failed call fails the requests of its batch only: those queued behind it still get their vectors")
+    func failedBatch() async throws {
+        /// Fails its first call (after 50 ms, while the others queue), then embeds.
+        final class FailingFirst: Embedder {
+            let inner = FeatureHashingEmbedder(dimension: 16)
+            let calls = Mutex(0)
+            var modelID: String { self.inner.modelID }
+            var dimension: Int { 16 }
+
+            func embed(_ texts: [String]) async throws -> [[Float]] {
+                let first = self.calls.withLock { calls in
+                    calls += 1
+                    return calls == 1
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                if first { throw MemOSError(code: .unavailable, message: "the model is away") }
+                return try await self.inner.embed(texts)
+            }
+        }
+        let failing = FailingFirst()
+        let batching = MicroBatchingEmbedder(base: failing, maxBatch: 64)
+        let first = Task { try await batching.embed(["the first text"]) }
+        try await Task.sleep(for: .milliseconds(10))
+        let queued = try await Self.embedConcurrently((0..<8).map { "text number \($0)" }, with: batching)
+        await #expect(throws: MemOSError.self) { try await first.value }
+        for index in 0..<8 {
+            #expect(queued[index] == [failing.inner.vector(for: "text number \(index)")])
+        }
+    }
+
     @Test("a batch holds at most maxBatch texts; a request of maxBatch texts or more goes alone")
     func batchLimit() async throws {
         let counting = CountingEmbedder()
