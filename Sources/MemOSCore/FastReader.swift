@@ -99,8 +99,11 @@ public struct FastReader: Sendable {
 
     /// A short title: the first words of a text, at most `maxCharacters` characters.
     public static func key(for text: String, maxCharacters: Int = 80) -> String {
-        let flat = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? text
-        if flat.count <= maxCharacters { return flat }
-        return String(flat.prefix(maxCharacters)) + "…"
+        // The first line that is not empty, measured up to the limit only (a window's first turn, not the window).
+        let start = text.firstIndex { !$0.isNewline } ?? text.endIndex
+        let line = text[start...].prefix { !$0.isNewline }
+        guard let cut = line.index(line.startIndex, offsetBy: maxCharacters, limitedBy: line.endIndex), cut < line.endIndex
+        else { return String(line) }
+        return String(line[..<cut]) + "…"
     }
 }

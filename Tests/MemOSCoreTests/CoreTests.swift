@@ -70,6 +70,17 @@ struct FastReaderTests {
         // Without a budget nothing changes.
         #expect(FastReader(windowSize: 3, overlap: 0).windows(of: messages).count == 1)
     }
+
+    @Test("a key is the first line that is not empty, cut to the limit with an ellipsis")
+    func keys() {
+        let long = String(repeating: "é", count: 81)
+        #expect(FastReader.key(for: "user: hello\nassistant: hi") == "user: hello")
+        #expect(FastReader.key(for: "\n\r\nuser: hello") == "user: hello")
+        #expect(FastReader.key(for: String(long.dropLast()) + "\nmore") == String(long.dropLast()))
+        #expect(FastReader.key(for: long) == String(long.prefix(80)) + "…")
+        #expect(FastReader.key(for: "short", maxCharacters: 3) == "sho…")
+        #expect(FastReader.key(for: "") == "")
+    }
 }
 
 @Suite("Validation")
@@ -101,8 +112,12 @@ struct ValidationTests {
     }
 
     @Test("random ids are version 4 (RFC 9562 variant), distinct, and read back from their text")
-    func randomIDs() {
-        let ids = (0..<10_000).map { _ in UUID.random() }
+    func randomIDs() async {
+        // Drawn from several tasks at once: the bytes are shared, 4 KB per draw from the system.
+        let ids = await withTaskGroup(of: [UUID].self) { group in
+            for _ in 0..<8 { group.addTask { (0..<1_250).map { _ in UUID.random() } } }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
         #expect(Set(ids).count == ids.count)
         for id in ids {
             let text = id.lowercasedString
