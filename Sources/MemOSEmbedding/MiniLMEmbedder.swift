@@ -22,7 +22,8 @@ public final class MiniLMEmbedder: Embedder {
     public var maxInputTokens: Int? { self.tokenizer.maxLength }
     /// Word pieces plus the [CLS] and [SEP] tokens.
     public func tokenCount(_ text: String) -> Int? { self.tokenizer.countPieces(text) + 2 }
-    /// Texts run through the model together.
+    /// Texts run through the model together, where a batch is too small to go out as whole texts per thread
+    /// (``TextUnits``).
     public let batchSize: Int
     public let tokenizer: WordPieceTokenizer
     let model: BertModel

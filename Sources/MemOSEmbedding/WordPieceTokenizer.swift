@@ -50,10 +50,10 @@ public struct WordPieceTokenizer: Sendable {
     public func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = [self.clsID]
         ids.reserveCapacity(min(self.maxLength, text.utf8.count / 3 + 8))
-        let budget = self.maxLength - 1
+        let limit = self.maxLength - 1  // [CLS] and the pieces; [SEP] follows
         self.forEachWord(of: text) { word, characters in
-            self.appendPieces(of: word, characters: characters, to: &ids, limit: budget)
-            return ids.count < budget
+            self.appendPieces(of: word, characters: characters, to: &ids, limit: limit)
+            return ids.count < limit
         }
         ids.append(self.sepID)
         return ids

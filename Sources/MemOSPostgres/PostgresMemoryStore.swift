@@ -87,8 +87,12 @@ public struct PostgresMemoryStore: MemoryStore {
 
     /// A request's rows in one statement, prepared once per connection: its raw messages, its memories, and the
     /// cube's reorganisation job where it inserts a memory other than working memory. One statement in place of
-    /// three cut the service's own work per request by a round trip each to PostgreSQL for the messages and the
-    /// job (parsing and planning them anew each time took about as long as running them).
+    /// three saves two round trips to PostgreSQL per request: the service's own work in fast ingest fell from
+    /// 425–480 to 360–380 µs of machine CPU per memory.
+    ///
+    /// It still runs inside BEGIN … COMMIT. Alone (autocommit), PostgreSQL commits at the protocol's Sync, after it
+    /// has sent CommandComplete, so a failure to commit (a full notification queue) would reach the client after
+    /// it had taken the statement as done, and a write could be acknowledged that never committed.
     ///
     /// An exact duplicate of a live memory (same normalised content, also within the request) is not inserted.
     /// The job: a waiting one that already covers these changes (the usual case) is only share-locked until the
