@@ -48,6 +48,46 @@ struct BulkWriteTests {
         }
     }
 
+    @Test("a write that fails half-way leaves no rows: messages, memories, the job and the idempotency key go together")
+    func failedWriteLeavesNothing() async throws {
+        try await Self.withStore { store, author, database in
+            // The second memory is refused by the database after the messages and the first memory were inserted.
+            for statement in [
+                """
+                CREATE FUNCTION test_refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.content = 'boom' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER test_refuse_boom BEFORE INSERT ON memories FOR EACH ROW EXECUTE FUNCTION test_refuse_boom()",
+            ] {
+                try await database.client.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+            }
+            let messages = ["I like tea", "so do I", "boom"].map { content in
+                StoredMessage(message: ChatMessage(role: "user", content: content), sessionID: "s")
+            }
+            let memories = [NewMemory.fixture("Alice likes tea"), .fixture("boom"), .fixture("Bob likes tea")]
+            let key = IdempotencyKey(key: "req-1", fingerprint: "f")
+            await #expect(throws: (any Error).self) {
+                _ = try await store.add(memories, messages: messages, cubeID: "c", author: author, idempotency: key)
+            }
+            for table in ["memories", "messages", "jobs", "idempotency_keys"] {
+                #expect(try await TestDatabase.count(table, in: database) == 0, "\(table)")
+            }
+
+            // The retry, once the database takes it, writes everything once; a second retry replays it.
+            try await database.client.query("DROP TRIGGER test_refuse_boom ON memories", logger: TestDatabase.logger)
+            let retried = try await store.add(memories, messages: messages, cubeID: "c", author: author, idempotency: key)
+            guard case .written = retried else { Issue.record("expected a write, got \(retried)"); return }
+            let replayed = try await store.add(memories, messages: messages, cubeID: "c", author: author, idempotency: key)
+            #expect(replayed == .replayed(retried.receipt))
+            #expect(try await TestDatabase.count("memories", in: database) == 3)
+            #expect(try await TestDatabase.count("messages", in: database) == 3)
+            #expect(try await TestDatabase.count("jobs", in: database) == 1)
+        }
+    }
+
     @Test(
         "sources with times in whole seconds, or none, are returned as given and as a read returns them",
         arguments: [nil, Date(timeIntervalSince1970: 1_700_000_000)]
