@@ -30,7 +30,7 @@ extension UUID {
 }
 
 extension UUID {
-    /// A random (version 4) UUID from the system's generator (`getrandom` on Linux).
+    /// A random (version 4) UUID from the system's generator (`/dev/urandom` on Linux, `arc4random_buf` elsewhere).
     ///
     /// Same kind of id as `UUID()`, which on Linux opens and reads `/dev/urandom` for each id: an import of
     /// 500 memories opened the device 500 times (about 5 % of the import benchmark process's CPU). The bytes come

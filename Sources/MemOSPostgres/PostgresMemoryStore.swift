@@ -100,7 +100,7 @@ public struct PostgresMemoryStore: MemoryStore {
     /// cube share that lock instead of queueing one after another for the row, as an upsert made them do.
     /// Otherwise the cube's one waiting job is made, or moved back to cover them; its payload stays one number
     /// however many writes join it.
-    struct WriteRows: BoundStatement {
+    struct WriteRows: PostgresPreparedStatement {
         static let sql = """
             WITH new_messages AS (
                 INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
@@ -148,8 +148,10 @@ public struct PostgresMemoryStore: MemoryStore {
             """
         typealias Row = (UUID, Int64, Date, Date, Date?, Date?)
 
+        /// Built by the caller (``PostgresMemoryStore/bindings(_:)``): the thirty parameters of `sql`, in order.
         var bindings: PostgresBindings
 
+        func makeBindings() throws -> PostgresBindings { self.bindings }
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
@@ -774,20 +776,6 @@ public struct PostgresMemoryStore: MemoryStore {
         for value in values { try bindings.append(value) }
         return bindings
     }
-}
-
-/// A prepared statement whose bindings are built by the caller (with ``PostgresMemoryStore/bindings(_:)``)
-/// rather than from fields of its own.
-protocol BoundStatement: PostgresPreparedStatement {
-    var bindings: PostgresBindings { get }
-}
-
-extension BoundStatement {
-    func makeBindings() throws -> PostgresBindings { self.bindings }
-}
-
-extension BoundStatement where Row == () {
-    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 /// A vector as PostgreSQL stores it (migration 11): a `bytea` of float32s, each big-endian as `float4send` writes
