@@ -479,9 +479,13 @@ typedef struct {
     atomic_size_t *next_unit;
 } share;
 
-// Rows per pass over the panels: 48 tokens of x (up to 288 KB as floats, 147 KB as bfloat16) stay in the core's
-// L2 cache while every panel's weights go past them.
-enum { ROW_CHUNK = 48 };
+// Rows per pass over the panels: the tokens of x that stay in the core's L2 cache while every panel's weights go
+// past them. As bfloat16, 128 tokens take up to 393 KB (k = 1,536); as floats, 48 take up to 288 KB. Fewer passes
+// read the weights fewer times: with 128 instead of 48, the embedder ran 4-5 % faster on the ingest bench's
+// windows (one pass instead of two), passages of 131 pieces and short texts unchanged.
+static size_t row_chunk(memos_kernel_isa isa) {
+    return memos_kernel_resolve(isa) == MEMOS_KERNEL_AVX512_BF16 ? 128 : 48;
+}
 
 static void compute(const share *s) {
     if (s->unit) {
@@ -489,8 +493,9 @@ static void compute(const share *s) {
             s->unit(s->context, u, s->worker);
         return;
     }
-    for (size_t r = s->r0; r < s->r1; r += ROW_CHUNK) {
-        const size_t rows = s->r1 - r < ROW_CHUNK ? s->r1 - r : ROW_CHUNK;
+    const size_t chunk = row_chunk(s->isa);
+    for (size_t r = s->r0; r < s->r1; r += chunk) {
+        const size_t rows = s->r1 - r < chunk ? s->r1 - r : chunk;
         memos_linear_packed(
             s->isa, s->activation, s->x + r * s->k, s->k, rows, s->k, s->packed, s->bias, s->n, s->p0, s->p1,
             s->y + r * s->n, s->n);

@@ -182,11 +182,11 @@ struct LinearPackedKernelTests {
         }
     }
 
-    @Test("the two-thread entry point computes every column with every kernel", arguments: [1, 5, 24, 25, 131])
+    @Test("the two-thread entry point computes every column with every kernel", arguments: [1, 5, 24, 25, 131, 300])
     func split(rows m: Int) {
         let k = 41
         let n = 1_154  // 37 panels, the last one partial: the halves are uneven; k is odd. Over 24 rows the
-        // threads split the rows, in chunks of 48.
+        // threads split the rows, in passes of 48 (floats) or 128 (bfloat16): each half of 300 crosses a pass.
         let weights = Self.values(n * k, seed: 5)
         let bias = Self.values(n, seed: 6)
         for variant in Self.variants {
