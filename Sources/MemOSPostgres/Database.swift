@@ -5,8 +5,13 @@ import PostgresNIO
 
 /// Where the PostgreSQL server is and how to log in.
 ///
-/// Parsed from a URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (environment `MEMOS_DATABASE_URL`).
+/// Parsed from a URL `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (environment `MEMOS_DATABASE_URL`). As
+/// with libpq, a host that is an absolute path names the directory of the server's Unix-domain socket (the file
+/// `.s.PGSQL.PORT` in it): `postgres://USER@/DATABASE?host=/run/postgresql&port=5432` (the port is optional), or
+/// the path percent-encoded in the host's place, `postgres://USER@%2Frun%2Fpostgresql:5432/DATABASE`. That is how
+/// a server in the same pod or machine (a sidecar, a cloud SQL proxy's socket) is usually reached.
 public struct DatabaseConfiguration: Sendable, Hashable {
+    /// A host name or address, or the directory of a Unix-domain socket (an absolute path).
     public var host: String
     public var port: Int
     public var username: String
@@ -27,20 +32,33 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     /// Parses `postgres://` or `postgresql://` URLs.
     public init(url: String, maxConnections: Int = 8) throws {
         guard let components = URLComponents(string: url),
-            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
-            let host = components.host, !host.isEmpty
-        else {
-            throw MemOSError.invalidArgument("database URL must look like postgres://user:password@host:port/database")
-        }
+            let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql"
+        else { throw Self.badURL }
+        func parameter(_ name: String) -> String? { components.queryItems?.last { $0.name == name }?.value }
+        let socketDirectory = parameter("host")
+        let host = socketDirectory ?? components.percentEncodedHost?.removingPercentEncoding ?? ""
+        guard !host.isEmpty, socketDirectory == nil || host.hasPrefix("/") else { throw Self.badURL }
+        let port = components.port ?? parameter("port").map { Int($0) ?? -1 } ?? 5432
+        guard (1...65_535).contains(port) else { throw Self.badURL }
         let database = String(components.path.drop(while: { $0 == "/" }))
         self.init(
             host: host,
-            port: components.port ?? 5432,
+            port: port,
             username: components.user ?? "postgres",
             password: components.password,
             database: database.isEmpty ? "postgres" : database,
             maxConnections: maxConnections
         )
+    }
+
+    private static let badURL = MemOSError.invalidArgument(
+        "database URL must look like postgres://user:password@host:port/database, or postgres://user@/database?host=/socket/directory"
+    )
+
+    /// The server's Unix-domain socket, when ``host`` is a directory.
+    public var unixSocketPath: String? {
+        guard self.host.hasPrefix("/") else { return nil }
+        return (self.host.hasSuffix("/") ? self.host : self.host + "/") + ".s.PGSQL.\(self.port)"
     }
 
     /// The same server, another database.
@@ -51,14 +69,17 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     }
 
     var clientConfiguration: PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: self.host,
-            port: self.port,
-            username: self.username,
-            password: self.password,
-            database: self.database,
-            tls: .disable
-        )
+        var configuration =
+            if let path = self.unixSocketPath {
+                PostgresClient.Configuration(
+                    unixSocketPath: path, username: self.username, password: self.password, database: self.database
+                )
+            } else {
+                PostgresClient.Configuration(
+                    host: self.host, port: self.port, username: self.username, password: self.password,
+                    database: self.database, tls: .disable
+                )
+            }
         configuration.options.maximumConnections = self.maxConnections
         configuration.options.minimumConnections = 0
         return configuration
