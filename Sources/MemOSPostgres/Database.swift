@@ -36,7 +36,9 @@ public struct DatabaseConfiguration: Sendable, Hashable {
         else { throw Self.badURL }
         func parameter(_ name: String) -> String? { components.queryItems?.last { $0.name == name }?.value }
         let socketDirectory = parameter("host")
-        let host = socketDirectory ?? components.percentEncodedHost?.removingPercentEncoding ?? ""
+        // The host comes percent-decoded (a socket directory may be written that way), an IPv6 literal unbracketed.
+        var host = socketDirectory ?? components.host ?? ""
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, socketDirectory == nil || host.hasPrefix("/") else { throw Self.badURL }
         let port = components.port ?? parameter("port").map { Int($0) ?? -1 } ?? 5432
         guard (1...65_535).contains(port) else { throw Self.badURL }

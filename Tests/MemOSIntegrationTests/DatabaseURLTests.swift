@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Database URLs")
 struct DatabaseURLTests {
-    @Test("a TCP URL gives the host, port, user, password and database; defaults fill the rest")
+    @Test("a TCP URL gives the host (an IPv6 literal without brackets), port, user, password and database; defaults fill the rest")
     func tcp() throws {
         let full = try DatabaseConfiguration(url: "postgresql://alice:s%3Acret@db.internal:6432/memos")
         #expect(full.host == "db.internal")
@@ -15,6 +15,9 @@ struct DatabaseURLTests {
         #expect(full.password == "s:cret")
         #expect(full.database == "memos")
         #expect(full.unixSocketPath == nil)
+        let ipv6 = try DatabaseConfiguration(url: "postgres://u@[::1]:5433/db")
+        #expect(ipv6.host == "::1")
+        #expect(ipv6.port == 5433)
         let bare = try DatabaseConfiguration(url: "postgres://db")
         #expect(bare.port == 5432)
         #expect(bare.username == "postgres")
