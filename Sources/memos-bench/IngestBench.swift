@@ -23,8 +23,13 @@ struct IngestBench: AsyncParsableCommand {
     var modelDir: String?
     @Option(help: "Conversation turns sent in fast mode.")
     var turns = 3_000
-    @Option(help: "Turns per AddMessages request.")
-    var turnsPerRequest = 30
+    @Option(
+        help: """
+            Turns per AddMessages request; repeat the option for several sizes (each runs fast mode, the embedder \
+            alone before and after it, and the service with constant vectors).
+            """
+    )
+    var turnsPerRequest: [Int] = [30, 100]
     @Option(help: "Pre-embedded memories imported with AddMemories.")
     var importCount = 50_000
     @Option(help: "Memories per AddMemories request.")
@@ -36,6 +41,53 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Write the figures as JSON to this file too.")
     var json: String?
 
+    func validate() throws {
+        if self.turnsPerRequest.isEmpty { throw ValidationError("--turns-per-request needs at least one size") }
+        for size in self.turnsPerRequest where !(1...Limits.maxMessagesPerRequest).contains(size) {
+            throw ValidationError("--turns-per-request must be 1–\(Limits.maxMessagesPerRequest), not \(size)")
+        }
+        if self.turns < 1 || self.concurrency < 1 || self.batch < 1 {
+            throw ValidationError("--turns, --concurrency and --batch must be at least 1")
+        }
+    }
+
+    /// Fast mode at one request size beside the embedder alone on the same windows.
+    struct FastModeRun {
+        var turnsPerRequest: Int
+        var turns: Int
+        var requests: Int
+        var windows: Int
+        var memoriesMade: Int
+        var seconds: Double
+        /// The embedder alone on the same windows, batched as ingest batches them: before and after fast mode
+        /// (this machine's speed drifts from minute to minute; the mean of the two is the reference).
+        var embedSecondsBefore: Double
+        var embedSecondsAfter: Double
+        /// Time the embedder spent embedding inside fast mode, and the texts it embedded.
+        var busySeconds: Double
+        var busyTexts: Int
+        /// The same requests with constant vectors in place of the model (the service's own work).
+        var bareMemories: Int
+        var bareSeconds: Double
+        var bareCPUSeconds: Double
+
+        var embedRate: Double { Double(self.windows) / ((self.embedSecondsBefore + self.embedSecondsAfter) / 2) }
+        var memoryRate: Double { Double(self.memoriesMade) / self.seconds }
+        var share: Double { self.memoryRate / self.embedRate }
+
+        var json: [String: Double] {
+            [
+                "turns_per_request": Double(self.turnsPerRequest), "turns": Double(self.turns),
+                "requests": Double(self.requests), "windows": Double(self.windows),
+                "memories_made": Double(self.memoriesMade), "fast_seconds": self.seconds,
+                "embed_seconds_before": self.embedSecondsBefore, "embed_seconds_after": self.embedSecondsAfter,
+                "embedder_busy_seconds": self.busySeconds, "embedder_busy_texts": Double(self.busyTexts),
+                "bare_memories": Double(self.bareMemories), "bare_seconds": self.bareSeconds,
+                "bare_cpu_seconds": self.bareCPUSeconds, "share_of_embedder": self.share,
+            ]
+        }
+    }
+
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
             throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
@@ -45,59 +97,16 @@ struct IngestBench: AsyncParsableCommand {
         let busy = BusyEmbedder(base: minilm)
         let embedder = MicroBatchingEmbedder(base: busy)
         let reader = FastReader()
-        let requests = Self.conversation(turns: self.turns, perRequest: self.turnsPerRequest)
-
-        // The embedder alone, on exactly the texts ingest will embed, batched as ingest batches them.
-        let windowTexts = requests.map { turns in
-            reader.windows(of: turns.map { StoredMessage(message: $0, sessionID: "s") }, budget: minilm.maxInputTokens) {
-                minilm.tokenCount($0)
-            }.map(\.text)
-        }
-        _ = try await minilm.embed(Array(windowTexts[0].prefix(4)))
-        // Timed before fast mode and again after it: this machine's speed drifts from minute to minute, and the
-        // mean of the two is what fast mode is compared with.
-        @Sendable func embedAlone() async throws -> Double {
-            let start = ContinuousClock.now
-            for texts in windowTexts { _ = try await minilm.embed(texts) }
-            return LoCoMoBench.seconds(ContinuousClock.now - start)
-        }
-        let embedBefore = try await embedAlone()
-        let windowCount = windowTexts.map(\.count).reduce(0, +)
+        _ = try await minilm.embed(Array(repeating: "A warm-up text for the model.", count: 4))
 
         let server = try DatabaseConfiguration(url: url, maxConnections: 16)
-        let cubes = ["chat", "bare", "import", "erase"]
-        let figures = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: cubes) { stack in
-            /// Fast-mode ingest of every request into `cube`: the memories made, the seconds and the machine's CPU
-            /// seconds it took.
-            func fastMode(_ cube: String, label: String) async throws -> (made: Int, seconds: Double, cpu: Double) {
-                let start = ContinuousClock.now
-                let cpuStart = Machine.busyCPUSeconds()
-                var made = 0
-                try await Self.inParallel(requests, concurrency: self.concurrency, label: label) { turns in
-                    let response = try await stack.ingest.addMessages(
-                        .with {
-                            $0.cubeID = cube
-                            $0.sessionID = "bench"
-                            $0.messages = turns.map { turn in
-                                .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
-                            }
-                        },
-                        metadata: stack.metadata
-                    )
-                    return response.memories.count
-                } collect: { made += $0 }
-                let cpu: Double = if let cpuStart, let end = Machine.busyCPUSeconds() { end - cpuStart } else { .nan }
-                return (made, LoCoMoBench.seconds(ContinuousClock.now - start), cpu)
+        let sizes = Self.distinct(self.turnsPerRequest)
+        let cubes = ["import", "erase"] + sizes.flatMap { ["chat-\($0)", "bare-\($0)"] }
+        let (runs, figures) = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: cubes) { stack in
+            var runs: [FastModeRun] = []
+            for size in sizes {
+                runs.append(try await self.fastMode(turnsPerRequest: size, stack: stack, minilm: minilm, busy: busy, reader: reader))
             }
-            let fast = try await fastMode("chat", label: "fast ingest")
-            let (made, chatSeconds) = (fast.made, fast.seconds)
-            let (busySeconds, busyTexts) = busy.total
-            let embedAfter = try await embedAlone()
-            let embedSeconds = (embedBefore + embedAfter) / 2
-            // The same requests with constant vectors in place of the model: the service's own work per memory
-            // (gRPC, reading the windows, PostgreSQL, the response), which the embedder shares the cores with.
-            busy.bypassesModel = true
-            let bare = try await fastMode("bare", label: "fast ingest without the model")
 
             // Import of pre-embedded memories.
             let vectors = Self.vectors(count: 1_024, dimension: minilm.dimension)
@@ -143,43 +152,119 @@ struct IngestBench: AsyncParsableCommand {
             let soft = try await delete(hard: false)
             let hard = try await delete(hard: true)
             LoCoMoBench.progress("")
-            return [
-                "turns": Double(self.turns), "memories_made": Double(made), "fast_seconds": chatSeconds,
-                "windows": Double(windowCount), "embed_seconds": embedSeconds,
-                "embed_seconds_before": embedBefore, "embed_seconds_after": embedAfter,
-                "embedder_busy_seconds": busySeconds, "embedder_busy_texts": Double(busyTexts),
-                "bare_memories": Double(bare.made), "bare_seconds": bare.seconds, "bare_cpu_seconds": bare.cpu,
+            let figures: [String: Double] = [
                 "imported": Double(self.importCount), "import_seconds": importSeconds, "import_cpu_seconds": importCPU,
                 "soft_deleted": Double(soft.0), "soft_delete_seconds": soft.1,
                 "hard_deleted": Double(hard.0), "hard_delete_seconds": hard.1,
             ]
+            return (runs, figures)
         }
 
         let machine = Machine.describe()
         let f = figures
         func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        let embedRate = f["windows"]! / f["embed_seconds"]!
-        let memoryRate = f["memories_made"]! / f["fast_seconds"]!
-        print("""
-            Ingest through gRPC on \(machine), \(Date().formatted(.iso8601)); concurrency \(self.concurrency)
-            | workload | figure |
-            |---|---|
-            | fast mode: \(self.turns) turns, \(self.turnsPerRequest) per request | \(format(f["turns"]! / f["fast_seconds"]!)) messages/s, \(format(memoryRate)) memories/s |
-            | the embedder alone on the same \(format(f["windows"]!)) window texts, before and after | \(format(embedRate)) texts/s (\(format(f["windows"]! / f["embed_seconds_before"]!)) and \(format(f["windows"]! / f["embed_seconds_after"]!)); ingest reaches \(format(100 * memoryRate / embedRate))% of it) |
-            | the embedder inside fast mode | busy \(format(100 * f["embedder_busy_seconds"]! / f["fast_seconds"]!))% of the time, at \(format(f["embedder_busy_texts"]! / f["embedder_busy_seconds"]!)) texts/s while busy |
-            | fast mode with constant vectors in place of the model (the service's own work) | \(format(f["bare_memories"]! / f["bare_seconds"]!)) memories/s, \(format(1e6 * f["bare_cpu_seconds"]! / f["bare_memories"]!)) µs of machine CPU per memory, against \(format(2e6 / embedRate)) µs of the two cores per text for the embedder alone |
-            | import: \(self.importCount) pre-embedded memories, \(self.batch) per request | \(format(f["imported"]! / f["import_seconds"]!)) memories/s |
-            | the same: CPU time of the whole machine per memory | \(format(1e6 * f["import_cpu_seconds"]! / f["imported"]!)) µs |
-            | soft delete of \(format(f["soft_deleted"]!)) memories, one request | \(format(f["soft_delete_seconds"]! * 1_000)) ms |
-            | hard delete of the same \(format(f["hard_deleted"]!)), one request | \(format(f["hard_delete_seconds"]! * 1_000)) ms |
-            """)
+        var lines = [
+            "Ingest through gRPC on \(machine), \(Date().formatted(.iso8601)); concurrency \(self.concurrency)",
+            "",
+            "Fast mode, \(self.turns) turns at each request size, beside the embedder alone on the same windows:",
+            "",
+            "| turns per request | fast mode | the embedder alone (before / after) | fast mode reaches | embedder inside fast mode | the service with constant vectors |",
+            "|---|---|---|---|---|---|",
+        ]
+        for run in runs {
+            let embedAlone = "\(format(run.embedRate)) texts/s (\(format(Double(run.windows) / run.embedSecondsBefore)) / "
+                + "\(format(Double(run.windows) / run.embedSecondsAfter))), \(format(2e6 / run.embedRate)) µs of two cores each"
+            let inside = "busy \(format(100 * run.busySeconds / run.seconds))%, \(format(Double(run.busyTexts) / run.busySeconds)) texts/s"
+            let bare = "\(format(Double(run.bareMemories) / run.bareSeconds)) memories/s; CPU \(format(1e6 * run.bareCPUSeconds / Double(run.bareMemories))) µs "
+                + "per memory, \(format(1e3 * run.bareCPUSeconds / Double(run.requests), 2)) ms per request"
+            lines.append(
+                "| \(run.turnsPerRequest) (\(format(Double(run.windows) / Double(run.requests), 1)) windows) "
+                    + "| \(format(run.memoryRate)) memories/s, \(format(Double(run.turns) / run.seconds)) messages/s "
+                    + "| \(embedAlone) | **\(format(100 * run.share))%** | \(inside) | \(bare) |"
+            )
+        }
+        lines += [
+            "",
+            "| workload | figure |",
+            "|---|---|",
+            "| import: \(self.importCount) pre-embedded memories, \(self.batch) per request | \(format(f["imported"]! / f["import_seconds"]!)) memories/s, \(format(1e6 * f["import_cpu_seconds"]! / f["imported"]!)) µs of machine CPU each |",
+            "| soft delete of \(format(f["soft_deleted"]!)) memories, one request | \(format(f["soft_delete_seconds"]! * 1_000)) ms |",
+            "| hard delete of the same \(format(f["hard_deleted"]!)), one request | \(format(f["hard_delete_seconds"]! * 1_000)) ms |",
+        ]
+        print(lines.joined(separator: "\n"))
         if let path = self.json {
             var output: [String: Any] = f
+            output["fast_mode"] = runs.map(\.json)
+            output["concurrency"] = self.concurrency
             output["machine"] = machine
             output["date"] = ISO8601DateFormatter().string(from: Date())
             try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
                 .write(to: URL(fileURLWithPath: path))
         }
+    }
+
+    /// Fast-mode ingest of `turns` at `turnsPerRequest` into its own cube, the embedder alone on the same windows
+    /// before and after, and the same requests with constant vectors in place of the model.
+    func fastMode(
+        turnsPerRequest: Int, stack: BenchStack, minilm: MiniLMEmbedder, busy: BusyEmbedder, reader: FastReader
+    ) async throws -> FastModeRun {
+        let requests = Self.conversation(turns: self.turns, perRequest: turnsPerRequest)
+        // The embedder alone, on exactly the texts ingest will embed, batched as ingest batches them.
+        let windowTexts = requests.map { turns in
+            reader.windows(of: turns.map { StoredMessage(message: $0, sessionID: "s") }, budget: minilm.maxInputTokens) {
+                minilm.tokenCount($0)
+            }.map(\.text)
+        }
+        @Sendable func embedAlone() async throws -> Double {
+            let start = ContinuousClock.now
+            for texts in windowTexts { _ = try await minilm.embed(texts) }
+            return LoCoMoBench.seconds(ContinuousClock.now - start)
+        }
+        /// Every request into `cube`: the memories made, the seconds and the machine's CPU seconds it took.
+        func ingest(into cube: String, label: String) async throws -> (made: Int, seconds: Double, cpu: Double) {
+            let start = ContinuousClock.now
+            let cpuStart = Machine.busyCPUSeconds()
+            var made = 0
+            try await Self.inParallel(requests, concurrency: self.concurrency, label: label) { turns in
+                let response = try await stack.ingest.addMessages(
+                    .with {
+                        $0.cubeID = cube
+                        $0.sessionID = "bench"
+                        $0.messages = turns.map { turn in
+                            .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
+                        }
+                    },
+                    metadata: stack.metadata
+                )
+                return response.memories.count
+            } collect: { made += $0 }
+            let cpu: Double = if let cpuStart, let end = Machine.busyCPUSeconds() { end - cpuStart } else { .nan }
+            return (made, LoCoMoBench.seconds(ContinuousClock.now - start), cpu)
+        }
+
+        let embedBefore = try await embedAlone()
+        let busyBefore = busy.total
+        let fast = try await ingest(into: "chat-\(turnsPerRequest)", label: "fast ingest, \(turnsPerRequest) turns a request")
+        let busyAfter = busy.total
+        let embedAfter = try await embedAlone()
+        // The service's own work per memory (gRPC, reading the windows, PostgreSQL, the response), which the
+        // embedder shares the cores with.
+        busy.bypassesModel = true
+        defer { busy.bypassesModel = false }
+        let bare = try await ingest(into: "bare-\(turnsPerRequest)", label: "the same without the model")
+        return FastModeRun(
+            turnsPerRequest: turnsPerRequest, turns: self.turns, requests: requests.count,
+            windows: windowTexts.map(\.count).reduce(0, +), memoriesMade: fast.made, seconds: fast.seconds,
+            embedSecondsBefore: embedBefore, embedSecondsAfter: embedAfter,
+            busySeconds: busyAfter.seconds - busyBefore.seconds, busyTexts: busyAfter.texts - busyBefore.texts,
+            bareMemories: bare.made, bareSeconds: bare.seconds, bareCPUSeconds: bare.cpu
+        )
+    }
+
+    /// `values` in their order, each once.
+    static func distinct(_ values: [Int]) -> [Int] {
+        var seen = Set<Int>()
+        return values.filter { seen.insert($0).inserted }
     }
 
     /// Turns alternating user/assistant, grouped into requests.
