@@ -1,7 +1,10 @@
 import Foundation
 import Logging
 import MemOSCore
+import NIOCore
+import NIOPosix
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// Where the PostgreSQL server is and how to log in.
 ///
@@ -19,6 +22,9 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     public var database: String
     /// Connections kept by each process's pool (default 8).
     public var maxConnections: Int
+    /// How long start-up waits for the server to accept a session (``Database/waitUntilReachable(_:logger:)``):
+    /// in a container deployment PostgreSQL may start after the services. Default 30 seconds.
+    public var startupWait: Duration = .seconds(30)
 
     public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, maxConnections: Int = 8) {
         self.host = host
@@ -68,6 +74,25 @@ public struct DatabaseConfiguration: Sendable, Hashable {
         var copy = self
         copy.database = database
         return copy
+    }
+
+    /// Where the server is, as log lines and errors name it: `host:port` or the socket's path.
+    public var address: String {
+        if let path = self.unixSocketPath { return path }
+        return self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)"
+    }
+
+    /// One connection's settings (start-up's probe), as the pool's.
+    var connectionConfiguration: PostgresConnection.Configuration {
+        if let path = self.unixSocketPath {
+            return PostgresConnection.Configuration(
+                unixSocketPath: path, username: self.username, password: self.password, database: self.database
+            )
+        }
+        return PostgresConnection.Configuration(
+            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database,
+            tls: .disable
+        )
     }
 
     var clientConfiguration: PostgresClient.Configuration {
@@ -130,6 +155,12 @@ public struct Database: Sendable {
         if error is MemOSError || error is CancellationError { return error }
         // A pool request abandoned because its task was cancelled (shutdown) is a cancellation, not a fault.
         if Task.isCancelled { return CancellationError() }
+        if let pool = error as? ConnectionPoolError {
+            if pool == .requestCancelled { return CancellationError() }
+            // The pool has failed to connect for a minute (circuit breaker), or is closing.
+            self.logger.warning("database unavailable", metadata: ["error": "\(pool)"])
+            return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: pool)
+        }
         if let psql = error as? PSQLError {
             switch psql.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled:
@@ -184,12 +215,94 @@ extension Database {
         }
     }
 
-    /// True when a trivial query succeeds.
-    public func isReachable() async -> Bool {
+    /// True when a trivial query succeeds within `limit` (a readiness probe: with the server gone, the pool
+    /// would hold the query for a minute before failing it).
+    public func isReachable(within limit: Duration = .seconds(2)) async -> Bool {
         let logger = self.logger
-        return (try? await self.withConnection { connection in
-            try await connection.query("SELECT 1", logger: logger)
-            return true
-        }) ?? false
+        return await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                (try? await self.withConnection { connection in
+                    try await connection.query("SELECT 1", logger: logger)
+                    return true
+                }) ?? false
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? false
+        }
+    }
+}
+
+extension Database {
+    /// Returns once the server of `configuration` accepts a session, trying every second for at most its
+    /// ``DatabaseConfiguration/startupWait``, and logging what stands in the way (on the first failure, then
+    /// every ten). The pool alone would wait a minute in silence and then fail every request.
+    /// - Throws: `unavailable` naming the server and the last reason when it does not answer in time;
+    ///   `failedPrecondition` at once when it refuses the login or has no such database, which waiting cannot mend.
+    public static func waitUntilReachable(_ configuration: DatabaseConfiguration, logger: Logger) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: configuration.startupWait)
+        var settings = configuration.connectionConfiguration
+        for attempt in 1... {
+            let remaining = max(.milliseconds(100), min(.seconds(5), clock.now.duration(to: deadline)))
+            settings.options.connectTimeout = .milliseconds(remaining.wholeMilliseconds)
+            let reason: String
+            do {
+                let connection = try await PostgresConnection.connect(configuration: settings, id: attempt, logger: logger)
+                try? await connection.close()
+                if attempt > 1 { logger.info("database reachable", metadata: ["address": "\(configuration.address)"]) }
+                return
+            } catch let error as PSQLError {
+                reason = Self.describe(error)
+                if let state = error.serverInfo?[.sqlState], state.hasPrefix("28") || state == "3D000" {
+                    throw MemOSError(
+                        code: .failedPrecondition,
+                        message: "PostgreSQL at \(configuration.address) refused the session: \(reason); check MEMOS_DATABASE_URL"
+                    )
+                }
+            }
+            if clock.now >= deadline {
+                throw MemOSError(
+                    code: .unavailable,
+                    message: "PostgreSQL at \(configuration.address) did not accept a session within "
+                        + "\(configuration.startupWait) (\(reason)); check MEMOS_DATABASE_URL and that the server is running"
+                )
+            }
+            if attempt % 10 == 1 {
+                logger.warning(
+                    "waiting for the database",
+                    metadata: ["address": "\(configuration.address)", "reason": "\(reason)", "attempt": "\(attempt)"]
+                )
+            }
+            try await Task.sleep(for: min(.seconds(1), clock.now.duration(to: deadline)))
+        }
+    }
+
+    /// A failed connection's cause in a few words: the server's message, or the network's.
+    static func describe(_ error: PSQLError) -> String {
+        if let message = error.serverInfo?[.message] { return message }
+        switch error.underlying {
+        case let connection as NIOConnectionError:
+            if let failure = connection.connectionErrors.last { return Self.describe(network: failure.error) }
+            if let lookup = connection.dnsAAAAError ?? connection.dnsAError {
+                return "the host name does not resolve (\(Self.describe(network: lookup)))"
+            }
+            return "no address to connect to"
+        case let underlying?:
+            return Self.describe(network: underlying)
+        case nil where error.code == .serverClosedConnection:
+            return "no answer before the connection closed or timed out"
+        case nil:
+            return String(describing: error.code)
+        }
+    }
+
+    private static func describe(network error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if let channel = error as? ChannelError, case .connectTimeout = channel { return "the connection timed out" }
+        return String(describing: error)
     }
 }

@@ -26,6 +26,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Connections in each process's PostgreSQL pool (env MEMOS_DB_POOL_SIZE; default 8).")
     var dbPoolSize: Int?
 
+    @Option(help: "Seconds start-up waits for PostgreSQL to accept a session, 0–3600 (env MEMOS_DB_WAIT_SECONDS; default 30).")
+    var dbWaitSeconds: Int?
+
     var resolvedHost: String { self.host ?? Environment.string("MEMOS_HOST") ?? "127.0.0.1" }
 
     func databaseConfiguration() throws -> DatabaseConfiguration {
@@ -35,7 +38,13 @@ struct CommonOptions: ParsableArguments {
             )
         }
         let poolSize = self.dbPoolSize ?? Environment.int("MEMOS_DB_POOL_SIZE") ?? 8
-        return try DatabaseConfiguration(url: url, maxConnections: poolSize)
+        var configuration = try DatabaseConfiguration(url: url, maxConnections: poolSize)
+        let wait = self.dbWaitSeconds ?? Environment.int("MEMOS_DB_WAIT_SECONDS") ?? 30
+        guard (0...3_600).contains(wait) else {
+            throw ValidationError("--db-wait-seconds (MEMOS_DB_WAIT_SECONDS) must be 0–3600, not \(wait)")
+        }
+        configuration.startupWait = .seconds(wait)
+        return configuration
     }
 
     var embedderKind: String { self.embedder ?? Environment.string("MEMOS_EMBEDDER") ?? "minilm" }

@@ -15,13 +15,14 @@ enum ServiceRunner {
     }
 
     /// Runs `body` with a pool of its own that closes afterwards (a pool runs only once, so start-up work does
-    /// not use the pool the services will run).
+    /// not use the pool the services will run), once the server accepts a session (it may still be starting).
     static func withTemporaryDatabase<T: Sendable>(
         _ configuration: DatabaseConfiguration,
         logger: Logger,
         _ body: (Database) async throws -> T
     ) async throws -> T {
-        try await Database.withPool(configuration, logger: logger.quietened(), body)
+        try await Database.waitUntilReachable(configuration, logger: logger)
+        return try await Database.withPool(configuration, logger: logger.quietened(), body)
     }
 
     /// Runs `services` after the database pool, until SIGTERM or SIGINT; then shuts them down in reverse order

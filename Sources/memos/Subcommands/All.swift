@@ -47,6 +47,8 @@ struct All: AsyncParsableCommand {
         if let level = self.common.logLevel { environment["MEMOS_LOG_LEVEL"] = level }
         if let embedder = self.common.embedder { environment["MEMOS_EMBEDDER"] = embedder }
         if let modelDir = self.common.modelDir { environment["MEMOS_MODEL_DIR"] = modelDir }
+        if let size = self.common.dbPoolSize { environment["MEMOS_DB_POOL_SIZE"] = "\(size)" }
+        if let wait = self.common.dbWaitSeconds { environment["MEMOS_DB_WAIT_SECONDS"] = "\(wait)" }
         _ = try self.rateLimit.resolved()
         if let rate = self.rateLimit.requestsPerSecond { environment["MEMOS_RATE_LIMIT_RPS"] = "\(rate)" }
         if let burst = self.rateLimit.burst { environment["MEMOS_RATE_LIMIT_BURST"] = "\(burst)" }
