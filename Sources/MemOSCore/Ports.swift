@@ -28,6 +28,9 @@ public protocol AccountStore: Sendable {
     /// The caller's role in a cube, or nil when the caller is not a member.
     /// - Throws: ``MemOSError/Code/notFound`` when the cube does not exist.
     func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole?
+    /// The caller's role in each of `cubeIDs` (nil: not a member); a cube that does not exist has no entry.
+    /// A store answers in one lookup where it can (a search may name 32 cubes); by default, one per cube.
+    func roles(of userID: UUID, inCubes cubeIDs: [String]) async throws -> [String: CubeRole?]
 }
 
 extension AccountStore {
@@ -35,19 +38,48 @@ extension AccountStore {
     ///
     /// - Throws: `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a
     ///   member of or may only read when `access` is `.write`.
+    ///   The cubes are judged in order: the error names the first that fails.
     public func authorize(_ principal: Principal, cubes cubeIDs: some Sequence<String>, for access: CubeAccess)
         async throws
     {
-        for cubeID in cubeIDs {
-            guard let role = try await self.role(of: principal.userID, inCube: cubeID) else {
-                throw MemOSError.permissionDenied("cube '\(cubeID)' is not shared with you")
+        let cubeIDs = Array(cubeIDs)
+        let roles: [String: CubeRole?] =
+            if cubeIDs.count == 1 {
+                [cubeIDs[0]: try await self.role(of: principal.userID, inCube: cubeIDs[0])]
+            } else {
+                try await self.roles(of: principal.userID, inCubes: cubeIDs)
             }
-            guard access.isGranted(by: role) else {
+        for cubeID in cubeIDs {
+            switch roles[cubeID] {
+            case nil:
+                throw Self.noSuchCube(cubeID)
+            case .some(nil):
+                throw MemOSError.permissionDenied("cube '\(cubeID)' is not shared with you")
+            case .some(.some(let role)) where !access.isGranted(by: role):
                 throw MemOSError.permissionDenied(
                     "cube '\(cubeID)': your role is \(role.rawValue); writing needs writer or owner"
                 )
+            case .some(.some):
+                continue
             }
         }
+    }
+
+    public func roles(of userID: UUID, inCubes cubeIDs: [String]) async throws -> [String: CubeRole?] {
+        var roles: [String: CubeRole?] = [:]
+        for cubeID in cubeIDs where roles[cubeID] == nil {
+            do {
+                roles[cubeID] = .some(try await self.role(of: userID, inCube: cubeID))
+            } catch let error as MemOSError where error.code == .notFound {
+                continue
+            }
+        }
+        return roles
+    }
+
+    /// The error for a cube that does not exist (or was deleted).
+    public static func noSuchCube(_ cubeID: String) -> MemOSError {
+        MemOSError.notFound("cube '\(cubeID)' does not exist")
     }
 }
 

@@ -85,6 +85,64 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
         return role
     }
 
+    /// Several cubes in one query (the cached roles aside): a search naming 32 cubes asked 32 times before.
+    public func roles(of userID: UUID, inCubes cubeIDs: [String]) async throws -> [String: CubeRole?] {
+        let now = ContinuousClock.now
+        var roles: [String: CubeRole?] = [:]
+        if self.roleCacheTTL > .zero {
+            self.roles.withLock { cached in
+                for cubeID in cubeIDs {
+                    if let entry = cached[Membership(userID: userID, cubeID: cubeID)], entry.expires > now {
+                        roles[cubeID] = .some(entry.role)
+                    }
+                }
+            }
+        }
+        let asked = Array(Set(cubeIDs.filter { roles[$0] == nil }))
+        guard !asked.isEmpty else { return roles }
+        let logger = self.database.logger
+        let stored = try await self.database.withConnection { connection in
+            var stored: [String: CubeRole?] = [:]
+            for try await (cubeID, role) in try await connection.execute(RolesQuery(userID: userID, cubeIDs: asked), logger: logger) {
+                stored[cubeID] = .some(role.flatMap(CubeRole.init(rawValue:)))
+            }
+            return stored
+        }
+        if self.roleCacheTTL > .zero {
+            self.roles.withLock { cached in
+                if cached.count > 10_000 { cached.removeAll() }
+                for case (let cubeID, let role?) in stored {
+                    cached[Membership(userID: userID, cubeID: cubeID)] = (role, now.advanced(by: self.roleCacheTTL))
+                }
+            }
+        }
+        return roles.merging(stored) { cached, _ in cached }
+    }
+
+    /// A member's roles in live cubes: a row per cube that exists, with a null role where not a member.
+    struct RolesQuery: PostgresPreparedStatement {
+        static let sql = """
+            SELECT c.cube_id, m.role FROM cubes c
+            LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = $1
+            WHERE c.cube_id = ANY($2) AND c.deleted_at IS NULL
+            """
+        typealias Row = (String, String?)
+
+        var userID: UUID
+        var cubeIDs: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(self.userID)
+            bindings.append(self.cubeIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (String, String?) {
+            try row.decode((String, String?).self)
+        }
+    }
+
     /// Forgets the cached roles in a cube, so that the next check reads the database.
     func forgetRoles(inCube cubeID: String) {
         self.roles.withLock { roles in roles = roles.filter { $0.key.cubeID != cubeID } }
@@ -98,7 +156,7 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
                 found = role
             }
             guard let found else {
-                throw MemOSError.notFound("cube '\(cubeID)' does not exist")
+                throw Self.noSuchCube(cubeID)
             }
             return found.flatMap(CubeRole.init(rawValue:))
         }
