@@ -43,12 +43,7 @@ extension AccountStore {
         async throws
     {
         let cubeIDs = Array(cubeIDs)
-        let roles: [String: CubeRole?] =
-            if cubeIDs.count == 1 {
-                [cubeIDs[0]: try await self.role(of: principal.userID, inCube: cubeIDs[0])]
-            } else {
-                try await self.roles(of: principal.userID, inCubes: cubeIDs)
-            }
+        let roles = try await self.roles(of: principal.userID, inCubes: cubeIDs)
         for cubeID in cubeIDs {
             switch roles[cubeID] {
             case nil:

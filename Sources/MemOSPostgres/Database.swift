@@ -158,14 +158,12 @@ public struct Database: Sendable {
         if let pool = error as? ConnectionPoolError {
             if pool == .requestCancelled { return CancellationError() }
             // The pool has failed to connect for a minute (circuit breaker), or is closing.
-            self.logger.warning("database unavailable", metadata: ["error": "\(pool)"])
-            return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: pool)
+            return self.unavailable(pool)
         }
         if let psql = error as? PSQLError {
             switch psql.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled:
-                self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: psql))"])
-                return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: psql)
+                return self.unavailable(psql)
             default:
                 if psql.serverInfo?[.sqlState] == "23505", psql.serverInfo?[.constraintName] == "memories_live_content_idx" {
                     return MemOSError(
@@ -178,6 +176,12 @@ public struct Database: Sendable {
         }
         self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
         return MemOSError.internalError(error)
+    }
+
+    /// Connection trouble, logged: the caller may retry.
+    private func unavailable(_ error: any Error) -> MemOSError {
+        self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+        return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: error)
     }
 }
 

@@ -70,36 +70,26 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     }
 
     public func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
-        let membership = Membership(userID: userID, cubeID: cubeID)
-        let now = ContinuousClock.now
-        if self.roleCacheTTL > .zero, let cached = self.roles.withLock({ $0[membership] }), cached.expires > now {
-            return cached.role
-        }
-        let role = try await self.storedRole(of: userID, inCube: cubeID)
-        if let role, self.roleCacheTTL > .zero {
-            self.roles.withLock { roles in
-                if roles.count > 10_000 { roles.removeAll() }
-                roles[membership] = (role, now.advanced(by: self.roleCacheTTL))
-            }
-        }
+        guard let role = try await self.roles(of: userID, inCubes: [cubeID])[cubeID] else { throw Self.noSuchCube(cubeID) }
         return role
     }
 
-    /// Several cubes in one query (the cached roles aside): a search naming 32 cubes asked 32 times before.
+    /// The cubes' roles in one query (the cached ones aside; with one cube, as every call of every service asks):
+    /// a search naming 32 cubes asked 32 times before.
     public func roles(of userID: UUID, inCubes cubeIDs: [String]) async throws -> [String: CubeRole?] {
         let now = ContinuousClock.now
-        var roles: [String: CubeRole?] = [:]
+        var known: [String: CubeRole?] = [:]
         if self.roleCacheTTL > .zero {
             self.roles.withLock { cached in
                 for cubeID in cubeIDs {
                     if let entry = cached[Membership(userID: userID, cubeID: cubeID)], entry.expires > now {
-                        roles[cubeID] = .some(entry.role)
+                        known[cubeID] = .some(entry.role)
                     }
                 }
             }
         }
-        let asked = Array(Set(cubeIDs.filter { roles[$0] == nil }))
-        guard !asked.isEmpty else { return roles }
+        let asked = Array(Set(cubeIDs.filter { known[$0] == nil }))
+        guard !asked.isEmpty else { return known }
         let logger = self.database.logger
         let stored = try await self.database.withConnection { connection in
             var stored: [String: CubeRole?] = [:]
@@ -116,10 +106,11 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
                 }
             }
         }
-        return roles.merging(stored) { cached, _ in cached }
+        return known.merging(stored) { cached, _ in cached }
     }
 
-    /// A member's roles in live cubes: a row per cube that exists, with a null role where not a member.
+    /// A member's roles in live cubes: a row per cube that exists, with a null role where not a member. Prepared
+    /// once per connection.
     struct RolesQuery: PostgresPreparedStatement {
         static let sql = """
             SELECT c.cube_id, m.role FROM cubes c
@@ -146,45 +137,6 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     /// Forgets the cached roles in a cube, so that the next check reads the database.
     func forgetRoles(inCube cubeID: String) {
         self.roles.withLock { roles in roles = roles.filter { $0.key.cubeID != cubeID } }
-    }
-
-    private func storedRole(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
-        let logger = self.database.logger
-        return try await self.database.withConnection { connection in
-            var found: String??
-            for try await role in try await connection.execute(RoleQuery(userID: userID, cubeID: cubeID), logger: logger) {
-                found = role
-            }
-            guard let found else {
-                throw Self.noSuchCube(cubeID)
-            }
-            return found.flatMap(CubeRole.init(rawValue:))
-        }
-    }
-
-    /// A member's role in a live cube (no row: no such cube; a null role: not a member). Prepared once per
-    /// connection: every call of every service asks it.
-    struct RoleQuery: PostgresPreparedStatement {
-        static let sql = """
-            SELECT m.role FROM cubes c
-            LEFT JOIN cube_members m ON m.cube_id = c.cube_id AND m.user_id = $1
-            WHERE c.cube_id = $2 AND c.deleted_at IS NULL
-            """
-        typealias Row = String?
-
-        var userID: UUID
-        var cubeID: String
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 2)
-            bindings.append(self.userID)
-            bindings.append(self.cubeID)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> String? {
-            try row.decode(String?.self)
-        }
     }
 
     public func cubeIDs(readableBy userID: UUID) async throws -> [String] {

@@ -3,7 +3,7 @@ import MemOSCore
 import MemOSPostgres
 import Testing
 
-/// Checking several cubes at once against PostgreSQL: one query, the same answers and errors as one cube at a time.
+/// Checking cubes against PostgreSQL in one query, several at once with the answers and errors one at a time gave.
 @Suite("Roles in several cubes")
 struct CubeRolesTests {
     @Test("several cubes are judged in order, as one at a time would: the first that fails names the error")
@@ -53,9 +53,12 @@ struct CubeRolesTests {
                 #expect(await outcome([own, foreign, "nowhere"], .read) == "permissionDenied: cube '\(foreign)' is not shared with you")
                 #expect(await outcome([own, "nowhere", foreign], .read) == "notFound: cube 'nowhere' does not exist")
                 #expect(await outcome([written, gone], .read) == "notFound: cube '\(gone)' does not exist")
-                // One cube alone takes the single-cube path, with the same answers.
                 #expect(await outcome([foreign], .read) == "permissionDenied: cube '\(foreign)' is not shared with you")
                 #expect(await outcome([gone], .read) == "notFound: cube '\(gone)' does not exist")
+                // One cube's role alone (AccountStore's single lookup), from the same query.
+                #expect(try await accounts.role(of: caller, inCube: written) == .writer)
+                #expect(try await accounts.role(of: caller, inCube: foreign) == nil)
+                await #expect(throws: MemOSError.self) { try await accounts.role(of: caller, inCube: gone) }
             }
         }
     }
