@@ -37,6 +37,8 @@ public enum Limits {
     /// A cube's memory time-to-live: one minute to 100 years.
     public static let minMemoryTTLSeconds = 60
     public static let maxMemoryTTLSeconds = 100 * 365 * 86_400
+    /// Deepest a MemOS-style numbered page reaches: `page × page_size` at most this.
+    public static let maxMemOSPageWindow = 10_000
     /// Default page of a listing.
     public static let defaultPageSize = 50
     /// Default relevance threshold on the 0–1 score (MemOS's `relativity`).
@@ -45,4 +47,11 @@ public enum Limits {
     public static let maxUserNameBytes = 64
     /// Bytes of a cube's or an API key's display name.
     public static let maxDisplayNameBytes = 256
+}
+
+extension Limits {
+    /// Bytes of a whole response: the 4 MiB gRPC message limit every client enforces by default, less 64 KiB of
+    /// room. Listings end a page early, search leaves out its lowest hits and get-by-ids lists the rest as
+    /// `omitted_ids` rather than cross it.
+    public static let maxResponseBytes = 4 * 1_024 * 1_024 - 64 * 1_024
 }

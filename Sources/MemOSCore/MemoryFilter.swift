@@ -119,18 +119,20 @@ extension MemoryFilter.Condition {
 
     private func validateScalar(_ value: JSONValue, path: String) throws {
         if self.field.isTime, Self.date(from: value) == nil {
-            throw MemOSError.invalidArgument("\(path) needs an RFC 3339 time or seconds since 1970")
+            throw MemOSError.invalidArgument(
+                "\(path) needs an RFC 3339 time or seconds since 1970, from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+            )
         }
         if case .null = value, self.op != .eq, self.op != .ne {
             throw MemOSError.invalidArgument("\(path) cannot compare with null")
         }
     }
 
-    /// A time from an RFC 3339 string or a number of seconds since 1970.
+    /// A time from an RFC 3339 string or a number of seconds since 1970, within ``Checked``'s range.
     public static func date(from value: JSONValue) -> Date? {
         switch value {
-        case .number(let seconds): return Date(timeIntervalSince1970: seconds)
-        case .string(let text): return Date(rfc3339: text)
+        case .number(let seconds): return Checked.date(secondsSince1970: seconds)
+        case .string(let text): return Date(rfc3339: text).flatMap { Checked.isInRange($0) ? $0 : nil }
         default: return nil
         }
     }

@@ -36,13 +36,16 @@ public protocol AccountStore: Sendable {
 extension AccountStore {
     /// Checks that `principal` may access every cube in `cubeIDs`.
     ///
-    /// - Throws: `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a
+    /// - Throws: `invalidArgument` for a malformed cube id, `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a
     ///   member of or may only read when `access` is `.write`.
     ///   The cubes are judged in order: the error names the first that fails.
     public func authorize(_ principal: Principal, cubes cubeIDs: some Sequence<String>, for access: CubeAccess)
         async throws
     {
         let cubeIDs = Array(cubeIDs)
+        for (index, cubeID) in cubeIDs.enumerated() {
+            try Validate.cubeID(cubeID, field: cubeIDs.count == 1 ? "cube_id" : "cube_ids[\(index)]")
+        }
         let roles = try await self.roles(of: principal.userID, inCubes: cubeIDs)
         for cubeID in cubeIDs {
             switch roles[cubeID] {

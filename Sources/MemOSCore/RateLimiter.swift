@@ -52,6 +52,17 @@ public final class RateLimiter<Key: Hashable & Sendable>: Sendable {
         }
     }
 
+    /// Takes `tokens` more from `key`'s bucket for work a granted request fans out into (one call per cube, say),
+    /// going into debt if need be: later requests then wait until the debt is paid back at `rate`.
+    public func charge(_ key: Key, tokens: Double, now: ContinuousClock.Instant = .now) {
+        guard tokens > 0 else { return }
+        self.state.withLock { state in
+            var bucket = state.buckets[key].map { self.refilled($0, at: now) } ?? Bucket(tokens: self.burst, updated: now)
+            bucket.tokens -= tokens
+            state.buckets[key] = bucket
+        }
+    }
+
     /// Buckets currently held.
     public var count: Int { self.state.withLock { $0.buckets.count } }
 

@@ -32,14 +32,16 @@ public enum Validate {
         }
     }
 
-    /// A cube id: 1 to 128 bytes of letters, digits and `-_.:@`.
+    /// A cube id: 1 to 128 bytes of letters, digits and `-_.:@`, other than `.` and `..` (ids appear in URL paths).
     public static func cubeID(_ value: String, field: @autoclosure () -> String = "cube_id") throws {
         try self.name(value, field: field(), maxBytes: Limits.maxIdentifierBytes, punctuation: "-_.:@")
+        if value == "." || value == ".." { throw MemOSError.invalidArgument("\(field()) must not be '.' or '..'") }
     }
 
-    /// A user name: 1 to 64 bytes of letters, digits and `-_.@` (names appear in URL paths).
+    /// A user name: 1 to 64 bytes of letters, digits and `-_.@`, other than `.` and `..` (names appear in URL paths).
     public static func userName(_ value: String, field: @autoclosure () -> String = "name") throws {
         try self.name(value, field: field(), maxBytes: Limits.maxUserNameBytes, punctuation: "-_.@")
+        if value == "." || value == ".." { throw MemOSError.invalidArgument("\(field()) must not be '.' or '..'") }
     }
 
     private static func name(_ value: String, field: @autoclosure () -> String, maxBytes: Int, punctuation: String) throws {

@@ -37,7 +37,7 @@ extension Gateway {
             router.post("/v1/users/:user_id/\(action)") { request, context in
                 await self.account(request, context) { principal in
                     try Self.requireAdmin(principal)
-                    let userID = try Validate.uuid(try context.parameters.require("user_id"), field: "user_id")
+                    let userID = try Validate.uuid(try Self.parameter("user_id", context), field: "user_id")
                     if userID == principal.userID {
                         throw MemOSError(code: .failedPrecondition, message: "you cannot \(action) yourself")
                     }
@@ -69,7 +69,7 @@ extension Gateway {
         }
         router.post("/v1/keys/:key_id/revoke") { request, context in
             await self.account(request, context) { principal in
-                let keyID = try Validate.uuid(try context.parameters.require("key_id"), field: "key_id")
+                let keyID = try Validate.uuid(try Self.parameter("key_id", context), field: "key_id")
                 guard let key = try await self.accounts.apiKey(id: keyID),
                     key.userID == principal.userID || principal.role == .admin
                 else {
@@ -98,19 +98,19 @@ extension Gateway {
         }
         router.get("/v1/cubes/:cube_id") { request, context in
             await self.account(request, context) { principal in
-                try Self.encoded(try await self.memberCube(try context.parameters.require("cube_id"), principal))
+                try Self.encoded(try await self.memberCube(try Self.parameter("cube_id", context), principal))
             }
         }
         router.delete("/v1/cubes/:cube_id") { request, context in
             await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal, ownerMay: "delete it")
+                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "delete it")
                 try await self.accounts.deleteCube(id: cube.cubeID)
                 return Response(status: .noContent)
             }
         }
         router.put("/v1/cubes/:cube_id/ttl") { request, context in
             await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal, ownerMay: "set its time-to-live")
+                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "set its time-to-live")
                 let body = try await self.jsonBody(request, fields: ["memory_ttl_seconds"])
                 let seconds = try body.int("memory_ttl_seconds") ?? 0
                 guard seconds == 0 || (Limits.minMemoryTTLSeconds...Limits.maxMemoryTTLSeconds).contains(seconds) else {
@@ -124,7 +124,7 @@ extension Gateway {
         }
         router.get("/v1/cubes/:cube_id/members") { request, context in
             await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal)
+                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal)
                 return try Self.encoded(["members": try await self.accounts.members(ofCube: cube.cubeID)])
             }
         }
@@ -202,8 +202,8 @@ extension Gateway {
 
     /// The cube (owned by the caller) and the other user a share or unshare names.
     func sharing(_ context: GatewayRequestContext, _ principal: Principal) async throws -> (CubeRecord, UserRecord) {
-        let cube = try await self.memberCube(try context.parameters.require("cube_id"), principal, ownerMay: "share it")
-        let name = try context.parameters.require("user_name")
+        let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "share it")
+        let name = try Self.parameter("user_name", context)
         try Validate.userName(name, field: "user_name")
         guard let user = try await self.accounts.user(named: name) else {
             throw MemOSError.notFound("user '\(name)' does not exist")
@@ -218,8 +218,7 @@ extension Gateway {
 
     /// The request's JSON object (an empty body counts as `{}`), refusing fields other than `fields`.
     func jsonBody(_ request: Request, fields: Set<String>) async throws -> JSONObjectBody {
-        let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
-        return try JSONObjectBody(Data(buffer.readableBytesView), fields: fields)
+        try JSONObjectBody(try await self.body(of: request), fields: fields)
     }
 }
 
@@ -252,7 +251,10 @@ struct JSONObjectBody {
     /// The field's whole number; nil when absent or null.
     func int(_ field: String) throws -> Int? {
         guard let value = self.object[field], !(value is NSNull) else { return nil }
-        guard let number = value as? NSNumber, !(value is Bool), let exact = Int(exactly: number.doubleValue) else {
+        // JSON true and false arrive as NSNumber too (objCType "c"); `is Bool` would also match 0 and 1.
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+            let exact = Int(exactly: number.doubleValue)
+        else {
             throw MemOSError.invalidArgument("\(field) must be a whole number")
         }
         return exact

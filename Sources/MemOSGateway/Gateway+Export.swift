@@ -19,7 +19,7 @@ extension Gateway {
         router.get("/v1/cubes/:cube_id/export") { request, context in
             do {
                 let (principal, key) = try await self.authenticate(request)
-                let cubeID = try context.parameters.require("cube_id")
+                let cubeID = try Self.parameter("cube_id", context)
                 try Validate.cubeID(cubeID)
                 try await self.accounts.authorize(principal, cubes: [cubeID], for: .read)
                 let metadata = Self.metadata(key: key, context)

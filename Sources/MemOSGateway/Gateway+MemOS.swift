@@ -23,8 +23,12 @@ extension Gateway {
             await self.product(request, context, message: "Memory added successfully") { caller in
                 let body = try await self.decode(MemOSAddRequest.self, request)
                 if body.isFeedback == true { throw MemOSError.unimplemented("is_feedback (memory feedback)") }
-                let cubes = try body.writableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids")
+                let cubes = try Self.fanOut(
+                    try body.writableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids"),
+                    field: "writable_cube_ids"
+                )
                 try await self.accounts.authorize(caller.principal, cubes: cubes, for: .write)
+                self.charge(caller, calls: cubes.count)
                 let session = body.sessionId ?? "default_session"
                 var added: [JSONValue] = []
                 for cube in cubes {
@@ -74,7 +78,10 @@ extension Gateway {
         router.post("/product/search") { request, context in
             await self.product(request, context, message: "Search completed successfully") { caller in
                 let body = try await self.decode(MemOSSearchRequest.self, request)
-                let cubes = try body.readableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "readable_cube_ids")
+                let cubes = try Self.fanOut(
+                    try body.readableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "readable_cube_ids"),
+                    field: "readable_cube_ids"
+                )
                 try await self.accounts.authorize(caller.principal, cubes: cubes, for: .read)
                 let response = try await self.clients.retrieval.search(
                     .with {
@@ -112,25 +119,33 @@ extension Gateway {
                     throw MemOSError.invalidArgument("page_size must be between 1 and \(Limits.maxPageSize)")
                 }
                 let wanted = body.page ?? 1
-                guard wanted >= 1 else { throw MemOSError.invalidArgument("page must be at least 1") }
+                guard wanted >= 1, (wanted - 1) * pageSize + pageSize <= Limits.maxMemOSPageWindow else {
+                    throw MemOSError.invalidArgument(
+                        "page must be at least 1 and page × page_size at most \(Limits.maxMemOSPageWindow); "
+                            + "page through larger cubes with GET /v1/cubes/{cube_id}/memories and its page_token"
+                    )
+                }
+                // Pages of the listing end early at the response size limit, so MemOS's numbered pages are cut
+                // from the listing here rather than mapped onto its pages one to one.
+                let skip = (wanted - 1) * pageSize
+                var memories: [Memos_Common_V1_Memory] = []
                 var token = ""
-                var page = 1
-                while true {
+                var calls = 0
+                repeat {
                     let response = try await self.clients.retrieval.listMemories(
                         .with {
                             $0.cubeID = cube
-                            $0.pageSize = Int32(pageSize)
+                            $0.pageSize = Int32(clamping: min(Limits.maxPageSize, skip + pageSize - memories.count))
                             $0.pageToken = token
                         },
                         metadata: caller.metadata
                     )
-                    if page == wanted || response.nextPageToken.isEmpty {
-                        let memories = page == wanted ? response.memories : []
-                        return Self.memosBuckets(cubes: [cube], memories.map { ($0, nil) })
-                    }
+                    calls += 1
+                    memories += response.memories
                     token = response.nextPageToken
-                    page += 1
-                }
+                } while !token.isEmpty && memories.count < skip + pageSize
+                self.charge(caller, calls: calls)
+                return Self.memosBuckets(cubes: [cube], memories.dropFirst(skip).prefix(pageSize).map { ($0, nil) })
             }
         }
         router.post("/product/get_all") { request, context in
@@ -141,9 +156,11 @@ extension Gateway {
                 case "act_mem", "param_mem", "para_mem": return .array([])
                 default: throw MemOSError.invalidArgument("memory_type must be text_mem, act_mem, param_mem or para_mem")
                 }
-                var cubes = body.memCubeIds ?? []
+                // Each cube once, and at most as many as a search may name: every cube costs a call.
+                var cubes = try Self.fanOut(body.memCubeIds ?? [], field: "mem_cube_ids", min: 0)
                 if cubes.isEmpty { cubes = try await self.accounts.cubes(of: caller.principal.userID).map(\.cubeID) }
                 try await self.accounts.authorize(caller.principal, cubes: cubes, for: .read)
+                self.charge(caller, calls: cubes.count)
                 var result: [JSONValue] = []
                 for cube in cubes {
                     let memories: [Memos_Common_V1_Memory]
@@ -178,7 +195,7 @@ extension Gateway {
         }
         router.get("/product/get_memory/:memory_id") { request, context in
             await self.product(request, context, message: "Memory retrieved successfully") { caller in
-                let id = try context.parameters.require("memory_id")
+                let id = try Self.parameter("memory_id", context)
                 guard let memory = try await self.memories([id], caller).first else {
                     throw MemOSError.notFound("memory '\(id.prefix(64))' not found")
                 }
@@ -187,8 +204,7 @@ extension Gateway {
         }
         router.post("/product/get_memory_by_ids") { request, context in
             await self.product(request, context, message: "Memories retrieved successfully") { caller in
-                let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
-                let data = Data(buffer.readableBytesView)
+                let data = try await self.body(of: request)
                 let ids: [String]
                 if let list = try? JSONDecoder().decode([String].self, from: data) {
                     ids = list
@@ -220,7 +236,9 @@ extension Gateway {
                     throw MemOSError.invalidArgument("name what to delete: memory_ids, filter or session_id")
                 }
                 if named.isEmpty { throw MemOSError.invalidArgument("writable_cube_ids is required with a filter or session_id") }
+                named = try Self.fanOut(named, field: "writable_cube_ids")
                 try await self.accounts.authorize(caller.principal, cubes: named, for: .write)
+                self.charge(caller, calls: named.count)
                 var deleted: Int64 = 0
                 for cube in named {
                     deleted += try await self.clients.ingest.deleteMemories(
@@ -271,7 +289,9 @@ extension Gateway {
             await self.product(request, context, message: "Task status retrieved") { caller in
                 let taskID = request.uri.queryParameters["task_id"].map(String.init)
                 var tasks: [JSONValue] = []
-                for cube in try await self.accounts.cubes(of: caller.principal.userID) {
+                let cubes = try await self.accounts.cubes(of: caller.principal.userID)
+                self.charge(caller, calls: cubes.count)
+                for cube in cubes {
                     let jobs = try await self.clients.scheduler.listJobs(.with { $0.cubeID = cube.cubeID }, metadata: caller.metadata).jobs
                     for job in jobs where taskID == nil || job.id == taskID {
                         tasks.append(.object(["task_id": .string(job.id), "status": .string(Self.memosStatus(job.status))]))
@@ -287,7 +307,9 @@ extension Gateway {
                 let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(min(timeout, 300) * 1000)))
                 let start = ContinuousClock.now
                 var running: Int64 = 0
-                for cube in try await self.accounts.cubes(of: caller.principal.userID) {
+                let cubes = try await self.accounts.cubes(of: caller.principal.userID)
+                self.charge(caller, calls: cubes.count)
+                for cube in cubes {
                     let left = ContinuousClock.now.duration(to: deadline)
                     let milliseconds = max(0, left.wholeMilliseconds)
                     running += try await self.clients.scheduler.waitUntilIdle(
@@ -348,8 +370,7 @@ extension Gateway {
     }
 
     func decode<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {
-        let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
-        let data = Data(buffer.readableBytesView)
+        let data = try await self.body(of: request)
         try checkJSONSyntax(data)
         do {
             let decoder = JSONDecoder()
@@ -370,18 +391,52 @@ extension Gateway {
     }
 
     /// The memories with these ids in any cube the caller may read.
+    /// The memories with these ids in any cube the caller belongs to; each call's response stays under the size
+    /// limit, so ids a response left out are asked for again. Every call counts against the caller's rate limit.
     func memories(_ ids: [String], _ caller: Caller) async throws -> [Memos_Common_V1_Memory] {
         var found: [Memos_Common_V1_Memory] = []
-        for cube in try await self.accounts.cubes(of: caller.principal.userID) {
-            found += try await self.clients.retrieval.getMemories(
-                .with {
-                    $0.cubeID = cube.cubeID
-                    $0.memoryIds = ids
-                },
-                metadata: caller.metadata
-            ).memories
+        var wanted = Self.distinct(ids)
+        var calls = 0
+        defer { self.charge(caller, calls: calls) }
+        for cube in try await self.accounts.cubes(of: caller.principal.userID) where !wanted.isEmpty {
+            var asked = wanted
+            var missing: [String] = []
+            while !asked.isEmpty {
+                let response = try await self.clients.retrieval.getMemories(
+                    .with {
+                        $0.cubeID = cube.cubeID
+                        $0.memoryIds = asked
+                    },
+                    metadata: caller.metadata
+                )
+                calls += 1
+                found += response.memories
+                missing += response.missingIds
+                // At least one memory fits in every response, so this ends.
+                asked = response.memories.isEmpty ? [] : response.omittedIds
+            }
+            wanted = missing
         }
         return found
+    }
+
+    /// The cubes a request fans out to: each once, and at most as many as a search may name.
+    static func fanOut(_ cubes: [String], field: String, min: Int = 1) throws -> [String] {
+        let distinct = Self.distinct(cubes)
+        try Validate.count(distinct.count, field: field, min: min, max: Limits.maxCubesPerSearch)
+        return distinct
+    }
+
+    /// Each element once, in first-seen order.
+    static func distinct(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
+    }
+
+    /// Counts the calls a request fanned out into against the caller's rate limit (the request itself paid for one).
+    func charge(_ caller: Caller, calls: Int) {
+        guard calls > 1 else { return }
+        self.rateLimiter?.charge(caller.principal.apiKeyID, tokens: Double(calls - 1))
     }
 
     // MARK: MemOS shapes

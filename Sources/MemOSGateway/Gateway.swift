@@ -7,6 +7,7 @@ import MemOSCore
 import MemOSProto
 import MemOSRPC
 import NIOCore
+import NIOHTTP1
 import SwiftProtobuf
 
 /// The HTTP/JSON gateway in front of the gRPC services.
@@ -184,7 +185,7 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/memories") { request, context in
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Retrieval_V1_ListMemoriesRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
                     $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
                     $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
                     $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
@@ -196,7 +197,7 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/memories/count") { request, context in
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Retrieval_V1_CountMemoriesRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
                     $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
                 }
             } call: {
@@ -206,8 +207,8 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/memories/:memory_id") { request, context in
             await self.handle(request, context, access: .read) { _, context in
                 try Memos_Retrieval_V1_GetMemoriesRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
-                    $0.memoryIds = [try context.parameters.require("memory_id")]
+                    $0.cubeID = try Self.parameter("cube_id", context)
+                    $0.memoryIds = [try Self.parameter("memory_id", context)]
                 }
             } call: { request, metadata in
                 let response = try await retrieval.getMemories(request, metadata: metadata)
@@ -220,8 +221,8 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/memories/:memory_id/history") { request, context in
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Ingest_V1_GetHistoryRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
-                    $0.memoryID = try context.parameters.require("memory_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
+                    $0.memoryID = try Self.parameter("memory_id", context)
                     $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
                     $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
                 }
@@ -232,7 +233,7 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/jobs") { request, context in
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Scheduler_V1_ListJobsRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
                     $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
                     $0.pageToken = request.uri.queryParameters["page_token"].map(String.init) ?? ""
                 }
@@ -243,8 +244,8 @@ public struct Gateway: Sendable {
         router.get("/v1/cubes/:cube_id/jobs/:job_id") { request, context in
             await self.handle(request, context, access: .read) { _, context in
                 try Memos_Scheduler_V1_GetJobRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
-                    $0.jobID = try context.parameters.require("job_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
+                    $0.jobID = try Self.parameter("job_id", context)
                 }
             } call: {
                 try await scheduler.getJob($0, metadata: $1)
@@ -253,8 +254,8 @@ public struct Gateway: Sendable {
         router.post("/v1/cubes/:cube_id/jobs/:job_id/cancel") { request, context in
             await self.handle(request, context, access: .write) { _, context in
                 try Memos_Scheduler_V1_CancelJobRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
-                    $0.jobID = try context.parameters.require("job_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
+                    $0.jobID = try Self.parameter("job_id", context)
                 }
             } call: {
                 try await scheduler.cancelJob($0, metadata: $1)
@@ -263,7 +264,7 @@ public struct Gateway: Sendable {
         router.post("/v1/cubes/:cube_id/jobs/wait") { request, context in
             await self.handle(request, context, access: .read) { request, context in
                 try Memos_Scheduler_V1_WaitUntilIdleRequest.with {
-                    $0.cubeID = try context.parameters.require("cube_id")
+                    $0.cubeID = try Self.parameter("cube_id", context)
                     $0.timeoutMs = try Self.int32(request.uri.queryParameters["timeout_ms"], field: "timeout_ms")
                 }
             } call: {
@@ -297,8 +298,7 @@ public struct Gateway: Sendable {
         call: @escaping @Sendable (Body, Metadata) async throws -> Reply
     ) async -> Response {
         await self.handle(request, context, access: access) { request, _ in
-            let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
-            return try Body(json: Data(buffer.readableBytesView))
+            return try Body(json: try await self.body(of: request))
         } call: { body, metadata in
             try await call(body, metadata)
         }
@@ -366,6 +366,8 @@ public struct Gateway: Sendable {
             return Failure(status: .tooManyRequests, code: "rate_limited", message: error.message, retryAfterSeconds: error.retryAfterSeconds)
         case is NIOTooManyBytesError:
             return self.bodyTooLarge
+        case let error as HTTPParserError:
+            return Failure(status: .badRequest, code: "bad_request", message: "the request is not valid HTTP/1.1: \(error)")
         case let error as HTTPError where error.status == .contentTooLarge:
             return self.bodyTooLarge
         case let error as HTTPError:

@@ -5322,23 +5322,50 @@ enum OpenAPI {
         "additionalProperties": false
       },
       "NewAPIKey": {
-        "allOf": [
-          {
-            "$ref": "#/components/schemas/APIKey"
+        "type": "object",
+        "description": "An APIKey with the key itself.",
+        "properties": {
+          "id": {
+            "type": "string",
+            "format": "uuid"
           },
-          {
-            "type": "object",
-            "properties": {
-              "key": {
-                "type": "string",
-                "description": "The key itself: shown in this response only; the server keeps its SHA-256 hash."
-              }
-            },
-            "required": [
-              "key"
-            ]
+          "user_id": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "name": {
+            "type": "string"
+          },
+          "prefix": {
+            "type": "string",
+            "description": "The key's first 11 characters, to tell keys apart."
+          },
+          "created_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "last_used_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "revoked_at": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "key": {
+            "type": "string",
+            "description": "The key itself: shown in this response only; the server keeps its SHA-256 hash."
           }
-        ]
+        },
+        "required": [
+          "id",
+          "user_id",
+          "name",
+          "prefix",
+          "created_at",
+          "key"
+        ],
+        "additionalProperties": false
       },
       "Cube": {
         "type": "object",

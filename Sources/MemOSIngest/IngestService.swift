@@ -13,6 +13,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
     let accounts: any AccountStore
     let embedder: any Embedder
     let extractor: MemoryExtractor
+    let pageTokens: PageTokens
 
     /// - Parameter chatModel: the LLM of mode FINE; without one, FINE requests fail with `failedPrecondition`.
     public init(
@@ -20,8 +21,10 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         accounts: any AccountStore,
         embedder: any Embedder,
         reader: FastReader = FastReader(),
-        chatModel: (any ChatModel)? = nil
+        chatModel: (any ChatModel)? = nil,
+        pageTokens: PageTokens
     ) {
+        self.pageTokens = pageTokens
         self.store = store
         self.accounts = accounts
         self.embedder = embedder
@@ -89,8 +92,13 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         )
         let receipt = outcome.receipt
         let memories = try await self.memories(of: outcome, cubeID: request.cubeID)
+        let protos = memories.map { $0.proto() }
         return .with {
-            $0.memories = memories.map { $0.proto() }
+            if ResponseBudget.fitting(protos) == protos.count {
+                $0.memories = protos
+            } else {
+                $0.memoryIds = memories.map(\.id.lowercasedString)
+            }
             $0.changeSeq = receipt.changeSeq
             $0.warnings = made.warnings
             if case .written = outcome { $0.messageIds = stored.map { $0.id.lowercasedString } }
@@ -144,8 +152,10 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         )
         let receipt = outcome.receipt
         let made = request.idsOnly ? [] : try await self.memories(of: outcome, cubeID: request.cubeID)
+        let protos = made.map { $0.proto() }
         return .with {
-            $0.memories = made.map { $0.proto() }
+            // Memories that would not fit in a response are left to GetMemories; their ids are always here.
+            if ResponseBudget.fitting(protos) == protos.count { $0.memories = protos }
             $0.changeSeq = receipt.changeSeq
             $0.memoryIds = receipt.memoryIDs.map(\.lowercasedString)
         }
@@ -318,15 +328,19 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         try Validate.cubeID(request.cubeID)
         let memoryID = try Validate.uuid(request.memoryID, field: "memory_id")
         let pageSize = try PageSize.resolve(request.pageSize, max: 200)
-        let before = try request.pageToken.isEmpty ? nil : PageToken.decode(Int64.self, from: request.pageToken)
+        let listing = "history/\(request.cubeID)/\(memoryID.lowercasedString)"
+        let before = try await request.pageToken.isEmpty
+            ? nil : self.pageTokens.decode(Int64.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let entries = try await self.store.history(memoryID: memoryID, cubeID: request.cubeID, before: before, limit: pageSize + 1)
-        return try .with {
-            $0.entries = entries.prefix(pageSize).map { $0.proto(cubeID: request.cubeID) }
-            if entries.count > pageSize, let last = entries.prefix(pageSize).last {
-                $0.nextPageToken = try PageToken.encode(last.id)
-            }
+        let protos = entries.prefix(pageSize).map { $0.proto(cubeID: request.cubeID) }
+        let fitting = ResponseBudget.fitting(protos)
+        var response = Memos_Ingest_V1_GetHistoryResponse()
+        response.entries = Array(protos.prefix(fitting))
+        if entries.count > fitting {
+            response.nextPageToken = try await self.pageTokens.encode(entries[fitting - 1].id, listing: listing)
         }
+        return response
     }
 
     /// Entries per memory a batch history read returns at most (GetHistory pages through longer histories).
@@ -349,11 +363,16 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         var counts: [UUID: Int] = [:]
         var truncated: Set<UUID> = []
         for entry in entries {
-            counts[entry.memoryID, default: 0] += 1
-            if counts[entry.memoryID]! > Self.batchHistoryDepth { truncated.insert(entry.memoryID) } else { kept.append(entry) }
+            let count = counts[entry.memoryID, default: 0] + 1
+            counts[entry.memoryID] = count
+            if count > Self.batchHistoryDepth { truncated.insert(entry.memoryID) } else { kept.append(entry) }
         }
+        // Entries past the response's size limit are left out; their memories count as truncated.
+        let protos = kept.map { $0.proto(cubeID: request.cubeID) }
+        let fitting = ResponseBudget.fitting(protos)
+        for entry in kept.dropFirst(fitting) { truncated.insert(entry.memoryID) }
         return .with {
-            $0.entries = kept.map { $0.proto(cubeID: request.cubeID) }
+            $0.entries = Array(protos.prefix(fitting))
             $0.truncatedMemoryIds = truncated.map { $0.lowercasedString }.sorted()
         }
     }

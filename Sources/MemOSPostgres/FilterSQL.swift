@@ -55,7 +55,7 @@ struct FilterSQL {
         let text: String
         switch value {
         case .string(let string): text = string
-        case .number(let number): text = number == number.rounded() ? String(Int(number)) : String(number)
+        case .number(let number): text = Checked.text(number)
         case .bool(let bool): text = String(bool)
         default: return nil
         }
@@ -78,9 +78,9 @@ struct FilterSQL {
         case .contains:
             return "position(lower(\(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))) in lower(\(column))) > 0"
         case .like:
-            return "\(column) ILIKE \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
+            return "\(column) ILIKE \(try self.bind(Checked.likePattern(Self.canonical(condition.value, for: condition.field) ?? "")))"
         default:
-            return "\(column) \(Self.comparison[condition.op]!) \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
+            return "\(column) \(Self.comparison[condition.op] ?? "=") \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
         }
     }
 
@@ -93,7 +93,7 @@ struct FilterSQL {
         case (.ne, let value):
             return "NOT (\(try self.bind(Self.canonical(value, for: .tags) ?? "")) = ANY(m.tags))"
         case (.like, let value):
-            return "EXISTS (SELECT 1 FROM unnest(m.tags) t WHERE t ILIKE \(try self.bind(Self.canonical(value, for: .tags) ?? "")))"
+            return "EXISTS (SELECT 1 FROM unnest(m.tags) t WHERE t ILIKE \(try self.bind(Checked.likePattern(Self.canonical(value, for: .tags) ?? ""))))"
         default:
             return "false"
         }
@@ -134,7 +134,7 @@ struct FilterSQL {
                 WHEN 'string' THEN position(lower(\(needle)) in lower(m.info ->> \(key))) > 0 ELSE false END)
                 """
         case (.like, .string(let pattern)):
-            return "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) ILIKE \(try self.bind(pattern)) ELSE false END)"
+            return "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) ILIKE \(try self.bind(Checked.likePattern(pattern))) ELSE false END)"
         case (let op, .number(let number)):
             guard let comparison = Self.comparison[op] else { return "false" }
             return "(CASE jsonb_typeof(\(element)) WHEN 'number' THEN (m.info ->> \(key))::numeric \(comparison) \(try self.bind(number))::numeric ELSE false END)"

@@ -16,10 +16,14 @@ public struct PostgresJobStore: JobStore {
         j.result::text AS result, j.memory_ids, j.session_id, j.created_at, j.updated_at, j.run_at, j.finished_at
         """
 
+    /// Jobs of the cube as it is now: a cube id deleted and created again (by anyone) does not show the jobs of
+    /// the cube it once named, such as that cube's purge.
+    static let currentCube = "j.created_at >= coalesce((SELECT c.created_at FROM cubes c WHERE c.cube_id = j.cube_id), '-infinity')"
+
     public func job(id: UUID, cubeID: String) async throws -> Job? {
         let logger = self.database.logger
         let query = PostgresQuery(
-            unsafeSQL: "SELECT \(Self.columns) FROM jobs j WHERE j.cube_id = $1 AND j.id = $2",
+            unsafeSQL: "SELECT \(Self.columns) FROM jobs j WHERE j.cube_id = $1 AND j.id = $2 AND \(Self.currentCube)",
             binds: try PostgresMemoryStore.bindings(cubeID, id)
         )
         return try await self.database.withConnection { connection in
@@ -30,7 +34,7 @@ public struct PostgresJobStore: JobStore {
     public func jobs(cubeID: String, statuses: Set<JobStatus>, kinds: Set<String>, after cursor: ListCursor?, limit: Int)
         async throws -> [Job]
     {
-        var sql = "SELECT \(Self.columns) FROM jobs j WHERE j.cube_id = $1"
+        var sql = "SELECT \(Self.columns) FROM jobs j WHERE j.cube_id = $1 AND \(Self.currentCube)"
         var binds = try PostgresMemoryStore.bindings(cubeID)
         if !statuses.isEmpty {
             try binds.append(statuses.map(\.rawValue))

@@ -2,13 +2,15 @@ import Foundation
 import GRPCCore
 import Logging
 import MemOSCore
+import SwiftProtobuf
 
 /// Resolves the `authorization: Bearer <api key>` metadata of every call to a user before the handler runs.
 ///
 /// The health service is exempt, so probes need no key. Handlers read the caller from
 /// ``RequestIdentity/principal``; they never take a user id from the request body. An `x-request-id` metadata
 /// value (at most 128 bytes) becomes ``RequestIdentity/requestID`` and the `request_id` of the log lines about
-/// the call. Errors thrown by handlers are logged here with their cause and reach the client as their
+/// the call. Every request message passes ``RequestScreen`` (no NUL in any string, no NaN or infinity) before
+/// the handler reads it. Errors thrown by handlers are logged here with their cause and reach the client as their
 /// ``MemOSError`` code and message only.
 public struct AuthenticationInterceptor: ServerInterceptor {
     let accounts: any AccountStore
@@ -45,8 +47,17 @@ public struct AuthenticationInterceptor: ServerInterceptor {
             guard let principal = try await self.accounts.principal(forAPIKey: key) else {
                 throw MemOSError.unauthenticated("the API key is unknown or revoked")
             }
+            var screened = request
+            screened.messages = RPCAsyncSequence(
+                wrapping: request.messages.map { @Sendable message in
+                    if let message = message as? any SwiftProtobuf.Message {
+                        do { try RequestScreen.check(message) } catch let error as MemOSError { throw RPCError(error) }
+                    }
+                    return message
+                }
+            )
             return try await RequestIdentity.$principal.withValue(principal) {
-                try await next(request, context)
+                try await next(screened, context)
             }
         } catch let error as MemOSError {
             throw self.log(error, method: context.descriptor)

@@ -24,6 +24,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     let clock = ContinuousClock()
     /// The LLM of FINE searches (query expansion); without one they run FAST and say so.
     let chatModel: (any ChatModel)?
+    let pageTokens: PageTokens
 
     public init(
         store: any MemoryStore,
@@ -33,8 +34,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         statistics: any MemoryStatistics,
         usage: UsageBatcher,
         records: MemoryRecordCache = MemoryRecordCache(),
-        chatModel: (any ChatModel)? = nil
+        chatModel: (any ChatModel)? = nil,
+        pageTokens: PageTokens
     ) {
+        self.pageTokens = pageTokens
         self.records = records
         self.chatModel = chatModel
         self.store = store
@@ -124,21 +127,28 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let hits = try await self.workingMemoryFirst(
             ranked, working: try await workingItems, query: query, queryVector: queryVector, includeEmbeddings: request.includeEmbeddings
         )
-        self.usage.record(hits.map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
-        return .with {
-            $0.hits = hits.map { hit in
-                .with {
-                    $0.memory = hit.memory.proto(includeEmbedding: request.includeEmbeddings)
-                    $0.score = hit.relevance
-                    $0.vectorScore = hit.vectorScore
-                    $0.keywordScore = hit.keywordScore
-                }
+        let protoHits = hits.map { hit in
+            Memos_Retrieval_V1_SearchHit.with {
+                $0.memory = hit.memory.proto(includeEmbedding: request.includeEmbeddings)
+                $0.score = hit.relevance
+                $0.vectorScore = hit.vectorScore
+                $0.keywordScore = hit.keywordScore
             }
+        }
+        let fitting = ResponseBudget.fitting(protoHits)
+        self.usage.record(hits.prefix(fitting).map { UsageKey(cubeID: $0.memory.cubeID, id: $0.memory.id) })
+        return .with {
+            $0.hits = Array(protoHits.prefix(fitting))
             $0.changeSeq = seenSeq
             $0.embeddingModel = self.embedder.modelID
             $0.modeUsed = queries.count > 1 ? .fine : .fast
             $0.expandedQueries = Array(queries.dropFirst())
             $0.warnings = warnings
+            if fitting < protoHits.count {
+                $0.warnings.append(
+                    "the \(protoHits.count - fitting) lowest hits were left out: the response reached its limit of \(Limits.maxResponseBytes) bytes"
+                )
+            }
         }
     }
 
@@ -245,10 +255,13 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let found = try await self.store.memories(ids: ids, cubeID: request.cubeID)
         let foundIDs = Set(found.map(\.id))
-        self.usage.record(found.map { UsageKey(cubeID: $0.cubeID, id: $0.id) })
+        let memories = found.map { $0.proto(includeEmbedding: request.includeEmbeddings) }
+        let fitting = ResponseBudget.fitting(memories)
+        self.usage.record(found.prefix(fitting).map { UsageKey(cubeID: $0.cubeID, id: $0.id) })
         return .with {
-            $0.memories = found.map { $0.proto(includeEmbedding: request.includeEmbeddings) }
+            $0.memories = Array(memories.prefix(fitting))
             $0.missingIds = ids.filter { !foundIDs.contains($0) }.map { $0.lowercasedString }
+            $0.omittedIds = found.dropFirst(fitting).map { $0.id.lowercasedString }
         }
     }
 
@@ -261,15 +274,20 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             request.cubeID, types: request.memoryTypes, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil
         )
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
-        let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
+        let listing = "memories/\(request.cubeID)"
+        let cursor = try await request.pageToken.isEmpty
+            ? nil : self.pageTokens.decode(ListCursor.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let page = try await self.store.list(in: scope, after: cursor, limit: pageSize + 1)
-        return try .with {
-            $0.memories = page.prefix(pageSize).map { $0.proto(includeEmbedding: request.includeEmbeddings) }
-            if page.count > pageSize, let last = page.prefix(pageSize).last {
-                $0.nextPageToken = try PageToken.encode(ListCursor(createdAt: last.createdAt, id: last.id))
-            }
+        let memories = page.prefix(pageSize).map { $0.proto(includeEmbedding: request.includeEmbeddings) }
+        let fitting = ResponseBudget.fitting(memories)
+        var response = Memos_Retrieval_V1_ListMemoriesResponse()
+        response.memories = Array(memories.prefix(fitting))
+        if page.count > fitting {
+            let last = page[fitting - 1]
+            response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
         }
+        return response
     }
 
     public func countMemories(

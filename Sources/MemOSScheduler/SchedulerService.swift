@@ -12,8 +12,12 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
     let accounts: any AccountStore
     let cubes: any CubeDirectory
     let clock = ContinuousClock()
+    let pageTokens: PageTokens
 
-    public init(jobs: any JobStore, store: any MemoryStore, accounts: any AccountStore, cubes: any CubeDirectory) {
+    public init(
+        jobs: any JobStore, store: any MemoryStore, accounts: any AccountStore, cubes: any CubeDirectory, pageTokens: PageTokens
+    ) {
+        self.pageTokens = pageTokens
         self.jobs = jobs
         self.store = store
         self.accounts = accounts
@@ -98,17 +102,22 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
             return status
         })
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
-        let cursor = try request.pageToken.isEmpty ? nil : PageToken.decode(ListCursor.self, from: request.pageToken)
+        let listing = "jobs/\(request.cubeID)"
+        let cursor = try await request.pageToken.isEmpty
+            ? nil : self.pageTokens.decode(ListCursor.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let page = try await self.jobs.jobs(
             cubeID: request.cubeID, statuses: statuses, kinds: Set(request.kinds), after: cursor, limit: pageSize + 1
         )
-        return try .with {
-            $0.jobs = page.prefix(pageSize).map(\.proto)
-            if page.count > pageSize, let last = page.prefix(pageSize).last {
-                $0.nextPageToken = try PageToken.encode(ListCursor(createdAt: last.createdAt, id: last.id))
-            }
+        let protos = page.prefix(pageSize).map(\.proto)
+        let fitting = ResponseBudget.fitting(protos)
+        var response = Memos_Scheduler_V1_ListJobsResponse()
+        response.jobs = Array(protos.prefix(fitting))
+        if page.count > fitting {
+            let last = page[fitting - 1]
+            response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
         }
+        return response
     }
 
     public func cancelJob(request: Memos_Scheduler_V1_CancelJobRequest, context: ServerContext) async throws

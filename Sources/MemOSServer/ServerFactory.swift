@@ -27,7 +27,8 @@ public enum ServerFactory {
             accounts: accounts,
             embedder: embedder,
             reader: reader,
-            chatModel: chatModel
+            chatModel: chatModel,
+            pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
             host: host,
@@ -65,7 +66,8 @@ public enum ServerFactory {
             statistics: feed,
             usage: usage,
             records: MemoryRecordCache(budget: recordCacheBytes ?? MemoryRecordCache.defaultBudget),
-            chatModel: chatModel
+            chatModel: chatModel,
+            pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
             host: host,
@@ -93,6 +95,11 @@ public enum ServerFactory {
         return megabytes << 20
     }
 
+    /// Page tokens under the deployment's key, which the migrations made in `database` (read on first use).
+    static func pageTokens(_ database: Database) -> PageTokens {
+        PageTokens(key: { try await database.serverSecret(named: "page_tokens") })
+    }
+
     /// A search index following `database` for `embedder`'s vectors.
     public static func retrievalIndex(database: Database, embedder: any Embedder, logger: Logger) -> RetrievalIndex {
         RetrievalIndex(feed: PostgresChangeFeed(database: database), model: embedder.modelID, dimension: embedder.dimension, logger: logger)
@@ -102,7 +109,7 @@ public enum ServerFactory {
         let accounts = PostgresAccountStore(database: database)
         let service = SchedulerService(
             jobs: PostgresJobStore(database: database), store: PostgresMemoryStore(database: database), accounts: accounts,
-            cubes: accounts
+            cubes: accounts, pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
             host: host,

@@ -135,6 +135,10 @@ public nonisolated struct Memos_Ingest_V1_AddMessagesResponse: Sendable {
   /// Ids of the stored raw messages, in request order.
   public var messageIds: [String] = []
 
+  /// The made memories' ids, in order, set only when the memories themselves would not fit in a response (at most
+  /// 4,128,768 bytes, inside every gRPC client's default limit); `memories` is then empty. Read them with GetMemories.
+  public var memoryIds: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -249,7 +253,8 @@ public nonisolated struct Memos_Ingest_V1_AddMemoriesResponse: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The stored memories, in request order; empty when the request set `ids_only`.
+  /// The stored memories, in request order; empty when the request set `ids_only` or when they would not fit in a
+  /// response (at most 4,128,768 bytes, inside every gRPC client's default limit): `memory_ids` then lists them.
   public var memories: [Memos_Common_V1_Memory] = []
 
   /// The change sequence number of this write (see AddMessagesResponse).
@@ -580,10 +585,10 @@ public nonisolated struct Memos_Ingest_V1_GetHistoryRequest: Sendable {
   /// Required.
   public var memoryID: String = String()
 
-  /// 1 to 200; default 50.
+  /// 1 to 200; default 50. A page ends early rather than pass 4,128,768 bytes (4 MiB less 64 KiB).
   public var pageSize: Int32 = 0
 
-  /// From a previous response's `next_page_token`; empty for the first page.
+  /// From a previous response's `next_page_token`, unchanged (tokens are authenticated); empty for the first page.
   public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -615,7 +620,8 @@ public nonisolated struct Memos_Ingest_V1_BatchGetHistoryResponse: Sendable {
   /// The newest 200 entries of each memory, grouped by memory, newest first within each.
   public var entries: [Memos_Common_V1_HistoryEntry] = []
 
-  /// Memories with more than 200 entries (only their newest 200 are above): page through them with GetHistory.
+  /// Memories with more entries than above: more than 200, or more than fit in a response (at most 4,128,768 bytes;
+  /// a memory may then have none above). Page through them with GetHistory.
   public var truncatedMemoryIds: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -718,7 +724,7 @@ nonisolated extension Memos_Ingest_V1_AddMessagesRequest: SwiftProtobuf.Message,
 
 nonisolated extension Memos_Ingest_V1_AddMessagesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AddMessagesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}job_id\0\u{3}change_seq\0\u{1}warnings\0\u{3}message_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}job_id\0\u{3}change_seq\0\u{1}warnings\0\u{3}message_ids\0\u{3}memory_ids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -731,6 +737,7 @@ nonisolated extension Memos_Ingest_V1_AddMessagesResponse: SwiftProtobuf.Message
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.warnings) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.messageIds) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.memoryIds) }()
       default: break
       }
     }
@@ -752,6 +759,9 @@ nonisolated extension Memos_Ingest_V1_AddMessagesResponse: SwiftProtobuf.Message
     if !self.messageIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.messageIds, fieldNumber: 5)
     }
+    if !self.memoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.memoryIds, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -761,6 +771,7 @@ nonisolated extension Memos_Ingest_V1_AddMessagesResponse: SwiftProtobuf.Message
     if lhs.changeSeq != rhs.changeSeq {return false}
     if lhs.warnings != rhs.warnings {return false}
     if lhs.messageIds != rhs.messageIds {return false}
+    if lhs.memoryIds != rhs.memoryIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

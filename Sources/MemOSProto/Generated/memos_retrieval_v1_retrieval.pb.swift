@@ -335,6 +335,10 @@ public nonisolated struct Memos_Retrieval_V1_GetMemoriesResponse: Sendable {
   /// Requested ids that do not exist in the cube.
   public var missingIds: [String] = []
 
+  /// Requested ids that exist but did not fit: a response holds at most 4,128,768 bytes (4 MiB less 64 KiB, inside
+  /// every gRPC client's default limit). Ask for them again.
+  public var omittedIds: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -364,10 +368,11 @@ public nonisolated struct Memos_Retrieval_V1_ListMemoriesRequest: Sendable {
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
   public mutating func clearFilter() {self._filter = nil}
 
-  /// 1 to 500; default 50.
+  /// 1 to 500; default 50. A page ends early rather than pass 4,128,768 bytes (4 MiB less 64 KiB).
   public var pageSize: Int32 = 0
 
-  /// From a previous response's `next_page_token`; empty for the first page. Stable under concurrent writes.
+  /// From a previous response's `next_page_token`, unchanged: tokens are authenticated and belong to this cube's
+  /// listing. Empty for the first page. Stable under concurrent writes.
   public var pageToken: String = String()
 
   /// When true, each memory carries its embedding.
@@ -717,7 +722,7 @@ nonisolated extension Memos_Retrieval_V1_GetMemoriesRequest: SwiftProtobuf.Messa
 
 nonisolated extension Memos_Retrieval_V1_GetMemoriesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetMemoriesResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}missing_ids\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memories\0\u{3}missing_ids\0\u{3}omitted_ids\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -727,6 +732,7 @@ nonisolated extension Memos_Retrieval_V1_GetMemoriesResponse: SwiftProtobuf.Mess
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.memories) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.missingIds) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.omittedIds) }()
       default: break
       }
     }
@@ -739,12 +745,16 @@ nonisolated extension Memos_Retrieval_V1_GetMemoriesResponse: SwiftProtobuf.Mess
     if !self.missingIds.isEmpty {
       try visitor.visitRepeatedStringField(value: self.missingIds, fieldNumber: 2)
     }
+    if !self.omittedIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.omittedIds, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Memos_Retrieval_V1_GetMemoriesResponse, rhs: Memos_Retrieval_V1_GetMemoriesResponse) -> Bool {
     if lhs.memories != rhs.memories {return false}
     if lhs.missingIds != rhs.missingIds {return false}
+    if lhs.omittedIds != rhs.omittedIds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

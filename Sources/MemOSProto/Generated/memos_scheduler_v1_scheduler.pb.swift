@@ -357,10 +357,10 @@ public nonisolated struct Memos_Scheduler_V1_ListJobsRequest: Sendable {
   /// Only these kinds; empty means all.
   public var kinds: [String] = []
 
-  /// 1 to 500; default 50.
+  /// 1 to 500; default 50. A page ends early rather than pass 4,128,768 bytes (4 MiB less 64 KiB).
   public var pageSize: Int32 = 0
 
-  /// From a previous response's next_page_token; empty for the first page.
+  /// From a previous response's next_page_token, unchanged (tokens are authenticated); empty for the first page.
   public var pageToken: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
