@@ -55,9 +55,9 @@ public enum RequestScreen {
 
     /// The proto name of a message-typed field: decode a message holding only that field, empty, and read its
     /// JSON. (SwiftProtobuf keeps its field names internal.)
-    private static func name(ofField number: Int, in type: any SwiftProtobuf.Message.Type) -> String {
+    private static func name(ofField fieldNumber: Int, in type: any SwiftProtobuf.Message.Type) -> String {
         var bytes: [UInt8] = []
-        var tag = UInt64(number) << 3 | 2
+        var tag = UInt64(truncatingIfNeeded: fieldNumber) << 3 | 2
         while tag >= 0x80 {
             bytes.append(UInt8(tag & 0x7F) | 0x80)
             tag >>= 7
@@ -68,7 +68,7 @@ public enum RequestScreen {
         options.preserveProtoFieldNames = true
         guard let probe = try? type.init(serializedBytes: bytes), let json = try? probe.jsonUTF8Data(options: options),
             let object = try? JSONSerialization.jsonObject(with: json) as? [String: Any], let name = object.keys.first
-        else { return "field \(number)" }
+        else { return "field \(fieldNumber)" }
         return name
     }
 

@@ -109,8 +109,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             scores.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
         }
         var candidates: [UUID: HybridRanker.Candidate] = [:]
-        for (cubeID, ids) in Dictionary(grouping: cubeOf.keys, by: { cubeOf[$0]! }) {
-            for (id, summary) in try await self.index.summaries(ids, in: cubeID) {
+        for (cubeID, entries) in Dictionary(grouping: cubeOf, by: \.value) {
+            for (id, summary) in try await self.index.summaries(entries.map(\.key), in: cubeID) {
                 candidates[id] = HybridRanker.Candidate(
                     id: id,
                     cubeID: cubeID,
@@ -229,7 +229,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var memories = self.records.records(chosen.map { .init(cubeID: $0.cubeID, id: $0.id, changeSeq: $0.changeSeq) })
         if includeEmbeddings {
             // A record matches the index's state of the memory, vector included.
-            for candidate in chosen where memories[candidate.id] != nil { memories[candidate.id]!.embedding = candidate.embedding }
+            for candidate in chosen { memories[candidate.id]?.embedding = candidate.embedding }
         }
         for (cubeID, candidates) in Dictionary(grouping: chosen.filter { memories[$0.id] == nil }, by: \.cubeID) {
             let returned = try await self.store.memories(ids: candidates.map(\.id), cubeID: cubeID)

@@ -3,27 +3,31 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// A child process running one subcommand of this executable.
+/// A child process running one subcommand of this executable; each ``run()`` starts a new process.
 final class ChildProcess: Sendable {
     let name: String
-    private let process: Mutex<Process>
+    let arguments: [String]
+    let environment: [String: String]
+    private let process = Mutex<Process?>(nil)
 
     init(name: String, arguments: [String], environment: [String: String]) {
         self.name = name
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = arguments
-        process.environment = environment
-        self.process = Mutex(process)
+        self.arguments = arguments
+        self.environment = environment
     }
 
-    /// Starts the process; returns when it exits, with its status.
+    /// Starts a process; returns when it exits, with its status.
     func run() async throws -> Int32 {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            self.process.withLock { process in
+            self.process.withLock { current in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+                process.arguments = self.arguments
+                process.environment = self.environment
                 process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
                 do {
                     try process.run()
+                    current = process
                 } catch {
                     process.terminationHandler = nil
                     continuation.resume(throwing: error)
@@ -32,20 +36,24 @@ final class ChildProcess: Sendable {
         }
     }
 
-    /// Asks the process to shut down gracefully.
+    /// Asks the running process to shut down gracefully.
     func terminate() {
         self.process.withLock { process in
-            if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+            if let process, process.isRunning { kill(process.processIdentifier, SIGTERM) }
         }
     }
 }
 
-/// Runs the children together: when one exits or a shutdown signal comes, all are stopped.
+/// Runs the children together. A child that dies on its own (a crash, say) is started again after a pause that
+/// doubles from half a second to ten, so one failing process does not take the others down; a child that dies
+/// ``maxRestarts`` times within ``restartWindow`` stops them all. A shutdown signal stops every child.
 struct Supervisor: Service {
     let children: [ChildProcess]
     let readyPorts: [Int]
     let banner: String
     let logger: Logger
+    var maxRestarts = 5
+    var restartWindow: Duration = .seconds(60)
 
     struct ChildExited: Error, CustomStringConvertible {
         var name: String
@@ -54,11 +62,11 @@ struct Supervisor: Service {
     }
 
     func run() async throws {
-        let stopping = Mutex(false)
+        let stopping = StopFlag()
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: ChildExited?.self) { group in
                 for child in self.children {
-                    group.addTask { ChildExited(name: child.name, status: try await child.run()) }
+                    group.addTask { try await self.supervise(child, stopping: stopping) }
                 }
                 group.addTask {
                     for port in self.readyPorts { try await Self.waitForPort(port) }
@@ -70,10 +78,11 @@ struct Supervisor: Service {
                 while running > 0, let result = try await group.next() {
                     guard let exited = result else { continue }
                     running -= 1
-                    // A child that exits on its own brings the others down; during shutdown exits are expected.
-                    if failure == nil, !stopping.withLock({ $0 }) {
+                    // A child that gave up brings the others down; during shutdown exits are expected.
+                    if failure == nil, !stopping.isSet {
                         failure = exited
-                        self.logger.error("\(exited); stopping the others")
+                        self.logger.error("\(exited) too often; stopping the others")
+                        stopping.set()
                         self.children.forEach { $0.terminate() }
                     }
                 }
@@ -81,8 +90,35 @@ struct Supervisor: Service {
                 if let failure { throw failure }
             }
         } onGracefulShutdown: {
-            stopping.withLock { $0 = true }
+            stopping.set()
             self.children.forEach { $0.terminate() }
+        }
+    }
+
+    final class StopFlag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { self.value.withLock { $0 } }
+        func set() { self.value.withLock { $0 = true } }
+    }
+
+    /// Runs `child` until shutdown, restarting it when it dies; returns its last exit when it died too often.
+    private func supervise(_ child: ChildProcess, stopping: StopFlag) async throws -> ChildExited? {
+        let clock = ContinuousClock()
+        var exits: [ContinuousClock.Instant] = []
+        var pause: Duration = .milliseconds(500)
+        while true {
+            let status = try await child.run()
+            if stopping.isSet { return ChildExited(name: child.name, status: status) }
+            let now = clock.now
+            exits = exits.filter { $0.duration(to: now) < self.restartWindow } + [now]
+            if exits.count > self.maxRestarts { return ChildExited(name: child.name, status: status) }
+            self.logger.error(
+                "process exited on its own; restarting it",
+                metadata: ["process": "\(child.name)", "status": "\(status)", "pause": "\(pause)"]
+            )
+            try await Task.sleep(for: pause)
+            if stopping.isSet { return nil }
+            pause = min(pause * 2, .seconds(10))
         }
     }
 

@@ -33,6 +33,19 @@ struct ProcessTests {
         return (response.status, response.body.map { String(buffer: $0) } ?? "")
     }
 
+    /// The pid of the process whose command line ends with `arguments`.
+    static func childProcess(arguments: [String]) -> pid_t? {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
+            else { continue }
+            let parts = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if parts.count > arguments.count, Array(parts.suffix(arguments.count)) == arguments { return pid }
+        }
+        return nil
+    }
+
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build the memos product first"))
     func allProcesses() async throws {
         try await TestDatabase.withEmptyDatabase { configuration, _ in
@@ -78,6 +91,18 @@ struct ProcessTests {
                 body: #"{"cube_ids": ["dev"], "query": "cat"}"#
             )
             #expect(admin.0 == .forbidden)
+
+            // A service that dies (kill -9, as a crash would) is started again; the others keep serving meanwhile.
+            let retrieval = try #require(Self.childProcess(arguments: ["retrieval", "--port", "\(ports[2])"]))
+            kill(retrieval, SIGKILL)
+            #expect(try await Self.get(ports[0], "/v1/cubes/dev/jobs", key: key).0 == .ok)
+            var searchable = false
+            for _ in 0..<300 where !searchable {
+                searchable = (try? await Self.get(ports[0], "/v1/search", key: key, body: #"{"cube_ids": ["dev"], "query": "cat"}"#))?.0 == .ok
+                if !searchable { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(searchable)
+            #expect(Self.childProcess(arguments: ["retrieval", "--port", "\(ports[2])"]) != retrieval)
 
             // SIGTERM: every process shuts down gracefully and the supervisor exits cleanly.
             kill(process.processIdentifier, SIGTERM)
