@@ -249,7 +249,7 @@ public protocol MemoryStore: Sendable {
         ids: [UUID],
         cubeID: String,
         _ revision: Revision,
-        _ change: @Sendable ([Memory]) throws -> [Memory]
+        _ change: @escaping @Sendable ([Memory]) throws -> [Memory]
     ) async throws -> [Memory]
 
     /// Applies `patch` to one memory in one transaction: bumps its version and keeps the prior state in history.

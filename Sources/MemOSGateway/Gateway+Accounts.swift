@@ -112,7 +112,9 @@ extension Gateway {
             await self.account(request, context) { principal in
                 let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "set its time-to-live")
                 let body = try await self.jsonBody(request, fields: ["memory_ttl_seconds"])
-                let seconds = try body.int("memory_ttl_seconds") ?? 0
+                guard let seconds = try body.int("memory_ttl_seconds") else {
+                    throw MemOSError.invalidArgument("memory_ttl_seconds is required (0 keeps memories forever)")
+                }
                 guard seconds == 0 || (Limits.minMemoryTTLSeconds...Limits.maxMemoryTTLSeconds).contains(seconds) else {
                     throw MemOSError.invalidArgument(
                         "memory_ttl_seconds must be 0 (keep memories) or between \(Limits.minMemoryTTLSeconds) and \(Limits.maxMemoryTTLSeconds)"

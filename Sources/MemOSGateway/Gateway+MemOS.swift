@@ -119,7 +119,8 @@ extension Gateway {
                     throw MemOSError.invalidArgument("page_size must be between 1 and \(Limits.maxPageSize)")
                 }
                 let wanted = body.page ?? 1
-                guard wanted >= 1, (wanted - 1) * pageSize + pageSize <= Limits.maxMemOSPageWindow else {
+                // Divided, not multiplied: a huge page must not overflow.
+                guard wanted >= 1, wanted <= Limits.maxMemOSPageWindow / pageSize else {
                     throw MemOSError.invalidArgument(
                         "page must be at least 1 and page × page_size at most \(Limits.maxMemOSPageWindow); "
                             + "page through larger cubes with GET /v1/cubes/{cube_id}/memories and its page_token"

@@ -9,12 +9,8 @@ extension Database {
     public func serverSecret(named name: String) async throws -> [UInt8] {
         let logger = self.logger
         let secret = try await self.withConnection { connection -> [UInt8]? in
-            for try await (bytes) in try await connection.query(
-                "SELECT secret FROM server_secrets WHERE name = \(name)", logger: logger
-            ).decode(ByteBuffer.self) {
-                return Array(bytes.readableBytesView)
-            }
-            return nil
+            try await connection.rows("SELECT secret FROM server_secrets WHERE name = \(name)", logger: logger)
+                .first.map { Array(try $0["secret"].decode(ByteBuffer.self).readableBytesView) }
         }
         guard let secret, secret.count >= 16 else {
             throw MemOSError(code: .failedPrecondition, message: "the database holds no '\(name)' key: run `memos migrate`")

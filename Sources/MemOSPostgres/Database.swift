@@ -115,7 +115,9 @@ public struct DatabaseConfiguration: Sendable, Hashable {
 
 /// The process's connection pool with the error handling every store shares.
 ///
-/// Run ``client`` in the process's ServiceGroup (it is a `Service`).
+/// Run ``client`` in the process's ServiceGroup (it is a `Service`). Read every row a query returns (``rows``):
+/// with postgres-nio 1.33.2, a query queued behind a row stream left unread can wait forever when the connection
+/// closes; the bound on each call (``withConnection(_:)``) answers such a call `unavailable`.
 public struct Database: Sendable {
     public let client: PostgresClient
     let logger: Logger
@@ -125,23 +127,33 @@ public struct Database: Sendable {
         self.logger = logger
     }
 
+    /// Longest a database call may take outside a request (background jobs): five minutes.
+    public static let backgroundCallLimit: Duration = .seconds(300)
+
     /// Runs `body` in one transaction; a ``MemOSError`` thrown inside comes out unchanged, any other error
-    /// as `unavailable` (connection trouble) or `internalError`.
+    /// as `unavailable` (connection trouble) or `internalError`. Bounded as ``withConnection(_:)`` is.
     func transaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> sending Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await self.client.withTransaction(logger: self.logger, body)
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError { throw self.translate(closureError) }
-            throw self.translate(error)
-        } catch {
-            throw self.translate(error)
+        let logger = self.logger
+        return try await self.bounded { connection in
+            try await connection.withTransaction(logger: logger) { try await body($0) }
         }
     }
 
     /// Runs `body` with one pooled connection, translating errors as ``transaction(_:)`` does.
+    ///
+    /// The call ends by the request's ``RequestDeadline`` (or ``backgroundCallLimit``) or when its task is
+    /// cancelled, whatever the connection does: a call still waiting then is answered `unavailable` and its
+    /// connection is closed, so that the pool replaces it.
     func withConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.bounded(body)
+    }
+
+    /// Runs `body` with one pooled connection for as long as it takes (LISTEN).
+    func withUnboundedConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
         do {
@@ -151,10 +163,77 @@ public struct Database: Sendable {
         }
     }
 
+    /// Runs `body` on a pooled connection in a task of its own and waits for it until the deadline or a
+    /// cancellation, whichever comes first.
+    ///
+    /// Structured concurrency cannot leave a child behind, and a driver call on a connection that died at the
+    /// wrong moment may never return (seen with a prepared statement whose connection closed mid-flight): so the
+    /// work runs unstructured, and on giving up its connection is closed, which fails what it waits for.
+    private func bounded<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let limit = RequestDeadline.current.map { ContinuousClock.now.duration(to: $0) } ?? Self.backgroundCallLimit
+        let call = BoundedCall<Result>()
+        let client = self.client
+        do {
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    call.start(continuation)
+                    call.run(
+                        Task {
+                            do {
+                                let result = try await client.withConnection { connection in
+                                    call.use(connection)
+                                    return try await body(connection)
+                                }
+                                call.finish(.success(result))
+                            } catch {
+                                call.finish(.failure(error))
+                            }
+                        }
+                    )
+                    let timer = Task {
+                        try await Task.sleep(for: max(limit, .milliseconds(1)))
+                        call.giveUp(BoundedCall<Result>.TimedOut(limit: limit), closing: true)
+                    }
+                    call.onFinish { timer.cancel() }
+                }
+            } onCancel: {
+                call.giveUp(CancellationError(), closing: false)
+            }
+        } catch let timedOut as BoundedCall<Result>.TimedOut {
+            self.logger.warning("database call abandoned", metadata: ["after": "\(timedOut.limit)"])
+            throw MemOSError(
+                code: .unavailable,
+                message: "the database did not answer in time; retry (a write retried with the same idempotency key is applied once)",
+                underlying: timedOut
+            )
+        } catch {
+            throw self.translate(error)
+        }
+    }
+
+    /// The domain error for what the driver threw. Connection trouble anywhere (connecting, BEGIN, a statement,
+    /// COMMIT) is `unavailable`, never `internalError`; when the connection was lost at COMMIT the message says the
+    /// write may have happened, so that the client retries with its idempotency key.
     func translate(_ error: any Error) -> any Error {
         if error is MemOSError || error is CancellationError { return error }
         // A pool request abandoned because its task was cancelled (shutdown) is a cancellation, not a fault.
         if Task.isCancelled { return CancellationError() }
+        if let transaction = error as? PostgresTransactionError {
+            if let closureError = transaction.closureError { return self.translate(closureError) }
+            if let commitError = transaction.commitError {
+                let translated = self.translate(commitError)
+                guard let domain = translated as? MemOSError, domain.code == .unavailable else { return translated }
+                return MemOSError(
+                    code: .unavailable,
+                    message: "the database connection was lost while committing, so the write may have happened; "
+                        + "retry with the same idempotency key, which applies it once",
+                    underlying: transaction
+                )
+            }
+            if let beginError = transaction.beginError { return self.translate(beginError) }
+        }
         if let pool = error as? ConnectionPoolError {
             if pool == .requestCancelled { return CancellationError() }
             // The pool has failed to connect for a minute (circuit breaker), or is closing.
@@ -162,26 +241,52 @@ public struct Database: Sendable {
         }
         if let psql = error as? PSQLError {
             switch psql.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled:
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .queryCancelled,
+                .uncleanShutdown:
                 return self.unavailable(psql)
             default:
-                if psql.serverInfo?[.sqlState] == "23505", psql.serverInfo?[.constraintName] == "memories_live_content_idx" {
-                    return MemOSError(
-                        code: .alreadyExists,
-                        message: "another live memory in this cube has the same content",
-                        underlying: psql
-                    )
-                }
+                if let mapped = self.translate(sqlState: psql.serverInfo?[.sqlState], psql) { return mapped }
             }
         }
         self.logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
         return MemOSError.internalError(error)
     }
 
+    /// Server errors by SQLSTATE class: what a client can act on.
+    private func translate(sqlState: String?, _ psql: PSQLError) -> MemOSError? {
+        guard let state = sqlState else { return nil }
+        if state == "23505", psql.serverInfo?[.constraintName] == "memories_live_content_idx" {
+            return MemOSError(code: .alreadyExists, message: "another live memory in this cube has the same content", underlying: psql)
+        }
+        switch state.prefix(2) {
+        // Connection exception, insufficient resources (too many connections), operator intervention (the
+        // server shutting down or terminating the session, a statement timeout's cancel): retry.
+        case "08", "53", "57":
+            return self.unavailable(psql)
+        // Serialization failure or deadlock: a concurrent change won; the client may retry.
+        case "40":
+            return MemOSError(code: .aborted, message: "a concurrent change conflicted with this one; retry", underlying: psql)
+        // Data exception: a value the request carried does not fit the database (checked inputs should not get here).
+        case "22":
+            self.logger.warning("value refused by the database", metadata: ["error": "\(String(reflecting: psql))"])
+            return MemOSError(
+                code: .invalidArgument,
+                message: "a value in the request cannot be stored (SQLSTATE \(state)); check its range and characters",
+                underlying: psql
+            )
+        default:
+            return nil
+        }
+    }
+
     /// Connection trouble, logged: the caller may retry.
     private func unavailable(_ error: any Error) -> MemOSError {
         self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
-        return MemOSError(code: .unavailable, message: "the database is unavailable; retry", underlying: error)
+        return MemOSError(
+            code: .unavailable,
+            message: "the database is unavailable; retry (a write retried with the same idempotency key is applied once)",
+            underlying: error
+        )
     }
 }
 
@@ -226,7 +331,7 @@ extension Database {
         return await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 (try? await self.withConnection { connection in
-                    try await connection.query("SELECT 1", logger: logger)
+                    _ = try await connection.rows("SELECT 1", logger: logger)
                     return true
                 }) ?? false
             }

@@ -27,11 +27,12 @@ public struct Migrator: Sendable {
     @discardableResult
     func migrate(through last: Int) async throws -> [Int] {
         let logger = self.database.logger
-        return try await self.database.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
+        // A migration may rewrite large tables: it runs as long as it takes.
+        return try await self.database.withUnboundedConnection { connection in
+            _ = try await connection.rows("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
             do {
                 let applied = try await Self.applyPending(through: last, on: connection, logger: logger)
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
+                _ = try await connection.rows("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
                 return applied
             } catch {
                 _ = try? await connection.query("ROLLBACK", logger: logger)

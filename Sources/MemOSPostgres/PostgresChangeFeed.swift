@@ -101,7 +101,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
 
     public func follow(_ onChange: @escaping @Sendable (String, Int64) -> Void) async throws {
         let logger = self.database.logger
-        try await self.database.withConnection { connection in
+        try await self.database.withUnboundedConnection { connection in
             try await connection.listen(on: Self.channel) { notifications in
                 for try await notification in notifications {
                     let parts = notification.payload.split(separator: " ")

@@ -518,7 +518,7 @@ public struct PostgresMemoryStore: MemoryStore {
         ids: [UUID],
         cubeID: String,
         _ revision: Revision,
-        _ change: @Sendable ([Memory]) throws -> [Memory]
+        _ change: @escaping @Sendable ([Memory]) throws -> [Memory]
     ) async throws -> [Memory] {
         let logger = self.database.logger
         return try await self.database.transaction { connection in

@@ -30,8 +30,14 @@ public struct AuthenticationInterceptor: ServerInterceptor {
             return try await next(request, context)
         }
         let requestID = request.metadata[stringValues: "x-request-id"].first { $0.utf8.count <= 128 }
-        return try await RequestIdentity.$requestID.withValue(requestID) {
-            try await self.authenticate(request: request, context: context, next: next)
+        let deadline = RequestDeadline.forRequest(
+            arrivingAt: .now,
+            clientTimeout: request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }).flatMap(RequestDeadline.parseGRPCTimeout)
+        )
+        return try await RequestDeadline.$current.withValue(deadline) {
+            try await RequestIdentity.$requestID.withValue(requestID) {
+                try await self.authenticate(request: request, context: context, next: next)
+            }
         }
     }
 

@@ -280,3 +280,24 @@ struct CubeAccessTests {
         #expect(await Self.outcome(["nowhere"], .read) == .notFound)
     }
 }
+
+@Suite("Request deadlines")
+struct RequestDeadlineTests {
+    @Test("grpc-timeout values parse by their unit; malformed ones do not")
+    func parse() {
+        #expect(RequestDeadline.parseGRPCTimeout("15S") == .seconds(15))
+        #expect(RequestDeadline.parseGRPCTimeout("250m") == .milliseconds(250))
+        #expect(RequestDeadline.parseGRPCTimeout("99999999H") == .seconds(99_999_999 * 3_600))
+        #expect(RequestDeadline.parseGRPCTimeout("5000000u") == .seconds(5))
+        for bad in ["", "S", "15", "15s", "-1S", "123456789S", "1.5S"] { #expect(RequestDeadline.parseGRPCTimeout(bad) == nil, "\(bad)") }
+    }
+
+    @Test("a request's deadline comes a tenth before the client's, and never after the server's default")
+    func deadline() {
+        let now = ContinuousClock.now
+        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: nil) == now.advanced(by: RequestDeadline.serverDefault))
+        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(10)) == now.advanced(by: .seconds(9)))
+        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .milliseconds(100)) == now.advanced(by: .milliseconds(50)))
+        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(3_600)) == now.advanced(by: RequestDeadline.serverDefault))
+    }
+}

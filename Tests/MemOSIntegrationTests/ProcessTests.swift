@@ -107,7 +107,7 @@ struct ProcessTests {
             // SIGTERM: every process shuts down gracefully and the supervisor exits cleanly.
             kill(process.processIdentifier, SIGTERM)
             for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
-            #expect(!process.isRunning)
+            try #require(!process.isRunning)
             #expect(process.terminationStatus == 0)
             #expect((try? await Self.get(ports[0], "/healthz")) == nil)
         }
