@@ -194,6 +194,9 @@ public protocol JobStore: Sendable {
     func enqueueUnlessPending(_ job: NewJob) async throws -> Bool
     /// Marks the job completed with its result; false when the worker no longer held the lease.
     func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool
+    /// Gives a job back unfinished (its worker is stopping): runnable again at once by any worker, the attempt
+    /// not counted; false when the worker no longer held the lease.
+    func release(_ claimed: ClaimedJob) async throws -> Bool
     /// Records a failed attempt: retried after `retryAfter`, or dead when no attempts remain.
     func fail(_ claimed: ClaimedJob, error: String, retryAfter: Duration) async throws -> FailureOutcome
     /// Makes jobs whose lease expired runnable again (or dead after their last attempt); returns how many.

@@ -4,6 +4,9 @@ import MemOSProto
 import ServiceLifecycle
 
 /// gRPC clients of the ingest, retrieval and scheduler services, run as one `Service`.
+///
+/// A lost connection is retried after 0.1 s, the pause growing by 1.6 up to 1 s, so that the gateway serves
+/// again within about a second of a service coming back.
 public final class ServiceClients: Service {
     public struct Address: Sendable, Hashable, CustomStringConvertible {
         public var host: String
@@ -39,7 +42,11 @@ public final class ServiceClients: Service {
                 transport: try HTTP2ClientTransport.Posix(
                     target: .dns(host: address.host, port: address.port),
                     transportSecurity: .plaintext,
-                    config: .defaults { $0.connection.maxIdleTime = nil }
+                    config: .defaults {
+                        $0.connection.maxIdleTime = nil
+                        // A restarted service is reached again within a second (the default waits up to two minutes).
+                        $0.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+                    }
                 )
             )
         }

@@ -190,6 +190,13 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
+    public func release(_ claimed: ClaimedJob) async throws -> Bool {
+        try await self.updateHeld(
+            claimed,
+            set: "status = 'waiting', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL, run_at = now()"
+        ) != nil
+    }
+
     public func complete(_ claimed: ClaimedJob, result: [String: JSONValue], memoryIDs: [UUID]) async throws -> Bool {
         let json = try JSONCoding.string(result)
         return try await self.updateHeld(

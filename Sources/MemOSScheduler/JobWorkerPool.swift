@@ -34,7 +34,10 @@ public struct JobResult: Sendable, Hashable {
 /// processes, may share one queue. On graceful shutdown, workers finish the job in hand and stop.
 public struct JobWorkerPool: Service {
     /// - `workers` (`MEMOS_SCHEDULER_WORKERS`, default 2): jobs run at once in this process.
-    /// - `lease` (default 30 s): how long a job stays held without a heartbeat before others may take it.
+    /// - `lease` (default 10 s): how long a job stays held without a heartbeat before others may take it. Renewed
+    ///   every third of it, so a worker that died frees its job within about 10 s (plus a poll interval), while
+    ///   two missed renewals (a database hiccup of several seconds) do not lose it. A worker that stops gracefully
+    ///   gives its job back at once (``JobStore/release(_:)``).
     /// - `pollInterval` (default 1 s): the longest an idle worker waits without a notification.
     /// - `initialBackoff` (default 1 s) doubles per attempt up to `maxBackoff` (default 5 min), times a
     ///   random factor in 0.5...1 (jitter), before a failed job runs again.
@@ -50,7 +53,7 @@ public struct JobWorkerPool: Service {
 
         public init(
             workers: Int = 2,
-            lease: Duration = .seconds(30),
+            lease: Duration = .seconds(10),
             pollInterval: Duration = .seconds(1),
             initialBackoff: Duration = .seconds(1),
             maxBackoff: Duration = .seconds(300),
@@ -151,7 +154,7 @@ public struct JobWorkerPool: Service {
                     lastReap = clock.now
                 }
                 if let claimed = try await self.queue.claim(owner: owner, kinds: kinds, lease: self.configuration.lease) {
-                    await self.execute(claimed)
+                    await self.execute(claimed, signal: signal)
                     continue
                 }
             } catch {
@@ -162,8 +165,9 @@ public struct JobWorkerPool: Service {
         }
     }
 
-    /// Runs a claimed job while renewing its lease, then records the outcome.
-    func execute(_ claimed: ClaimedJob) async {
+    /// Runs a claimed job while renewing its lease, then records the outcome; gives the job back unfinished when
+    /// the pool is stopping.
+    func execute(_ claimed: ClaimedJob, signal: WakeUpSignal) async {
         let job = claimed.job
         var logger = self.logger
         logger[metadataKey: "job"] = "\(job.id)"
@@ -184,6 +188,14 @@ public struct JobWorkerPool: Service {
                 }
                 return nil
             }
+            group.addTask {
+                // The process is stopping: the job goes back to the queue now rather than when its lease expires.
+                while !Task.isCancelled {
+                    if signal.isStopped { return .failure(Stopping()) }
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+                return nil
+            }
             defer { group.cancelAll() }
             while let next = await group.next() {
                 if let next { return next }
@@ -198,6 +210,9 @@ public struct JobWorkerPool: Service {
                 }
             case .failure(is LeaseLost):
                 logger.info("job lease lost (cancelled or expired); work stopped")
+            case .failure(is Stopping):
+                let released = try await self.queue.release(claimed)
+                logger.notice("stopping: job given back unfinished", metadata: ["released": "\(released)"])
             case .failure(let error):
                 let message = (error as? MemOSError)?.message ?? "\(error)"
                 let delay = self.configuration.backoff(afterAttempt: job.attempts)
@@ -216,6 +231,7 @@ public struct JobWorkerPool: Service {
     }
 
     struct LeaseLost: Error {}
+    struct Stopping: Error {}
 }
 
 /// Wakes waiting workers: each ``wakeAll()`` releases every current waiter, or the next one to wait.

@@ -3,6 +3,7 @@ import Logging
 import MemOSCore
 import MemOSPostgres
 import PostgresNIO
+import ServiceLifecycle
 @testable import MemOSScheduler
 import Synchronization
 import Testing
@@ -226,6 +227,35 @@ struct JobQueueTests {
                 }
             }
             #expect(try await queue.job(id: job.id, cubeID: "c")?.status == .cancelled)
+        }
+    }
+
+    @Test("a pool that stops gracefully gives its running job back at once, the attempt not counted")
+    func releaseOnShutdown() async throws {
+        try await TestDatabase.withMigratedDatabase { database in
+            let queue = PostgresJobStore(database: database)
+            let started = Mutex(false)
+            let handler = Handler { _ in
+                started.withLock { $0 = true }
+                try await Task.sleep(for: .seconds(60))
+                return JobResult()
+            }
+            let job = try await queue.enqueue(NewJob(cubeID: "c", kind: "slow"))
+            var configuration = Self.fast
+            configuration.workers = 1
+            configuration.lease = .seconds(60)
+            let pool = JobWorkerPool(configuration: configuration, queue: queue, handlers: ["slow": handler], logger: TestDatabase.logger)
+            let group = ServiceGroup(services: [pool], logger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await Self.eventually("the job started") { started.withLock { $0 } }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            // Waiting again, with no lease and no attempt spent, long before its 60-second lease would have expired.
+            let released = try #require(try await queue.job(id: job.id, cubeID: "c"))
+            #expect(released.status == .waiting)
+            #expect(released.attempts == 0)
         }
     }
 
