@@ -155,7 +155,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSScheduler",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC",
+            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -20,7 +20,8 @@ import MemOSCore
 /// and the reason). To undo a merge, restore the archived memory (RestoreMemories) and, when the kept one's
 /// text was rewritten, set it back from its history (UpdateMemory).
 ///
-/// Cost: one read of the cube's vectors and an exact scan per changed memory (changed × cube size dot products).
+/// Cost: one read of the cube's vectors and an exact scan of the changed memories against the cube, in blocked
+/// matrix products on a thread of its own (``NearDuplicateScan``).
 public struct ReorganizeHandler: JobHandler {
     public struct Configuration: Sendable {
         public var mergeThreshold: Float
@@ -82,28 +83,25 @@ public struct ReorganizeHandler: JobHandler {
         )
     }
 
-    /// For each changed memory, its most similar older live memory, when similar enough.
+    /// For each changed memory, its most similar older live memory, when similar enough (``NearDuplicateScan``).
     func candidates(cubeID: String, changed ids: [UUID]) async throws -> [MergeCandidate] {
-        // Position in the order of writing: among changed memories, a pair is recorded once, on the later one.
-        let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: min)
         let scope = MemoryScope(cubeIDs: [cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
-        let vectors = try await self.store.vectors(in: scope, model: self.embedder.modelID)
-        let byID = Dictionary(vectors.map { ($0.memoryID, $0) }, uniquingKeysWith: { first, _ in first })
-        var candidates: [MergeCandidate] = []
-        // In the order of writing, so that a chain of duplicates folds into its newest member.
-        for (position, id) in ids.enumerated() {
-            guard let vector = byID[id], order[id] == position else { continue }
-            // The most similar older memory: any not changed since, or changed before this one.
-            var best: (StoredVector, Float)?
-            for other in vectors where other.memoryID != vector.memoryID && order[other.memoryID].map({ $0 < position }) ?? true {
-                let similarity = VectorMath.dot(vector.embedding, other.embedding)
-                if similarity > best?.1 ?? -.infinity { best = (other, similarity) }
-            }
-            if let (other, similarity) = best, similarity >= self.candidateThreshold {
-                candidates.append(MergeCandidate(memoryID: vector.memoryID, duplicateOf: other.memoryID, similarity: similarity))
-            }
+        var row: [UUID: Int] = [:]
+        var vectors: [StoredVector] = []
+        for vector in try await self.store.vectors(in: scope, model: self.embedder.modelID) where row[vector.memoryID] == nil {
+            row[vector.memoryID] = vectors.count
+            vectors.append(vector)
         }
-        return candidates
+        // In the order of writing, so that a chain of duplicates folds into its newest member; a pair is recorded
+        // once, on the later memory.
+        var seen = Set<Int>()
+        let changed = ids.compactMap { row[$0] }.filter { seen.insert($0).inserted }
+        let matches = try await NearDuplicateScan.run(
+            vectors: vectors.map(\.embedding), dimension: self.embedder.dimension, changed: changed, threshold: self.candidateThreshold
+        )
+        return matches.map {
+            MergeCandidate(memoryID: vectors[$0.changed].memoryID, duplicateOf: vectors[$0.other].memoryID, similarity: $0.similarity)
+        }
     }
 
     /// Decides a pair and applies the decision.
