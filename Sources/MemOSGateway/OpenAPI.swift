@@ -911,7 +911,7 @@ enum OpenAPI {
             }
           },
           {
-            "$ref": "#/components/parameters/PageSize"
+            "$ref": "#/components/parameters/HistoryPageSize"
           },
           {
             "$ref": "#/components/parameters/PageToken"
@@ -3856,7 +3856,18 @@ enum OpenAPI {
           "type": "integer",
           "minimum": 0,
           "maximum": 500,
-          "description": "1 to 500; default 50 (history: 200)."
+          "description": "1 to 500; default 50; 0 means the default. A page ends early rather than pass 4,128,768 bytes."
+        }
+      },
+      "HistoryPageSize": {
+        "name": "page_size",
+        "in": "query",
+        "required": false,
+        "schema": {
+          "type": "integer",
+          "minimum": 0,
+          "maximum": 200,
+          "description": "1 to 200; default 50; 0 means the default. A page ends early rather than pass 4,128,768 bytes."
         }
       },
       "PageToken": {
@@ -4964,7 +4975,10 @@ enum OpenAPI {
             "description": "Wait until this write is visible."
           },
           "max_wait_ms": {
-            "type": "integer"
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 30000,
+            "description": "How long to wait for min_change_seq to be indexed; 0 means 2,000."
           },
           "include_embeddings": {
             "type": "boolean"
