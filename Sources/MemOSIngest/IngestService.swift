@@ -333,13 +333,10 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             ? nil : self.pageTokens.decode(Int64.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let entries = try await self.store.history(memoryID: memoryID, cubeID: request.cubeID, before: before, limit: pageSize + 1)
-        let protos = entries.prefix(pageSize).map { $0.proto(cubeID: request.cubeID) }
-        let fitting = ResponseBudget.fitting(protos)
+        let (protos, last) = ResponseBudget.page(entries, pageSize: pageSize) { $0.proto(cubeID: request.cubeID) }
         var response = Memos_Ingest_V1_GetHistoryResponse()
-        response.entries = Array(protos.prefix(fitting))
-        if entries.count > fitting {
-            response.nextPageToken = try await self.pageTokens.encode(entries[fitting - 1].id, listing: listing)
-        }
+        response.entries = protos
+        if let last { response.nextPageToken = try await self.pageTokens.encode(last.id, listing: listing) }
         return response
     }
 

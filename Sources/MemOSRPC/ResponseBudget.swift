@@ -22,3 +22,19 @@ public enum ResponseBudget {
         (try? message.serializedBytes() as [UInt8])?.count ?? Int.max
     }
 }
+
+extension ResponseBudget {
+    /// The part of a listing's page that goes out: `fetched` holds up to `pageSize + 1` items (one more than the
+    /// page tells that more exist); the page keeps what fits in the budget, and `continueAfter` is the last item
+    /// kept whenever more remain (the page was full, or ended early at the budget).
+    public static func page<Item, Proto: SwiftProtobuf.Message>(
+        _ fetched: [Item],
+        pageSize: Int,
+        budget: Int = Limits.maxResponseBytes,
+        _ proto: (Item) -> Proto
+    ) -> (protos: [Proto], continueAfter: Item?) {
+        let protos = fetched.prefix(pageSize).map(proto)
+        let fitting = Self.fitting(protos, budget: budget)
+        return (Array(protos.prefix(fitting)), fetched.count > fitting && fitting > 0 ? fetched[fitting - 1] : nil)
+    }
+}

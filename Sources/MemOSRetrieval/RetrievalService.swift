@@ -279,12 +279,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             ? nil : self.pageTokens.decode(ListCursor.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let page = try await self.store.list(in: scope, after: cursor, limit: pageSize + 1)
-        let memories = page.prefix(pageSize).map { $0.proto(includeEmbedding: request.includeEmbeddings) }
-        let fitting = ResponseBudget.fitting(memories)
+        let (memories, last) = ResponseBudget.page(page, pageSize: pageSize) { $0.proto(includeEmbedding: request.includeEmbeddings) }
         var response = Memos_Retrieval_V1_ListMemoriesResponse()
-        response.memories = Array(memories.prefix(fitting))
-        if page.count > fitting {
-            let last = page[fitting - 1]
+        response.memories = memories
+        if let last {
             response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
         }
         return response

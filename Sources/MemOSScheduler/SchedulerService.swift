@@ -109,12 +109,10 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         let page = try await self.jobs.jobs(
             cubeID: request.cubeID, statuses: statuses, kinds: Set(request.kinds), after: cursor, limit: pageSize + 1
         )
-        let protos = page.prefix(pageSize).map(\.proto)
-        let fitting = ResponseBudget.fitting(protos)
+        let (jobs, last) = ResponseBudget.page(page, pageSize: pageSize, \.proto)
         var response = Memos_Scheduler_V1_ListJobsResponse()
-        response.jobs = Array(protos.prefix(fitting))
-        if page.count > fitting {
-            let last = page[fitting - 1]
+        response.jobs = jobs
+        if let last {
             response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
         }
         return response

@@ -167,8 +167,19 @@ struct HostileInputTests {
             #expect(elsewhere.status == .badRequest, "\(elsewhere.body)")
             let jobs = try await stack.http(.get, "/v1/cubes/alice-cube/jobs?page_token=\(token)", key: stack.alice.key)
             #expect(jobs.status == .badRequest, "\(jobs.body)")
-            // One changed character breaks it.
-            let flipped = String(token.dropLast()) + (token.last == "A" ? "B" : "A")
+            // One changed character of the cursor or of its tag breaks it.
+            let dot = try #require(token.firstIndex(of: "."))
+            let tagStart = token.index(after: dot)
+            for position in [token.startIndex, tagStart] {
+                var characters = Array(token)
+                let offset = token.distance(from: token.startIndex, to: position)
+                characters[offset] = characters[offset] == "A" ? "B" : "A"
+                let changed = try await stack.http(
+                    .get, "/v1/cubes/alice-cube/memories?page_token=\(String(characters))", key: stack.alice.key
+                )
+                #expect(changed.status == .badRequest, "\(changed.body)")
+            }
+            let flipped = String(token.dropFirst())
             let tampered = try await stack.http(.get, "/v1/cubes/alice-cube/memories?page_token=\(flipped)", key: stack.alice.key)
             #expect(tampered.status == .badRequest)
         }
