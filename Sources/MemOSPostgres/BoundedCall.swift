@@ -8,6 +8,8 @@ final class BoundedCall<Result: Sendable>: Sendable {
         var limit: Duration
     }
 
+    struct ConnectionLost: Error {}
+
     private struct State {
         var continuation: CheckedContinuation<Result, any Error>?
         var connection: PostgresConnection?

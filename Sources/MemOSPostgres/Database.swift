@@ -184,6 +184,11 @@ public struct Database: Sendable {
                             do {
                                 let result = try await client.withConnection { connection in
                                     call.use(connection)
+                                    // A connection that closes under the call ends it at once: the driver may
+                                    // otherwise leave it waiting (a ROLLBACK written to a closed channel).
+                                    connection.closeFuture.whenComplete { _ in
+                                        call.giveUp(BoundedCall<Result>.ConnectionLost(), closing: false)
+                                    }
                                     return try await body(connection)
                                 }
                                 call.finish(.success(result))
@@ -201,6 +206,12 @@ public struct Database: Sendable {
             } onCancel: {
                 call.giveUp(CancellationError(), closing: false)
             }
+        } catch is BoundedCall<Result>.ConnectionLost {
+            throw MemOSError(
+                code: .unavailable,
+                message: "the database connection was lost during the call; a write may have happened: retry with the same "
+                    + "idempotency key, which applies it once"
+            )
         } catch let timedOut as BoundedCall<Result>.TimedOut {
             self.logger.warning("database call abandoned", metadata: ["after": "\(timedOut.limit)"])
             throw MemOSError(
