@@ -11,11 +11,6 @@ public enum Checked {
     /// 9999-12-31T23:59:59Z in seconds since 1970.
     public static let latestSeconds: Int64 = 253_402_300_799
 
-    /// The integer a number stands for, when it is whole and fits.
-    public static func int(_ value: Double) -> Int? {
-        Int(exactly: value)
-    }
-
     /// A time from seconds since 1970, when finite and in range.
     public static func date(secondsSince1970 seconds: Double) -> Date? {
         guard seconds.isFinite, seconds >= Double(Self.earliestSeconds), seconds <= Double(Self.latestSeconds) + 0.999_999

@@ -124,21 +124,14 @@ public enum RequestScreen {
             if !value.isFinite { throw Problem.nonFinite }
         }
 
-        mutating func visitRepeatedFloatField(value: [Float], fieldNumber: Int) throws {
-            if value.contains(where: { !$0.isFinite }) { throw Problem.nonFinite }
+        func checkFinite(_ values: [some BinaryFloatingPoint]) throws {
+            if values.contains(where: { !$0.isFinite }) { throw Problem.nonFinite }
         }
 
-        mutating func visitPackedFloatField(value: [Float], fieldNumber: Int) throws {
-            if value.contains(where: { !$0.isFinite }) { throw Problem.nonFinite }
-        }
-
-        mutating func visitRepeatedDoubleField(value: [Double], fieldNumber: Int) throws {
-            if value.contains(where: { !$0.isFinite }) { throw Problem.nonFinite }
-        }
-
-        mutating func visitPackedDoubleField(value: [Double], fieldNumber: Int) throws {
-            if value.contains(where: { !$0.isFinite }) { throw Problem.nonFinite }
-        }
+        mutating func visitRepeatedFloatField(value: [Float], fieldNumber: Int) throws { try self.checkFinite(value) }
+        mutating func visitPackedFloatField(value: [Float], fieldNumber: Int) throws { try self.checkFinite(value) }
+        mutating func visitRepeatedDoubleField(value: [Double], fieldNumber: Int) throws { try self.checkFinite(value) }
+        mutating func visitPackedDoubleField(value: [Double], fieldNumber: Int) throws { try self.checkFinite(value) }
 
         mutating func visitSingularInt64Field(value: Int64, fieldNumber: Int) throws {}
         mutating func visitSingularUInt64Field(value: UInt64, fieldNumber: Int) throws {}

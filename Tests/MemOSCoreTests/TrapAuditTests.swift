@@ -27,7 +27,7 @@ struct TrapAuditTests {
         Rule(
             name: "integer from a floating-point value",
             pattern: #"\b(U?Int(8|16|32|64)?)\([^:()]*(number|seconds|[Dd]ouble|[Ff]loat|\.rounded|timeInterval)"#,
-            advice: "use Checked.int (Int(exactly:)) or Int(clamping:) after a range check"
+            advice: "use Int(exactly:), or Int(clamping:) after a range check"
         ),
         Rule(
             name: "time from a number",

@@ -304,8 +304,11 @@ struct HostileInputTests {
 
                 """
             let reply = try RawHTTP.exchange(port: stack.gatewayPort, request)
-            #expect(!reply.hasPrefix("HTTP/1.1 500"), "\(reply.prefix(200))")
-            #expect(reply.isEmpty || reply.hasPrefix("HTTP/1.1 400"), "\(reply.prefix(200))")
+            // An empty reply is the socket's 10 s receive timeout on a loaded machine; any answer must be this 400.
+            if !reply.isEmpty {
+                #expect(reply.hasPrefix("HTTP/1.1 400"), "\(reply.prefix(200))")
+                #expect(reply.contains("invalid character in chunk size"), "\(reply.prefix(400))")
+            }
             try await Self.expectServing(stack)
         }
     }
