@@ -110,7 +110,8 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     }
 
     /// A member's roles in live cubes: a row per cube that exists, with a null role where not a member. Prepared
-    /// once per connection.
+    /// once per connection; its rows (at most ``Limits/maxCubesPerSearch``, a few bytes each) come in one read, so
+    /// the back-pressured sequence that ``PostgresConnection/rows(_:logger:)`` avoids cannot wait mid-result.
     struct RolesQuery: PostgresPreparedStatement {
         static let sql = """
             SELECT c.cube_id, m.role FROM cubes c

@@ -55,8 +55,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
             xmax: UInt64(try row["xmax"].decode(Int64.self)),
             hadRunningWriters: try row["busy"].decode(Bool.self)
         )
-        var memories: [IndexedMemory] = []
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT m.cube_id, m.id, m.status, m.memory_type, m.session_id, m.change_seq,
@@ -66,36 +65,30 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
                     """,
                 binds: binds
             ),
+            decoding: (String, UUID, String, String, String, Int64, PackedFloats?, String, String).self,
             logger: logger
         )
-        for try await (cubeID, id, status, type, session, seq, embedding, key, content) in rows.decode(
-            (String, UUID, String, String, String, Int64, PackedFloats?, String, String).self
-        ) {
-            memories.append(
-                IndexedMemory(
-                    cubeID: cubeID,
-                    id: id,
-                    status: MemoryStatus(rawValue: status) ?? .activated,
-                    memoryType: MemoryType(rawValue: type) ?? .longTermMemory,
-                    sessionID: session,
-                    changeSeq: seq,
-                    embedding: embedding?.values,
-                    key: key,
-                    content: content
-                )
+        let memories = rows.map { cubeID, id, status, type, session, seq, embedding, key, content in
+            IndexedMemory(
+                cubeID: cubeID,
+                id: id,
+                status: MemoryStatus(rawValue: status) ?? .activated,
+                memoryType: MemoryType(rawValue: type) ?? .longTermMemory,
+                sessionID: session,
+                changeSeq: seq,
+                embedding: embedding?.values,
+                key: key,
+                content: content
             )
         }
-        var removed: [RemovedMemory] = []
-        let tombstones = try await connection.query(
+        let removed = try await connection.rows(
             PostgresQuery(
                 unsafeSQL: "SELECT cube_id, id, change_seq FROM memory_tombstones WHERE cube_id = ANY($1) AND change_seq > $2",
                 binds: binds
             ),
+            decoding: (String, UUID, Int64).self,
             logger: logger
-        )
-        for try await (cubeID, id, seq) in tombstones.decode((String, UUID, Int64).self) {
-            removed.append(RemovedMemory(cubeID: cubeID, id: id, changeSeq: seq))
-        }
+        ).map { RemovedMemory(cubeID: $0.0, id: $0.1, changeSeq: $0.2) }
         return ChangeBatch(snapshot: snapshot, memories: memories, removed: removed)
     }
 
@@ -118,9 +111,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         let query = PostgresQuery(unsafeSQL: "SELECT m.id FROM memories m WHERE \(condition)", binds: binds)
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
-            var ids: [UUID] = []
-            for try await id in try await connection.query(query, logger: logger).decode(UUID.self) { ids.append(id) }
-            return ids
+            try await connection.rows(query, decoding: UUID.self, logger: logger)
         }
     }
 
@@ -133,7 +124,7 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
             var counts: [MemoryType: Int] = [:]
-            for try await (type, count) in try await connection.query(query, logger: logger).decode((String, Int64).self) {
+            for (type, count) in try await connection.rows(query, decoding: (String, Int64).self, logger: logger) {
                 if let type = MemoryType(rawValue: type) { counts[type, default: 0] += Int(count) }
             }
             return counts

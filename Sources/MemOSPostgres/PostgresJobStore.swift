@@ -267,19 +267,15 @@ public struct PostgresJobStore: JobStore {
     public func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]] {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
-            var payloads: [[String: JSONValue]] = []
-            let rows = try await connection.query(
+            try await connection.rows(
                 """
                 SELECT payload::text FROM jobs
                 WHERE cube_id = \(cubeID) AND session_id = \(sessionID) AND kind = \(kind)
                 ORDER BY created_at DESC LIMIT \(limit)
                 """,
+                decoding: String.self,
                 logger: logger
-            )
-            for try await payload in rows.decode(String.self) {
-                payloads.append(try JSONCoding.decode([String: JSONValue].self, from: payload))
-            }
-            return payloads
+            ).map { try JSONCoding.decode([String: JSONValue].self, from: $0) }
         }
     }
 

@@ -85,7 +85,7 @@ public struct PostgresMemoryStore: MemoryStore {
         return ids.compactMap { byID[$0] }
     }
 
-    /// A request's rows in one statement, prepared once per connection: its raw messages, its memories, and the
+    /// A request's rows in one statement: its raw messages, its memories, and the
     /// cube's reorganisation job where it inserts a memory other than working memory. One statement in place of
     /// three saves two round trips to PostgreSQL per request: the service's own work in fast ingest fell from
     /// 425–480 to 360–380 µs of machine CPU per memory.
@@ -194,7 +194,7 @@ public struct PostgresMemoryStore: MemoryStore {
         )
         var stored: [UUID: Memory] = [:]
         let byID = Dictionary(memories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for try await (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.execute(WriteRows(bindings: bindings), logger: logger) {
+        for (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.rows(WriteRows(bindings: bindings), logger: logger) {
             guard let new = byID[id] else { continue }
             stored[id] = Memory(
                 id: id, cubeID: cubeID, authorUserID: author, sessionID: new.sessionID, memoryType: new.memoryType,
@@ -233,16 +233,13 @@ public struct PostgresMemoryStore: MemoryStore {
     public func changedMemories(cubeID: String, since changeSeq: Int64) async throws -> [UUID] {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
-            var ids: [UUID] = []
-            let rows = try await connection.query(
+            try await connection.rows(
                 """
                 SELECT id FROM memories WHERE cube_id = \(cubeID) AND change_seq >= \(changeSeq) AND status = 'activated'
                 ORDER BY change_seq
                 """,
                 logger: logger
-            )
-            for try await id in rows.decode(UUID.self) { ids.append(id) }
-            return ids
+            ).map { try $0["id"].decode(UUID.self) }
         }
     }
 
@@ -268,17 +265,13 @@ public struct PostgresMemoryStore: MemoryStore {
         guard !ids.isEmpty else { return [] }
         let logger = self.database.logger
         let found = try await self.database.withConnection { connection in
-            var found: [Memory] = []
-            for try await memory in try await connection.execute(MemoriesByID(cubeID: cubeID, ids: ids), logger: logger) {
-                found.append(memory)
-            }
-            return found
+            try await connection.rows(MemoriesByID(cubeID: cubeID, ids: ids), logger: logger)
         }
         let byID = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return ids.compactMap { byID[$0] }
     }
 
-    /// Memories by id in one cube: what every search returns and every get reads, prepared once per connection.
+    /// Memories by id in one cube: what every search returns and every get reads.
     struct MemoriesByID: PostgresPreparedStatement {
         static let sql = "SELECT \(PostgresMemoryStore.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2)"
         typealias Row = Memory
@@ -304,13 +297,12 @@ public struct PostgresMemoryStore: MemoryStore {
             binds: binds
         )
         return try await self.database.withConnection { connection in
-            var vectors: [StoredVector] = []
-            for try await (id, cubeID, embedding) in try await connection.query(query, logger: logger)
-                .decode((UUID, String, PackedFloats).self)
-            {
-                vectors.append(StoredVector(memoryID: id, cubeID: cubeID, embedding: embedding.values))
+            try await connection.rows(query, logger: logger).map { row in
+                StoredVector(
+                    memoryID: try row["id"].decode(UUID.self), cubeID: try row["cube_id"].decode(String.self),
+                    embedding: try row["embedding"].decode(PackedFloats.self).values
+                )
             }
-            return vectors
         }
     }
 
@@ -476,11 +468,7 @@ public struct PostgresMemoryStore: MemoryStore {
         )
         let logger = self.database.logger
         let rows = try await self.database.transaction { connection in
-            var rows: [(UUID, Int64)] = []
-            for try await row in try await connection.query(query, logger: logger).decode((UUID, Int64).self) {
-                rows.append(row)
-            }
-            return rows
+            try await connection.rows(query, decoding: (UUID, Int64).self, logger: logger)
         }
         let changeSeq: Int64
         if let max = rows.map(\.1).max() {
@@ -658,13 +646,11 @@ public struct PostgresMemoryStore: MemoryStore {
     public func embeddingModelCounts() async throws -> [String: Int] {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
-            var counts: [String: Int] = [:]
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 "SELECT embedding_model, count(*) FROM memories WHERE status <> 'deleted' GROUP BY embedding_model",
-                logger: logger
+                decoding: (String, Int64).self, logger: logger
             )
-            for try await (model, count) in rows.decode((String, Int64).self) { counts[model] = Int(count) }
-            return counts
+            return Dictionary(rows.map { ($0.0, Int($0.1)) }, uniquingKeysWith: +)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSCore
-import MemOSPostgres
+@testable import MemOSPostgres
 import MemOSProto
 import MemOSRPC
 import MemOSServer
@@ -94,6 +94,35 @@ struct DatabaseFaultTests {
                     ingest.server.beginGracefulShutdown()
                     try await group.waitForAll()
                 }
+            }
+        }
+    }
+
+    /// A connection lost while a large result streams in (PostgreSQL restarted under a reorganise job's read) is
+    /// `unavailable`, and the process lives: postgres-nio 1.33.2 stops the process when the socket's end arrives
+    /// while a row sequence waits for its consumer (RowStreamStateMachine.channelReadComplete), so every read
+    /// collects its rows without back-pressure (`PostgresConnection.rows`).
+    @Test("A connection lost mid-result is UNAVAILABLE and the process lives")
+    func lostMidResult() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration, _ in
+            let proxy = try FaultProxy(targetHost: configuration.host, targetPort: configuration.port)
+            defer { proxy.close() }
+            var proxied = configuration
+            proxied.host = "127.0.0.1"
+            proxied.port = proxy.port
+            try await Database.withPool(proxied, logger: TestDatabase.logger) { database in
+                let query: PostgresQuery = "SELECT n, repeat('x', 2000) FROM generate_series(1, 5000) AS n"
+                let whole = try await database.withConnection { try await $0.rows(query, logger: TestDatabase.logger) }
+                #expect(whole.count == 5000)
+                for attempt in 0..<20 {
+                    proxy.arm(.partway("generate_series", bytes: 100_000 + attempt * 37_000))
+                    let error = await #expect(throws: MemOSError.self) {
+                        _ = try await database.withConnection { try await $0.rows(query, logger: TestDatabase.logger) }
+                    }
+                    #expect(error?.code == .unavailable, "\(String(describing: error))")
+                }
+                // Some attempts fail early, on a pool still replacing the connection cut before; most reach the cut.
+                #expect(proxy.cutCount >= 5)
             }
         }
     }

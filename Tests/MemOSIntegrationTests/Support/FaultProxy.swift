@@ -11,6 +11,8 @@ final class FaultProxy: Sendable {
         case before(String)
         /// Forward it, give the server a moment to act, then close before its answer returns.
         case after(String)
+        /// Forward it, let the first `bytes` of its answer through, then close: a connection lost mid-result.
+        case partway(String, bytes: Int)
     }
 
     let port: Int
@@ -74,8 +76,19 @@ final class FaultProxy: Sendable {
     /// Set once the server's answers must no longer reach the client.
     final class Muted: Sendable {
         private let value = Mutex(false)
+        /// Bytes of the answer still allowed through before the connection is cut, once set by a `partway` cut.
+        private let allowance = Mutex<Int?>(nil)
         var isSet: Bool { self.value.withLock { $0 } }
         func set() { self.value.withLock { $0 = true } }
+        func allow(_ bytes: Int) { self.allowance.withLock { $0 = bytes } }
+        /// How many of `count` answer bytes may pass, and whether the connection is to be cut after them.
+        func take(_ count: Int) -> (pass: Int, cut: Bool) {
+            self.allowance.withLock { allowance in
+                guard let left = allowance else { return (count, false) }
+                allowance = left - min(left, count)
+                return (min(left, count), left <= count)
+            }
+        }
     }
 
     private func pump(from source: Int32, to destination: Int32, inspect: Bool, muted: Muted) {
@@ -91,9 +104,14 @@ final class FaultProxy: Sendable {
             }
         }
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return }
+            let received = buffer.withUnsafeMutableBytes { recv(source, $0.baseAddress, $0.count, 0) }
+            if received <= 0 { return }
             if muted.isSet { continue }
+            var count = received
+            var cutPartway = false
+            if !inspect {
+                (count, cutPartway) = muted.take(count)
+            }
             var cutAfter = false
             if inspect, let cut = self.matchingCut(buffer[0..<count]) {
                 switch cut {
@@ -103,6 +121,8 @@ final class FaultProxy: Sendable {
                 case .after:
                     muted.set()
                     cutAfter = true
+                case .partway(_, let bytes):
+                    muted.allow(bytes)
                 }
             }
             var sent = 0
@@ -116,6 +136,10 @@ final class FaultProxy: Sendable {
                 self.cuts.withLock { $0 += 1 }
                 return
             }
+            if cutPartway {
+                self.cuts.withLock { $0 += 1 }
+                return
+            }
         }
     }
 
@@ -125,7 +149,7 @@ final class FaultProxy: Sendable {
             guard let cut = armed else { return nil }
             let marker: String
             switch cut {
-            case .before(let text), .after(let text): marker = text
+            case .before(let text), .after(let text), .partway(let text, _): marker = text
             }
             let needle = Array(marker.utf8)
             guard bytes.count >= needle.count else { return nil }
