@@ -3,13 +3,15 @@
 # steady load, and checks that clients see short, well-formed outages and that no acknowledged write is lost or
 # stored twice. Run on demand (an operator, or CI); exits non-zero on any violation.
 #
-#   scripts/faults.sh [--binary PATH] [--seconds-per-fault N]
+#   scripts/faults.sh [--binary PATH] [--seconds-per-fault N] [--only FAULT[,FAULT...]]
 #
 #   --binary             the memos executable (default .build/release/memos when it exists, else
 #                        .build/debug/memos); it is not built here. The stack runs a copy of it, so that a rebuild
 #                        during the run changes nothing.
 #   --seconds-per-fault  recovery pause after each fault once the stack is ready again (default 15; a run takes
 #                        about 6 × (N + restart) + 40 s, under 4 minutes with the default and a debug build)
+#   --only               run only these faults, comma-separated, of: kill-ingest, kill-retrieval, kill-scheduler,
+#                        kill-gateway, postgres, sigterm-ingest (default all, in that order)
 #
 # What it does:
 #   1. Its own PostgreSQL cluster, so that it can restart it: scripts/local-postgres.sh with
@@ -56,18 +58,25 @@ ROOT="$PWD"
 
 PAUSE=15
 BINARY=""
+ONLY=""
 while (($#)); do
     case "$1" in
         --binary) BINARY="$2"; shift 2 ;;
         --binary=*) BINARY="${1#*=}"; shift ;;
         --seconds-per-fault) PAUSE="$2"; shift 2 ;;
         --seconds-per-fault=*) PAUSE="${1#*=}"; shift ;;
+        --only) ONLY="$2"; shift 2 ;;
+        --only=*) ONLY="${1#*=}"; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "faults.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
 done
 [[ "$PAUSE" =~ ^[0-9]+$ ]] && ((PAUSE >= 2 && PAUSE <= 600)) ||
     { echo "faults.sh: --seconds-per-fault must be a whole number of seconds, 2–600" >&2; exit 2; }
+for name in ${ONLY//,/ }; do
+    [[ " kill-ingest kill-retrieval kill-scheduler kill-gateway postgres sigterm-ingest " == *" $name "* ]] ||
+        { echo "faults.sh: unknown fault '$name' for --only (see --help)" >&2; exit 2; }
+done
 if [[ -z "$BINARY" ]]; then
     if [[ -x .build/release/memos ]]; then BINARY=.build/release/memos; else BINARY=.build/debug/memos; fi
 fi
@@ -352,12 +361,13 @@ sigterm() { # name: graceful stop with requests in flight; it must exit within D
 
 DRAIN_LIMIT=30
 check_alive "before the faults"
-kill9 ingest
-kill9 retrieval
-kill9 scheduler
-kill9 gateway
-pg_restart
-sigterm ingest
+chosen() { [[ -z "$ONLY" || ",$ONLY," == *",$1,"* ]]; }
+chosen kill-ingest && kill9 ingest
+chosen kill-retrieval && kill9 retrieval
+chosen kill-scheduler && kill9 scheduler
+chosen kill-gateway && kill9 gateway
+chosen postgres && pg_restart
+chosen sigterm-ingest && sigterm ingest
 
 # ---- 5. stop, check, report -------------------------------------------------------------------------------------
 # From here on nothing may end the script early (a grep that finds nothing is not an error): the report must come.

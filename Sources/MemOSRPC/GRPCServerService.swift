@@ -7,11 +7,13 @@ import ServiceLifecycle
 /// A gRPC server on plaintext HTTP/2 over TCP, run as a `Service`.
 ///
 /// Serves the given services behind ``AuthenticationInterceptor`` plus the standard health service. On
-/// graceful shutdown it reports NOT_SERVING, stops accepting calls and lets in-flight calls finish.
+/// graceful shutdown it reports NOT_SERVING, refuses new calls (UNAVAILABLE), waits for the calls in flight to
+/// answer (``CallDrain``; the process's drain limit bounds the wait) and then closes its connections.
 public final class GRPCServerService: Service {
     public let server: GRPCServer<HTTP2ServerTransport.Posix>
     private let transport: HTTP2ServerTransport.Posix
     private let health: HealthService
+    private let drain = CallDrain()
     private let logger: Logger
     private let background: (@Sendable () async -> Void)?
 
@@ -37,7 +39,7 @@ public final class GRPCServerService: Service {
         self.server = GRPCServer(
             transport: self.transport,
             services: services + [self.health],
-            interceptors: [AuthenticationInterceptor(accounts: accounts, logger: logger)]
+            interceptors: [DrainInterceptor(drain: self.drain), AuthenticationInterceptor(accounts: accounts, logger: logger)]
         )
         self.logger = logger
         self.background = background
@@ -50,6 +52,19 @@ public final class GRPCServerService: Service {
                 throw MemOSError(code: .internalError, message: "server is not listening on IPv4")
             }
             return port
+        }
+    }
+
+    /// Stops as a graceful shutdown of the service group does: NOT_SERVING, new calls refused, the calls in flight
+    /// answered, then the connections closed and ``run()`` returns.
+    public func beginGracefulShutdown() {
+        self.health.markNotServing()
+        let (drain, server, logger) = (self.drain, self.server, self.logger)
+        Task {
+            let running = drain.running
+            await drain.drain()
+            logger.info("calls drained; closing connections", metadata: ["calls_in_flight_at_shutdown": "\(running)"])
+            server.beginGracefulShutdown()
         }
     }
 
@@ -67,8 +82,7 @@ public final class GRPCServerService: Service {
                 try await withGracefulShutdownHandler {
                     try await self.server.serve()
                 } onGracefulShutdown: {
-                    self.health.markNotServing()
-                    self.server.beginGracefulShutdown()
+                    self.beginGracefulShutdown()
                 }
             }
             if let address = try? await self.transport.listeningAddress {
