@@ -11,7 +11,8 @@
 #   --seconds-per-fault  recovery pause after each fault once the stack is ready again (default 15; a run takes
 #                        about 6 × (N + restart) + 40 s, under 4 minutes with the default and a debug build)
 #   --only               run only these faults, comma-separated, of: kill-ingest, kill-retrieval, kill-scheduler,
-#                        kill-gateway, postgres, sigterm-ingest (default all, in that order)
+#                        kill-gateway, postgres, sigterm-ingest, big-jobs (default all, in that order)
+#   --big-jobs-memories  memories per cube in the big-jobs phase (default 20000)
 #
 # What it does:
 #   1. Its own PostgreSQL cluster, so that it can restart it: scripts/local-postgres.sh with
@@ -59,6 +60,7 @@ ROOT="$PWD"
 PAUSE=15
 BINARY=""
 ONLY=""
+BIG_JOBS_MEMORIES=20000
 while (($#)); do
     case "$1" in
         --binary) BINARY="$2"; shift 2 ;;
@@ -66,6 +68,7 @@ while (($#)); do
         --seconds-per-fault) PAUSE="$2"; shift 2 ;;
         --seconds-per-fault=*) PAUSE="${1#*=}"; shift ;;
         --only) ONLY="$2"; shift 2 ;;
+        --big-jobs-memories) BIG_JOBS_MEMORIES="$2"; shift 2 ;;
         --only=*) ONLY="${1#*=}"; shift ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "faults.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -74,7 +77,7 @@ done
 [[ "$PAUSE" =~ ^[0-9]+$ ]] && ((PAUSE >= 2 && PAUSE <= 600)) ||
     { echo "faults.sh: --seconds-per-fault must be a whole number of seconds, 2–600" >&2; exit 2; }
 for name in ${ONLY//,/ }; do
-    [[ " kill-ingest kill-retrieval kill-scheduler kill-gateway postgres sigterm-ingest " == *" $name "* ]] ||
+    [[ " kill-ingest kill-retrieval kill-scheduler kill-gateway postgres sigterm-ingest big-jobs " == *" $name "* ]] ||
         { echo "faults.sh: unknown fault '$name' for --only (see --help)" >&2; exit 2; }
 done
 if [[ -z "$BINARY" ]]; then
@@ -368,6 +371,17 @@ chosen kill-scheduler && kill9 scheduler
 chosen kill-gateway && kill9 gateway
 chosen postgres && pg_restart
 chosen sigterm-ingest && sigterm ingest
+if chosen big-jobs; then
+    # Two large reorganisations at once (an import into each of two cubes) while the load runs: the scheduler's
+    # health check (through /readyz) and its status RPC must stay responsive.
+    CURRENT_FAULT="big jobs"
+    say "big jobs: importing $BIG_JOBS_MEMORIES memories into each of two cubes"
+    event "big jobs" inject
+    python3 scripts/jobs_health.py --gateway "$GW" --key "$USER_KEY" --cubes 2 --memories "$BIG_JOBS_MEMORIES" \
+        >"$RUN/big-jobs.txt" 2>&1 || problem "big jobs: scripts/jobs_health.py failed; see $RUN/big-jobs.txt"
+    event "big jobs" done
+    check_alive "after the big jobs"
+fi
 
 # ---- 5. stop, check, report -------------------------------------------------------------------------------------
 # From here on nothing may end the script early (a grep that finds nothing is not an error): the report must come.
@@ -450,6 +464,7 @@ python3 scripts/faults_load.py report --run "$RUN" --db-counts "$RUN/db-counts.t
     --drain-limit "$DRAIN_LIMIT" | tee "$RUN/report.txt"
 RC=${PIPESTATUS[0]}
 echo "memories by status, jobs by kind and status: $(tr '\n' ' ' <"$RUN/db-summary.txt")"
+[[ -s "$RUN/big-jobs.txt" ]] && cat "$RUN/big-jobs.txt"
 echo "logs, request records and this report: $RUN"
 if ((RC != 0)); then
     echo "faults.sh: VIOLATIONS (above)"
