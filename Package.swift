@@ -53,6 +53,8 @@ let targets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ],
+        // The SQL the migrations are generated from (scripts/generate-migrations.py): compiled in, not shipped.
+        exclude: ["Migrations"],
         swiftSettings: swiftSettings
     ),
 

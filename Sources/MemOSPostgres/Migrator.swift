@@ -43,7 +43,7 @@ public struct Migrator: Sendable {
     }
 
     private static func applyPending(through last: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
-        try await connection.query(
+        try await connection.run(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
@@ -53,26 +53,52 @@ public struct Migrator: Sendable {
             """,
             logger: logger
         )
-        var done: Set<Int> = []
-        for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger)
-            .decode(Int.self)
-        {
-            done.insert(version)
+        // The SHA-256 of each applied migration's file; null for versions applied before checksums were kept.
+        try await connection.run("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text", logger: logger)
+        let recorded = try await connection.rows(
+            "SELECT version, checksum FROM schema_migrations", decoding: (Int, String?).self, logger: logger
+        )
+        try Self.verify(recorded, against: Schema.migrations)
+        // Versions applied before checksums were kept take the checksum of the file as it is now.
+        for (version, checksum) in recorded where checksum == nil {
+            guard let migration = Schema.migrations.first(where: { $0.version == version }) else { continue }
+            try await connection.run(
+                "UPDATE schema_migrations SET checksum = \(migration.checksum) WHERE version = \(version)", logger: logger
+            )
         }
+        let done = Set(recorded.map(\.0))
         var applied: [Int] = []
         for migration in Schema.migrations where migration.version <= last && !done.contains(migration.version) {
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.run("BEGIN", logger: logger)
             for statement in migration.sql {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
-            try await connection.query(
-                "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+            try await connection.run(
+                """
+                INSERT INTO schema_migrations (version, name, checksum)
+                VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                """,
                 logger: logger
             )
-            try await connection.query("COMMIT", logger: logger)
-            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            try await connection.run("COMMIT", logger: logger)
+            logger.info("applied migration", metadata: ["version": "\(migration.version)", "file": "\(migration.file)"])
             applied.append(migration.version)
         }
         return applied
+    }
+
+    /// Fails when a migration the database applied has another checksum than its file now: a published migration
+    /// was edited, and the database's schema is not what the files say.
+    static func verify(_ recorded: [(Int, String?)], against migrations: [Schema.Migration]) throws {
+        for (version, checksum) in recorded {
+            guard let checksum, let migration = migrations.first(where: { $0.version == version }),
+                checksum != migration.checksum
+            else { continue }
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "migration \(migration.file) was changed after this database applied it (checksum \(checksum) "
+                    + "recorded, \(migration.checksum) now): restore the file as it was and put the change in a new migration"
+            )
+        }
     }
 }

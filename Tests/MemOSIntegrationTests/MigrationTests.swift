@@ -18,6 +18,70 @@ struct MigrationTests {
         }
     }
 
+    @Test("an applied migration whose file changed stops start-up, naming the file; checksums missing are filled in")
+    func editedMigrationStopsStartUp() async throws {
+        try await TestDatabase.withEmptyDatabase { _, database in
+            try await Migrator(database: database).migrate()
+            // A database migrated before checksums were kept: they are recorded from the files, and start-up goes on.
+            _ = try await database.client.query("UPDATE schema_migrations SET checksum = NULL", logger: TestDatabase.logger)
+            #expect(try await Migrator(database: database).migrate().isEmpty)
+            #expect(try await TestDatabase.count("schema_migrations WHERE checksum IS NULL", in: database) == 0)
+
+            _ = try await database.client.query(
+                "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3", logger: TestDatabase.logger
+            )
+            let error = await #expect(throws: MemOSError.self) { try await Migrator(database: database).migrate() }
+            #expect(error?.code == .failedPrecondition)
+            let file = Schema.migrations[2].file
+            #expect(error?.message.contains(file) == true, "\(error?.message ?? "")")
+        }
+    }
+
+    @Test("docs/schema.sql is the schema after every migration (MEMOS_WRITE_SCHEMA=1 rewrites it)")
+    func schemaDumpIsCurrent() async throws {
+        guard let pgDump = Self.pgDump else {
+            Issue.record("pg_dump not found under /usr/lib/postgresql/*/bin")
+            return
+        }
+        let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/schema.sql")
+        try await TestDatabase.withEmptyDatabase { configuration, database in
+            try await Migrator(database: database).migrate()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: pgDump)
+            process.arguments = [
+                "--schema-only", "--no-owner", "--no-privileges", "--exclude-table=schema_migrations",
+                "-h", configuration.host, "-p", "\(configuration.port)", "-U", configuration.username, configuration.database,
+            ]
+            var environment = ProcessInfo.processInfo.environment
+            if let password = configuration.password { environment["PGPASSWORD"] = password }
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            // pg_dump's header names its version and a random restrict key: the schema starts after them.
+            let dump = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("-- Dumped") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
+                .joined(separator: "\n")
+            let text = "-- The schema after every migration (Sources/MemOSPostgres/Migrations), as pg_dump --schema-only prints it.\n"
+                + "-- Checked by MigrationTests; MEMOS_WRITE_SCHEMA=1 scripts/test.sh rewrites it.\n" + dump
+            if ProcessInfo.processInfo.environment["MEMOS_WRITE_SCHEMA"] == "1" {
+                try text.write(to: committed, atomically: true, encoding: .utf8)
+            }
+            let current = try String(contentsOf: committed, encoding: .utf8)
+            #expect(current == text, "docs/schema.sql is stale: run MEMOS_WRITE_SCHEMA=1 scripts/test.sh")
+        }
+    }
+
+    static let pgDump: String? = {
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []
+        return versions.compactMap(Int.init).sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin/pg_dump" }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
     @Test("migration 11 turns stored real[] vectors into the packed bytes, live and staged alike")
     func vectorsBecomeBytes() async throws {
         try await TestDatabase.withEmptyDatabase { _, database in
