@@ -55,7 +55,8 @@ public final class CallDrain: Sendable {
     }
 }
 
-/// Counts every call but health checks in ``CallDrain``; refuses calls once the server is stopping.
+/// Counts every call but health checks in ``CallDrain`` while its handler runs; refuses calls once the server
+/// is stopping.
 struct DrainInterceptor: ServerInterceptor {
     let drain: CallDrain
 
@@ -70,25 +71,10 @@ struct DrainInterceptor: ServerInterceptor {
         guard self.drain.enter() else {
             throw RPCError(code: .unavailable, message: "the service is stopping; nothing of this call was done: retry")
         }
-        let drain = self.drain
-        do {
-            var response = try await next(request, context)
-            switch response.accepted {
-            case .success(var contents):
-                // A streamed answer is still being written when `next` returns: the call ends with its producer.
-                let producer = contents.producer
-                contents.producer = { writer in
-                    defer { drain.leave() }
-                    return try await producer(writer)
-                }
-                response.accepted = .success(contents)
-            case .failure:
-                drain.leave()
-            }
-            return response
-        } catch {
-            drain.leave()
-            throw error
-        }
+        // Every RPC of these services is unary: its handler has run when `next` returns, and what is left is
+        // writing one message. (Counting until a producer runs would leak a count whenever the client has gone
+        // and the transport never runs it.)
+        defer { self.drain.leave() }
+        return try await next(request, context)
     }
 }

@@ -39,7 +39,9 @@ public final class GRPCServerService: Service {
         self.server = GRPCServer(
             transport: self.transport,
             services: services + [self.health],
-            interceptors: [DrainInterceptor(drain: self.drain), AuthenticationInterceptor(accounts: accounts, logger: logger)]
+            interceptors: [
+                DrainInterceptor(drain: self.drain), AuthenticationInterceptor(accounts: accounts, logger: logger),
+            ]
         )
         self.logger = logger
         self.background = background
@@ -56,14 +58,24 @@ public final class GRPCServerService: Service {
     }
 
     /// Stops as a graceful shutdown of the service group does: NOT_SERVING, new calls refused, the calls in flight
-    /// answered, then the connections closed and ``run()`` returns.
-    public func beginGracefulShutdown() {
+    /// answered (for at most `drainLimit`), then the connections closed and ``run()`` returns.
+    public func beginGracefulShutdown(drainLimit: Duration = .seconds(20)) {
         self.health.markNotServing()
         let (drain, server, logger) = (self.drain, self.server, self.logger)
         Task {
             let running = drain.running
             await drain.drain()
             logger.info("calls drained; closing connections", metadata: ["calls_in_flight_at_shutdown": "\(running)"])
+            server.beginGracefulShutdown()
+        }
+        Task {
+            try? await Task.sleep(for: drainLimit)
+            if drain.running > 0 {
+                logger.warning(
+                    "calls still running after the drain limit; closing connections",
+                    metadata: ["calls": "\(drain.running)"]
+                )
+            }
             server.beginGracefulShutdown()
         }
     }

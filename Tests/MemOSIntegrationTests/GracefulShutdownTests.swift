@@ -13,57 +13,85 @@ import Testing
 /// and committed, and a call that arrives afterwards is refused as UNAVAILABLE before anything of it is done.
 @Suite("Graceful shutdown finishes the calls in flight")
 struct GracefulShutdownTests {
-    /// An embedder that takes its time, so that a call is surely in flight when the shutdown begins.
+    /// An embedder that takes its time, and says when a call has reached it: then the call is surely in flight.
     struct SlowEmbedder: Embedder {
         let inner = FeatureHashingEmbedder()
+        let reached: AsyncStream<Void>.Continuation
         var modelID: String { self.inner.modelID }
         var dimension: Int { self.inner.dimension }
         func embed(_ texts: [String]) async throws -> [[Float]] {
+            self.reached.yield()
             try await Task.sleep(for: .milliseconds(800))
             return try await self.inner.embed(texts)
         }
     }
 
-    @Test("a write in flight at shutdown completes and commits", arguments: [20, 300])
-    func inFlightWriteCompletes(afterMilliseconds delay: Int) async throws {
+    @Test("a write in flight at shutdown completes and commits")
+    func inFlightWriteCompletes() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let accounts = PostgresAccountStore(database: database)
             let user = try await accounts.createUser(name: "alice", role: .user)
             try await accounts.createCube(id: "alice-cube", name: "alice", owner: user)
             let key = try await accounts.createAPIKey(for: user).key
+            let (reached, reaching) = AsyncStream<Void>.makeStream()
             let ingest = ServerFactory.ingest(
-                database: database, embedder: SlowEmbedder(), host: "127.0.0.1", port: 0, logger: TestDatabase.logger
+                database: database,
+                embedder: SlowEmbedder(reached: reaching),
+                host: "127.0.0.1",
+                port: 0,
+                logger: TestDatabase.logger
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await ingest.run() }
                 let port = try await ingest.listeningPort
                 try await withGRPCClient(
                     transport: .http2NIOPosix(
-                        target: .dns(host: "127.0.0.1", port: port), transportSecurity: .plaintext,
+                        target: .dns(host: "127.0.0.1", port: port),
+                        transportSecurity: .plaintext,
                         config: .defaults {
                             $0.connection.maxIdleTime = nil
-                            $0.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
+                            $0.backoff = .init(
+                                initial: .milliseconds(100),
+                                max: .seconds(1),
+                                multiplier: 1.6,
+                                jitter: 0.2
+                            )
                         }
                     )
                 ) { client in
                     let service = Memos_Ingest_V1_IngestService.Client(wrapping: client)
                     let metadata: Metadata = ["authorization": "Bearer \(key)"]
                     let items = (0..<400).map { index in
-                        Memos_Ingest_V1_MemoryInput.with { $0.content = "fact \(index): " + String(repeating: "x", count: 2_000) }
+                        Memos_Ingest_V1_MemoryInput.with {
+                            $0.content = "fact \(index): " + String(repeating: "x", count: 2_000)
+                        }
                     }
                     async let answer = service.addMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.idempotencyKey = "in-flight"; $0.items = items }, metadata: metadata
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.idempotencyKey = "in-flight"
+                            $0.items = items
+                        },
+                        metadata: metadata
                     )
-                    try await Task.sleep(for: .milliseconds(delay))
+                    var reachedEmbedder = reached.makeAsyncIterator()
+                    _ = await reachedEmbedder.next()
                     ingest.beginGracefulShutdown()
                     // A call that arrives while the server drains is refused, and nothing of it is done.
                     let refused = await #expect(throws: RPCError.self) {
                         _ = try await service.addMemories(
-                            .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "too late" }] }, metadata: metadata
+                            .with {
+                                $0.cubeID = "alice-cube"
+                                $0.items = [.with { $0.content = "too late" }]
+                            },
+                            metadata: metadata
                         )
                     }
                     #expect(refused?.code == .unavailable)
-                    #expect(refused?.message.contains("nothing of this call was done") == true, "\(refused?.message ?? "")")
+                    #expect(
+                        refused?.message.contains("nothing of this call was done") == true,
+                        "\(refused?.message ?? "")"
+                    )
                     let response = try await answer
                     #expect(response.memoryIds.count == 400)
                 }
