@@ -89,7 +89,9 @@ public struct Gateway: Sendable {
     }
 
     /// The HTTP application; `onListening` receives the bound port.
-    public func makeApplication(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: self.makeRouter(),
             configuration: .init(
@@ -106,7 +108,12 @@ public struct Gateway: Sendable {
     /// The router with every route; its `routes` are the ones the OpenAPI document must describe.
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: RequestIDMiddleware(errorResponse: { self.errorResponse($0, logger: $1) }, metrics: self.requestMetrics))
+        router.add(
+            middleware: RequestIDMiddleware(
+                errorResponse: { self.errorResponse($0, logger: $1) },
+                metrics: self.requestMetrics
+            )
+        )
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
         self.addExportRoute(to: router)
@@ -115,14 +122,18 @@ public struct Gateway: Sendable {
     }
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
-        router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/healthz") { _, _ in Self.json(["status": "ok", "version": MemOSVersion.current]) }
         // The job queue and the gateway's requests in Prometheus text format; they name no cube, so no key is needed.
         router.get("/metrics") { _, context in
             do {
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/plain; version=0.0.4"],
-                    body: .init(byteBuffer: ByteBuffer(string: try await self.queueMetrics().prometheus + self.requestMetrics.prometheus))
+                    body: .init(
+                        byteBuffer: ByteBuffer(
+                            string: try await self.queueMetrics().prometheus + self.requestMetrics.prometheus
+                        )
+                    )
                 )
             } catch {
                 return self.errorResponse(error, logger: context.logger)
@@ -140,7 +151,10 @@ public struct Gateway: Sendable {
             if await !self.databaseIsReady() { problems.append("database") }
             problems += await self.clients.unhealthyServices()
             if problems.isEmpty { return Self.json(["status": "ready"]) }
-            return Self.json(["status": "not ready", "failing": problems.joined(separator: ",")], status: .serviceUnavailable)
+            return Self.json(
+                ["status": "not ready", "failing": problems.joined(separator: ",")],
+                status: .serviceUnavailable
+            )
         }
 
         let ingest = self.clients.ingest
@@ -213,7 +227,9 @@ public struct Gateway: Sendable {
             } call: { request, metadata in
                 let response = try await retrieval.getMemories(request, metadata: metadata)
                 guard let memory = response.memories.first else {
-                    throw MemOSError.notFound("memory '\(request.memoryIds[0])' does not exist in cube '\(request.cubeID)'")
+                    throw MemOSError.notFound(
+                        "memory '\(request.memoryIds[0])' does not exist in cube '\(request.cubeID)'"
+                    )
                 }
                 return memory
             }
@@ -298,7 +314,7 @@ public struct Gateway: Sendable {
         call: @escaping @Sendable (Body, Metadata) async throws -> Reply
     ) async -> Response {
         await self.handle(request, context, access: access) { request, _ in
-            return try Body(json: try await self.body(of: request))
+            try Body(json: try await self.body(of: request))
         } call: { body, metadata in
             try await call(body, metadata)
         }
@@ -363,11 +379,20 @@ public struct Gateway: Sendable {
         case let error as RPCError:
             domain = MemOSError(error)
         case let error as RateLimited:
-            return Failure(status: .tooManyRequests, code: "rate_limited", message: error.message, retryAfterSeconds: error.retryAfterSeconds)
+            return Failure(
+                status: .tooManyRequests,
+                code: "rate_limited",
+                message: error.message,
+                retryAfterSeconds: error.retryAfterSeconds
+            )
         case is NIOTooManyBytesError:
             return self.bodyTooLarge
         case let error as HTTPParserError:
-            return Failure(status: .badRequest, code: "bad_request", message: "the request is not valid HTTP/1.1: \(error)")
+            return Failure(
+                status: .badRequest,
+                code: "bad_request",
+                message: "the request is not valid HTTP/1.1: \(error)"
+            )
         case let error as HTTPError where error.status == .contentTooLarge:
             return self.bodyTooLarge
         case let error as HTTPError:
@@ -379,10 +404,17 @@ public struct Gateway: Sendable {
         if domain.code == .internalError || domain.code == .unavailable {
             logger.error(
                 "request failed",
-                metadata: ["code": "\(domain.code)", "cause": "\(domain.underlying.map { String(reflecting: $0) } ?? domain.message)"]
+                metadata: [
+                    "code": "\(domain.code)",
+                    "cause": "\(domain.underlying.map { String(reflecting: $0) } ?? domain.message)",
+                ]
             )
         }
-        return Failure(status: HTTPStatusMapping.status(for: domain.code), code: HTTPStatusMapping.name(for: domain.code), message: domain.message)
+        return Failure(
+            status: HTTPStatusMapping.status(for: domain.code),
+            code: HTTPStatusMapping.name(for: domain.code),
+            message: domain.message
+        )
     }
 
     var bodyTooLarge: Failure {
@@ -433,18 +465,30 @@ public struct Gateway: Sendable {
 
     static func encoded(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try Self.jsonEncoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     static func json(_ object: [String: String], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     static func errorJSON(status: HTTPResponse.Status, code: String, message: String) -> Response {
         let object: [String: Any] = ["error": ["code": code, "message": message, "status": status.code]]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
     }
 
     /// The `statuses` query parameter: comma-separated status names (`ACTIVATED`, `ARCHIVED`, `DELETED`, any

@@ -1,10 +1,10 @@
 import Foundation
-import PostgresNIO
 import GRPCCore
 import HTTPTypes
 import MemOSCore
 import MemOSPostgres
 import MemOSProto
+import PostgresNIO
 import SwiftProtobuf
 import Testing
 
@@ -14,8 +14,11 @@ struct EndToEndTests {
     func addThenSearch() async throws {
         try await TestStack.run { stack in
             let added = try await stack.http(
-                .post, "/v1/memories", key: stack.alice.key,
-                body: #"{"cube_id": "alice-cube", "content": "Alice likes green tea in the morning", "tags": ["drink"]}"#
+                .post,
+                "/v1/memories",
+                key: stack.alice.key,
+                body:
+                    #"{"cube_id": "alice-cube", "content": "Alice likes green tea in the morning", "tags": ["drink"]}"#
             )
             #expect(added.status == .ok, "\(added.body)")
             let memories = try #require(added.json["memories"] as? [[String: Any]])
@@ -42,7 +45,9 @@ struct EndToEndTests {
 
             // HTTP search.
             let found = try await stack.http(
-                .post, "/v1/search", key: stack.alice.key,
+                .post,
+                "/v1/search",
+                key: stack.alice.key,
                 body: #"{"cube_ids": ["alice-cube"], "query": "green tea", "relativity": 0}"#
             )
             #expect(found.status == .ok, "\(found.body)")
@@ -65,11 +70,31 @@ struct EndToEndTests {
                         $0.cubeID = "alice-cube"
                         $0.sessionID = "s1"
                         $0.messages = [
-                            .with { $0.role = "user"; $0.content = "I moved to Lisbon last spring"; $0.messageID = "D1:1" },
-                            .with { $0.role = "assistant"; $0.content = "How do you like Lisbon?"; $0.messageID = "D1:2" },
-                            .with { $0.role = "user"; $0.content = "I love the light there"; $0.messageID = "D1:3" },
-                            .with { $0.role = "assistant"; $0.content = "What else?"; $0.messageID = "D1:4" },
-                            .with { $0.role = "user"; $0.content = "And the pastries"; $0.messageID = "D1:5" },
+                            .with {
+                                $0.role = "user"
+                                $0.content = "I moved to Lisbon last spring"
+                                $0.messageID = "D1:1"
+                            },
+                            .with {
+                                $0.role = "assistant"
+                                $0.content = "How do you like Lisbon?"
+                                $0.messageID = "D1:2"
+                            },
+                            .with {
+                                $0.role = "user"
+                                $0.content = "I love the light there"
+                                $0.messageID = "D1:3"
+                            },
+                            .with {
+                                $0.role = "assistant"
+                                $0.content = "What else?"
+                                $0.messageID = "D1:4"
+                            },
+                            .with {
+                                $0.role = "user"
+                                $0.content = "And the pastries"
+                                $0.messageID = "D1:5"
+                            },
                         ]
                     },
                     metadata: TestStack.metadata(stack.alice.key)
@@ -93,18 +118,25 @@ struct EndToEndTests {
             #expect(status == .serving)
             let healthz = try await stack.http(.get, "/healthz", key: nil)
             #expect(healthz.status == .ok)
+            #expect(healthz.body.contains("\"version\":\"\(MemOSVersion.current)\""), "\(healthz.body)")
             let readyz = try await stack.http(.get, "/readyz", key: nil)
             #expect(readyz.status == .ok, "\(readyz.body)")
         }
     }
 
-    @Test("an import may ask for ids only: ids in request order (a duplicate's is the stored one's), no memories, replays alike")
+    @Test(
+        "an import may ask for ids only: ids in request order (a duplicate's is the stored one's), no memories, replays alike"
+    )
     func idsOnly() async throws {
         try await TestStack.run { stack in
             let metadata = TestStack.metadata(stack.alice.key)
             try await stack.withGRPC { clients in
                 let full = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice keeps bees" }] }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "Alice keeps bees" }]
+                    },
+                    metadata: metadata
                 )
                 #expect(full.memoryIds == full.memories.map(\.id))
                 let request = Memos_Ingest_V1_AddMemoriesRequest.with {
@@ -124,14 +156,24 @@ struct EndToEndTests {
                 #expect(replay.memoryIds == first.memoryIds)
                 #expect(replay.memories.isEmpty)
                 let read = try await clients.retrieval.getMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = first.memoryIds }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryIds = first.memoryIds
+                    },
+                    metadata: metadata
                 )
-                #expect(read.memories.map(\.content) == ["Alice rows on Sundays", "Alice keeps bees", "Alice reads at night"])
+                #expect(
+                    read.memories.map(\.content) == [
+                        "Alice rows on Sundays", "Alice keeps bees", "Alice reads at night",
+                    ]
+                )
             }
             #expect(try await TestDatabase.count("memories", in: stack.database) == 3)
 
             let viaHTTP = try await stack.http(
-                .post, "/v1/memories", key: stack.alice.key,
+                .post,
+                "/v1/memories",
+                key: stack.alice.key,
                 body: #"{"cube_id": "alice-cube", "ids_only": true, "items": [{"content": "Alice grows tomatoes"}]}"#
             )
             #expect(viaHTTP.status == .ok, "\(viaHTTP.body)")
@@ -154,7 +196,9 @@ struct EndToEndTests {
             #expect(try await TestDatabase.count("memories", in: stack.database) == 1)
 
             let conflicting = try await stack.http(
-                .post, "/v1/memories", key: stack.alice.key,
+                .post,
+                "/v1/memories",
+                key: stack.alice.key,
                 body: #"{"cube_id": "alice-cube", "content": "something else", "idempotency_key": "req-1"}"#
             )
             #expect(conflicting.status == .conflict)
@@ -168,26 +212,54 @@ struct EndToEndTests {
             let metadata = TestStack.metadata(stack.alice.key)
             try await stack.withGRPC { clients in
                 let added = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "The cat is called Miso" }] },
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "The cat is called Miso" }]
+                    },
                     metadata: metadata
                 )
                 let id = added.memories[0].id
                 // Searches reflect a write once given its change sequence number (read-your-writes).
                 func search(after seq: Int64) -> Memos_Retrieval_V1_SearchRequest {
-                    .with { $0.cubeIds = ["alice-cube"]; $0.query = "cat name"; $0.relativity = 0; $0.minChangeSeq = seq; $0.maxWaitMs = 15_000 }
+                    .with {
+                        $0.cubeIds = ["alice-cube"]
+                        $0.query = "cat name"
+                        $0.relativity = 0
+                        $0.minChangeSeq = seq
+                        $0.maxWaitMs = 15_000
+                    }
                 }
                 let deleted = try await clients.ingest.deleteMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [id] } }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.ids = .with { $0.ids = [id] }
+                    },
+                    metadata: metadata
                 )
                 #expect(deleted.deletedCount == 1)
-                #expect(try await clients.retrieval.search(search(after: deleted.changeSeq), metadata: metadata).hits.isEmpty)
+                #expect(
+                    try await clients.retrieval.search(search(after: deleted.changeSeq), metadata: metadata).hits
+                        .isEmpty
+                )
                 let restored = try await clients.ingest.restoreMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = [id] }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryIds = [id]
+                    },
+                    metadata: metadata
                 )
                 #expect(restored.restoredCount == 1)
-                #expect(try await clients.retrieval.search(search(after: restored.changeSeq), metadata: metadata).hits.map(\.memory.id) == [id])
+                #expect(
+                    try await clients.retrieval.search(search(after: restored.changeSeq), metadata: metadata).hits.map(
+                        \.memory.id
+                    ) == [id]
+                )
                 let history = try await clients.ingest.getHistory(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryID = id }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryID = id
+                    },
+                    metadata: metadata
                 )
                 #expect(history.entries.map(\.action) == ["restore", "delete", "add"])
                 #expect(history.entries[1].before.status == .activated)
@@ -202,7 +274,10 @@ struct EndToEndTests {
             let metadata = TestStack.metadata(stack.alice.key)
             try await stack.withGRPC { clients in
                 let added = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice lives in Porto" }] },
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "Alice lives in Porto" }]
+                    },
                     metadata: metadata
                 )
                 let id = added.memories[0].id
@@ -210,7 +285,10 @@ struct EndToEndTests {
                     .with {
                         $0.cubeID = "alice-cube"
                         $0.memoryID = id
-                        $0.patch = .with { $0.content = "Alice lives in Lisbon"; $0.tags = ["home"] }
+                        $0.patch = .with {
+                            $0.content = "Alice lives in Lisbon"
+                            $0.tags = ["home"]
+                        }
                         $0.updateMask = .with { $0.paths = ["content", "tags"] }
                         $0.expectedVersion = 1
                     },
@@ -220,7 +298,12 @@ struct EndToEndTests {
                 #expect(updated.memory.tags == ["home"])
                 #expect(updated.changeSeq > added.changeSeq)
                 let hits = try await clients.retrieval.search(
-                    .with { $0.cubeIds = ["alice-cube"]; $0.query = "Lisbon"; $0.relativity = 0 }, metadata: metadata
+                    .with {
+                        $0.cubeIds = ["alice-cube"]
+                        $0.query = "Lisbon"
+                        $0.relativity = 0
+                    },
+                    metadata: metadata
                 ).hits
                 #expect(hits.first?.memory.content == "Alice lives in Lisbon")
                 #expect((hits.first?.score ?? 0) > 0)
@@ -239,15 +322,22 @@ struct EndToEndTests {
                 }
                 #expect(stale?.code == .aborted)
                 let history = try await clients.ingest.getHistory(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryID = id }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryID = id
+                    },
+                    metadata: metadata
                 )
                 #expect(history.entries.map(\.action) == ["update", "add"])
                 #expect(history.entries[0].before.content == "Alice lives in Porto")
                 #expect(history.entries[0].after.content == "Alice lives in Lisbon")
             }
             let viaHTTP = try await stack.http(
-                .post, "/v1/memories/update", key: stack.bob.key,
-                body: #"{"cube_id": "alice-cube", "memory_id": "00000000-0000-0000-0000-000000000000", "patch": {"key": "x"}, "update_mask": "key"}"#
+                .post,
+                "/v1/memories/update",
+                key: stack.bob.key,
+                body:
+                    #"{"cube_id": "alice-cube", "memory_id": "00000000-0000-0000-0000-000000000000", "patch": {"key": "x"}, "update_mask": "key"}"#
             )
             #expect(viaHTTP.status == .forbidden)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import MemOSCore
 import MemOSPostgres
 import NIOCore
 import Testing
@@ -20,17 +21,46 @@ struct ProcessTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func get(_ port: Int, _ path: String, key: String? = nil, body: String? = nil) async throws -> (HTTPResponse.Status, String) {
+    static func get(
+        _ port: Int,
+        _ path: String,
+        key: String? = nil,
+        body: String? = nil
+    ) async throws -> (HTTPResponse.Status, String) {
         var headers: HTTPFields = [:]
         if let key { headers[.authorization] = "Bearer \(key)" }
-        let request = TestClient.Request(path, method: body == nil ? .get : .post, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            path,
+            method: body == nil ? .get : .post,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
         let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { try await $0.execute(request) }
         return (response.status, response.body.map { String(buffer: $0) } ?? "")
+    }
+
+    @Test(
+        "memos --version prints the release",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build the memos product first")
+    )
+    func version() throws {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = ["--version"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed.trimmingCharacters(in: .whitespacesAndNewlines) == MemOSVersion.current)
     }
 
     /// The pid of the process whose command line ends with `arguments`.
@@ -59,7 +89,8 @@ struct ProcessTests {
                 "--retrieval-port", "\(ports[2])", "--scheduler-port", "\(ports[3])",
             ]
             var environment = ProcessInfo.processInfo.environment
-            let url = "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+            let url =
+                "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
             environment["MEMOS_DATABASE_URL"] = url
             environment["MEMOS_EMBEDDER"] = "feature-hash"
             environment["MEMOS_LOG_LEVEL"] = "error"
@@ -79,15 +110,25 @@ struct ProcessTests {
             let key = try String(contentsOf: state.appendingPathComponent("dev-api-key"), encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
 
-            let added = try await Self.get(ports[0], "/v1/memories", key: key, body: #"{"cube_id": "dev", "content": "The cat is called Miso"}"#)
+            let added = try await Self.get(
+                ports[0],
+                "/v1/memories",
+                key: key,
+                body: #"{"cube_id": "dev", "content": "The cat is called Miso"}"#
+            )
             #expect(added.0 == .ok, "\(added.1)")
             let found = try await Self.get(
-                ports[0], "/v1/search", key: key, body: #"{"cube_ids": ["dev"], "query": "cat called", "relativity": 0}"#
+                ports[0],
+                "/v1/search",
+                key: key,
+                body: #"{"cube_ids": ["dev"], "query": "cat called", "relativity": 0}"#
             )
             #expect(found.1.contains("Miso"), "\(found.1)")
             // The admin key from MEMOS_ADMIN_KEY authenticates (it owns no cube, so the dev cube is refused).
             let admin = try await Self.get(
-                ports[0], "/v1/search", key: "admin-key-for-the-process-test-0123456789",
+                ports[0],
+                "/v1/search",
+                key: "admin-key-for-the-process-test-0123456789",
                 body: #"{"cube_ids": ["dev"], "query": "cat"}"#
             )
             #expect(admin.0 == .forbidden)
@@ -98,7 +139,13 @@ struct ProcessTests {
             #expect(try await Self.get(ports[0], "/v1/cubes/dev/jobs", key: key).0 == .ok)
             var searchable = false
             for _ in 0..<300 where !searchable {
-                searchable = (try? await Self.get(ports[0], "/v1/search", key: key, body: #"{"cube_ids": ["dev"], "query": "cat"}"#))?.0 == .ok
+                searchable =
+                    (try? await Self.get(
+                        ports[0],
+                        "/v1/search",
+                        key: key,
+                        body: #"{"cube_ids": ["dev"], "query": "cat"}"#
+                    ))?.0 == .ok
                 if !searchable { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(searchable)
