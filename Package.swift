@@ -186,7 +186,8 @@ let targets: [Target] = [
     .target(
         name: "MemOSServer",
         dependencies: [
-            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
+            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval",
+            "MemOSScheduler", "MemOSGateway",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -219,7 +220,7 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
-    // Benchmarks that print figures (README "Benchmarks").
+    // Benchmarks that print figures (docs/benchmarks.md).
     .executableTarget(
         name: "memos-bench",
         dependencies: [

@@ -75,7 +75,12 @@ public struct CubeRecord: Sendable, Hashable, Codable {
     public var memoryTTLSeconds: Int?
 
     public init(
-        cubeID: String, name: String, ownerID: UUID, ownerName: String, role: CubeRole?, createdAt: Date,
+        cubeID: String,
+        name: String,
+        ownerID: UUID,
+        ownerName: String,
+        role: CubeRole?,
+        createdAt: Date,
         memoryTTLSeconds: Int? = nil
     ) {
         self.memoryTTLSeconds = memoryTTLSeconds

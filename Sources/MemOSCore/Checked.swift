@@ -13,7 +13,8 @@ public enum Checked {
 
     /// A time from seconds since 1970, when finite and in range.
     public static func date(secondsSince1970 seconds: Double) -> Date? {
-        guard seconds.isFinite, seconds >= Double(Self.earliestSeconds), seconds <= Double(Self.latestSeconds) + 0.999_999
+        guard seconds.isFinite, seconds >= Double(Self.earliestSeconds),
+            seconds <= Double(Self.latestSeconds) + 0.999_999
         else { return nil }
         return Date(timeIntervalSince1970: seconds)
     }

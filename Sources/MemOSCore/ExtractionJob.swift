@@ -49,11 +49,23 @@ public struct ExtractionJob: Sendable, Hashable {
 
     /// The job to queue for a cube, run on behalf of `author`.
     public func newJob(cubeID: String, author: UUID) -> NewJob {
-        NewJob(cubeID: cubeID, kind: JobKind.extract, payload: self.payload, sessionID: self.sessionID, createdBy: author)
+        NewJob(
+            cubeID: cubeID,
+            kind: JobKind.extract,
+            payload: self.payload,
+            sessionID: self.sessionID,
+            createdBy: author
+        )
     }
 
     /// The extraction request, with the messages read back.
     public func request(messages: [StoredMessage]) -> MemoryExtractor.Request {
-        MemoryExtractor.Request(messages: messages, sessionID: self.sessionID, mode: self.mode, tags: self.tags, info: self.info)
+        MemoryExtractor.Request(
+            messages: messages,
+            sessionID: self.sessionID,
+            mode: self.mode,
+            tags: self.tags,
+            info: self.info
+        )
     }
 }

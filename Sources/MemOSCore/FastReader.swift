@@ -10,7 +10,7 @@ public struct FastReader: Sendable {
     /// Turns shared by consecutive windows.
     public var overlap: Int
 
-    /// Defaults chosen on LoCoMo: see docs/benchmarks.md ("Retrieval quality on LoCoMo").
+    /// Defaults chosen on LoCoMo: see docs/benchmarks.md ("Retrieval quality (LoCoMo)").
     public init(windowSize: Int = 4, overlap: Int = 0) {
         precondition(windowSize > 0 && overlap >= 0 && overlap < windowSize)
         self.windowSize = windowSize
@@ -29,7 +29,11 @@ public struct FastReader: Sendable {
     /// With a `budget` (the embedder's input limit, in the tokens `count` measures), every window fits it: a
     /// window closes early rather than exceed it, and a turn too long on its own is split at word boundaries
     /// into parts that each fit (every part keeps the turn's message id), so no text is silently cut off.
-    public func windows(of messages: [StoredMessage], budget: Int? = nil, count: (String) -> Int? = { _ in nil }) -> [Window] {
+    public func windows(
+        of messages: [StoredMessage],
+        budget: Int? = nil,
+        count: (String) -> Int? = { _ in nil }
+    ) -> [Window] {
         let counted = budget.map { budget in messages.flatMap { Self.split($0, budget: budget, count: count) } }
         let pieces = counted?.map(\.message) ?? messages
         // A window's tokens are its lines' tokens, the special tokens counted once: word pieces never span the
@@ -63,7 +67,9 @@ public struct FastReader: Sendable {
     /// The turn as parts whose lines each fit `budget` tokens (the turn itself when it fits or cannot be measured),
     /// each with its line's tokens (nil when they cannot be measured).
     static func split(
-        _ stored: StoredMessage, budget: Int, count: (String) -> Int?
+        _ stored: StoredMessage,
+        budget: Int,
+        count: (String) -> Int?
     ) -> [(message: StoredMessage, tokens: Int?)] {
         guard let whole = count(Self.line(for: stored)) else { return [(stored, nil)] }
         guard whole > budget else { return [(stored, whole)] }
@@ -102,7 +108,8 @@ public struct FastReader: Sendable {
         // The first line that is not empty, measured up to the limit only (a window's first turn, not the window).
         let start = text.firstIndex { !$0.isNewline } ?? text.endIndex
         let line = text[start...].prefix { !$0.isNewline }
-        guard let cut = line.index(line.startIndex, offsetBy: maxCharacters, limitedBy: line.endIndex), cut < line.endIndex
+        guard let cut = line.index(line.startIndex, offsetBy: maxCharacters, limitedBy: line.endIndex),
+            cut < line.endIndex
         else { return String(line) }
         return String(line[..<cut]) + "…"
     }

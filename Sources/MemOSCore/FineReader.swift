@@ -74,7 +74,9 @@ public struct FineReader: Sendable {
         }
         var memories: [Extracted] = []
         for case let item as [String: Any] in list {
-            guard let value = (item["value"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+            guard let value = (item["value"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !value.isEmpty
+            else {
                 continue
             }
             let key = (item["key"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -33,9 +33,22 @@ public struct Job: Sendable, Hashable {
     public var finishedAt: Date?
 
     public init(
-        id: UUID, cubeID: String, kind: String, status: JobStatus, priority: Int, attempts: Int, maxAttempts: Int,
-        lastError: String, progress: Float, result: [String: JSONValue], memoryIDs: [UUID], sessionID: String,
-        createdAt: Date, updatedAt: Date, runAt: Date, finishedAt: Date?
+        id: UUID,
+        cubeID: String,
+        kind: String,
+        status: JobStatus,
+        priority: Int,
+        attempts: Int,
+        maxAttempts: Int,
+        lastError: String,
+        progress: Float,
+        result: [String: JSONValue],
+        memoryIDs: [UUID],
+        sessionID: String,
+        createdAt: Date,
+        updatedAt: Date,
+        runAt: Date,
+        finishedAt: Date?
     ) {
         self.id = id
         self.cubeID = cubeID
@@ -89,8 +102,15 @@ public struct NewJob: Sendable, Hashable {
     public var status: JobStatus
 
     public init(
-        id: UUID = UUID.random(), cubeID: String, kind: String, priority: Int = 0, payload: [String: JSONValue] = [:],
-        sessionID: String = "", maxAttempts: Int = 5, createdBy: UUID? = nil, status: JobStatus = .waiting
+        id: UUID = UUID.random(),
+        cubeID: String,
+        kind: String,
+        priority: Int = 0,
+        payload: [String: JSONValue] = [:],
+        sessionID: String = "",
+        maxAttempts: Int = 5,
+        createdBy: UUID? = nil,
+        status: JobStatus = .waiting
     ) {
         self.status = status
         self.id = id
@@ -138,13 +158,17 @@ public struct QueueMetrics: Sendable, Hashable {
     /// from enqueue to first start (p50).
     public var latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)]
 
-    public init(counts: [String: [JobStatus: Int]], latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)]) {
+    public init(
+        counts: [String: [JobStatus: Int]],
+        latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)]
+    ) {
         self.counts = counts
         self.latency = latency
     }
 
     public static func == (lhs: QueueMetrics, rhs: QueueMetrics) -> Bool {
-        lhs.counts == rhs.counts && lhs.latency.mapValues { [$0.0, $0.1, $0.2] } == rhs.latency.mapValues { [$0.0, $0.1, $0.2] }
+        lhs.counts == rhs.counts
+            && lhs.latency.mapValues { [$0.0, $0.1, $0.2] } == rhs.latency.mapValues { [$0.0, $0.1, $0.2] }
     }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(self.counts) }
@@ -202,16 +226,26 @@ public protocol JobStore: Sendable {
     /// Makes jobs whose lease expired runnable again (or dead after their last attempt); returns how many.
     func reapExpiredLeases() async throws -> Int
     /// Payloads of the most recent jobs of a kind in a session of a cube, newest first.
-    func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]]
+    func recentPayloads(
+        cubeID: String,
+        sessionID: String,
+        kind: String,
+        limit: Int
+    ) async throws -> [[String: JSONValue]]
     /// Counts and latencies for monitoring.
     func metrics() async throws -> QueueMetrics
     /// Calls `wake` whenever a job is queued, until the task is cancelled (LISTEN/NOTIFY).
     func notifications(_ wake: @escaping @Sendable () -> Void) async throws
 
-
     func job(id: UUID, cubeID: String) async throws -> Job?
     /// A page of a cube's jobs, newest first, after `cursor`.
-    func jobs(cubeID: String, statuses: Set<JobStatus>, kinds: Set<String>, after cursor: ListCursor?, limit: Int)
+    func jobs(
+        cubeID: String,
+        statuses: Set<JobStatus>,
+        kinds: Set<String>,
+        after cursor: ListCursor?,
+        limit: Int
+    )
         async throws -> [Job]
     /// Cancels a pending job; returns the job as it is afterwards, or nil when it does not exist.
     func cancel(id: UUID, cubeID: String) async throws -> Job?

@@ -89,7 +89,9 @@ public enum KeywordTokenizer {
 /// letters and words with other characters are returned unchanged.
 enum PorterStemmer {
     static func stem(_ word: [UInt8]) -> [UInt8] {
-        guard word.count > 2, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else { return word }
+        guard word.count > 2, word.allSatisfy({ $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) else {
+            return word
+        }
         var stemmer = Word(word)
         stemmer.step1ab()
         stemmer.step1c()
@@ -160,10 +162,15 @@ enum PorterStemmer {
         /// Replaces the longest suffix of `rules` that the word ends with, when the stem before it has a measure
         /// above `minimumMeasure`; the other rules are not tried once one suffix matched.
         mutating func replaceLongest(_ rules: [(suffix: String, replacement: String)], minimumMeasure: Int) {
-            guard let rule = rules.filter({ self.endsWith($0.suffix) }).max(by: { $0.suffix.utf8.count < $1.suffix.utf8.count })
+            guard
+                let rule = rules.filter({ self.endsWith($0.suffix) }).max(by: {
+                    $0.suffix.utf8.count < $1.suffix.utf8.count
+                })
             else { return }
             let stem = self.letters.count - rule.suffix.utf8.count
-            if self.measure(stem) > minimumMeasure { self.replaceSuffix(rule.suffix.utf8.count, with: rule.replacement) }
+            if self.measure(stem) > minimumMeasure {
+                self.replaceSuffix(rule.suffix.utf8.count, with: rule.replacement)
+            }
         }
 
         mutating func step1ab() {
@@ -211,20 +218,27 @@ enum PorterStemmer {
 
         mutating func step3() {
             self.replaceLongest(
-                [("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""), ("ness", "")],
+                [
+                    ("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""),
+                    ("ness", ""),
+                ],
                 minimumMeasure: 0
             )
         }
 
         mutating func step4() {
             let suffixes = [
-                "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism", "ate",
+                "al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism",
+                "ate",
                 "iti", "ous", "ive", "ize",
             ]
-            guard let suffix = suffixes.filter({ self.endsWith($0) }).max(by: { $0.utf8.count < $1.utf8.count }) else { return }
+            guard let suffix = suffixes.filter({ self.endsWith($0) }).max(by: { $0.utf8.count < $1.utf8.count }) else {
+                return
+            }
             let stem = self.letters.count - suffix.utf8.count
             if suffix == "ion" {
-                guard stem > 0, self.letters[stem - 1] == UInt8(ascii: "s") || self.letters[stem - 1] == UInt8(ascii: "t")
+                guard stem > 0,
+                    self.letters[stem - 1] == UInt8(ascii: "s") || self.letters[stem - 1] == UInt8(ascii: "t")
                 else { return }
             }
             if self.measure(stem) > 1 { self.letters.removeLast(suffix.utf8.count) }

@@ -17,7 +17,8 @@ public struct MemoryExtractor: Sendable {
         public var tags: [String]
         public var info: [String: JSONValue]
 
-        public init(messages: [StoredMessage], sessionID: String, mode: Mode, tags: [String], info: [String: JSONValue]) {
+        public init(messages: [StoredMessage], sessionID: String, mode: Mode, tags: [String], info: [String: JSONValue])
+        {
             self.messages = messages
             self.sessionID = sessionID
             self.mode = mode
@@ -38,7 +39,12 @@ public struct MemoryExtractor: Sendable {
     /// The model of the fine reader; nil when none is configured.
     public let chatModel: (any ChatModel)?
 
-    public init(embedder: any Embedder, fastReader: FastReader = FastReader(), fineReader: FineReader = FineReader(), chatModel: (any ChatModel)?) {
+    public init(
+        embedder: any Embedder,
+        fastReader: FastReader = FastReader(),
+        fineReader: FineReader = FineReader(),
+        chatModel: (any ChatModel)?
+    ) {
         self.embedder = embedder
         self.fastReader = fastReader
         self.fineReader = fineReader
@@ -70,8 +76,13 @@ public struct MemoryExtractor: Sendable {
         let vectors = try await self.embedder.embed(windows.map(\.text))
         return zip(windows, vectors).map { window, vector in
             self.memory(
-                content: window.text, key: FastReader.key(for: window.text), type: window.memoryType,
-                tags: ["mode:fast"] + request.tags, sources: window.messages, vector: vector, confidence: 0.99,
+                content: window.text,
+                key: FastReader.key(for: window.text),
+                type: window.memoryType,
+                tags: ["mode:fast"] + request.tags,
+                sources: window.messages,
+                vector: vector,
+                confidence: 0.99,
                 request: request
             )
         }
@@ -83,7 +94,8 @@ public struct MemoryExtractor: Sendable {
             Array(request.messages[$0..<min($0 + self.fineReader.windowSize, request.messages.count)])
         }
         // Windows are independent: ask for them concurrently, a few at a time.
-        let answers = try await withThrowingTaskGroup(of: (Int, Result<[FineReader.Extracted], any Error>).self) { group in
+        let answers = try await withThrowingTaskGroup(of: (Int, Result<[FineReader.Extracted], any Error>).self) {
+            group in
             var answers = [Result<[FineReader.Extracted], any Error>?](repeating: nil, count: windows.count)
             var next = 0
             func start() {
@@ -92,7 +104,10 @@ public struct MemoryExtractor: Sendable {
                 next += 1
                 group.addTask {
                     do {
-                        let answer = try await model.complete(system: FineReader.systemPrompt, user: FineReader.prompt(for: windows[index]))
+                        let answer = try await model.complete(
+                            system: FineReader.systemPrompt,
+                            user: FineReader.prompt(for: windows[index])
+                        )
                         return (index, .success(try FineReader.parse(answer).memories))
                     } catch let error as CancellationError {
                         throw error
@@ -117,24 +132,37 @@ public struct MemoryExtractor: Sendable {
                 pending += facts.map { ($0.value, $0.key, $0.memoryType, $0.tags, window) }
             case .failure(let error):
                 let reason = (error as? MemOSError)?.message ?? "\(error)"
-                warnings.append("fine extraction failed for window \(index + 1) of \(windows.count) (\(reason)); stored fast memories instead")
+                warnings.append(
+                    "fine extraction failed for window \(index + 1) of \(windows.count) (\(reason)); stored fast memories instead"
+                )
                 memories += try await self.fast(window, request)
             }
         }
         let vectors = try await self.embedder.embed(pending.map(\.content))
         memories += zip(pending, vectors).map { fact, vector in
             self.memory(
-                content: fact.content, key: fact.key, type: fact.type,
+                content: fact.content,
+                key: fact.key,
+                type: fact.type,
                 tags: ["mode:fine"] + request.tags + fact.tags.filter { !request.tags.contains($0) },
-                sources: fact.window, vector: vector, confidence: 0.9, request: request
+                sources: fact.window,
+                vector: vector,
+                confidence: 0.9,
+                request: request
             )
         }
         return Extraction(memories: memories, warnings: warnings)
     }
 
     func memory(
-        content: String, key: String, type: MemoryType, tags: [String], sources: [StoredMessage], vector: [Float],
-        confidence: Float, request: Request
+        content: String,
+        key: String,
+        type: MemoryType,
+        tags: [String],
+        sources: [StoredMessage],
+        vector: [Float],
+        confidence: Float,
+        request: Request
     ) -> NewMemory {
         NewMemory(
             sessionID: request.sessionID,

@@ -34,7 +34,9 @@ public enum MergeJudge {
         }
         switch (object["relation"] as? String)?.lowercased() {
         case "duplicate":
-            guard let merged = (object["merged"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), !merged.isEmpty else {
+            guard let merged = (object["merged"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !merged.isEmpty
+            else {
                 throw FineReader.ParseError(reason: "a duplicate verdict without a \"merged\" text")
             }
             return .duplicate(merged: String(merged.prefix(Limits.maxContentBytes / 4)))

@@ -63,7 +63,9 @@ public final class MicroBatchingEmbedder: Embedder {
             var taken = 0
             while taken < state.waiting.count {
                 let next = state.waiting[taken]
-                if taken > 0, count + next.texts.count > self.maxBatch || bytes + next.bytes > self.maxBatchBytes { break }
+                if taken > 0, count + next.texts.count > self.maxBatch || bytes + next.bytes > self.maxBatchBytes {
+                    break
+                }
                 count += next.texts.count
                 bytes += next.bytes
                 taken += 1

@@ -39,7 +39,11 @@ extension AccountStore {
     /// - Throws: `invalidArgument` for a malformed cube id, `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a
     ///   member of or may only read when `access` is `.write`.
     ///   The cubes are judged in order: the error names the first that fails.
-    public func authorize(_ principal: Principal, cubes cubeIDs: some Sequence<String>, for access: CubeAccess)
+    public func authorize(
+        _ principal: Principal,
+        cubes cubeIDs: some Sequence<String>,
+        for access: CubeAccess
+    )
         async throws
     {
         let cubeIDs = Array(cubeIDs)
@@ -235,7 +239,13 @@ public protocol MemoryStore: Sendable {
     ///
     /// Soft by default (status deleted, history kept, restorable); `hard` removes the rows and their history for
     /// good, leaving tombstones.
-    func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool, hard: Bool) async throws -> (
+    func delete(
+        _ selector: DeleteSelector,
+        cubeID: String,
+        actor: UUID,
+        dryRun: Bool,
+        hard: Bool
+    ) async throws -> (
         ids: [UUID], changeSeq: Int64
     )
 
@@ -337,7 +347,14 @@ extension MemoryStore {
         author: UUID,
         idempotency: IdempotencyKey?
     ) async throws -> WriteOutcome {
-        try await self.add(memories, messages: messages, cubeID: cubeID, author: author, idempotency: idempotency, job: nil)
+        try await self.add(
+            memories,
+            messages: messages,
+            cubeID: cubeID,
+            author: author,
+            idempotency: idempotency,
+            job: nil
+        )
     }
 }
 

@@ -19,9 +19,11 @@ public enum QueryExpansion {
             throw FineReader.ParseError(reason: "the answer holds no JSON object")
         }
         func strings(_ key: String) -> [String] {
-            (object[key] as? [Any] ?? []).compactMap { ($0 as? String)?.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .filter { !$0.isEmpty }
-                .map { String($0.prefix(Limits.maxQueryBytes / 8)) }
+            (object[key] as? [Any] ?? []).compactMap {
+                ($0 as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            .filter { !$0.isEmpty }
+            .map { String($0.prefix(Limits.maxQueryBytes / 8)) }
         }
         var expansions = Array(strings("queries").prefix(3))
         let keywords = strings("keywords").prefix(5).joined(separator: " ")

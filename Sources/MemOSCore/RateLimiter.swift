@@ -39,7 +39,8 @@ public final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     /// will be available.
     public func acquire(_ key: Key, now: ContinuousClock.Instant = .now) -> Int? {
         self.state.withLock { state in
-            var bucket = state.buckets[key].map { self.refilled($0, at: now) } ?? Bucket(tokens: self.burst, updated: now)
+            var bucket =
+                state.buckets[key].map { self.refilled($0, at: now) } ?? Bucket(tokens: self.burst, updated: now)
             let granted = bucket.tokens >= 1
             if granted { bucket.tokens -= 1 }
             state.buckets[key] = bucket
@@ -57,7 +58,8 @@ public final class RateLimiter<Key: Hashable & Sendable>: Sendable {
     public func charge(_ key: Key, tokens: Double, now: ContinuousClock.Instant = .now) {
         guard tokens > 0 else { return }
         self.state.withLock { state in
-            var bucket = state.buckets[key].map { self.refilled($0, at: now) } ?? Bucket(tokens: self.burst, updated: now)
+            var bucket =
+                state.buckets[key].map { self.refilled($0, at: now) } ?? Bucket(tokens: self.burst, updated: now)
             bucket.tokens -= tokens
             state.buckets[key] = bucket
         }

@@ -10,7 +10,10 @@ public enum RequestDeadline {
     public static let serverDefault: Duration = .seconds(30)
 
     /// The deadline of a request that arrived now with the client's `timeout` (nil: none).
-    public static func forRequest(arrivingAt now: ContinuousClock.Instant, clientTimeout timeout: Duration?) -> ContinuousClock.Instant {
+    public static func forRequest(
+        arrivingAt now: ContinuousClock.Instant,
+        clientTimeout timeout: Duration?
+    ) -> ContinuousClock.Instant {
         guard let timeout else { return now.advanced(by: Self.serverDefault) }
         let margin = max(.milliseconds(50), timeout / 10)
         return now.advanced(by: min(Self.serverDefault, max(.zero, timeout - margin)))
@@ -18,7 +21,9 @@ public enum RequestDeadline {
 
     /// A gRPC `grpc-timeout` header value (`15S`, `250m`, `1000000u` ...): at most 8 digits and a unit.
     public static func parseGRPCTimeout(_ value: String) -> Duration? {
-        guard let unit = value.last, value.count >= 2, value.count <= 9, let amount = Int64(value.dropLast()), amount >= 0 else {
+        guard let unit = value.last, value.count >= 2, value.count <= 9, let amount = Int64(value.dropLast()),
+            amount >= 0
+        else {
             return nil
         }
         switch unit {

@@ -44,7 +44,12 @@ public enum Validate {
         if value == "." || value == ".." { throw MemOSError.invalidArgument("\(field()) must not be '.' or '..'") }
     }
 
-    private static func name(_ value: String, field: @autoclosure () -> String, maxBytes: Int, punctuation: String) throws {
+    private static func name(
+        _ value: String,
+        field: @autoclosure () -> String,
+        maxBytes: Int,
+        punctuation: String
+    ) throws {
         if value.isEmpty { throw MemOSError.invalidArgument("\(field()) is required") }
         try self.optionalText(value, field: field(), maxBytes: maxBytes)
         let allowed = Set(punctuation)
@@ -75,7 +80,9 @@ public enum Validate {
         if info.isEmpty { return }
         let bytes = (try? JSONEncoder().encode(info).count) ?? Int.max
         if bytes > Limits.maxInfoBytes {
-            throw MemOSError.invalidArgument("\(field()) is \(bytes) bytes as JSON; the limit is \(Limits.maxInfoBytes) bytes")
+            throw MemOSError.invalidArgument(
+                "\(field()) is \(bytes) bytes as JSON; the limit is \(Limits.maxInfoBytes) bytes"
+            )
         }
     }
 }

@@ -45,7 +45,10 @@ final class BertModel: Sendable {
                         if rows <= self.packedTokenLimit {
                             // The kernels apply GELU to each block of outputs while it is in cache.
                             MatrixMultiply.linearPacked(
-                                m: rows, x: input.baseAddress!, weights: self.packedWeight, bias: bias.baseAddress!,
+                                m: rows,
+                                x: input.baseAddress!,
+                                weights: self.packedWeight,
+                                bias: bias.baseAddress!,
                                 activation: gelu ? MEMOS_ACTIVATION_GELU : MEMOS_ACTIVATION_NONE,
                                 y: output.baseAddress!
                             )
@@ -57,9 +60,18 @@ final class BertModel: Sendable {
                         }
                         self.weight.withUnsafeBufferPointer { weight in
                             MatrixMultiply.gemm(
-                                m: rows, n: self.outputs, k: self.inputs, alpha: 1, a: input.baseAddress!,
-                                lda: self.inputs, b: weight.baseAddress!, ldb: self.inputs, transposeB: true, beta: 1,
-                                c: output.baseAddress!, ldc: self.outputs
+                                m: rows,
+                                n: self.outputs,
+                                k: self.inputs,
+                                alpha: 1,
+                                a: input.baseAddress!,
+                                lda: self.inputs,
+                                b: weight.baseAddress!,
+                                ldb: self.inputs,
+                                transposeB: true,
+                                beta: 1,
+                                c: output.baseAddress!,
+                                ldc: self.outputs
                             )
                         }
                         if gelu {
@@ -107,8 +119,13 @@ final class BertModel: Sendable {
         self.shape = shape
         self.kernel = memos_kernel_resolve(kernel)
         self.wordEmbeddings = try tensors.floats("embeddings.word_embeddings.weight", shape: [shape.vocabulary, h])
-        self.positionEmbeddings = try tensors.floats("embeddings.position_embeddings.weight", shape: [shape.maxPositions, h])
-        self.tokenTypeEmbedding = Array(try tensors.floats("embeddings.token_type_embeddings.weight", shape: [2, h])[0..<h])
+        self.positionEmbeddings = try tensors.floats(
+            "embeddings.position_embeddings.weight",
+            shape: [shape.maxPositions, h]
+        )
+        self.tokenTypeEmbedding = Array(
+            try tensors.floats("embeddings.token_type_embeddings.weight", shape: [2, h])[0..<h]
+        )
         self.embeddingNormWeight = try tensors.floats("embeddings.LayerNorm.weight", shape: [h])
         self.embeddingNormBias = try tensors.floats("embeddings.LayerNorm.bias", shape: [h])
         self.layers = try (0..<shape.layers).map { index in
@@ -176,7 +193,14 @@ final class BertModel: Sendable {
                 }
             }
         }
-        Self.layerNorm(&x, rows: tokens, width: h, weight: self.embeddingNormWeight, bias: self.embeddingNormBias, epsilon: self.shape.layerNormEpsilon)
+        Self.layerNorm(
+            &x,
+            rows: tokens,
+            width: h,
+            weight: self.embeddingNormWeight,
+            bias: self.embeddingNormBias,
+            epsilon: self.shape.layerNormEpsilon
+        )
 
         var qkv = [Float](repeating: 0, count: tokens * 3 * h)
         var context = [Float](repeating: 0, count: tokens * h)
@@ -191,12 +215,26 @@ final class BertModel: Sendable {
             self.attention(qkv: qkv, offsets: textRows, lengths: textLengths, into: &context, scratch: &scratch)
             layer.attentionOut.apply(context, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
-            Self.layerNorm(&x, rows: tokens, width: h, weight: layer.attentionNormWeight, bias: layer.attentionNormBias, epsilon: self.shape.layerNormEpsilon)
+            Self.layerNorm(
+                &x,
+                rows: tokens,
+                width: h,
+                weight: layer.attentionNormWeight,
+                bias: layer.attentionNormBias,
+                epsilon: self.shape.layerNormEpsilon
+            )
 
             layer.intermediate.apply(x, rows: tokens, into: &intermediate, gelu: true)
             layer.output.apply(intermediate, rows: tokens, into: &projected)
             Self.addInPlace(&x, projected)
-            Self.layerNorm(&x, rows: tokens, width: h, weight: layer.outputNormWeight, bias: layer.outputNormBias, epsilon: self.shape.layerNormEpsilon)
+            Self.layerNorm(
+                &x,
+                rows: tokens,
+                width: h,
+                weight: layer.outputNormWeight,
+                bias: layer.outputNormBias,
+                epsilon: self.shape.layerNormEpsilon
+            )
         }
 
         return batch.indices.map { text in
@@ -219,14 +257,28 @@ final class BertModel: Sendable {
 
     /// Multi-head self-attention of each text of the batch (CKernels: short texts alone, each head of longer
     /// ones a unit shared with the kernels' partner thread); writes the texts' context rows.
-    private func attention(qkv: [Float], offsets: [UInt], lengths: [UInt], into context: inout [Float], scratch: inout [Float]) {
+    private func attention(
+        qkv: [Float],
+        offsets: [UInt],
+        lengths: [UInt],
+        into context: inout [Float],
+        scratch: inout [Float]
+    ) {
         let h = self.shape.hidden
         let done = qkv.withUnsafeBufferPointer { qkv in
             context.withUnsafeMutableBufferPointer { context in
                 scratch.withUnsafeMutableBufferPointer { scratch in
                     memos_attention_batch(
-                        self.kernel, qkv.baseAddress!, offsets, lengths, offsets.count, h, self.shape.heads,
-                        context.baseAddress!, h, scratch.baseAddress!
+                        self.kernel,
+                        qkv.baseAddress!,
+                        offsets,
+                        lengths,
+                        offsets.count,
+                        h,
+                        self.shape.heads,
+                        context.baseAddress!,
+                        h,
+                        scratch.baseAddress!
                     )
                 }
             }

@@ -11,14 +11,34 @@ enum MatrixMultiply {
     /// A is m × k (leading dimension `lda`), op(B) is k × n (B's leading dimension `ldb`), C is m × n (`ldc`).
     @inline(__always)
     static func gemm(
-        m: Int, n: Int, k: Int, alpha: Float,
-        a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+        m: Int,
+        n: Int,
+        k: Int,
+        alpha: Float,
+        a: UnsafePointer<Float>,
+        lda: Int,
+        b: UnsafePointer<Float>,
+        ldb: Int,
+        transposeB: Bool,
+        beta: Float,
+        c: UnsafeMutablePointer<Float>,
+        ldc: Int
     ) {
         cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-            alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc)
+            CblasRowMajor,
+            CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m),
+            Int32(n),
+            Int32(k),
+            alpha,
+            a,
+            Int32(lda),
+            b,
+            Int32(ldb),
+            beta,
+            c,
+            Int32(ldc)
         )
     }
 
@@ -63,8 +83,12 @@ enum MatrixMultiply {
     /// rows; the work is split between this thread and a partner thread that stays awake between the layers of
     /// a forward pass (CKernels' `memos_linear_layer`).
     static func linearPacked(
-        m: Int, x: UnsafePointer<Float>, weights: PackedWeights, bias: UnsafePointer<Float>,
-        activation: memos_activation = MEMOS_ACTIVATION_NONE, y: UnsafeMutablePointer<Float>
+        m: Int,
+        x: UnsafePointer<Float>,
+        weights: PackedWeights,
+        bias: UnsafePointer<Float>,
+        activation: memos_activation = MEMOS_ACTIVATION_NONE,
+        y: UnsafeMutablePointer<Float>
     ) {
         memos_linear_layer(weights.kernel, activation, x, m, weights.inputs, weights.base, bias, weights.outputs, y)
     }

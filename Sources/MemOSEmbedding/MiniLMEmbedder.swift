@@ -38,7 +38,9 @@ public final class MiniLMEmbedder: Embedder {
     init(directory: URL, batchSize: Int = 32, verify: Bool = true, kernel: memos_kernel_isa) throws {
         if verify { try Self.verifyFiles(in: directory) }
         let vocabularyURL = directory.appendingPathComponent("vocab.txt")
-        self.tokenizer = try WordPieceTokenizer(vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self))
+        self.tokenizer = try WordPieceTokenizer(
+            vocabulary: String(decoding: try Data(contentsOf: vocabularyURL), as: UTF8.self)
+        )
         let tensors = try SafeTensors(contentsOf: directory.appendingPathComponent("model.safetensors"))
         self.model = try BertModel(tensors: tensors, kernel: kernel)
         self.batchSize = batchSize

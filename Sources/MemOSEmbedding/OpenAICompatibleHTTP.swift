@@ -38,7 +38,10 @@ struct OpenAICompatibleHTTP: Sendable {
             } catch let error as Retryable {
                 attempt += 1
                 guard attempt <= self.maxRetries else {
-                    throw MemOSError(code: .unavailable, message: "\(self.service) failed after \(attempt) attempts: \(error.reason)")
+                    throw MemOSError(
+                        code: .unavailable,
+                        message: "\(self.service) failed after \(attempt) attempts: \(error.reason)"
+                    )
                 }
                 let backoff = self.initialBackoff * (1 << (attempt - 1))
                 let delay = error.retryAfter ?? backoff * Double.random(in: 0.5...1.0)
@@ -78,7 +81,8 @@ struct OpenAICompatibleHTTP: Sendable {
         default:
             throw MemOSError(
                 code: .failedPrecondition,
-                message: "\(self.service) answered HTTP \(response.status.code): \(String(buffer: collected).prefix(200))"
+                message:
+                    "\(self.service) answered HTTP \(response.status.code): \(String(buffer: collected).prefix(200))"
             )
         }
     }

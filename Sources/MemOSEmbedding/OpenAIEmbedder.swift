@@ -73,7 +73,9 @@ public struct OpenAIEmbedder: Embedder {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(texts.count)
         for start in stride(from: 0, to: texts.count, by: self.configuration.batchSize) {
-            vectors += try await self.embedBatch(Array(texts[start..<min(start + self.configuration.batchSize, texts.count)]))
+            vectors += try await self.embedBatch(
+                Array(texts[start..<min(start + self.configuration.batchSize, texts.count)])
+            )
         }
         return vectors
     }
@@ -101,7 +103,10 @@ public struct OpenAIEmbedder: Embedder {
         do {
             decoded = try JSONDecoder().decode(ResponseBody.self, from: body)
         } catch {
-            throw MemOSError(code: .unavailable, message: "the embedding service's answer is not an embeddings response")
+            throw MemOSError(
+                code: .unavailable,
+                message: "the embedding service's answer is not an embeddings response"
+            )
         }
         guard decoded.data.count == texts.count else {
             throw MemOSError(

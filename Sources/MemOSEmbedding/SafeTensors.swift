@@ -39,7 +39,9 @@ struct SafeTensors {
         let count = shape.reduce(1, *)
         let start = self.dataStart + entry.data_offsets[0]
         let end = self.dataStart + entry.data_offsets[1]
-        guard end - start == count * 4, end <= self.data.count else { throw Self.corrupt("tensor '\(name)' has a bad size") }
+        guard end - start == count * 4, end <= self.data.count else {
+            throw Self.corrupt("tensor '\(name)' has a bad size")
+        }
         var values = [Float](repeating: 0, count: count)
         values.withUnsafeMutableBytes { target in
             self.data.copyBytes(to: target, from: start..<end)

@@ -81,7 +81,10 @@ public struct WordPieceTokenizer: Sendable {
         /// Passes the word so far to `body`; false when `body` says stop.
         func flush() -> Bool {
             guard characters > 0 else { return true }
-            defer { word.removeAll(keepingCapacity: true); characters = 0 }
+            defer {
+                word.removeAll(keepingCapacity: true)
+                characters = 0
+            }
             return word.withUnsafeBufferPointer { body($0, characters) }
         }
         for scalar in Self.normalize(text) {
@@ -93,7 +96,11 @@ public struct WordPieceTokenizer: Sendable {
                 characters = 1
                 guard flush() else { return }
             } else {
-                if scalar.isASCII { word.append(UInt8(scalar.value)) } else { word.append(contentsOf: UTF8.encode(scalar)!) }
+                if scalar.isASCII {
+                    word.append(UInt8(scalar.value))
+                } else {
+                    word.append(contentsOf: UTF8.encode(scalar)!)
+                }
                 characters += 1
             }
         }
@@ -210,7 +217,9 @@ public struct WordPieceTokenizer: Sendable {
 
     static func isPunctuation(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
-        if (33...47).contains(value) || (58...64).contains(value) || (91...96).contains(value) || (123...126).contains(value) {
+        if (33...47).contains(value) || (58...64).contains(value) || (91...96).contains(value)
+            || (123...126).contains(value)
+        {
             return true
         }
         if scalar.isASCII { return false }

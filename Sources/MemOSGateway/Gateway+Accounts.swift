@@ -17,12 +17,13 @@ extension Gateway {
                 let body = try await self.jsonBody(request, fields: ["name", "role"])
                 let name = try body.string("name") ?? ""
                 try Validate.userName(name)
-                let role = try body.string("role").map { text in
-                    guard let role = UserRole(rawValue: text) else {
-                        throw MemOSError.invalidArgument("role must be 'admin' or 'user', not '\(text.prefix(32))'")
-                    }
-                    return role
-                } ?? .user
+                let role =
+                    try body.string("role").map { text in
+                        guard let role = UserRole(rawValue: text) else {
+                            throw MemOSError.invalidArgument("role must be 'admin' or 'user', not '\(text.prefix(32))'")
+                        }
+                        return role
+                    } ?? .user
                 let id = try await self.accounts.createUser(name: name, role: role)
                 return try Self.encoded(try await self.existingUser(id), status: .created)
             }
@@ -63,7 +64,10 @@ extension Gateway {
         }
         router.get("/v1/keys") { request, context in
             await self.account(request, context) { principal in
-                let userID = try self.keyOwner(request.uri.queryParameters["user_id"].map(String.init), principal: principal)
+                let userID = try self.keyOwner(
+                    request.uri.queryParameters["user_id"].map(String.init),
+                    principal: principal
+                )
                 return try Self.encoded(["keys": try await self.accounts.apiKeys(of: userID)])
             }
         }
@@ -103,14 +107,22 @@ extension Gateway {
         }
         router.delete("/v1/cubes/:cube_id") { request, context in
             await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "delete it")
+                let cube = try await self.memberCube(
+                    try Self.parameter("cube_id", context),
+                    principal,
+                    ownerMay: "delete it"
+                )
                 try await self.accounts.deleteCube(id: cube.cubeID)
                 return Response(status: .noContent)
             }
         }
         router.put("/v1/cubes/:cube_id/ttl") { request, context in
             await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "set its time-to-live")
+                let cube = try await self.memberCube(
+                    try Self.parameter("cube_id", context),
+                    principal,
+                    ownerMay: "set its time-to-live"
+                )
                 let body = try await self.jsonBody(request, fields: ["memory_ttl_seconds"])
                 guard let seconds = try body.int("memory_ttl_seconds") else {
                     throw MemOSError.invalidArgument("memory_ttl_seconds is required (0 keeps memories forever)")
@@ -182,7 +194,9 @@ extension Gateway {
     }
 
     func existingUser(_ id: UUID) async throws -> UserRecord {
-        guard let user = try await self.accounts.user(id: id) else { throw MemOSError.notFound("user '\(id)' does not exist") }
+        guard let user = try await self.accounts.user(id: id) else {
+            throw MemOSError.notFound("user '\(id)' does not exist")
+        }
         return user
     }
 
@@ -190,14 +204,17 @@ extension Gateway {
     ///
     /// - Throws: `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a member
     ///   of or does not own.
-    func memberCube(_ cubeID: String, _ principal: Principal, ownerMay action: String? = nil) async throws -> CubeRecord {
+    func memberCube(_ cubeID: String, _ principal: Principal, ownerMay action: String? = nil) async throws -> CubeRecord
+    {
         try Validate.cubeID(cubeID)
         guard let cube = try await self.accounts.cube(id: cubeID, viewer: principal.userID) else {
             throw MemOSError.notFound("cube '\(cubeID)' does not exist")
         }
         guard let role = cube.role else { throw MemOSError.permissionDenied("cube '\(cubeID)' is not shared with you") }
         if let action, role != .owner {
-            throw MemOSError.permissionDenied("cube '\(cubeID)': only its owner may \(action); your role is \(role.rawValue)")
+            throw MemOSError.permissionDenied(
+                "cube '\(cubeID)': only its owner may \(action); your role is \(role.rawValue)"
+            )
         }
         return cube
     }
@@ -211,7 +228,10 @@ extension Gateway {
             throw MemOSError.notFound("user '\(name)' does not exist")
         }
         if user.id == cube.ownerID {
-            throw MemOSError(code: .failedPrecondition, message: "the owner's membership of cube '\(cube.cubeID)' cannot change")
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "the owner's membership of cube '\(cube.cubeID)' cannot change"
+            )
         }
         return (cube, user)
     }

@@ -12,7 +12,9 @@ extension Gateway {
         let buffer = try await request.body.collect(upTo: self.configuration.maxBodyBytes)
         let data = Data(buffer.readableBytesView)
         if Self.containsEscapedNUL(data) {
-            throw MemOSError.invalidArgument("the request body contains a NUL character (\\u0000), which is not allowed in any text")
+            throw MemOSError.invalidArgument(
+                "the request body contains a NUL character (\\u0000), which is not allowed in any text"
+            )
         }
         return data
     }

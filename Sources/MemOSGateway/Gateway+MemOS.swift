@@ -24,7 +24,8 @@ extension Gateway {
                 let body = try await self.decode(MemOSAddRequest.self, request)
                 if body.isFeedback == true { throw MemOSError.unimplemented("is_feedback (memory feedback)") }
                 let cubes = try Self.fanOut(
-                    try body.writableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids"),
+                    try body.writableCubeIds
+                        ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids"),
                     field: "writable_cube_ids"
                 )
                 try await self.accounts.authorize(caller.principal, cubes: cubes, for: .write)
@@ -65,7 +66,8 @@ extension Gateway {
                     added += memories.map { memory in
                         .object([
                             "memory": .string(memory.content), "memory_id": .string(memory.id),
-                            "memory_type": .string(MemoryType(memory.memoryType)?.rawValue ?? ""), "cube_id": .string(cube),
+                            "memory_type": .string(MemoryType(memory.memoryType)?.rawValue ?? ""),
+                            "cube_id": .string(cube),
                         ])
                     }
                 }
@@ -79,7 +81,8 @@ extension Gateway {
             await self.product(request, context, message: "Search completed successfully") { caller in
                 let body = try await self.decode(MemOSSearchRequest.self, request)
                 let cubes = try Self.fanOut(
-                    try body.readableCubeIds ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "readable_cube_ids"),
+                    try body.readableCubeIds
+                        ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "readable_cube_ids"),
                     field: "readable_cube_ids"
                 )
                 try await self.accounts.authorize(caller.principal, cubes: cubes, for: .read)
@@ -155,7 +158,8 @@ extension Gateway {
                 switch body.memoryType {
                 case "text_mem": break
                 case "act_mem", "param_mem", "para_mem": return .array([])
-                default: throw MemOSError.invalidArgument("memory_type must be text_mem, act_mem, param_mem or para_mem")
+                default:
+                    throw MemOSError.invalidArgument("memory_type must be text_mem, act_mem, param_mem or para_mem")
                 }
                 // Each cube once, and at most as many as a search may name: every cube costs a call.
                 var cubes = try Self.fanOut(body.memCubeIds ?? [], field: "mem_cube_ids", min: 0)
@@ -209,7 +213,9 @@ extension Gateway {
                 let ids: [String]
                 if let list = try? JSONDecoder().decode([String].self, from: data) {
                     ids = list
-                } else if let object = try? JSONDecoder().decode([String: [String]].self, from: data), let list = object["memory_ids"] {
+                } else if let object = try? JSONDecoder().decode([String: [String]].self, from: data),
+                    let list = object["memory_ids"]
+                {
                     ids = list
                 } else {
                     throw MemOSError.invalidArgument("the body must be a JSON list of memory ids")
@@ -227,7 +233,9 @@ extension Gateway {
                 if let ids = body.memoryIds, !ids.isEmpty {
                     selector = .ids(.with { $0.ids = ids })
                     if named.isEmpty {
-                        named = try await self.accounts.cubes(of: caller.principal.userID).filter { $0.role?.canWrite == true }.map(\.cubeID)
+                        named = try await self.accounts.cubes(of: caller.principal.userID).filter {
+                            $0.role?.canWrite == true
+                        }.map(\.cubeID)
                     }
                 } else if let filter = body.filter {
                     selector = .filter(try MemOSFilter.proto(filter))
@@ -236,7 +244,9 @@ extension Gateway {
                 } else {
                     throw MemOSError.invalidArgument("name what to delete: memory_ids, filter or session_id")
                 }
-                if named.isEmpty { throw MemOSError.invalidArgument("writable_cube_ids is required with a filter or session_id") }
+                if named.isEmpty {
+                    throw MemOSError.invalidArgument("writable_cube_ids is required with a filter or session_id")
+                }
                 named = try Self.fanOut(named, field: "writable_cube_ids")
                 try await self.accounts.authorize(caller.principal, cubes: named, for: .write)
                 self.charge(caller, calls: named.count)
@@ -261,7 +271,10 @@ extension Gateway {
                 let name = body.cubeName ?? cubeID
                 try Validate.optionalText(name, field: "cube_name", maxBytes: Limits.maxDisplayNameBytes)
                 try await self.accounts.createCube(id: cubeID, name: name, owner: caller.principal.userID)
-                return .object(["cube_id": .string(cubeID), "cube_name": .string(name), "owner_id": .string(caller.principal.userName)])
+                return .object([
+                    "cube_id": .string(cubeID), "cube_name": .string(name),
+                    "owner_id": .string(caller.principal.userName),
+                ])
             }
         }
         router.post("/product/exist_mem_cube_id") { request, context in
@@ -293,9 +306,14 @@ extension Gateway {
                 let cubes = try await self.accounts.cubes(of: caller.principal.userID)
                 self.charge(caller, calls: cubes.count)
                 for cube in cubes {
-                    let jobs = try await self.clients.scheduler.listJobs(.with { $0.cubeID = cube.cubeID }, metadata: caller.metadata).jobs
+                    let jobs = try await self.clients.scheduler.listJobs(
+                        .with { $0.cubeID = cube.cubeID },
+                        metadata: caller.metadata
+                    ).jobs
                     for job in jobs where taskID == nil || job.id == taskID {
-                        tasks.append(.object(["task_id": .string(job.id), "status": .string(Self.memosStatus(job.status))]))
+                        tasks.append(
+                            .object(["task_id": .string(job.id), "status": .string(Self.memosStatus(job.status))])
+                        )
                     }
                 }
                 return .array(tasks)
@@ -304,7 +322,9 @@ extension Gateway {
         router.post("/product/scheduler/wait") { request, context in
             await self.product(request, context) { caller in
                 let timeout = Double(request.uri.queryParameters["timeout_seconds"].map(String.init) ?? "") ?? 120
-                guard timeout.isFinite, timeout >= 0 else { throw MemOSError.invalidArgument("timeout_seconds must be a number >= 0") }
+                guard timeout.isFinite, timeout >= 0 else {
+                    throw MemOSError.invalidArgument("timeout_seconds must be a number >= 0")
+                }
                 let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(min(timeout, 300) * 1000)))
                 let start = ContinuousClock.now
                 var running: Int64 = 0
@@ -322,12 +342,17 @@ extension Gateway {
                     ).pending
                 }
                 let waited = start.duration(to: .now)
-                return (running > 0 ? "timeout" : "idle", .object([
-                    "running_tasks": .number(Double(running)),
-                    "waited_seconds": .number(Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18),
-                    "timed_out": .bool(running > 0),
-                    "user_name": .string(caller.principal.userName),
-                ]))
+                return (
+                    running > 0 ? "timeout" : "idle",
+                    .object([
+                        "running_tasks": .number(Double(running)),
+                        "waited_seconds": .number(
+                            Double(waited.components.seconds) + Double(waited.components.attoseconds) * 1e-18
+                        ),
+                        "timed_out": .bool(running > 0),
+                        "user_name": .string(caller.principal.userName),
+                    ])
+                )
             }
         }
     }
@@ -387,7 +412,9 @@ extension Gateway {
 
     /// The cubes a request names, or MemOS's fallback: the cube named like the user.
     static func cubes(_ cubeID: String?, orUser userID: String?, field: String) throws -> [String] {
-        guard let cube = cubeID ?? userID, !cube.isEmpty else { throw MemOSError.invalidArgument("\(field) is required") }
+        guard let cube = cubeID ?? userID, !cube.isEmpty else {
+            throw MemOSError.invalidArgument("\(field) is required")
+        }
         return [cube]
     }
 
@@ -452,17 +479,25 @@ extension Gateway {
             "id": .string(memory.id), "memory": .string(memory.content), "ref_id": .string(refID),
             "user_id": .string(memory.authorUserID), "session_id": .string(memory.sessionID),
             "status": .string(MemoryStatus(memory.status)?.rawValue ?? "activated"), "key": .string(memory.key),
-            "tags": .array(memory.tags.map(JSONValue.string)), "memory_type": .string(MemoryType(memory.memoryType)?.rawValue ?? ""),
+            "tags": .array(memory.tags.map(JSONValue.string)),
+            "memory_type": .string(MemoryType(memory.memoryType)?.rawValue ?? ""),
             "confidence": .number(Double(memory.confidence)), "info": .object(memory.info.jsonObject),
-            "sources": .array(memory.sources.compactMap { source in
-                (try? source.jsonUTF8Data(options: Self.jsonEncoding)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-            }),
+            "sources": .array(
+                memory.sources.compactMap { source in
+                    (try? source.jsonUTF8Data(options: Self.jsonEncoding)).flatMap {
+                        try? JSONDecoder().decode(JSONValue.self, from: $0)
+                    }
+                }
+            ),
             "created_at": time(memory.createdAt), "updated_at": time(memory.updatedAt),
             "cube_id": .string(memory.cubeID), "version": .number(Double(memory.version)),
             "embedding": .array([]), "usage": .array([]),
         ]
         if let relativity { metadata["relativity"] = .number(Double(relativity)) }
-        return .object(["id": .string(memory.id), "memory": .string(memory.content), "ref_id": .string(refID), "metadata": .object(metadata)])
+        return .object([
+            "id": .string(memory.id), "memory": .string(memory.content), "ref_id": .string(refID),
+            "metadata": .object(metadata),
+        ])
     }
 
     /// Memories sorted into MemOS's buckets (`text_mem`, `pref_mem`, `tool_mem`, `skill_mem`), each a list of
@@ -486,7 +521,10 @@ extension Gateway {
                 cubes.map { cube in
                     let items = memories.filter { $0.0.cubeID == cube && bucket($0.0.memoryType) == name }
                         .map { Self.memosItem($0.0, relativity: $0.1) }
-                    return .object(["cube_id": .string(cube), "memories": .array(items), "total_nodes": .number(Double(items.count))])
+                    return .object([
+                        "cube_id": .string(cube), "memories": .array(items),
+                        "total_nodes": .number(Double(items.count)),
+                    ])
                 }
             )
         }

@@ -16,7 +16,9 @@ extension GatewayBody where Self: SwiftProtobuf.Message {
             self = try Self(jsonUTF8Data: json)
         } catch {
             try checkJSONSyntax(json)
-            throw MemOSError.invalidArgument("the request body is not valid JSON for \(Self.protoMessageName): \(error)")
+            throw MemOSError.invalidArgument(
+                "the request body is not valid JSON for \(Self.protoMessageName): \(error)"
+            )
         }
     }
 }

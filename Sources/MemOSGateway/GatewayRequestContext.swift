@@ -56,7 +56,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         )
         context.logger.debug(
             "request",
-            metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"]
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            ]
         )
         return response
     }

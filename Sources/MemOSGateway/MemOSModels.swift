@@ -100,7 +100,9 @@ struct MemOSMessage: Decodable {
         } else {
             let parts = (try? container.decode([JSONValue].self, forKey: .content)) ?? []
             self.content = parts.compactMap { part -> String? in
-                guard case .object(let fields) = part, fields["type"] == .string("text"), case .string(let text)? = fields["text"] else {
+                guard case .object(let fields) = part, fields["type"] == .string("text"),
+                    case .string(let text)? = fields["text"]
+                else {
                     return nil
                 }
                 return text
@@ -124,7 +126,8 @@ struct MemOSMessage: Decodable {
 /// `{field: {gt|gte|lt|lte|ne|contains|in|like: value}}`; several fields in one object are all required.
 enum MemOSFilter {
     static let operators: [String: Memos_Common_V1_FilterOperator] = [
-        "eq": .eq, "ne": .ne, "gt": .gt, "gte": .gte, "lt": .lt, "lte": .lte, "in": .in, "contains": .contains, "like": .like,
+        "eq": .eq, "ne": .ne, "gt": .gt, "gte": .gte, "lt": .lt, "lte": .lte, "in": .in, "contains": .contains,
+        "like": .like,
     ]
 
     /// The filter as the services' protobuf filter; field names and values are checked by the service.
@@ -137,9 +140,13 @@ enum MemOSFilter {
                 throw MemOSError.invalidArgument("\(path).\(key) must be a non-empty list")
             }
             let list = try Memos_Common_V1_FilterList.with { list in
-                list.filters = try items.enumerated().map { try Self.proto($0.element, path: "\(path).\(key)[\($0.offset)]") }
+                list.filters = try items.enumerated().map {
+                    try Self.proto($0.element, path: "\(path).\(key)[\($0.offset)]")
+                }
             }
-            return .with { key == "and" ? ($0.and = list) : ($0.or = list) }
+            return .with { filter in
+                if key == "and" { filter.and = list } else { filter.or = list }
+            }
         }
         let conditions = try object.sorted { $0.key < $1.key }.map { field, spec in
             try Self.condition(field: field, spec, path: "\(path).\(field)")

@@ -38,7 +38,9 @@ final class RequestMetrics: Sendable {
 
     /// The Prometheus text exposition: `memos_http_requests_total` and `memos_http_request_duration_seconds`.
     var prometheus: String {
-        let figures = self.figures.withLock { $0 }.sorted { ($0.key.route, $0.key.method) < ($1.key.route, $1.key.method) }
+        let figures = self.figures.withLock { $0 }.sorted {
+            ($0.key.route, $0.key.method) < ($1.key.route, $1.key.method)
+        }
         var lines = [
             "# HELP memos_http_requests_total Requests the gateway answered, by method, route and status.",
             "# TYPE memos_http_requests_total counter",
@@ -56,7 +58,9 @@ final class RequestMetrics: Sendable {
             var cumulative = 0
             for (bound, count) in zip(Self.buckets, entry.buckets) {
                 cumulative += count
-                lines.append("memos_http_request_duration_seconds_bucket{\(endpoint.labels),le=\"\(bound)\"} \(cumulative)")
+                lines.append(
+                    "memos_http_request_duration_seconds_bucket{\(endpoint.labels),le=\"\(bound)\"} \(cumulative)"
+                )
             }
             lines.append("memos_http_request_duration_seconds_bucket{\(endpoint.labels),le=\"+Inf\"} \(entry.count)")
             lines.append("memos_http_request_duration_seconds_sum{\(endpoint.labels)} \(entry.sum)")

@@ -77,7 +77,9 @@ extension ServiceClients {
     /// Asks each service's standard health endpoint; returns the names of those not serving.
     public func unhealthyServices() async -> [String] {
         var unhealthy: [String] = []
-        for (name, client) in [("ingest", self.ingestClient), ("retrieval", self.retrievalClient), ("scheduler", self.schedulerClient)] {
+        for (name, client) in [
+            ("ingest", self.ingestClient), ("retrieval", self.retrievalClient), ("scheduler", self.schedulerClient),
+        ] {
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
             let status = try? await health.check(.init(), options: .timeout(.seconds(2))).status
             if status != .serving { unhealthy.append(name) }

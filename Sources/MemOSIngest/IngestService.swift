@@ -63,7 +63,11 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             )
         }
         let extraction = MemoryExtractor.Request(
-            messages: stored, sessionID: request.sessionID, mode: mode, tags: request.customTags, info: info
+            messages: stored,
+            sessionID: request.sessionID,
+            mode: mode,
+            tags: request.customTags,
+            info: info
         )
         let idempotency = try IdempotencyKey(request.idempotencyKey, for: request)
         if request.async {
@@ -263,7 +267,11 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .write)
         try Validate.optionalText(request.idempotencyKey, field: "idempotency_key", maxBytes: Limits.maxIdentifierBytes)
         let result = try await self.store.delete(
-            selector, cubeID: request.cubeID, actor: principal.userID, dryRun: request.dryRun, hard: request.hard
+            selector,
+            cubeID: request.cubeID,
+            actor: principal.userID,
+            dryRun: request.dryRun,
+            hard: request.hard
         )
         return .with {
             $0.deletedCount = Int64(result.ids.count)
@@ -329,10 +337,16 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let memoryID = try Validate.uuid(request.memoryID, field: "memory_id")
         let pageSize = try PageSize.resolve(request.pageSize, max: 200)
         let listing = "history/\(request.cubeID)/\(memoryID.lowercasedString)"
-        let before = try await request.pageToken.isEmpty
+        let before =
+            try await request.pageToken.isEmpty
             ? nil : self.pageTokens.decode(Int64.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
-        let entries = try await self.store.history(memoryID: memoryID, cubeID: request.cubeID, before: before, limit: pageSize + 1)
+        let entries = try await self.store.history(
+            memoryID: memoryID,
+            cubeID: request.cubeID,
+            before: before,
+            limit: pageSize + 1
+        )
         let (protos, last) = ResponseBudget.page(entries, pageSize: pageSize) { $0.proto(cubeID: request.cubeID) }
         var response = Memos_Ingest_V1_GetHistoryResponse()
         response.entries = protos
@@ -353,7 +367,9 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let memoryIDs = try Validate.uuids(request.memoryIds, field: "memory_ids")
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let entries = try await self.store.histories(
-            memoryIDs: memoryIDs, cubeID: request.cubeID, limitPerMemory: Self.batchHistoryDepth + 1
+            memoryIDs: memoryIDs,
+            cubeID: request.cubeID,
+            limitPerMemory: Self.batchHistoryDepth + 1
         )
         // One entry past the depth tells that a memory's history is longer.
         var kept: [HistoryEntry] = []
@@ -383,7 +399,11 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             throw MemOSError.invalidArgument("\(field()).role must be one of user, assistant, system, tool")
         }
         try Validate.text(message.content, field: "\(field()).content", maxBytes: Limits.maxMessageBytes)
-        try Validate.optionalText(message.messageID, field: "\(field()).message_id", maxBytes: Limits.maxIdentifierBytes)
+        try Validate.optionalText(
+            message.messageID,
+            field: "\(field()).message_id",
+            maxBytes: Limits.maxIdentifierBytes
+        )
         try Validate.optionalText(message.name, field: "\(field()).name", maxBytes: Limits.maxIdentifierBytes)
     }
 

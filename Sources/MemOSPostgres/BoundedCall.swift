@@ -58,10 +58,14 @@ final class BoundedCall<Result: Sendable>: Sendable {
 
     /// The work's own outcome; ignored when the caller was already answered.
     func finish(_ result: Swift.Result<Result, any Error>) {
-        let (continuation, action) = self.state.withLock { state -> (CheckedContinuation<Result, any Error>?, (@Sendable () -> Void)?) in
+        let (continuation, action) = self.state.withLock {
+            state -> (CheckedContinuation<Result, any Error>?, (@Sendable () -> Void)?) in
             guard !state.finished else { return (nil, nil) }
             state.finished = true
-            defer { state.continuation = nil; state.onFinish = nil }
+            defer {
+                state.continuation = nil
+                state.onFinish = nil
+            }
             return (state.continuation, state.onFinish)
         }
         action?()
@@ -72,11 +76,17 @@ final class BoundedCall<Result: Sendable>: Sendable {
     /// its connection (a call that timed out may be stuck on it).
     func giveUp(_ error: any Error, closing: Bool) {
         let (continuation, connection, work, action) = self.state.withLock {
-            state -> (CheckedContinuation<Result, any Error>?, PostgresConnection?, Task<Void, Never>?, (@Sendable () -> Void)?) in
+            state -> (
+                CheckedContinuation<Result, any Error>?, PostgresConnection?, Task<Void, Never>?,
+                (@Sendable () -> Void)?
+            ) in
             guard !state.finished else { return (nil, nil, nil, nil) }
             state.finished = true
             if state.continuation == nil { state.earlyError = error }
-            defer { state.continuation = nil; state.onFinish = nil }
+            defer {
+                state.continuation = nil
+                state.onFinish = nil
+            }
             return (state.continuation, state.connection, state.work, state.onFinish)
         }
         work?.cancel()

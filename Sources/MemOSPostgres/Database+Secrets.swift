@@ -13,7 +13,10 @@ extension Database {
                 .first.map { Array(try $0["secret"].decode(ByteBuffer.self).readableBytesView) }
         }
         guard let secret, secret.count >= 16 else {
-            throw MemOSError(code: .failedPrecondition, message: "the database holds no '\(name)' key: run `memos migrate`")
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "the database holds no '\(name)' key: run `memos migrate`"
+            )
         }
         return secret
     }

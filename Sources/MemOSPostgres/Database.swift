@@ -26,7 +26,14 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     /// in a container deployment PostgreSQL may start after the services. Default 30 seconds.
     public var startupWait: Duration = .seconds(30)
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String, maxConnections: Int = 8) {
+    public init(
+        host: String,
+        port: Int = 5432,
+        username: String,
+        password: String? = nil,
+        database: String,
+        maxConnections: Int = 8
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -86,11 +93,18 @@ public struct DatabaseConfiguration: Sendable, Hashable {
     var connectionConfiguration: PostgresConnection.Configuration {
         if let path = self.unixSocketPath {
             return PostgresConnection.Configuration(
-                unixSocketPath: path, username: self.username, password: self.password, database: self.database
+                unixSocketPath: path,
+                username: self.username,
+                password: self.password,
+                database: self.database
             )
         }
         return PostgresConnection.Configuration(
-            host: self.host, port: self.port, username: self.username, password: self.password, database: self.database,
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
             tls: .disable
         )
     }
@@ -99,12 +113,19 @@ public struct DatabaseConfiguration: Sendable, Hashable {
         var configuration =
             if let path = self.unixSocketPath {
                 PostgresClient.Configuration(
-                    unixSocketPath: path, username: self.username, password: self.password, database: self.database
+                    unixSocketPath: path,
+                    username: self.username,
+                    password: self.password,
+                    database: self.database
                 )
             } else {
                 PostgresClient.Configuration(
-                    host: self.host, port: self.port, username: self.username, password: self.password,
-                    database: self.database, tls: .disable
+                    host: self.host,
+                    port: self.port,
+                    username: self.username,
+                    password: self.password,
+                    database: self.database,
+                    tls: .disable
                 )
             }
         configuration.options.maximumConnections = self.maxConnections
@@ -209,14 +230,16 @@ public struct Database: Sendable {
         } catch is BoundedCall<Result>.ConnectionLost {
             throw MemOSError(
                 code: .unavailable,
-                message: "the database connection was lost during the call; a write may have happened: retry with the same "
+                message:
+                    "the database connection was lost during the call; a write may have happened: retry with the same "
                     + "idempotency key, which applies it once"
             )
         } catch let timedOut as BoundedCall<Result>.TimedOut {
             self.logger.warning("database call abandoned", metadata: ["after": "\(timedOut.limit)"])
             throw MemOSError(
                 code: .unavailable,
-                message: "the database did not answer in time; retry (a write retried with the same idempotency key is applied once)",
+                message:
+                    "the database did not answer in time; retry (a write retried with the same idempotency key is applied once)",
                 underlying: timedOut
             )
         } catch {
@@ -267,7 +290,11 @@ public struct Database: Sendable {
     private func translate(sqlState: String?, _ psql: PSQLError) -> MemOSError? {
         guard let state = sqlState else { return nil }
         if state == "23505", psql.serverInfo?[.constraintName] == "memories_live_content_idx" {
-            return MemOSError(code: .alreadyExists, message: "another live memory in this cube has the same content", underlying: psql)
+            return MemOSError(
+                code: .alreadyExists,
+                message: "another live memory in this cube has the same content",
+                underlying: psql
+            )
         }
         switch state.prefix(2) {
         // Connection exception, insufficient resources (too many connections), operator intervention (the
@@ -276,7 +303,11 @@ public struct Database: Sendable {
             return self.unavailable(psql)
         // Serialization failure or deadlock: a concurrent change won; the client may retry.
         case "40":
-            return MemOSError(code: .aborted, message: "a concurrent change conflicted with this one; retry", underlying: psql)
+            return MemOSError(
+                code: .aborted,
+                message: "a concurrent change conflicted with this one; retry",
+                underlying: psql
+            )
         // Data exception: a value the request carried does not fit the database (checked inputs should not get here).
         case "22":
             self.logger.warning("value refused by the database", metadata: ["error": "\(String(reflecting: psql))"])
@@ -295,7 +326,8 @@ public struct Database: Sendable {
         self.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
         return MemOSError(
             code: .unavailable,
-            message: "the database is unavailable; retry (a write retried with the same idempotency key is applied once)",
+            message:
+                "the database is unavailable; retry (a write retried with the same idempotency key is applied once)",
             underlying: error
         )
     }
@@ -315,7 +347,9 @@ extension PostgresConnection {
 
     /// The rows of a query decoded as a tuple of columns, collected as ``rows(_:logger:)`` collects.
     func rows<each Column: PostgresDecodable>(
-        _ query: PostgresQuery, decoding: (repeat each Column).Type, logger: Logger
+        _ query: PostgresQuery,
+        decoding: (repeat each Column).Type,
+        logger: Logger
     ) async throws -> [(repeat each Column)] {
         let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
         return try await result.get().rows.map { try $0.decode((repeat each Column).self) }
@@ -323,7 +357,10 @@ extension PostgresConnection {
 
     /// The rows of a statement, run unnamed and collected as ``rows(_:logger:)`` collects: a named prepared
     /// statement's rows only come as the back-pressured sequence that can stop the process.
-    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] {
+    func rows<Statement: PostgresPreparedStatement>(
+        _ statement: Statement,
+        logger: Logger
+    ) async throws -> [Statement.Row] {
         let query = PostgresQuery(unsafeSQL: Statement.sql, binds: try statement.makeBindings())
         let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
         return try await result.get().rows.map(statement.decodeRow)
@@ -395,7 +432,11 @@ extension Database {
             settings.options.connectTimeout = .milliseconds(remaining.wholeMilliseconds)
             let reason: String
             do {
-                let connection = try await PostgresConnection.connect(configuration: settings, id: attempt, logger: logger)
+                let connection = try await PostgresConnection.connect(
+                    configuration: settings,
+                    id: attempt,
+                    logger: logger
+                )
                 try? await connection.close()
                 if attempt > 1 { logger.info("database reachable", metadata: ["address": "\(configuration.address)"]) }
                 return
@@ -404,7 +445,8 @@ extension Database {
                 if let state = error.serverInfo?[.sqlState], state.hasPrefix("28") || state == "3D000" {
                     throw MemOSError(
                         code: .failedPrecondition,
-                        message: "PostgreSQL at \(configuration.address) refused the session: \(reason); check MEMOS_DATABASE_URL"
+                        message:
+                            "PostgreSQL at \(configuration.address) refused the session: \(reason); check MEMOS_DATABASE_URL"
                     )
                 }
             }

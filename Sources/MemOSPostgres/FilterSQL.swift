@@ -14,14 +14,18 @@ struct FilterSQL {
 
     mutating func sql(for filter: MemoryFilter) throws -> String {
         switch filter {
-        case .and(let operands): return "(" + (try operands.map { try self.sql(for: $0) }).joined(separator: " AND ") + ")"
-        case .or(let operands): return "(" + (try operands.map { try self.sql(for: $0) }).joined(separator: " OR ") + ")"
+        case .and(let operands):
+            return "(" + (try operands.map { try self.sql(for: $0) }).joined(separator: " AND ") + ")"
+        case .or(let operands):
+            return "(" + (try operands.map { try self.sql(for: $0) }).joined(separator: " OR ") + ")"
         case .not(let operand): return "(NOT coalesce(\(try self.sql(for: operand)), false))"
         case .condition(let condition): return try self.sql(for: condition)
         }
     }
 
-    static let comparison: [MemoryFilter.Operator: String] = [.eq: "=", .ne: "<>", .gt: ">", .gte: ">=", .lt: "<", .lte: "<="]
+    static let comparison: [MemoryFilter.Operator: String] = [
+        .eq: "=", .ne: "<>", .gt: ">", .gte: ">=", .lt: "<", .lte: "<=",
+    ]
 
     private mutating func sql(for condition: MemoryFilter.Condition) throws -> String {
         switch condition.field {
@@ -76,11 +80,14 @@ struct FilterSQL {
             guard case .array(let values) = condition.value else { return "false" }
             return "\(column) = ANY(\(try self.bind(values.compactMap { Self.canonical($0, for: condition.field) })))"
         case .contains:
-            return "position(lower(\(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))) in lower(\(column))) > 0"
+            return
+                "position(lower(\(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))) in lower(\(column))) > 0"
         case .like:
-            return "\(column) ILIKE \(try self.bind(Checked.likePattern(Self.canonical(condition.value, for: condition.field) ?? "")))"
+            return
+                "\(column) ILIKE \(try self.bind(Checked.likePattern(Self.canonical(condition.value, for: condition.field) ?? "")))"
         default:
-            return "\(column) \(Self.comparison[condition.op] ?? "=") \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
+            return
+                "\(column) \(Self.comparison[condition.op] ?? "=") \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
         }
     }
 
@@ -93,7 +100,8 @@ struct FilterSQL {
         case (.ne, let value):
             return "NOT (\(try self.bind(Self.canonical(value, for: .tags) ?? "")) = ANY(m.tags))"
         case (.like, let value):
-            return "EXISTS (SELECT 1 FROM unnest(m.tags) t WHERE t ILIKE \(try self.bind(Checked.likePattern(Self.canonical(value, for: .tags) ?? ""))))"
+            return
+                "EXISTS (SELECT 1 FROM unnest(m.tags) t WHERE t ILIKE \(try self.bind(Checked.likePattern(Self.canonical(value, for: .tags) ?? ""))))"
         default:
             return "false"
         }
@@ -106,7 +114,8 @@ struct FilterSQL {
         case (.in, .array(let values)):
             return "\(column) = ANY(\(try self.bind(values.compactMap(MemoryFilter.Condition.date(from:)))))"
         default:
-            guard let date = MemoryFilter.Condition.date(from: condition.value), let op = Self.comparison[condition.op] else {
+            guard let date = MemoryFilter.Condition.date(from: condition.value), let op = Self.comparison[condition.op]
+            else {
                 return "false"
             }
             return "\(column) \(op) \(try self.bind(date))"
@@ -134,13 +143,16 @@ struct FilterSQL {
                 WHEN 'string' THEN position(lower(\(needle)) in lower(m.info ->> \(key))) > 0 ELSE false END)
                 """
         case (.like, .string(let pattern)):
-            return "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) ILIKE \(try self.bind(Checked.likePattern(pattern))) ELSE false END)"
+            return
+                "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) ILIKE \(try self.bind(Checked.likePattern(pattern))) ELSE false END)"
         case (let op, .number(let number)):
             guard let comparison = Self.comparison[op] else { return "false" }
-            return "(CASE jsonb_typeof(\(element)) WHEN 'number' THEN (m.info ->> \(key))::numeric \(comparison) \(try self.bind(number))::numeric ELSE false END)"
+            return
+                "(CASE jsonb_typeof(\(element)) WHEN 'number' THEN (m.info ->> \(key))::numeric \(comparison) \(try self.bind(number))::numeric ELSE false END)"
         case (let op, .string(let text)):
             guard let comparison = Self.comparison[op] else { return "false" }
-            return "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) \(comparison) \(try self.bind(text)) ELSE false END)"
+            return
+                "(CASE jsonb_typeof(\(element)) WHEN 'string' THEN (m.info ->> \(key)) \(comparison) \(try self.bind(text)) ELSE false END)"
         default:
             return "false"
         }

@@ -8,7 +8,7 @@ import PostgresNIO
 /// applies, the others wait and find nothing left to do.
 public struct Migrator: Sendable {
     /// Arbitrary constant naming the lock: "memos" in ASCII.
-    static let advisoryLockKey: Int64 = 0x6d656d6f73
+    static let advisoryLockKey: Int64 = 0x6d_656d_6f73
 
     let database: Database
 
@@ -42,7 +42,11 @@ public struct Migrator: Sendable {
         }
     }
 
-    private static func applyPending(through last: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
+    private static func applyPending(
+        through last: Int,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [Int] {
         try await connection.run(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -56,14 +60,17 @@ public struct Migrator: Sendable {
         // The SHA-256 of each applied migration's file; null for versions applied before checksums were kept.
         try await connection.run("ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum text", logger: logger)
         let recorded = try await connection.rows(
-            "SELECT version, checksum FROM schema_migrations", decoding: (Int, String?).self, logger: logger
+            "SELECT version, checksum FROM schema_migrations",
+            decoding: (Int, String?).self,
+            logger: logger
         )
         try Self.verify(recorded, against: Schema.migrations)
         // Versions applied before checksums were kept take the checksum of the file as it is now.
         for (version, checksum) in recorded where checksum == nil {
             guard let migration = Schema.migrations.first(where: { $0.version == version }) else { continue }
             try await connection.run(
-                "UPDATE schema_migrations SET checksum = \(migration.checksum) WHERE version = \(version)", logger: logger
+                "UPDATE schema_migrations SET checksum = \(migration.checksum) WHERE version = \(version)",
+                logger: logger
             )
         }
         let done = Set(recorded.map(\.0))
@@ -81,7 +88,10 @@ public struct Migrator: Sendable {
                 logger: logger
             )
             try await connection.run("COMMIT", logger: logger)
-            logger.info("applied migration", metadata: ["version": "\(migration.version)", "file": "\(migration.file)"])
+            logger.info(
+                "applied migration",
+                metadata: ["version": "\(migration.version)", "file": "\(migration.file)"]
+            )
             applied.append(migration.version)
         }
         return applied

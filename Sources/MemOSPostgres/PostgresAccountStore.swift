@@ -70,7 +70,9 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
     }
 
     public func role(of userID: UUID, inCube cubeID: String) async throws -> CubeRole? {
-        guard let role = try await self.roles(of: userID, inCubes: [cubeID])[cubeID] else { throw Self.noSuchCube(cubeID) }
+        guard let role = try await self.roles(of: userID, inCubes: [cubeID])[cubeID] else {
+            throw Self.noSuchCube(cubeID)
+        }
         return role
     }
 
@@ -93,7 +95,10 @@ public final class PostgresAccountStore: AccountAdministration, CubeDirectory {
         let logger = self.database.logger
         let stored = try await self.database.withConnection { connection in
             var stored: [String: CubeRole?] = [:]
-            for try await (cubeID, role) in try await connection.execute(RolesQuery(userID: userID, cubeIDs: asked), logger: logger) {
+            for try await (cubeID, role) in try await connection.execute(
+                RolesQuery(userID: userID, cubeIDs: asked),
+                logger: logger
+            ) {
                 stored[cubeID] = .some(role.flatMap(CubeRole.init(rawValue:)))
             }
             return stored

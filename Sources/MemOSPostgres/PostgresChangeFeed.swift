@@ -33,7 +33,11 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         }
     }
 
-    private static func read(_ binds: PostgresBindings, on connection: PostgresConnection, logger: Logger) async throws
+    private static func read(
+        _ binds: PostgresBindings,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws
         -> ChangeBatch
     {
         let snapshotRows = try await connection.rows(
@@ -83,7 +87,8 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
         }
         let removed = try await connection.rows(
             PostgresQuery(
-                unsafeSQL: "SELECT cube_id, id, change_seq FROM memory_tombstones WHERE cube_id = ANY($1) AND change_seq > $2",
+                unsafeSQL:
+                    "SELECT cube_id, id, change_seq FROM memory_tombstones WHERE cube_id = ANY($1) AND change_seq > $2",
                 binds: binds
             ),
             decoding: (String, UUID, Int64).self,
@@ -134,7 +139,12 @@ public struct PostgresChangeFeed: ChangeFeed, MemoryStatistics, UsageRecorder {
     public func recordAccess(_ accesses: [UsageKey: Int], at time: Date) async throws {
         guard !accesses.isEmpty else { return }
         let keys = Array(accesses.keys)
-        let binds = try PostgresMemoryStore.bindings(keys.map(\.cubeID), keys.map(\.id), keys.map { Int64(accesses[$0]!) }, time)
+        let binds = try PostgresMemoryStore.bindings(
+            keys.map(\.cubeID),
+            keys.map(\.id),
+            keys.map { Int64(accesses[$0]!) },
+            time
+        )
         // Usage-only updates take no change sequence number (Schema migration 4), so the index is not disturbed.
         let query = PostgresQuery(
             unsafeSQL: """

@@ -21,7 +21,11 @@ public struct PostgresEraser: Eraser {
         // Memories first, in batches; their history goes with them.
         let removed = try await self.deleteMemories(where: "cube_id", is: cubeID, batch: batch)
         for table in ["memory_history", "messages", "merge_candidates", "idempotency_keys"] {
-            try await self.drain("DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE cube_id = $1 LIMIT $2)", cubeID, batch)
+            try await self.drain(
+                "DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE cube_id = $1 LIMIT $2)",
+                cubeID,
+                batch
+            )
         }
         let logger = self.database.logger
         try await self.database.transaction { connection in
@@ -46,14 +50,26 @@ public struct PostgresEraser: Eraser {
         for cube in owned { removed += try await self.purgeCube(cube, keepingJob: jobID, batch: batch) }
         // What they wrote into cubes of others.
         removed += try await self.deleteMemories(where: "author_user_id", is: userID, batch: batch)
-        try await self.drain("DELETE FROM messages WHERE ctid IN (SELECT ctid FROM messages WHERE author_user_id = $1 LIMIT $2)", userID, batch)
+        try await self.drain(
+            "DELETE FROM messages WHERE ctid IN (SELECT ctid FROM messages WHERE author_user_id = $1 LIMIT $2)",
+            userID,
+            batch
+        )
         try await self.drain(
             "UPDATE memory_history SET actor_user_id = NULL WHERE ctid IN (SELECT ctid FROM memory_history WHERE actor_user_id = $1 LIMIT $2)",
-            userID, batch
+            userID,
+            batch
         )
-        try await self.drain("DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE user_id = $1 LIMIT $2)", userID, batch)
+        try await self.drain(
+            "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE user_id = $1 LIMIT $2)",
+            userID,
+            batch
+        )
         try await self.database.transaction { connection in
-            try await connection.query("DELETE FROM jobs WHERE created_by = \(userID) AND id IS DISTINCT FROM \(jobID)", logger: logger)
+            try await connection.query(
+                "DELETE FROM jobs WHERE created_by = \(userID) AND id IS DISTINCT FROM \(jobID)",
+                logger: logger
+            )
             try await connection.query("DELETE FROM cube_members WHERE user_id = \(userID)", logger: logger)
             try await connection.query("DELETE FROM api_keys WHERE user_id = \(userID)", logger: logger)
             try await connection.query("DELETE FROM users WHERE id = \(userID)", logger: logger)

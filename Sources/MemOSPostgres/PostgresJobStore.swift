@@ -18,7 +18,8 @@ public struct PostgresJobStore: JobStore {
 
     /// Jobs of the cube as it is now: a cube id deleted and created again (by anyone) does not show the jobs of
     /// the cube it once named, such as that cube's purge.
-    static let currentCube = "j.created_at >= coalesce((SELECT c.created_at FROM cubes c WHERE c.cube_id = j.cube_id), '-infinity')"
+    static let currentCube =
+        "j.created_at >= coalesce((SELECT c.created_at FROM cubes c WHERE c.cube_id = j.cube_id), '-infinity')"
 
     public func job(id: UUID, cubeID: String) async throws -> Job? {
         let logger = self.database.logger
@@ -31,7 +32,13 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
-    public func jobs(cubeID: String, statuses: Set<JobStatus>, kinds: Set<String>, after cursor: ListCursor?, limit: Int)
+    public func jobs(
+        cubeID: String,
+        statuses: Set<JobStatus>,
+        kinds: Set<String>,
+        after cursor: ListCursor?,
+        limit: Int
+    )
         async throws -> [Job]
     {
         var sql = "SELECT \(Self.columns) FROM jobs j WHERE j.cube_id = $1 AND \(Self.currentCube)"
@@ -193,7 +200,8 @@ public struct PostgresJobStore: JobStore {
     public func release(_ claimed: ClaimedJob) async throws -> Bool {
         try await self.updateHeld(
             claimed,
-            set: "status = 'waiting', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL, run_at = now()"
+            set:
+                "status = 'waiting', attempts = greatest(attempts - 1, 0), lease_owner = NULL, lease_expires_at = NULL, run_at = now()"
         ) != nil
     }
 
@@ -226,7 +234,10 @@ public struct PostgresJobStore: JobStore {
     }
 
     /// Updates the job only while `claimed.owner` holds its lease; returns the updated row, or nil.
-    private func updateHeld(_ claimed: ClaimedJob, set assignments: PostgresQuery) async throws -> PostgresRandomAccessRow? {
+    private func updateHeld(
+        _ claimed: ClaimedJob,
+        set assignments: PostgresQuery
+    ) async throws -> PostgresRandomAccessRow? {
         let logger = self.database.logger
         let count = assignments.binds.count
         var binds = assignments.binds
@@ -264,7 +275,12 @@ public struct PostgresJobStore: JobStore {
         }
     }
 
-    public func recentPayloads(cubeID: String, sessionID: String, kind: String, limit: Int) async throws -> [[String: JSONValue]] {
+    public func recentPayloads(
+        cubeID: String,
+        sessionID: String,
+        kind: String,
+        limit: Int
+    ) async throws -> [[String: JSONValue]] {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
             try await connection.rows(
@@ -283,9 +299,14 @@ public struct PostgresJobStore: JobStore {
         let logger = self.database.logger
         return try await self.database.withConnection { connection in
             var counts: [String: [JobStatus: Int]] = [:]
-            for row in try await connection.rows("SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status", logger: logger) {
+            for row in try await connection.rows(
+                "SELECT kind, status, count(*) AS n FROM jobs GROUP BY kind, status",
+                logger: logger
+            ) {
                 if let status = JobStatus(rawValue: try row["status"].decode(String.self)) {
-                    counts[try row["kind"].decode(String.self), default: [:]][status] = Int(try row["n"].decode(Int64.self))
+                    counts[try row["kind"].decode(String.self), default: [:]][status] = Int(
+                        try row["n"].decode(Int64.self)
+                    )
                 }
             }
             var latency: [String: (completionP50: Double, completionP95: Double, startP50: Double)] = [:]
@@ -302,7 +323,8 @@ public struct PostgresJobStore: JobStore {
             )
             for row in rows {
                 latency[try row["kind"].decode(String.self)] = (
-                    try row["p50"].decode(Double.self), try row["p95"].decode(Double.self), try row["s50"].decode(Double.self)
+                    try row["p50"].decode(Double.self), try row["p95"].decode(Double.self),
+                    try row["s50"].decode(Double.self)
                 )
             }
             return QueueMetrics(counts: counts, latency: latency)

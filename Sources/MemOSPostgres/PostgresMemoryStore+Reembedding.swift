@@ -44,7 +44,8 @@ extension PostgresMemoryStore: ReembeddingStore {
         }
     }
 
-    public func stageEmbeddings(_ vectors: [(id: UUID, embedding: [Float])], cubeID: String, model: String) async throws {
+    public func stageEmbeddings(_ vectors: [(id: UUID, embedding: [Float])], cubeID: String, model: String) async throws
+    {
         guard let dimension = vectors.first?.embedding.count else { return }
         let logger = self.database.logger
         let query = PostgresQuery(
@@ -53,7 +54,13 @@ extension PostgresMemoryStore: ReembeddingStore {
                 FROM unnest($2::uuid[]) WITH ORDINALITY AS u(id, ord)
                 WHERE m.cube_id = $1 AND m.id = u.id
                 """,
-            binds: try Self.bindings(cubeID, vectors.map(\.id), PackedFloats(values: vectors.flatMap(\.embedding)), Int32(dimension), model)
+            binds: try Self.bindings(
+                cubeID,
+                vectors.map(\.id),
+                PackedFloats(values: vectors.flatMap(\.embedding)),
+                Int32(dimension),
+                model
+            )
         )
         // Staging takes no change sequence number (see migration 5): searches go on with the live vectors.
         try await self.database.withConnection { connection in

@@ -39,17 +39,38 @@ public struct PostgresMemoryStore: MemoryStore {
         let logger = self.database.logger
         return try await self.database.transaction { connection in
             if let idempotency {
-                if let receipt = try await Self.claim(idempotency, operation: "add", cubeID: cubeID, user: author, on: connection, logger: logger) {
+                if let receipt = try await Self.claim(
+                    idempotency,
+                    operation: "add",
+                    cubeID: cubeID,
+                    user: author,
+                    on: connection,
+                    logger: logger
+                ) {
                     return .replayed(receipt)
                 }
             }
-            let stored = try await Self.write(memories, messages: messages, cubeID: cubeID, author: author, on: connection, logger: logger)
+            let stored = try await Self.write(
+                memories,
+                messages: messages,
+                cubeID: cubeID,
+                author: author,
+                on: connection,
+                logger: logger
+            )
             var receipt = WriteReceipt(memoryIDs: stored.map(\.id), changeSeq: stored.map(\.changeSeq).max() ?? 0)
             if let job {
                 receipt.jobID = try await PostgresJobStore.enqueue(job, on: connection, logger: logger).id
             }
             if let idempotency {
-                try await Self.record(receipt, for: idempotency, cubeID: cubeID, user: author, on: connection, logger: logger)
+                try await Self.record(
+                    receipt,
+                    for: idempotency,
+                    cubeID: cubeID,
+                    user: author,
+                    on: connection,
+                    logger: logger
+                )
             }
             return .written(receipt, memories: stored)
         }
@@ -161,8 +182,12 @@ public struct PostgresMemoryStore: MemoryStore {
     /// memory (same normalised content, also within the batch) is not stored again: the existing memory takes its
     /// place. Returns the stored memories in the order given.
     static func write(
-        _ memories: [NewMemory], messages: [StoredMessage], cubeID: String, author: UUID,
-        on connection: PostgresConnection, logger: Logger
+        _ memories: [NewMemory],
+        messages: [StoredMessage],
+        cubeID: String,
+        author: UUID,
+        on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> [Memory] {
         guard !memories.isEmpty || !messages.isEmpty else { return [] }
         // Vectors and tags travel as flat arrays (binary), each row slicing its part; JSON values are encoded
@@ -181,29 +206,66 @@ public struct PostgresMemoryStore: MemoryStore {
         var infos = JSONColumn<[String: JSONValue]>()
         var sources = JSONColumn<[Source]>()
         let bindings = try Self.bindings(
-            cubeID, author, PackedFloats(values: flat), memories.map(\.id), memories.map(\.sessionID),
-            memories.map(\.memoryType.rawValue), memories.map(\.key), memories.map(\.content), tagOffsets,
-            memories.map { Int32($0.tags.count) }, try memories.map { try infos.encode($0.info) },
-            memories.map(\.confidence), memories.map(\.embeddingModel), offsets, memories.map { Int32($0.embedding.count) },
-            memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validFrom != nil },
-            memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) }, memories.map { $0.validTo != nil },
-            tags, try memories.map { try sources.encode($0.sources) },
-            messages.map(\.id), messages.map(\.sessionID), messages.map(\.message.role), messages.map(\.message.name),
-            messages.map(\.message.content), messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
-            messages.map { $0.message.chatTime != nil }, messages.map(\.message.messageID), UUID.random()
+            cubeID,
+            author,
+            PackedFloats(values: flat),
+            memories.map(\.id),
+            memories.map(\.sessionID),
+            memories.map(\.memoryType.rawValue),
+            memories.map(\.key),
+            memories.map(\.content),
+            tagOffsets,
+            memories.map { Int32($0.tags.count) },
+            try memories.map { try infos.encode($0.info) },
+            memories.map(\.confidence),
+            memories.map(\.embeddingModel),
+            offsets,
+            memories.map { Int32($0.embedding.count) },
+            memories.map { $0.validFrom ?? Date(timeIntervalSince1970: 0) },
+            memories.map { $0.validFrom != nil },
+            memories.map { $0.validTo ?? Date(timeIntervalSince1970: 0) },
+            memories.map { $0.validTo != nil },
+            tags,
+            try memories.map { try sources.encode($0.sources) },
+            messages.map(\.id),
+            messages.map(\.sessionID),
+            messages.map(\.message.role),
+            messages.map(\.message.name),
+            messages.map(\.message.content),
+            messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
+            messages.map { $0.message.chatTime != nil },
+            messages.map(\.message.messageID),
+            UUID.random()
         )
         var stored: [UUID: Memory] = [:]
         let byID = Dictionary(memories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        for (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.rows(WriteRows(bindings: bindings), logger: logger) {
+        for (id, seq, createdAt, updatedAt, validFrom, validTo) in try await connection.rows(
+            WriteRows(bindings: bindings),
+            logger: logger
+        ) {
             guard let new = byID[id] else { continue }
             stored[id] = Memory(
-                id: id, cubeID: cubeID, authorUserID: author, sessionID: new.sessionID, memoryType: new.memoryType,
-                status: .activated, key: new.key, content: new.content, tags: new.tags,
+                id: id,
+                cubeID: cubeID,
+                authorUserID: author,
+                sessionID: new.sessionID,
+                memoryType: new.memoryType,
+                status: .activated,
+                key: new.key,
+                content: new.content,
+                tags: new.tags,
                 info: try infos.decoded(new.info),
                 sources: new.sources.allSatisfy(\.isExactInJSON) ? new.sources : try sources.decoded(new.sources),
-                confidence: new.confidence, embeddingModel: new.embeddingModel, embedding: new.embedding,
-                createdAt: createdAt, updatedAt: updatedAt, validFrom: validFrom, validTo: validTo,
-                version: 1, usageCount: 0, changeSeq: seq
+                confidence: new.confidence,
+                embeddingModel: new.embeddingModel,
+                embedding: new.embedding,
+                createdAt: createdAt,
+                updatedAt: updatedAt,
+                validFrom: validFrom,
+                validTo: validTo,
+                version: 1,
+                usageCount: 0,
+                changeSeq: seq
             )
         }
         var result = memories.map { stored[$0.id] }
@@ -253,7 +315,11 @@ public struct PostgresMemoryStore: MemoryStore {
                 ON CONFLICT (cube_id, memory_id, duplicate_of) DO UPDATE SET status = excluded.status
                 """,
             binds: try Self.bindings(
-                cubeID, pairs.map(\.memoryID), pairs.map(\.duplicateOf), pairs.map(\.similarity), pairs.map(\.outcome.rawValue)
+                cubeID,
+                pairs.map(\.memoryID),
+                pairs.map(\.duplicateOf),
+                pairs.map(\.similarity),
+                pairs.map(\.outcome.rawValue)
             )
         )
         try await self.database.withConnection { connection in
@@ -293,13 +359,15 @@ public struct PostgresMemoryStore: MemoryStore {
         var (condition, binds) = try Self.condition(for: scope)
         try binds.append(model)
         let query = PostgresQuery(
-            unsafeSQL: "SELECT m.id, m.cube_id, m.embedding FROM memories m WHERE \(condition) AND m.embedding_model = $\(binds.count)",
+            unsafeSQL:
+                "SELECT m.id, m.cube_id, m.embedding FROM memories m WHERE \(condition) AND m.embedding_model = $\(binds.count)",
             binds: binds
         )
         return try await self.database.withConnection { connection in
             try await connection.rows(query, logger: logger).map { row in
                 StoredVector(
-                    memoryID: try row["id"].decode(UUID.self), cubeID: try row["cube_id"].decode(String.self),
+                    memoryID: try row["id"].decode(UUID.self),
+                    cubeID: try row["cube_id"].decode(String.self),
                     embedding: try row["embedding"].decode(PackedFloats.self).values
                 )
             }
@@ -324,7 +392,13 @@ public struct PostgresMemoryStore: MemoryStore {
         }
     }
 
-    public func delete(_ selector: DeleteSelector, cubeID: String, actor: UUID, dryRun: Bool, hard: Bool) async throws -> (
+    public func delete(
+        _ selector: DeleteSelector,
+        cubeID: String,
+        actor: UUID,
+        dryRun: Bool,
+        hard: Bool
+    ) async throws -> (
         ids: [UUID], changeSeq: Int64
     ) {
         var binds = try Self.bindings(cubeID)
@@ -347,14 +421,23 @@ public struct PostgresMemoryStore: MemoryStore {
         if !hard { condition += " AND m.status <> 'deleted'" }
         let logger = self.database.logger
         if dryRun {
-            let query = PostgresQuery(unsafeSQL: "SELECT m.id FROM memories m WHERE m.cube_id = $1 AND \(condition)", binds: binds)
+            let query = PostgresQuery(
+                unsafeSQL: "SELECT m.id FROM memories m WHERE m.cube_id = $1 AND \(condition)",
+                binds: binds
+            )
             let ids = try await self.database.withConnection { connection in
                 try await connection.rows(query, logger: logger).map { try $0["id"].decode(UUID.self) }
             }
             return (ids, try await self.currentChangeSeq())
         }
         guard hard else {
-            return try await self.transition(where: condition, binds: binds, to: .deleted, action: "delete", actor: actor)
+            return try await self.transition(
+                where: condition,
+                binds: binds,
+                to: .deleted,
+                action: "delete",
+                actor: actor
+            )
         }
         let query = PostgresQuery(
             unsafeSQL: """
@@ -512,7 +595,8 @@ public struct PostgresMemoryStore: MemoryStore {
         return try await self.database.transaction { connection in
             let rows = try await connection.rows(
                 PostgresQuery(
-                    unsafeSQL: "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2) FOR UPDATE",
+                    unsafeSQL:
+                        "SELECT \(Self.columns) FROM memories m WHERE m.cube_id = $1 AND m.id = ANY($2) FOR UPDATE",
                     binds: try Self.bindings(cubeID, ids)
                 ),
                 logger: logger
@@ -543,7 +627,9 @@ public struct PostgresMemoryStore: MemoryStore {
                 )
                 updated.changeSeq = try changed[0]["change_seq"].decode(Int64.self)
                 updated.updatedAt = try changed[0]["updated_at"].decode(Date.self)
-                let snapshots = (try JSONCoding.string(MemorySnapshot(before)), try JSONCoding.string(MemorySnapshot(updated)))
+                let snapshots = (
+                    try JSONCoding.string(MemorySnapshot(before)), try JSONCoding.string(MemorySnapshot(updated))
+                )
                 try await connection.query(
                     """
                     INSERT INTO memory_history (cube_id, memory_id, action, before, after, actor_user_id, job_id, reason)
@@ -620,8 +706,12 @@ public struct PostgresMemoryStore: MemoryStore {
                     id: try row["id"].decode(Int64.self),
                     memoryID: try row["memory_id"].decode(UUID.self),
                     action: try row["action"].decode(String.self),
-                    before: try row["before"].decode(String?.self).map { try JSONCoding.decode(MemorySnapshot.self, from: $0) },
-                    after: try row["after"].decode(String?.self).map { try JSONCoding.decode(MemorySnapshot.self, from: $0) },
+                    before: try row["before"].decode(String?.self).map {
+                        try JSONCoding.decode(MemorySnapshot.self, from: $0)
+                    },
+                    after: try row["after"].decode(String?.self).map {
+                        try JSONCoding.decode(MemorySnapshot.self, from: $0)
+                    },
                     actorUserID: try row["actor_user_id"].decode(UUID?.self),
                     jobID: try row["job_id"].decode(UUID?.self),
                     reason: try row["reason"].decode(String.self),
@@ -648,7 +738,8 @@ public struct PostgresMemoryStore: MemoryStore {
         return try await self.database.withConnection { connection in
             let rows = try await connection.rows(
                 "SELECT embedding_model, count(*) FROM memories WHERE status <> 'deleted' GROUP BY embedding_model",
-                decoding: (String, Int64).self, logger: logger
+                decoding: (String, Int64).self,
+                logger: logger
             )
             return Dictionary(rows.map { ($0.0, Int($0.1)) }, uniquingKeysWith: +)
         }
@@ -773,7 +864,10 @@ struct PackedFloats: PostgresNonThrowingEncodable {
     static var psqlType: PostgresDataType { .bytea }
     static var psqlFormat: PostgresFormat { .binary }
 
-    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer,
+        context: PostgresEncodingContext<JSONEncoder>
+    ) {
         let size = self.values.count * 4
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { bytes in
             for (index, value) in self.values.enumerated() {
@@ -786,7 +880,10 @@ struct PackedFloats: PostgresNonThrowingEncodable {
 
 extension PackedFloats: PostgresDecodable {
     init<JSONDecoder: PostgresJSONDecoder>(
-        from buffer: inout ByteBuffer, type: PostgresDataType, format: PostgresFormat, context: PostgresDecodingContext<JSONDecoder>
+        from buffer: inout ByteBuffer,
+        type: PostgresDataType,
+        format: PostgresFormat,
+        context: PostgresDecodingContext<JSONDecoder>
     ) throws {
         guard type == .bytea, format == .binary else { throw PostgresDecodingError.Code.typeMismatch }
         guard buffer.readableBytes % 4 == 0 else { throw PostgresDecodingError.Code.failure }
@@ -794,7 +891,9 @@ extension PackedFloats: PostgresDecodable {
         self.values = buffer.withUnsafeReadableBytes { bytes in
             [Float](unsafeUninitializedCapacity: count) { floats, initialized in
                 for index in 0..<count {
-                    floats[index] = Float(bitPattern: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+                    floats[index] = Float(
+                        bitPattern: UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+                    )
                 }
                 initialized = count
             }

@@ -32,7 +32,9 @@ public struct AuthenticationInterceptor: ServerInterceptor {
         let requestID = request.metadata[stringValues: "x-request-id"].first { $0.utf8.count <= 128 }
         let deadline = RequestDeadline.forRequest(
             arrivingAt: .now,
-            clientTimeout: request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }).flatMap(RequestDeadline.parseGRPCTimeout)
+            clientTimeout: request.metadata[stringValues: "grpc-timeout"].first(where: { _ in true }).flatMap(
+                RequestDeadline.parseGRPCTimeout
+            )
         )
         return try await RequestDeadline.$current.withValue(deadline) {
             try await RequestIdentity.$requestID.withValue(requestID) {

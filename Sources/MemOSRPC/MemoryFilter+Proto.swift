@@ -23,9 +23,13 @@ extension MemoryFilter {
             }
             return .condition(Condition(field: field, op: op, value: JSONValue(condition.value)))
         case .and(let list):
-            return .and(try list.filters.enumerated().map { try Self.convert($0.element, path: "\(path).and[\($0.offset)]") })
+            return .and(
+                try list.filters.enumerated().map { try Self.convert($0.element, path: "\(path).and[\($0.offset)]") }
+            )
         case .or(let list):
-            return .or(try list.filters.enumerated().map { try Self.convert($0.element, path: "\(path).or[\($0.offset)]") })
+            return .or(
+                try list.filters.enumerated().map { try Self.convert($0.element, path: "\(path).or[\($0.offset)]") }
+            )
         case .not(let inner):
             return .not(try Self.convert(inner, path: "\(path).not"))
         case .none:

@@ -6,7 +6,11 @@ import Synchronization
 /// Page sizes of listings.
 public enum PageSize {
     /// The page size to use: the default for 0, otherwise 1 to `max`.
-    public static func resolve(_ requested: Int32, default defaultSize: Int = Limits.defaultPageSize, max: Int) throws -> Int {
+    public static func resolve(
+        _ requested: Int32,
+        default defaultSize: Int = Limits.defaultPageSize,
+        max: Int
+    ) throws -> Int {
         if requested == 0 { return Swift.min(defaultSize, max) }
         guard requested > 0, requested <= max else {
             throw MemOSError.invalidArgument("page_size must be between 1 and \(max)")
@@ -70,7 +74,11 @@ public struct PageTokens: Sendable {
     }
 
     /// - Throws: `invalidArgument` for a token this listing did not issue.
-    public func decode<Cursor: PageCursor>(_ type: Cursor.Type, from token: String, listing: String) async throws -> Cursor {
+    public func decode<Cursor: PageCursor>(
+        _ type: Cursor.Type,
+        from token: String,
+        listing: String
+    ) async throws -> Cursor {
         let refused = MemOSError.invalidArgument("page_token is not a token this listing issued")
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard token.utf8.count <= 1_024, parts.count == 2, let payload = Self.data(base64URL: parts[0]),
@@ -78,7 +86,9 @@ public struct PageTokens: Sendable {
         else { throw refused }
         let expected = try await self.mac(payload, listing: listing)
         // Compared in constant time: a forger learns nothing from how long a refusal takes.
-        guard mac.count == expected.count, zip(mac, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { throw refused }
+        guard mac.count == expected.count, zip(mac, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+            throw refused
+        }
         guard let cursor = try? JSONDecoder().decode(type, from: payload), cursor.isInRange else { throw refused }
         return cursor
     }

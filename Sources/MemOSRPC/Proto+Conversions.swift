@@ -98,8 +98,10 @@ extension JSONValue {
         case .bool(let value): Google_Protobuf_Value(boolValue: value)
         case .number(let value): Google_Protobuf_Value(numberValue: value)
         case .string(let value): Google_Protobuf_Value(stringValue: value)
-        case .array(let values): Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(values: values.map(\.proto)))
-        case .object(let fields): Google_Protobuf_Value(structValue: Google_Protobuf_Struct(fields: fields.mapValues(\.proto)))
+        case .array(let values):
+            Google_Protobuf_Value(listValue: Google_Protobuf_ListValue(values: values.map(\.proto)))
+        case .object(let fields):
+            Google_Protobuf_Value(structValue: Google_Protobuf_Struct(fields: fields.mapValues(\.proto)))
         }
     }
 }

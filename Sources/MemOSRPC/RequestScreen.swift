@@ -159,7 +159,9 @@ public enum RequestScreen {
         }
 
         mutating func visitRepeatedMessageField<M: SwiftProtobuf.Message>(value: [M], fieldNumber: Int) throws {
-            for (index, element) in value.enumerated() { try self.enter(element, fieldNumber: fieldNumber, index: index) }
+            for (index, element) in value.enumerated() {
+                try self.enter(element, fieldNumber: fieldNumber, index: index)
+            }
         }
 
         mutating func visitSingularGroupField<G: SwiftProtobuf.Message>(value: G, fieldNumber: Int) throws {

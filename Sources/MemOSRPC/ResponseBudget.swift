@@ -4,7 +4,10 @@ import SwiftProtobuf
 /// Keeps responses under ``Limits/maxResponseBytes``, which every gRPC client's default receive limit needs.
 public enum ResponseBudget {
     /// How many of `messages`, from the first, fit in `budget` bytes of a response; at least one when there are any.
-    public static func fitting<M: SwiftProtobuf.Message>(_ messages: some Sequence<M>, budget: Int = Limits.maxResponseBytes) -> Int {
+    public static func fitting<M: SwiftProtobuf.Message>(
+        _ messages: some Sequence<M>,
+        budget: Int = Limits.maxResponseBytes
+    ) -> Int {
         var used = 0
         var count = 0
         for message in messages {

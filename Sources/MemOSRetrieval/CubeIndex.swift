@@ -45,14 +45,15 @@ struct CubeIndex: Sendable {
     var rowCount: Int { self.ids.count }
     var liveCount: Int { self.rowCount - self.retiredRows }
 
-    init(dimension: Int, hnswThreshold: Int = Self.defaultHNSWThreshold, efConstruction: Int = HNSWGraph.efConstruction) {
+    init(dimension: Int, hnswThreshold: Int = Self.defaultHNSWThreshold, efConstruction: Int = HNSWGraph.efConstruction)
+    {
         self.dimension = dimension
         self.hnswThreshold = hnswThreshold
         self.efConstruction = efConstruction
     }
 
     /// Cubes with more live memories than this get an HNSW graph: below it an exact scan takes under about
-    /// 1 ms on the benchmark machine (docs/benchmarks.md, "Retrieval index").
+    /// 1 ms on the benchmark machine (docs/architecture.md, "The search index").
     static let defaultHNSWThreshold = 20_000
     static let statusCodes: [MemoryStatus: UInt8] = Dictionary(
         uniqueKeysWithValues: MemoryStatus.allCases.enumerated().map { ($1, UInt8($0)) }
@@ -240,7 +241,11 @@ struct CubeIndex: Sendable {
             allowed = rows
         }
         return Acceptance(
-            live: self.live, statuses: self.statuses, types: self.types, statusMask: statusMask, typeMask: typeMask,
+            live: self.live,
+            statuses: self.statuses,
+            types: self.types,
+            statusMask: statusMask,
+            typeMask: typeMask,
             allowed: allowed
         )
     }
@@ -268,10 +273,18 @@ struct CubeIndex: Sendable {
                 row += 1
             }
             if accepted >= needed {
-                results = graph.search(query, k: k, ef: max(HNSWGraph.efSearch, k), in: self, accepts: acceptance.accepts)
+                results = graph.search(
+                    query,
+                    k: k,
+                    ef: max(HNSWGraph.efSearch, k),
+                    in: self,
+                    accepts: acceptance.accepts
+                )
             }
         }
-        return (results ?? self.exactSearch(query, k: k, accepts: acceptance.accepts)).map { (self.ids[Int($0.row)], $0.score) }
+        return (results ?? self.exactSearch(query, k: k, accepts: acceptance.accepts)).map {
+            (self.ids[Int($0.row)], $0.score)
+        }
     }
 
     /// The `k` accepted rows with the best BM25 score for the query's `terms` (``KeywordTokenizer``), best
@@ -280,8 +293,14 @@ struct CubeIndex: Sendable {
         guard k > 0, !terms.isEmpty, self.liveCount > 0 else { return [] }
         let acceptance = self.acceptance(filter)
         let live = self.live
-        return self.keyword.search(terms, k: k, liveCount: self.liveCount, isLive: { live[$0] }, accepts: acceptance.accepts)
-            .map { (self.ids[Int($0.row)], $0.score) }
+        return self.keyword.search(
+            terms,
+            k: k,
+            liveCount: self.liveCount,
+            isLive: { live[$0] },
+            accepts: acceptance.accepts
+        )
+        .map { (self.ids[Int($0.row)], $0.score) }
     }
 
     /// What ranking needs of a memory the index holds: its session, content fingerprint and vector, and the

@@ -79,7 +79,14 @@ struct HNSWGraph: Sendable {
         }
         var entries = [nearest]
         for layer in stride(from: min(level, self.topLevel), through: 0, by: -1) {
-            let found = self.searchLayer(query, entries: entries, ef: self.efConstruction, level: layer, base: base, accepts: { _ in true })
+            let found = self.searchLayer(
+                query,
+                entries: entries,
+                ef: self.efConstruction,
+                level: layer,
+                base: base,
+                accepts: { _ in true }
+            )
             let maxNeighbours = layer == 0 ? Self.m0 : Self.m
             let chosen = self.selectNeighbours(found, max: Self.m, base: base)
             self.setNeighbours(of: row, level: layer, chosen)
@@ -101,7 +108,13 @@ struct HNSWGraph: Sendable {
     // MARK: Search
 
     /// The `k` accepted rows most similar to `query`, best first.
-    func search(_ query: [Float], k: Int, ef: Int, in index: CubeIndex, accepts: (Int) -> Bool) -> [(row: Int32, score: Float)] {
+    func search(
+        _ query: [Float],
+        k: Int,
+        ef: Int,
+        in index: CubeIndex,
+        accepts: (Int) -> Bool
+    ) -> [(row: Int32, score: Float)] {
         guard self.entry >= 0 else { return [] }
         var copy = self
         var (marks, epoch) = Self.spareVisitMarks.withLock { $0.popLast() } ?? ([], 0)
@@ -118,7 +131,14 @@ struct HNSWGraph: Sendable {
                 for layer in stride(from: copy.topLevel, to: 0, by: -1) {
                     nearest = copy.greedy(query.baseAddress!, from: nearest, level: layer, base: base)
                 }
-                let found = copy.searchLayer(query.baseAddress!, entries: [nearest], ef: max(ef, k), level: 0, base: base, accepts: accepts)
+                let found = copy.searchLayer(
+                    query.baseAddress!,
+                    entries: [nearest],
+                    ef: max(ef, k),
+                    level: 0,
+                    base: base,
+                    accepts: accepts
+                )
                 return Array(found.prefix(k).map { (row: $0.row, score: $0.score) })
             }
         }
@@ -131,7 +151,10 @@ struct HNSWGraph: Sendable {
 
     /// Moves to better neighbours on one level while there are any.
     private func greedy(
-        _ query: UnsafePointer<Float>, from start: (score: Float, row: Int32), level: Int, base: UnsafePointer<Float>
+        _ query: UnsafePointer<Float>,
+        from start: (score: Float, row: Int32),
+        level: Int,
+        base: UnsafePointer<Float>
     ) -> (score: Float, row: Int32) {
         var current = start
         var improved = true
@@ -200,7 +223,9 @@ struct HNSWGraph: Sendable {
                             }
                             if count > 0 { memos_prefetch(base + Int(pending[0]) * dimension, vectorBytes) }
                             for index in 0..<count {
-                                if index + 1 < count { memos_prefetch(base + Int(pending[index + 1]) * dimension, vectorBytes) }
+                                if index + 1 < count {
+                                    memos_prefetch(base + Int(pending[index + 1]) * dimension, vectorBytes)
+                                }
                                 let neighbour = pending[index]
                                 let similarity = memos_dot(query, base + Int(neighbour) * dimension, dimension)
                                 guard results.count < ef || similarity > results.topScore else { continue }
@@ -232,7 +257,11 @@ struct HNSWGraph: Sendable {
 
     /// The paper's heuristic: walk candidates best first, keep one only when it is more similar to the query
     /// than to every one kept so far.
-    private func selectNeighbours(_ candidates: [(score: Float, row: Int32)], max: Int, base: UnsafePointer<Float>) -> [Int32] {
+    private func selectNeighbours(
+        _ candidates: [(score: Float, row: Int32)],
+        max: Int,
+        base: UnsafePointer<Float>
+    ) -> [Int32] {
         var kept: [Int32] = []
         for candidate in candidates {
             if kept.count >= max { break }
@@ -245,7 +274,9 @@ struct HNSWGraph: Sendable {
     private mutating func setNeighbours(of row: Int32, level: Int, _ neighbours: [Int32]) {
         if level == 0 {
             let start = Int(row) * Self.m0
-            for (offset, neighbour) in neighbours.prefix(Self.m0).enumerated() { self.level0[start + offset] = neighbour }
+            for (offset, neighbour) in neighbours.prefix(Self.m0).enumerated() {
+                self.level0[start + offset] = neighbour
+            }
             self.level0Counts[Int(row)] = UInt8(min(neighbours.count, Self.m0))
         } else {
             self.upper[row]![level - 1] = neighbours

@@ -115,7 +115,9 @@ struct HybridRanker {
                 let similarity = maxSimilarity[index]
                 if similarity > Self.nearDuplicate { continue }
                 var value = Self.mmrLambda * ranked[index].fused / best - (1 - Self.mmrLambda) * max(similarity, 0)
-                if similarity > Self.penaltyStart { value -= exp(Self.penaltyRate * (similarity - Self.penaltyStart)) - 1 }
+                if similarity > Self.penaltyStart {
+                    value -= exp(Self.penaltyRate * (similarity - Self.penaltyStart)) - 1
+                }
                 if pick == nil || value > pick!.value { pick = (position, value) }
             }
             guard let pick else { break }

@@ -100,7 +100,11 @@ struct KeywordIndex: Sendable {
     ///   - isLive: whether a row counts in the statistics.
     ///   - accepts: whether a row may be returned.
     func search(
-        _ terms: [String], k: Int, liveCount: Int, isLive: (Int) -> Bool, accepts: (Int) -> Bool
+        _ terms: [String],
+        k: Int,
+        liveCount: Int,
+        isLive: (Int) -> Bool,
+        accepts: (Int) -> Bool
     ) -> [(row: Int32, score: Float)] {
         guard k > 0, liveCount > 0 else { return [] }
         let averageLength = max(Double(self.liveLength) / Double(liveCount), 1)
@@ -116,7 +120,8 @@ struct KeywordIndex: Sendable {
         // Scores add up in an array over all rows when the lists are long (common terms in a large cube), where a
         // dictionary would hash every posting; in a dictionary when they are short.
         let postingCount = lists.reduce(0) { $0 + $1.postings.count }
-        var dense: [Float] = postingCount * 8 >= self.lengths.count ? Array(repeating: 0, count: self.lengths.count) : []
+        var dense: [Float] =
+            postingCount * 8 >= self.lengths.count ? Array(repeating: 0, count: self.lengths.count) : []
         var touched: [Int32] = []
         var sparse: [Int32: Float] = [:]
         for (idf, list) in lists {

@@ -100,7 +100,8 @@ public final class MemoryRecordCache: Sendable {
     /// An estimate of the bytes a record takes: a fixed part for the struct, the dictionary slot and the ordering,
     /// its texts, and a share per info field and source.
     static func estimatedBytes(_ memory: Memory) -> Int {
-        let texts = memory.content.utf8.count + memory.key.utf8.count + memory.sessionID.utf8.count
+        let texts =
+            memory.content.utf8.count + memory.key.utf8.count + memory.sessionID.utf8.count
             + memory.embeddingModel.utf8.count + memory.tags.reduce(0) { $0 + $1.utf8.count + 16 }
         return 320 + texts + 96 * memory.info.count + 160 * memory.sources.count
     }

@@ -114,7 +114,10 @@ public final class RetrievalIndex: Sendable {
                 }
             } catch {
                 if Task.isCancelled { return }
-                self.logger.warning("change notifications lost; catching up periodically", metadata: ["error": "\(error)"])
+                self.logger.warning(
+                    "change notifications lost; catching up periodically",
+                    metadata: ["error": "\(error)"]
+                )
             }
             self.wake.yield()
             try? await Task.sleep(for: .seconds(1))
@@ -162,7 +165,10 @@ public final class RetrievalIndex: Sendable {
         let attached = cube.write { $0.attach(graph, generation: copy.generation) }
         self.logger.info(
             "search index graph made",
-            metadata: ["cube": "\(cubeID)", "memories": "\(copy.liveCount)", "took": "\(self.clock.now - started)", "attached": "\(attached)"]
+            metadata: [
+                "cube": "\(cubeID)", "memories": "\(copy.liveCount)", "took": "\(self.clock.now - started)",
+                "attached": "\(attached)",
+            ]
         )
     }
 
@@ -249,7 +255,11 @@ public final class RetrievalIndex: Sendable {
     /// Waits until every change numbered ≤ `changeSeq` committed before `arrival` is applied (see the type's
     /// documentation); returns the number the search reflects.
     /// - Throws: `unavailable` at `deadline`.
-    func awaitApplied(_ changeSeq: Int64, arrival: ContinuousClock.Instant, deadline: ContinuousClock.Instant) async throws
+    func awaitApplied(
+        _ changeSeq: Int64,
+        arrival: ContinuousClock.Instant,
+        deadline: ContinuousClock.Instant
+    ) async throws
         -> Int64
     {
         while true {
@@ -290,12 +300,19 @@ public final class RetrievalIndex: Sendable {
 
     /// The `k` memories of `cubeIDs` with the best BM25 score for the query's `terms` that `filter` accepts,
     /// best first (each cube scored with its own term statistics).
-    func keywordSearch(_ terms: [String], in cubeIDs: [String], k: Int, filter: CubeIndex.RowFilter) async throws -> [Hit] {
+    func keywordSearch(
+        _ terms: [String],
+        in cubeIDs: [String],
+        k: Int,
+        filter: CubeIndex.RowFilter
+    ) async throws -> [Hit] {
         try await self.best(k, in: cubeIDs) { $0.keywordSearch(terms, k: k, filter: filter) }
     }
 
     private func best(
-        _ k: Int, in cubeIDs: [String], _ search: (CubeIndex) -> [(id: UUID, score: Float)]
+        _ k: Int,
+        in cubeIDs: [String],
+        _ search: (CubeIndex) -> [(id: UUID, score: Float)]
     ) async throws -> [Hit] {
         var hits: [Hit] = []
         for cubeID in cubeIDs {

@@ -78,13 +78,22 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         // their union. Both rankers run on the in-process index under the same filter: a filter expression is
         // evaluated by PostgreSQL into the set of memories it allows, statuses and types the index checks itself.
         let depth = max(query.topK * 5, 50)
-        let filter = CubeIndex.RowFilter(statuses: query.scope.statuses, memoryTypes: query.scope.memoryTypes, allowedIDs: allowed)
+        let filter = CubeIndex.RowFilter(
+            statuses: query.scope.statuses,
+            memoryTypes: query.scope.memoryTypes,
+            allowedIDs: allowed
+        )
         let fastVectors = try early?.get()
         var cubeOf: [UUID: String] = [:]
         var keywordScores: [UUID: Float] = [:]
         if query.ranker.mode != .vector {
             for text in queries {
-                let hits = try await self.index.keywordSearch(KeywordTokenizer.terms(text), in: query.scope.cubeIDs, k: depth, filter: filter)
+                let hits = try await self.index.keywordSearch(
+                    KeywordTokenizer.terms(text),
+                    in: query.scope.cubeIDs,
+                    k: depth,
+                    filter: filter
+                )
                 let best = hits.first?.score ?? 1
                 for hit in hits {
                     keywordScores[hit.id] = max(keywordScores[hit.id] ?? 0, best > 0 ? hit.score / best : 0)
@@ -123,9 +132,17 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                 )
             }
         }
-        let ranked = query.ranker.rank(vectorOrder: order(vectorScores), keywordOrder: order(keywordScores), candidates: candidates)
+        let ranked = query.ranker.rank(
+            vectorOrder: order(vectorScores),
+            keywordOrder: order(keywordScores),
+            candidates: candidates
+        )
         let hits = try await self.workingMemoryFirst(
-            ranked, working: try await workingItems, query: query, queryVector: queryVector, includeEmbeddings: request.includeEmbeddings
+            ranked,
+            working: try await workingItems,
+            query: query,
+            queryVector: queryVector,
+            includeEmbeddings: request.includeEmbeddings
         )
         let protoHits = hits.map { hit in
             Memos_Retrieval_V1_SearchHit.with {
@@ -156,12 +173,16 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     /// change `min_change_seq` names applied (the sequence number the index has reached is returned), and a
     /// filter expression evaluated by PostgreSQL into the memories it allows (nil without one).
     func prepare(
-        _ query: SearchQuery, for principal: Principal, arrival: ContinuousClock.Instant
+        _ query: SearchQuery,
+        for principal: Principal,
+        arrival: ContinuousClock.Instant
     ) async throws -> (seenSeq: Int64, allowed: Set<UUID>?) {
         try await self.accounts.authorize(principal, cubes: query.scope.cubeIDs, for: .read)
         for cubeID in query.scope.cubeIDs { _ = try await self.index.cube(cubeID) }
         let seenSeq = try await self.index.awaitApplied(
-            query.minChangeSeq, arrival: arrival, deadline: arrival.advanced(by: query.maxWait)
+            query.minChangeSeq,
+            arrival: arrival,
+            deadline: arrival.advanced(by: query.maxWait)
         )
         guard query.scope.filter != nil else { return (seenSeq, nil) }
         return (seenSeq, Set(try await self.index.feed.memoryIDs(in: query.scope)))
@@ -214,17 +235,29 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     /// others from PostgreSQL in one query per cube. In keyword mode, where there is no query vector, the items keep
     /// the relevance the scheduler gave them.
     func workingMemoryFirst(
-        _ ranked: [HybridRanker.Candidate], working items: [Memory], query: SearchQuery, queryVector: [Float]?,
+        _ ranked: [HybridRanker.Candidate],
+        working items: [Memory],
+        query: SearchQuery,
+        queryVector: [Float]?,
         includeEmbeddings: Bool
     ) async throws -> [Hit] {
         let working = items.map { item in
             let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
-            return Hit(memory: item, relevance: relevance, vectorScore: queryVector == nil ? 0 : relevance, keywordScore: 0)
+            return Hit(
+                memory: item,
+                relevance: relevance,
+                vectorScore: queryVector == nil ? 0 : relevance,
+                keywordScore: 0
+            )
         }
         .filter { $0.relevance >= query.ranker.relativity }
         .sorted { $0.relevance > $1.relevance }
         .prefix(query.topK)
-        let copied = Set(working.compactMap { $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:)) })
+        let copied = Set(
+            working.compactMap {
+                $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:))
+            }
+        )
         let chosen = ranked.filter { !copied.contains($0.id) }.prefix(query.topK - working.count)
         var memories = self.records.records(chosen.map { .init(cubeID: $0.cubeID, id: $0.id, changeSeq: $0.changeSeq) })
         if includeEmbeddings {
@@ -240,7 +273,12 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         return Array(working)
             + chosen.compactMap { candidate in
                 memories[candidate.id].map {
-                    Hit(memory: $0, relevance: candidate.relevance, vectorScore: candidate.vectorScore, keywordScore: candidate.keywordScore)
+                    Hit(
+                        memory: $0,
+                        relevance: candidate.relevance,
+                        vectorScore: candidate.vectorScore,
+                        keywordScore: candidate.keywordScore
+                    )
                 }
             }
     }
@@ -271,19 +309,28 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     ) async throws -> Memos_Retrieval_V1_ListMemoriesResponse {
         let principal = try RequestIdentity.require()
         let scope = try Self.cubeScope(
-            request.cubeID, types: request.memoryTypes, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil
+            request.cubeID,
+            types: request.memoryTypes,
+            statuses: request.statuses,
+            filter: request.hasFilter ? request.filter : nil
         )
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
         let listing = "memories/\(request.cubeID)"
-        let cursor = try await request.pageToken.isEmpty
+        let cursor =
+            try await request.pageToken.isEmpty
             ? nil : self.pageTokens.decode(ListCursor.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let page = try await self.store.list(in: scope, after: cursor, limit: pageSize + 1)
-        let (memories, last) = ResponseBudget.page(page, pageSize: pageSize) { $0.proto(includeEmbedding: request.includeEmbeddings) }
+        let (memories, last) = ResponseBudget.page(page, pageSize: pageSize) {
+            $0.proto(includeEmbedding: request.includeEmbeddings)
+        }
         var response = Memos_Retrieval_V1_ListMemoriesResponse()
         response.memories = memories
         if let last {
-            response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
+            response.nextPageToken = try await self.pageTokens.encode(
+                ListCursor(createdAt: last.createdAt, id: last.id),
+                listing: listing
+            )
         }
         return response
     }
@@ -293,12 +340,21 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_CountMemoriesResponse {
         let principal = try RequestIdentity.require()
-        let scope = try Self.cubeScope(request.cubeID, statuses: request.statuses, filter: request.hasFilter ? request.filter : nil)
+        let scope = try Self.cubeScope(
+            request.cubeID,
+            statuses: request.statuses,
+            filter: request.hasFilter ? request.filter : nil
+        )
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let counts = try await self.statistics.countsByType(in: scope)
         return .with {
             $0.counts = MemoryType.allCases.compactMap { type in
-                counts[type].map { count in .with { $0.memoryType = type.proto; $0.count = Int64(count) } }
+                counts[type].map { count in
+                    .with {
+                        $0.memoryType = type.proto
+                        $0.count = Int64(count)
+                    }
+                }
             }
             $0.total = Int64(counts.values.reduce(0, +))
         }

@@ -123,7 +123,10 @@ public struct JobWorkerPool: Service {
                 try await self.queue.notifications { signal.wakeAll() }
             } catch {
                 if Task.isCancelled { return }
-                self.logger.warning("job notifications interrupted; polling until they resume", metadata: ["error": "\(error)"])
+                self.logger.warning(
+                    "job notifications interrupted; polling until they resume",
+                    metadata: ["error": "\(error)"]
+                )
             }
             try? await Task.sleep(for: self.configuration.pollInterval)
         }
@@ -136,7 +139,10 @@ public struct JobWorkerPool: Service {
                 _ = try await self.queue.enqueueSystemJob(kind: kind)
             } catch {
                 if Task.isCancelled { return }
-                self.logger.warning("could not queue a periodic job", metadata: ["kind": "\(kind)", "error": "\(error)"])
+                self.logger.warning(
+                    "could not queue a periodic job",
+                    metadata: ["kind": "\(kind)", "error": "\(error)"]
+                )
             }
             try? await Task.sleep(for: interval)
         }
@@ -153,7 +159,8 @@ public struct JobWorkerPool: Service {
                     _ = try await self.queue.reapExpiredLeases()
                     lastReap = clock.now
                 }
-                if let claimed = try await self.queue.claim(owner: owner, kinds: kinds, lease: self.configuration.lease) {
+                if let claimed = try await self.queue.claim(owner: owner, kinds: kinds, lease: self.configuration.lease)
+                {
                     await self.execute(claimed, signal: signal)
                     continue
                 }
@@ -174,7 +181,8 @@ public struct JobWorkerPool: Service {
         logger[metadataKey: "kind"] = "\(job.kind)"
         logger[metadataKey: "cube"] = "\(job.cubeID)"
         guard let handler = self.handlers[job.kind] else { return }
-        let outcome: Result<JobResult, any Error> = await withTaskGroup(of: Result<JobResult, any Error>?.self) { group in
+        let outcome: Result<JobResult, any Error> = await withTaskGroup(of: Result<JobResult, any Error>?.self) {
+            group in
             group.addTask {
                 do { return .success(try await handler.run(claimed)) } catch { return .failure(error) }
             }
@@ -183,7 +191,9 @@ public struct JobWorkerPool: Service {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: self.configuration.lease / 3)
                     if Task.isCancelled { return nil }
-                    let held = (try? await self.queue.heartbeat(claimed, lease: self.configuration.lease, progress: nil)) ?? true
+                    let held =
+                        (try? await self.queue.heartbeat(claimed, lease: self.configuration.lease, progress: nil))
+                        ?? true
                     if !held { return .failure(LeaseLost()) }
                 }
                 return nil
@@ -218,7 +228,10 @@ public struct JobWorkerPool: Service {
                 let delay = self.configuration.backoff(afterAttempt: job.attempts)
                 switch try await self.queue.fail(claimed, error: message, retryAfter: delay) {
                 case .retry(let runAt):
-                    logger.warning("job attempt failed; will retry", metadata: ["error": "\(message)", "run_at": "\(runAt)"])
+                    logger.warning(
+                        "job attempt failed; will retry",
+                        metadata: ["error": "\(message)", "run_at": "\(runAt)"]
+                    )
                 case .dead:
                     logger.error("job failed on its last attempt", metadata: ["error": "\(message)"])
                 case .leaseLost:

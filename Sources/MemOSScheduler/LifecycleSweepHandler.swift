@@ -22,6 +22,8 @@ public struct LifecycleSweepHandler: JobHandler {
             if count == 0 { break }
         }
         let forgotten = try await self.store.purgeIdempotencyKeys(olderThan: self.idempotencyRetention)
-        return JobResult(result: ["archived": .number(Double(archived)), "idempotency_keys_forgotten": .number(Double(forgotten))])
+        return JobResult(result: [
+            "archived": .number(Double(archived)), "idempotency_keys_forgotten": .number(Double(forgotten)),
+        ])
     }
 }

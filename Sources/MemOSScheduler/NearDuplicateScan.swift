@@ -32,7 +32,12 @@ enum NearDuplicateScan {
                 Thread {
                     continuation.resume(
                         with: Result {
-                            try self.scan(vectors: vectors, dimension: dimension, changed: changed, threshold: threshold) {
+                            try self.scan(
+                                vectors: vectors,
+                                dimension: dimension,
+                                changed: changed,
+                                threshold: threshold
+                            ) {
                                 cancelled.load(ordering: .relaxed)
                             }
                         }
@@ -45,7 +50,11 @@ enum NearDuplicateScan {
     }
 
     static func scan(
-        vectors: [[Float]], dimension: Int, changed: [Int], threshold: Float, isCancelled: () -> Bool
+        vectors: [[Float]],
+        dimension: Int,
+        changed: [Int],
+        threshold: Float,
+        isCancelled: () -> Bool
     ) throws -> [Match] {
         let count = vectors.count
         var matrix = [Float](repeating: 0, count: count * dimension)
@@ -62,14 +71,29 @@ enum NearDuplicateScan {
             let block = Array(changed[start..<min(start + Self.blockRows, changed.count)])
             var queries = [Float](repeating: 0, count: block.count * dimension)
             for (row, index) in block.enumerated() {
-                queries.replaceSubrange(row * dimension..<(row + 1) * dimension, with: matrix[index * dimension..<(index + 1) * dimension])
+                queries.replaceSubrange(
+                    row * dimension..<(row + 1) * dimension,
+                    with: matrix[index * dimension..<(index + 1) * dimension]
+                )
             }
             queries.withUnsafeBufferPointer { q in
                 matrix.withUnsafeBufferPointer { m in
                     scores.withUnsafeMutableBufferPointer { s in
                         cblas_sgemm(
-                            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(block.count), Int32(count), Int32(dimension),
-                            1, q.baseAddress, Int32(dimension), m.baseAddress, Int32(dimension), 0, s.baseAddress, Int32(count)
+                            CblasRowMajor,
+                            CblasNoTrans,
+                            CblasTrans,
+                            Int32(block.count),
+                            Int32(count),
+                            Int32(dimension),
+                            1,
+                            q.baseAddress,
+                            Int32(dimension),
+                            m.baseAddress,
+                            Int32(dimension),
+                            0,
+                            s.baseAddress,
+                            Int32(count)
                         )
                     }
                 }
@@ -79,7 +103,8 @@ enum NearDuplicateScan {
                 var best = -1
                 var bestScore = -Float.infinity
                 let offset = row * count
-                for other in 0..<count where other != index && position[other] < mine && vectors[other].count == dimension {
+                for other in 0..<count
+                where other != index && position[other] < mine && vectors[other].count == dimension {
                     let score = scores[offset + other]
                     if score > bestScore {
                         bestScore = score

@@ -33,7 +33,9 @@ public struct ReembedHandler: JobHandler {
             if batch.isEmpty { break }
             let vectors = try await self.embedder.embed(batch.map(\.text))
             try await self.store.stageEmbeddings(
-                zip(batch, vectors).map { ($0.id, $1) }, cubeID: cubeID, model: model
+                zip(batch, vectors).map { ($0.id, $1) },
+                cubeID: cubeID,
+                model: model
             )
             embedded += batch.count
             let progress = total == 0 ? 1 : min(1, Float(start.staged + embedded) / Float(total))
@@ -41,6 +43,8 @@ public struct ReembedHandler: JobHandler {
             if !held { throw CancellationError() }
         }
         let switched = try await self.store.switchEmbeddings(cubeID: cubeID, model: model)
-        return JobResult(result: ["model": .string(model), "embedded": .number(Double(embedded)), "switched": .number(Double(switched))])
+        return JobResult(result: [
+            "model": .string(model), "embedded": .number(Double(embedded)), "switched": .number(Double(switched)),
+        ])
     }
 }

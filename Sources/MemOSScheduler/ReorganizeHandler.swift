@@ -39,7 +39,12 @@ public struct ReorganizeHandler: JobHandler {
     let chatModel: (any ChatModel)?
     let configuration: Configuration
 
-    public init(store: any MemoryStore, embedder: any Embedder, chatModel: (any ChatModel)?, configuration: Configuration = .init()) {
+    public init(
+        store: any MemoryStore,
+        embedder: any Embedder,
+        chatModel: (any ChatModel)?,
+        configuration: Configuration = .init()
+    ) {
         self.store = store
         self.embedder = embedder
         self.chatModel = chatModel
@@ -47,7 +52,9 @@ public struct ReorganizeHandler: JobHandler {
     }
 
     var candidateThreshold: Float {
-        self.chatModel == nil ? self.configuration.mergeThreshold : min(self.configuration.mergeThreshold, self.configuration.judgeThreshold)
+        self.chatModel == nil
+            ? self.configuration.mergeThreshold
+            : min(self.configuration.mergeThreshold, self.configuration.judgeThreshold)
     }
 
     public func run(_ claimed: ClaimedJob) async throws -> JobResult {
@@ -73,7 +80,9 @@ public struct ReorganizeHandler: JobHandler {
             outcomes.append(decided)
         }
         try await self.store.recordMergeCandidates(outcomes, cubeID: cubeID)
-        func count(_ outcome: MergeCandidate.Outcome) -> JSONValue { .number(Double(outcomes.filter { $0.outcome == outcome }.count)) }
+        func count(_ outcome: MergeCandidate.Outcome) -> JSONValue {
+            .number(Double(outcomes.filter { $0.outcome == outcome }.count))
+        }
         return JobResult(
             result: [
                 "checked": .number(Double(ids.count)), "candidates": .number(Double(outcomes.count)),
@@ -88,7 +97,8 @@ public struct ReorganizeHandler: JobHandler {
         let scope = MemoryScope(cubeIDs: [cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
         var row: [UUID: Int] = [:]
         var vectors: [StoredVector] = []
-        for vector in try await self.store.vectors(in: scope, model: self.embedder.modelID) where row[vector.memoryID] == nil {
+        for vector in try await self.store.vectors(in: scope, model: self.embedder.modelID)
+        where row[vector.memoryID] == nil {
             row[vector.memoryID] = vectors.count
             vectors.append(vector)
         }
@@ -97,10 +107,17 @@ public struct ReorganizeHandler: JobHandler {
         var seen = Set<Int>()
         let changed = ids.compactMap { row[$0] }.filter { seen.insert($0).inserted }
         let matches = try await NearDuplicateScan.run(
-            vectors: vectors.map(\.embedding), dimension: self.embedder.dimension, changed: changed, threshold: self.candidateThreshold
+            vectors: vectors.map(\.embedding),
+            dimension: self.embedder.dimension,
+            changed: changed,
+            threshold: self.candidateThreshold
         )
         return matches.map {
-            MergeCandidate(memoryID: vectors[$0.changed].memoryID, duplicateOf: vectors[$0.other].memoryID, similarity: $0.similarity)
+            MergeCandidate(
+                memoryID: vectors[$0.changed].memoryID,
+                duplicateOf: vectors[$0.other].memoryID,
+                similarity: $0.similarity
+            )
         }
     }
 
@@ -113,15 +130,25 @@ public struct ReorganizeHandler: JobHandler {
         guard let chatModel = self.chatModel else {
             guard candidate.similarity >= self.configuration.mergeThreshold else { return .pending }
             try await self.merge(
-                newer: newer, older: older, text: nil, cubeID: cubeID,
-                Revision(action: "merge", jobID: jobID, reason: "near duplicate (cosine \(similarity)): kept the newer, joined tags and sources")
+                newer: newer,
+                older: older,
+                text: nil,
+                cubeID: cubeID,
+                Revision(
+                    action: "merge",
+                    jobID: jobID,
+                    reason: "near duplicate (cosine \(similarity)): kept the newer, joined tags and sources"
+                )
             )
             return .merged
         }
         let verdict: MergeJudge.Verdict
         do {
             verdict = try MergeJudge.parse(
-                try await chatModel.complete(system: MergeJudge.systemPrompt, user: MergeJudge.prompt(older: older, newer: newer))
+                try await chatModel.complete(
+                    system: MergeJudge.systemPrompt,
+                    user: MergeJudge.prompt(older: older, newer: newer)
+                )
             )
         } catch is CancellationError {
             throw CancellationError()
@@ -131,14 +158,22 @@ public struct ReorganizeHandler: JobHandler {
         switch verdict {
         case .duplicate(let merged):
             try await self.merge(
-                newer: newer, older: older, text: merged, cubeID: cubeID,
-                Revision(action: "merge", jobID: jobID, reason: "the LLM judged them the same fact (cosine \(similarity)) and merged the text")
+                newer: newer,
+                older: older,
+                text: merged,
+                cubeID: cubeID,
+                Revision(
+                    action: "merge",
+                    jobID: jobID,
+                    reason: "the LLM judged them the same fact (cosine \(similarity)) and merged the text"
+                )
             )
             return .merged
         case .contradiction:
             let replacement = newer.id.lowercasedString
             _ = try await self.store.revise(
-                ids: [older.id], cubeID: cubeID,
+                ids: [older.id],
+                cubeID: cubeID,
                 Revision(action: "retire", jobID: jobID, reason: "the LLM judged it contradicted by \(replacement)")
             ) { memories in
                 var retired = memories[0]

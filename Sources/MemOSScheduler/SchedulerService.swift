@@ -15,7 +15,11 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
     let pageTokens: PageTokens
 
     public init(
-        jobs: any JobStore, store: any MemoryStore, accounts: any AccountStore, cubes: any CubeDirectory, pageTokens: PageTokens
+        jobs: any JobStore,
+        store: any MemoryStore,
+        accounts: any AccountStore,
+        cubes: any CubeDirectory,
+        pageTokens: PageTokens
     ) {
         self.pageTokens = pageTokens
         self.jobs = jobs
@@ -71,13 +75,17 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
             idempotency: try IdempotencyKey(request.idempotencyKey, for: request),
             job: job
         )
-        guard let id = outcome.receipt.jobID, let queued = try await self.jobs.job(id: id, cubeID: request.cubeID) else {
+        guard let id = outcome.receipt.jobID, let queued = try await self.jobs.job(id: id, cubeID: request.cubeID)
+        else {
             throw MemOSError(code: .internalError, message: "the event's job was not recorded")
         }
         return .with { $0.job = queued.proto }
     }
 
-    public func getJob(request: Memos_Scheduler_V1_GetJobRequest, context: ServerContext) async throws
+    public func getJob(
+        request: Memos_Scheduler_V1_GetJobRequest,
+        context: ServerContext
+    ) async throws
         -> Memos_Scheduler_V1_Job
     {
         let principal = try RequestIdentity.require()
@@ -90,35 +98,51 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         return job.proto
     }
 
-    public func listJobs(request: Memos_Scheduler_V1_ListJobsRequest, context: ServerContext) async throws
+    public func listJobs(
+        request: Memos_Scheduler_V1_ListJobsRequest,
+        context: ServerContext
+    ) async throws
         -> Memos_Scheduler_V1_ListJobsResponse
     {
         let principal = try RequestIdentity.require()
         try Validate.cubeID(request.cubeID)
-        let statuses = try Set(request.statuses.enumerated().map { index, status in
-            guard let status = JobStatus(status) else {
-                throw MemOSError.invalidArgument("statuses[\(index)] is not a known job status")
+        let statuses = try Set(
+            request.statuses.enumerated().map { index, status in
+                guard let status = JobStatus(status) else {
+                    throw MemOSError.invalidArgument("statuses[\(index)] is not a known job status")
+                }
+                return status
             }
-            return status
-        })
+        )
         let pageSize = try PageSize.resolve(request.pageSize, max: Limits.maxPageSize)
         let listing = "jobs/\(request.cubeID)"
-        let cursor = try await request.pageToken.isEmpty
+        let cursor =
+            try await request.pageToken.isEmpty
             ? nil : self.pageTokens.decode(ListCursor.self, from: request.pageToken, listing: listing)
         try await self.accounts.authorize(principal, cubes: [request.cubeID], for: .read)
         let page = try await self.jobs.jobs(
-            cubeID: request.cubeID, statuses: statuses, kinds: Set(request.kinds), after: cursor, limit: pageSize + 1
+            cubeID: request.cubeID,
+            statuses: statuses,
+            kinds: Set(request.kinds),
+            after: cursor,
+            limit: pageSize + 1
         )
         let (jobs, last) = ResponseBudget.page(page, pageSize: pageSize, \.proto)
         var response = Memos_Scheduler_V1_ListJobsResponse()
         response.jobs = jobs
         if let last {
-            response.nextPageToken = try await self.pageTokens.encode(ListCursor(createdAt: last.createdAt, id: last.id), listing: listing)
+            response.nextPageToken = try await self.pageTokens.encode(
+                ListCursor(createdAt: last.createdAt, id: last.id),
+                listing: listing
+            )
         }
         return response
     }
 
-    public func cancelJob(request: Memos_Scheduler_V1_CancelJobRequest, context: ServerContext) async throws
+    public func cancelJob(
+        request: Memos_Scheduler_V1_CancelJobRequest,
+        context: ServerContext
+    ) async throws
         -> Memos_Scheduler_V1_Job
     {
         let principal = try RequestIdentity.require()
@@ -131,7 +155,10 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         return job.proto
     }
 
-    public func waitUntilIdle(request: Memos_Scheduler_V1_WaitUntilIdleRequest, context: ServerContext) async throws
+    public func waitUntilIdle(
+        request: Memos_Scheduler_V1_WaitUntilIdleRequest,
+        context: ServerContext
+    ) async throws
         -> Memos_Scheduler_V1_WaitUntilIdleResponse
     {
         let principal = try RequestIdentity.require()
@@ -155,7 +182,10 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         }
     }
 
-    public func getStatusSummary(request: Memos_Scheduler_V1_GetStatusSummaryRequest, context: ServerContext)
+    public func getStatusSummary(
+        request: Memos_Scheduler_V1_GetStatusSummaryRequest,
+        context: ServerContext
+    )
         async throws -> Memos_Scheduler_V1_StatusSummary
     {
         let principal = try RequestIdentity.require()

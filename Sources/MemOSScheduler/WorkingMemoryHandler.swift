@@ -29,14 +29,20 @@ public struct WorkingMemoryHandler: JobHandler {
     public func run(_ claimed: ClaimedJob) async throws -> JobResult {
         let job = claimed.job
         let queries = try await self.jobs.recentPayloads(
-            cubeID: job.cubeID, sessionID: job.sessionID, kind: JobKind.workingMemoryRefresh, limit: self.recentQueries
+            cubeID: job.cubeID,
+            sessionID: job.sessionID,
+            kind: JobKind.workingMemoryRefresh,
+            limit: self.recentQueries
         ).compactMap { payload -> String? in
             if case .string(let text)? = payload["content"], !text.isEmpty { text } else { nil }
         }
         guard !queries.isEmpty else { return JobResult() }
         let queryVectors = try await self.embedder.embed(queries)
 
-        let longTerm = MemoryScope(cubeIDs: [job.cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
+        let longTerm = MemoryScope(
+            cubeIDs: [job.cubeID],
+            memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory])
+        )
         let vectors = try await self.store.vectors(in: longTerm, model: self.embedder.modelID)
         let scored = VectorMath.topK(vectors, k: self.capacity) { vector in
             var best: Float = 0

@@ -41,7 +41,10 @@ public enum EmbedderFactory {
                 return value
             }
             guard let dimension = Int(try required("MEMOS_EMBEDDING_DIMENSION")), dimension > 0 else {
-                throw MemOSError(code: .failedPrecondition, message: "MEMOS_EMBEDDING_DIMENSION must be a positive integer")
+                throw MemOSError(
+                    code: .failedPrecondition,
+                    message: "MEMOS_EMBEDDING_DIMENSION must be a positive integer"
+                )
             }
             return OpenAIEmbedder(
                 configuration: .init(

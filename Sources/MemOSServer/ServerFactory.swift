@@ -90,7 +90,10 @@ public enum ServerFactory {
     public static func recordCacheBytes(environment: [String: String]) throws -> Int? {
         guard let setting = environment["MEMOS_RECORD_CACHE_MB"] else { return nil }
         guard let megabytes = Int(setting), (0...65_536).contains(megabytes) else {
-            throw MemOSError(code: .failedPrecondition, message: "MEMOS_RECORD_CACHE_MB must be a whole number of MiB from 0 to 65536")
+            throw MemOSError(
+                code: .failedPrecondition,
+                message: "MEMOS_RECORD_CACHE_MB must be a whole number of MiB from 0 to 65536"
+            )
         }
         return megabytes << 20
     }
@@ -102,14 +105,22 @@ public enum ServerFactory {
 
     /// A search index following `database` for `embedder`'s vectors.
     public static func retrievalIndex(database: Database, embedder: any Embedder, logger: Logger) -> RetrievalIndex {
-        RetrievalIndex(feed: PostgresChangeFeed(database: database), model: embedder.modelID, dimension: embedder.dimension, logger: logger)
+        RetrievalIndex(
+            feed: PostgresChangeFeed(database: database),
+            model: embedder.modelID,
+            dimension: embedder.dimension,
+            logger: logger
+        )
     }
 
     public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let service = SchedulerService(
-            jobs: PostgresJobStore(database: database), store: PostgresMemoryStore(database: database), accounts: accounts,
-            cubes: accounts, pageTokens: self.pageTokens(database)
+            jobs: PostgresJobStore(database: database),
+            store: PostgresMemoryStore(database: database),
+            accounts: accounts,
+            cubes: accounts,
+            pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
             host: host,
@@ -141,7 +152,9 @@ public enum ServerFactory {
             handlers: [
                 JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
                 JobKind.reorganize: ReorganizeHandler(
-                    store: store, embedder: embedder, chatModel: chatModel,
+                    store: store,
+                    embedder: embedder,
+                    chatModel: chatModel,
                     configuration: .init(mergeThreshold: nearDuplicateThreshold)
                 ),
                 JobKind.workingMemoryRefresh: WorkingMemoryHandler(store: store, jobs: queue, embedder: embedder),

@@ -9,14 +9,18 @@ struct Bench: AsyncParsableCommand {
         commandName: "memos-bench",
         abstract: "Speed figures for MemOS-Swift. Build with -c release; run on a quiet machine.",
         subcommands: [
-            EmbedderBench.self, LoCoMoBench.self, IngestBench.self, SearchBench.self, QueueBench.self, GatewayBench.self,
+            EmbedderBench.self, LoCoMoBench.self, IngestBench.self, SearchBench.self, QueueBench.self,
+            GatewayBench.self,
         ]
     )
 }
 
 /// Built-in MiniLM embedder: throughput at batch 32 for short texts and 128-piece passages, single-query latency.
 struct EmbedderBench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "embedder", abstract: "Benchmarks the MiniLM embedder.")
+    static let configuration = CommandConfiguration(
+        commandName: "embedder",
+        abstract: "Benchmarks the MiniLM embedder."
+    )
 
     @Option(help: "Model folder (default: MEMOS_MODEL_DIR or .local/models/all-MiniLM-L6-v2).")
     var modelDir: String?
@@ -37,7 +41,8 @@ struct EmbedderBench: AsyncParsableCommand {
     ]
 
     func run() async throws {
-        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? ".local/models/all-MiniLM-L6-v2"
+        let folder =
+            self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? ".local/models/all-MiniLM-L6-v2"
         let before = Machine.residentMegabytes()
         let embedder = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
         let modelMemory = Machine.residentMegabytes() - before
@@ -52,7 +57,8 @@ struct EmbedderBench: AsyncParsableCommand {
             return passage
         }
         let shortPieces = Double(short.map(embedder.tokenizer.countPieces).reduce(0, +)) / Double(short.count)
-        let passagePieces = Double(passages.map { min(254, embedder.tokenizer.countPieces($0)) }.reduce(0, +)) / Double(passages.count)
+        let passagePieces =
+            Double(passages.map { min(254, embedder.tokenizer.countPieces($0)) }.reduce(0, +)) / Double(passages.count)
 
         // Tokenising alone (the fast reader counts every line's word pieces to size its windows).
         let tokenizeStart = ContinuousClock.now
@@ -66,7 +72,9 @@ struct EmbedderBench: AsyncParsableCommand {
 
         // One query at a time: a short one, and a question as long as the search benchmark's (21 word pieces).
         let shortQuery = { (index: Int) in "what is my dog called? \(index)" }
-        let question = { (index: Int) in "when did caroline go to the lgbtq support group with her friends from the climbing gym? \(index)" }
+        let question = { (index: Int) in
+            "when did caroline go to the lgbtq support group with her friends from the climbing gym? \(index)"
+        }
         let (p50, p99) = try await Self.latency(embedder, self.queries, shortQuery)
         let (questionP50, questionP99) = try await Self.latency(embedder, self.queries, question)
         // The same at a search's pace: the cores go idle for a few milliseconds before each question.
@@ -74,7 +82,8 @@ struct EmbedderBench: AsyncParsableCommand {
         let questionPieces = embedder.tokenizer.countPieces(question(100))
 
         let machine = Machine.describe()
-        print("""
+        print(
+            """
             MiniLM embedder (all-MiniLM-L6-v2, in-process, OpenBLAS) on \(machine)
             | workload | figure |
             |---|---|
@@ -85,7 +94,8 @@ struct EmbedderBench: AsyncParsableCommand {
             | the same, 3 ms after the previous one, p50 / p99 | \(String(format: "%.2f", pacedP50)) / \(String(format: "%.2f", pacedP99)) ms |
             | tokenising alone (passages, word pieces counted) | \(String(format: "%.1f", tokenizeRate / 1e6)) million word pieces/s |
             | resident memory added by loading the model | \(String(format: "%.0f", modelMemory)) MB |
-            """)
+            """
+        )
         if let path = self.json {
             let figures: [String: Any] = [
                 "machine": machine, "date": ISO8601DateFormatter().string(from: Date()),
@@ -93,7 +103,8 @@ struct EmbedderBench: AsyncParsableCommand {
                 "query_p50_ms": p50, "query_p99_ms": p99,
                 "question_p50_ms": questionP50, "question_p99_ms": questionP99, "question_pieces": questionPieces,
                 "paced_question_p50_ms": pacedP50, "paced_question_p99_ms": pacedP99,
-                "short_pieces_avg": shortPieces, "tokenized_pieces_per_second": tokenizeRate, "passage_pieces_avg": passagePieces, "model_resident_mb": modelMemory,
+                "short_pieces_avg": shortPieces, "tokenized_pieces_per_second": tokenizeRate,
+                "passage_pieces_avg": passagePieces, "model_resident_mb": modelMemory,
             ]
             try JSONSerialization.data(withJSONObject: figures, options: [.prettyPrinted, .sortedKeys])
                 .write(to: URL(fileURLWithPath: path))
@@ -102,7 +113,10 @@ struct EmbedderBench: AsyncParsableCommand {
 
     /// p50 and p99 in ms of embedding `count` texts one at a time, `gap` apart (none: back to back).
     static func latency(
-        _ embedder: MiniLMEmbedder, _ count: Int, _ text: (Int) -> String, gap: Duration? = nil
+        _ embedder: MiniLMEmbedder,
+        _ count: Int,
+        _ text: (Int) -> String,
+        gap: Duration? = nil
     ) async throws -> (p50: Double, p99: Double) {
         let latencies = try await Self.latencies(embedder, (0..<count).map(text), gap: gap).milliseconds.sorted()
         return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, latencies.count * 99 / 100)])
@@ -110,7 +124,9 @@ struct EmbedderBench: AsyncParsableCommand {
 
     /// The time in ms to embed each of `texts`, one at a time, `gap` apart, and the whole run's seconds.
     static func latencies(
-        _ embedder: any Embedder, _ texts: [String], gap: Duration? = nil
+        _ embedder: any Embedder,
+        _ texts: [String],
+        gap: Duration? = nil
     ) async throws -> (milliseconds: [Double], seconds: Double) {
         var latencies: [Double] = []
         let clock = ContinuousClock()
@@ -167,7 +183,8 @@ enum Machine {
     /// CPU model and core count, from /proc/cpuinfo.
     static func describe() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model = info.split(separator: "\n").first { $0.hasPrefix("model name") }
+        let model =
+            info.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { $0.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         return "\(ProcessInfo.processInfo.activeProcessorCount) × \(model)"
     }

@@ -30,7 +30,14 @@ struct BenchStack {
     ) async throws -> T {
         let logger = Self.logger
         return try await Self.withScratchDatabase(server: server, logger: logger) { configuration in
-            try await self.run(database: configuration, embedder: embedder, reader: reader, cubes: cubes, logger: logger, body)
+            try await self.run(
+                database: configuration,
+                embedder: embedder,
+                reader: reader,
+                cubes: cubes,
+                logger: logger,
+                body
+            )
         }
     }
 
@@ -74,7 +81,14 @@ struct BenchStack {
             for cube in cubes { try await accounts.createCube(id: cube, name: cube, owner: user) }
             let (_, key) = try await accounts.createAPIKey(for: user)
 
-            return try await self.serve(database: database, embedder: embedder, reader: reader, key: key, logger: logger, body)
+            return try await self.serve(
+                database: database,
+                embedder: embedder,
+                reader: reader,
+                key: key,
+                logger: logger,
+                body
+            )
         }
     }
 
@@ -90,12 +104,22 @@ struct BenchStack {
         try await withThrowingTaskGroup(of: Void.self) { group in
             defer { group.cancelAll() }
             let ingest = ServerFactory.ingest(
-                database: database, embedder: embedder, reader: reader, host: "127.0.0.1", port: 0, logger: logger
+                database: database,
+                embedder: embedder,
+                reader: reader,
+                host: "127.0.0.1",
+                port: 0,
+                logger: logger
             )
             let index = ServerFactory.retrievalIndex(database: database, embedder: embedder, logger: logger)
             // MEMOS_RECORD_CACHE_MB as the retrieval service reads it (0: every returned memory read from PostgreSQL).
             let retrieval = ServerFactory.retrieval(
-                database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger, index: index,
+                database: database,
+                embedder: embedder,
+                host: "127.0.0.1",
+                port: 0,
+                logger: logger,
+                index: index,
                 recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
             )
             group.addTask { try await ingest.run() }
@@ -107,10 +131,16 @@ struct BenchStack {
             let ingestPort = try await ingest.listeningPort
             let retrievalPort = try await retrieval.listeningPort
             return try await withGRPCClient(
-                transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ingestPort), transportSecurity: .plaintext)
+                transport: .http2NIOPosix(
+                    target: .ipv4(address: "127.0.0.1", port: ingestPort),
+                    transportSecurity: .plaintext
+                )
             ) { ingestClient in
                 try await withGRPCClient(
-                    transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: retrievalPort), transportSecurity: .plaintext)
+                    transport: .http2NIOPosix(
+                        target: .ipv4(address: "127.0.0.1", port: retrievalPort),
+                        transportSecurity: .plaintext
+                    )
                 ) { retrievalClient in
                     try await body(
                         BenchStack(

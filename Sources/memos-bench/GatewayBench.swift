@@ -37,10 +37,16 @@ struct GatewayBench: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
         let logger = BenchStack.logger
-        let embedder = try EmbedderFactory.make(kind: self.embedder, modelDirectory: EmbedderFactory.defaultModelDirectory, logger: logger)
+        let embedder = try EmbedderFactory.make(
+            kind: self.embedder,
+            modelDirectory: EmbedderFactory.defaultModelDirectory,
+            logger: logger
+        )
         let server = try DatabaseConfiguration(url: url, maxConnections: 16)
         let (grpc, http) = try await BenchStack.withScratchDatabase(server: server, logger: logger) { configuration in
             try await Database.withPool(configuration, logger: logger) { database in
@@ -59,7 +65,8 @@ struct GatewayBench: AsyncParsableCommand {
             return "| \(name) | \(String(format: "%.3f", p50)) ms | \(String(format: "%.3f", p99)) ms |"
         }
         let added = zip(http, grpc).map { $0 - $1 }
-        print("""
+        print(
+            """
             Search, top 10 of \(self.memories) memories, \(self.embedder) embedder, \(self.queries) queries per path, \
             gateway role cache \(self.roleCacheMs) ms, on \(Machine.describe())
             | path | p50 | p99 |
@@ -67,13 +74,31 @@ struct GatewayBench: AsyncParsableCommand {
             \(row("gRPC to the retrieval service", grpc))
             \(row("HTTP/JSON through the gateway", http))
             \(row("added by the gateway (paired difference)", added))
-            """)
+            """
+        )
     }
 
     /// Runs the services and the gateway on loopback, fills the cube, then times the two paths alternately.
-    func measure(database: Database, embedder: any Embedder, key: String, logger: Logger) async throws -> ([Double], [Double]) {
-        let ingest = ServerFactory.ingest(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
-        let retrieval = ServerFactory.retrieval(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+    func measure(
+        database: Database,
+        embedder: any Embedder,
+        key: String,
+        logger: Logger
+    ) async throws -> ([Double], [Double]) {
+        let ingest = ServerFactory.ingest(
+            database: database,
+            embedder: embedder,
+            host: "127.0.0.1",
+            port: 0,
+            logger: logger
+        )
+        let retrieval = ServerFactory.retrieval(
+            database: database,
+            embedder: embedder,
+            host: "127.0.0.1",
+            port: 0,
+            logger: logger
+        )
         let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in [ingest, retrieval, scheduler] { group.addTask { try await service.run() } }
@@ -86,11 +111,17 @@ struct GatewayBench: AsyncParsableCommand {
                 scheduler: .init(host: "127.0.0.1", port: try await scheduler.listeningPort)
             )
             let gateway = ServerFactory.gateway(
-                database: database, clients: clients, configuration: .init(host: "127.0.0.1", port: 0, rateLimit: nil),
-                roleCacheTTL: .milliseconds(self.roleCacheMs), logger: logger
+                database: database,
+                clients: clients,
+                configuration: .init(host: "127.0.0.1", port: 0, rateLimit: nil),
+                roleCacheTTL: .milliseconds(self.roleCacheMs),
+                logger: logger
             )
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let services = ServiceGroup(services: [clients, gateway.makeApplication { portContinuation.yield($0) }], logger: logger)
+            let services = ServiceGroup(
+                services: [clients, gateway.makeApplication { portContinuation.yield($0) }],
+                logger: logger
+            )
             group.addTask { try await services.run() }
             var port = 0
             for await bound in ports {
@@ -109,45 +140,50 @@ struct GatewayBench: AsyncParsableCommand {
     }
 
     func time(clients: ServiceClients, gatewayPort port: Int, key: String) async throws -> ([Double], [Double]) {
-            let metadata: Metadata = ["authorization": "Bearer \(key)"]
-            for start in stride(from: 0, to: self.memories, by: 500) {
-                _ = try await clients.ingest.addMemories(
-                    .with {
-                        $0.cubeID = "bench"
-                        $0.items = (start..<min(start + 500, self.memories)).map { index in
-                            .with { $0.content = EmbedderBench.sentences[index % EmbedderBench.sentences.count] + " (note \(index))" }
+        let metadata: Metadata = ["authorization": "Bearer \(key)"]
+        for start in stride(from: 0, to: self.memories, by: 500) {
+            _ = try await clients.ingest.addMemories(
+                .with {
+                    $0.cubeID = "bench"
+                    $0.items = (start..<min(start + 500, self.memories)).map { index in
+                        .with {
+                            $0.content =
+                                EmbedderBench.sentences[index % EmbedderBench.sentences.count] + " (note \(index))"
                         }
-                    },
-                    metadata: metadata
-                )
+                    }
+                },
+                metadata: metadata
+            )
+        }
+        var grpc: [Double] = []
+        var http: [Double] = []
+        let clock = ContinuousClock()
+        for index in 0..<(self.queries + 50) {
+            let query = "what does the user like? \(index % 97)"
+            let request = Memos_Retrieval_V1_SearchRequest.with {
+                $0.cubeIds = ["bench"]
+                $0.query = query
             }
-            var grpc: [Double] = []
-            var http: [Double] = []
-            let clock = ContinuousClock()
-            for index in 0..<(self.queries + 50) {
-                let query = "what does the user like? \(index % 97)"
-                let request = Memos_Retrieval_V1_SearchRequest.with {
-                    $0.cubeIds = ["bench"]
-                    $0.query = query
-                }
-                var start = clock.now
-                _ = try await clients.retrieval.search(request, metadata: metadata)
-                let grpcTime = EmbedderBench.milliseconds(clock.now - start)
-                var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/search")
-                post.method = .POST
-                post.headers.add(name: "Authorization", value: "Bearer \(key)")
-                let body: [UInt8] = try request.jsonUTF8Bytes()
-                post.body = .bytes(ByteBuffer(bytes: body))
-                start = clock.now
-                let response = try await HTTPClient.shared.execute(post, timeout: .seconds(30))
-                _ = try await response.body.collect(upTo: 16 * 1_024 * 1_024)
-                let httpTime = EmbedderBench.milliseconds(clock.now - start)
-                guard response.status.code == 200 else { throw ValidationError("HTTP search answered \(response.status.code)") }
-                if index >= 50 {
-                    grpc.append(grpcTime)
-                    http.append(httpTime)
-                }
+            var start = clock.now
+            _ = try await clients.retrieval.search(request, metadata: metadata)
+            let grpcTime = EmbedderBench.milliseconds(clock.now - start)
+            var post = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/search")
+            post.method = .POST
+            post.headers.add(name: "Authorization", value: "Bearer \(key)")
+            let body: [UInt8] = try request.jsonUTF8Bytes()
+            post.body = .bytes(ByteBuffer(bytes: body))
+            start = clock.now
+            let response = try await HTTPClient.shared.execute(post, timeout: .seconds(30))
+            _ = try await response.body.collect(upTo: 16 * 1_024 * 1_024)
+            let httpTime = EmbedderBench.milliseconds(clock.now - start)
+            guard response.status.code == 200 else {
+                throw ValidationError("HTTP search answered \(response.status.code)")
             }
-            return (grpc, http)
+            if index >= 50 {
+                grpc.append(grpcTime)
+                http.append(httpTime)
+            }
+        }
+        return (grpc, http)
     }
 }

@@ -90,9 +90,13 @@ struct IngestBench: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
-        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
+        let folder =
+            self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"]
+            ?? EmbedderFactory.defaultModelDirectory
         let minilm = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
         let busy = BusyEmbedder(base: minilm)
         let embedder = MicroBatchingEmbedder(base: busy)
@@ -102,10 +106,19 @@ struct IngestBench: AsyncParsableCommand {
         let server = try DatabaseConfiguration(url: url, maxConnections: 16)
         let sizes = Self.distinct(self.turnsPerRequest)
         let cubes = ["import", "erase"] + sizes.flatMap { ["chat-\($0)", "bare-\($0)"] }
-        let (runs, figures) = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: cubes) { stack in
+        let (runs, figures) = try await BenchStack.run(server: server, embedder: embedder, reader: reader, cubes: cubes)
+        { stack in
             var runs: [FastModeRun] = []
             for size in sizes {
-                runs.append(try await self.fastMode(turnsPerRequest: size, stack: stack, minilm: minilm, busy: busy, reader: reader))
+                runs.append(
+                    try await self.fastMode(
+                        turnsPerRequest: size,
+                        stack: stack,
+                        minilm: minilm,
+                        busy: busy,
+                        reader: reader
+                    )
+                )
             }
 
             // Import of pre-embedded memories.
@@ -113,7 +126,8 @@ struct IngestBench: AsyncParsableCommand {
             let imports = stride(from: 0, to: self.importCount, by: self.batch).map { start in
                 (start..<min(start + self.batch, self.importCount)).map { index in
                     Memos_Ingest_V1_MemoryInput.with {
-                        $0.content = "Imported memory number \(index): \(EmbedderBench.sentences[index % EmbedderBench.sentences.count])"
+                        $0.content =
+                            "Imported memory number \(index): \(EmbedderBench.sentences[index % EmbedderBench.sentences.count])"
                         $0.embedding = vectors[index % vectors.count]
                         $0.embeddingModel = minilm.modelID
                         $0.tags = ["import"]
@@ -125,10 +139,16 @@ struct IngestBench: AsyncParsableCommand {
             try await Self.inParallel(imports, concurrency: self.concurrency, label: "import") { items in
                 // An importer holds the memories already: it asks for their ids only.
                 _ = try await stack.ingest.addMemories(
-                    .with { $0.cubeID = "import"; $0.idsOnly = true; $0.items = items }, metadata: stack.metadata
+                    .with {
+                        $0.cubeID = "import"
+                        $0.idsOnly = true
+                        $0.items = items
+                    },
+                    metadata: stack.metadata
                 )
                 return 0
-            } collect: { _ in }
+            } collect: { _ in
+            }
             let importSeconds = LoCoMoBench.seconds(ContinuousClock.now - importStart)
             let importCPU: Double =
                 if let start = importCPUStart, let end = Machine.busyCPUSeconds() { end - start } else { .nan }
@@ -137,14 +157,21 @@ struct IngestBench: AsyncParsableCommand {
             let erase = Array(imports.joined().prefix(self.deleteCount))
             for start in stride(from: 0, to: erase.count, by: self.batch) {
                 _ = try await stack.ingest.addMemories(
-                    .with { $0.cubeID = "erase"; $0.items = Array(erase[start..<min(start + self.batch, erase.count)]) },
+                    .with {
+                        $0.cubeID = "erase"
+                        $0.items = Array(erase[start..<min(start + self.batch, erase.count)])
+                    },
                     metadata: stack.metadata
                 )
             }
             func delete(hard: Bool) async throws -> (Int64, Double) {
                 let start = ContinuousClock.now
                 let response = try await stack.ingest.deleteMemories(
-                    .with { $0.cubeID = "erase"; $0.wholeCube = true; $0.hard = hard },
+                    .with {
+                        $0.cubeID = "erase"
+                        $0.wholeCube = true
+                        $0.hard = hard
+                    },
                     metadata: stack.metadata
                 )
                 return (response.deletedCount, LoCoMoBench.seconds(ContinuousClock.now - start))
@@ -172,10 +199,13 @@ struct IngestBench: AsyncParsableCommand {
             "|---|---|---|---|---|---|",
         ]
         for run in runs {
-            let embedAlone = "\(format(run.embedRate)) texts/s (\(format(Double(run.windows) / run.embedSecondsBefore)) / "
+            let embedAlone =
+                "\(format(run.embedRate)) texts/s (\(format(Double(run.windows) / run.embedSecondsBefore)) / "
                 + "\(format(Double(run.windows) / run.embedSecondsAfter))), \(format(2e6 / run.embedRate)) µs of two cores each"
-            let inside = "busy \(format(100 * run.busySeconds / run.seconds))%, \(format(Double(run.busyTexts) / run.busySeconds)) texts/s"
-            let bare = "\(format(Double(run.bareMemories) / run.bareSeconds)) memories/s; CPU \(format(1e6 * run.bareCPUSeconds / Double(run.bareMemories))) µs "
+            let inside =
+                "busy \(format(100 * run.busySeconds / run.seconds))%, \(format(Double(run.busyTexts) / run.busySeconds)) texts/s"
+            let bare =
+                "\(format(Double(run.bareMemories) / run.bareSeconds)) memories/s; CPU \(format(1e6 * run.bareCPUSeconds / Double(run.bareMemories))) µs "
                 + "per memory, \(format(1e3 * run.bareCPUSeconds / Double(run.requests), 2)) ms per request"
             lines.append(
                 "| \(run.turnsPerRequest) (\(format(Double(run.windows) / Double(run.requests), 1)) windows) "
@@ -206,12 +236,17 @@ struct IngestBench: AsyncParsableCommand {
     /// Fast-mode ingest of `turns` at `turnsPerRequest` into its own cube, the embedder alone on the same windows
     /// before and after, and the same requests with constant vectors in place of the model.
     func fastMode(
-        turnsPerRequest: Int, stack: BenchStack, minilm: MiniLMEmbedder, busy: BusyEmbedder, reader: FastReader
+        turnsPerRequest: Int,
+        stack: BenchStack,
+        minilm: MiniLMEmbedder,
+        busy: BusyEmbedder,
+        reader: FastReader
     ) async throws -> FastModeRun {
         let requests = Self.conversation(turns: self.turns, perRequest: turnsPerRequest)
         // The embedder alone, on exactly the texts ingest will embed, batched as ingest batches them.
         let windowTexts = requests.map { turns in
-            reader.windows(of: turns.map { StoredMessage(message: $0, sessionID: "s") }, budget: minilm.maxInputTokens) {
+            reader.windows(of: turns.map { StoredMessage(message: $0, sessionID: "s") }, budget: minilm.maxInputTokens)
+            {
                 minilm.tokenCount($0)
             }.map(\.text)
         }
@@ -231,20 +266,29 @@ struct IngestBench: AsyncParsableCommand {
                         $0.cubeID = cube
                         $0.sessionID = "bench"
                         $0.messages = turns.map { turn in
-                            .with { $0.role = turn.role; $0.content = turn.content; $0.messageID = turn.messageID }
+                            .with {
+                                $0.role = turn.role
+                                $0.content = turn.content
+                                $0.messageID = turn.messageID
+                            }
                         }
                     },
                     metadata: stack.metadata
                 )
                 return response.memories.count
-            } collect: { made += $0 }
+            } collect: {
+                made += $0
+            }
             let cpu: Double = if let cpuStart, let end = Machine.busyCPUSeconds() { end - cpuStart } else { .nan }
             return (made, LoCoMoBench.seconds(ContinuousClock.now - start), cpu)
         }
 
         let embedBefore = try await embedAlone()
         let busyBefore = busy.total
-        let fast = try await ingest(into: "chat-\(turnsPerRequest)", label: "fast ingest, \(turnsPerRequest) turns a request")
+        let fast = try await ingest(
+            into: "chat-\(turnsPerRequest)",
+            label: "fast ingest, \(turnsPerRequest) turns a request"
+        )
         let busyAfter = busy.total
         let embedAfter = try await embedAlone()
         // The service's own work per memory (gRPC, reading the windows, PostgreSQL, the response), which the
@@ -253,11 +297,19 @@ struct IngestBench: AsyncParsableCommand {
         defer { busy.bypassesModel = false }
         let bare = try await ingest(into: "bare-\(turnsPerRequest)", label: "the same without the model")
         return FastModeRun(
-            turnsPerRequest: turnsPerRequest, turns: self.turns, requests: requests.count,
-            windows: windowTexts.map(\.count).reduce(0, +), memoriesMade: fast.made, seconds: fast.seconds,
-            embedSecondsBefore: embedBefore, embedSecondsAfter: embedAfter,
-            busySeconds: busyAfter.seconds - busyBefore.seconds, busyTexts: busyAfter.texts - busyBefore.texts,
-            bareMemories: bare.made, bareSeconds: bare.seconds, bareCPUSeconds: bare.cpu
+            turnsPerRequest: turnsPerRequest,
+            turns: self.turns,
+            requests: requests.count,
+            windows: windowTexts.map(\.count).reduce(0, +),
+            memoriesMade: fast.made,
+            seconds: fast.seconds,
+            embedSecondsBefore: embedBefore,
+            embedSecondsAfter: embedAfter,
+            busySeconds: busyAfter.seconds - busyBefore.seconds,
+            busyTexts: busyAfter.texts - busyBefore.texts,
+            bareMemories: bare.made,
+            bareSeconds: bare.seconds,
+            bareCPUSeconds: bare.cpu
         )
     }
 
@@ -272,7 +324,8 @@ struct IngestBench: AsyncParsableCommand {
         let all = (0..<turns).map { index in
             ChatMessage(
                 role: index % 2 == 0 ? "user" : "assistant",
-                content: EmbedderBench.sentences[index % EmbedderBench.sentences.count] + " That was on day \(index / 10).",
+                content: EmbedderBench.sentences[index % EmbedderBench.sentences.count]
+                    + " That was on day \(index / 10).",
                 messageID: "T\(index)"
             )
         }
@@ -283,10 +336,12 @@ struct IngestBench: AsyncParsableCommand {
     static func vectors(count: Int, dimension: Int) -> [[Float]] {
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         return (0..<count).map { _ in
-            VectorMath.normalized((0..<dimension).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return Float(Int64(bitPattern: state >> 11) % 2_000) / 1_000 - 1
-            })
+            VectorMath.normalized(
+                (0..<dimension).map { _ in
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                    return Float(Int64(bitPattern: state >> 11) % 2_000) / 1_000 - 1
+                }
+            )
         }
     }
 

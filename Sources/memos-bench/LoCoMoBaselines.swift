@@ -63,7 +63,11 @@ struct LoCoMoBaselines {
     }
 
     /// The baselines for documents of one turn and of `windowSize` turns, over the questions of categories 1–4.
-    static func run(_ samples: [LoCoMoBench.Sample], embedder: any Embedder, windowSize: Int = 3) async throws -> [Figures] {
+    static func run(
+        _ samples: [LoCoMoBench.Sample],
+        embedder: any Embedder,
+        windowSize: Int = 3
+    ) async throws -> [Figures] {
         var results: [Figures] = []
         for size in [1, windowSize] {
             let name = size == 1 ? "one turn each" : "windows of \(size) turns"
@@ -77,7 +81,9 @@ struct LoCoMoBaselines {
                 for start in stride(from: 0, to: documents.count, by: 64) {
                     vectors += try await embedder.embed(documents[start..<min(start + 64, documents.count)].map(\.text))
                 }
-                let asked = sample.qa.filter { LoCoMoBench.categories[$0.category] != nil && !LoCoMoBench.evidence(of: $0).isEmpty }
+                let asked = sample.qa.filter {
+                    LoCoMoBench.categories[$0.category] != nil && !LoCoMoBench.evidence(of: $0).isEmpty
+                }
                 let questionVectors = try await embedder.embed(asked.map(\.question))
                 for (qa, questionVector) in zip(asked, questionVectors) {
                     let evidence = LoCoMoBench.evidence(of: qa)
@@ -85,13 +91,18 @@ struct LoCoMoBaselines {
                     let vector = self.ranking(vectors.map { Double(VectorMath.dot($0, questionVector)) })
                     var fused = [Double](repeating: 0, count: documents.count)
                     for order in [keyword, vector] {
-                        for (rank, document) in order.enumerated() { fused[document] += 1 / (Self.rrfK + Double(rank + 1)) }
+                        for (rank, document) in order.enumerated() {
+                            fused[document] += 1 / (Self.rrfK + Double(rank + 1))
+                        }
                     }
                     questions += 1
                     for (position, order) in [keyword, vector, self.ranking(fused)].enumerated() {
                         for k in LoCoMoBench.ks {
-                            let found = order.prefix(k).reduce(into: Set<String>()) { $0.formUnion(documents[$1].turnIDs) }
-                            figures[position].recall[k, default: 0] += Double(evidence.intersection(found).count) / Double(evidence.count)
+                            let found = order.prefix(k).reduce(into: Set<String>()) {
+                                $0.formUnion(documents[$1].turnIDs)
+                            }
+                            figures[position].recall[k, default: 0] +=
+                                Double(evidence.intersection(found).count) / Double(evidence.count)
                         }
                         figures[position].words += Double(order.prefix(10).map { documentWords[$0].count }.reduce(0, +))
                     }
@@ -114,7 +125,9 @@ struct LoCoMoBaselines {
         ]
         for figure in figures {
             func f(_ k: Int) -> String { String(format: "%.1f", figure.recall[k] ?? 0) }
-            lines.append("| \(figure.label) | \(f(5)) | \(f(10)) | \(f(20)) | \(String(format: "%.0f", figure.words)) |")
+            lines.append(
+                "| \(figure.label) | \(f(5)) | \(f(10)) | \(f(20)) | \(String(format: "%.0f", figure.words)) |"
+            )
         }
         return lines.joined(separator: "\n")
     }

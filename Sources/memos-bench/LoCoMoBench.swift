@@ -30,7 +30,10 @@ struct LoCoMoBench: AsyncParsableCommand {
     var conversations = 10
     @Option(help: "Write the results as JSON to this file too.")
     var json: String?
-    @Flag(inversion: .prefixedNo, help: "Also compute the plain BM25 / MiniLM / RRF baselines (no service, about a minute).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Also compute the plain BM25 / MiniLM / RRF baselines (no service, about a minute)."
+    )
     var baselines = true
     @Flag(help: "Also fuse the service's vector and keyword lists offline with other weights, to choose the fusion.")
     var fusionGrid = false
@@ -84,15 +87,24 @@ struct LoCoMoBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let samples = Array(try JSONDecoder().decode([Sample].self, from: Data(contentsOf: URL(fileURLWithPath: self.data))).prefix(self.conversations))
+        let samples = Array(
+            try JSONDecoder().decode([Sample].self, from: Data(contentsOf: URL(fileURLWithPath: self.data))).prefix(
+                self.conversations
+            )
+        )
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
         let server = try DatabaseConfiguration(url: url)
-        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
+        let folder =
+            self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"]
+            ?? EmbedderFactory.defaultModelDirectory
         // The MiniLM tokenizer measures context size whichever embedder runs.
         let miniLM = try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))
-        let embedder: any Embedder = self.embedder == "minilm" ? MicroBatchingEmbedder(base: miniLM) : FeatureHashingEmbedder()
+        let embedder: any Embedder =
+            self.embedder == "minilm" ? MicroBatchingEmbedder(base: miniLM) : FeatureHashingEmbedder()
         let tokenizer = miniLM.tokenizer
         let settings = try self.windows.split(separator: ",").map { pair -> (Int, Int) in
             let parts = pair.split(separator: "/").compactMap { Int($0) }
@@ -111,7 +123,12 @@ struct LoCoMoBench: AsyncParsableCommand {
         for (size, overlap) in settings {
             let label = "window \(size)/\(overlap)"
             let cubes = samples.map { "locomo-\($0.sample_id)" }
-            try await BenchStack.run(server: server, embedder: embedder, reader: FastReader(windowSize: size, overlap: overlap), cubes: cubes) { stack in
+            try await BenchStack.run(
+                server: server,
+                embedder: embedder,
+                reader: FastReader(windowSize: size, overlap: overlap),
+                cubes: cubes
+            ) { stack in
                 let clock = ContinuousClock()
                 let start = clock.now
                 var turns = 0
@@ -123,7 +140,14 @@ struct LoCoMoBench: AsyncParsableCommand {
                 ingestRates[label] = Double(turns) / seconds
                 for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .keyword, .hybrid] {
                     let name = "\(label), \(mode == .vector ? "vector" : mode == .keyword ? "keyword" : "hybrid")"
-                    results[name] = try await Self.evaluate(samples, cubes: cubes, mode: mode, stack: stack, tokenizer: tokenizer, label: name)
+                    results[name] = try await Self.evaluate(
+                        samples,
+                        cubes: cubes,
+                        mode: mode,
+                        stack: stack,
+                        tokenizer: tokenizer,
+                        label: name
+                    )
                 }
                 if self.fusionGrid {
                     let grid = try await LoCoMoFusionGrid.run(samples, cubes: cubes, stack: stack, label: label)
@@ -140,16 +164,28 @@ struct LoCoMoBench: AsyncParsableCommand {
                 "conversations": samples.count,
                 "baselines": Dictionary(
                     uniqueKeysWithValues: baselineFigures.map { figure in
-                        (figure.label, ["recall": Dictionary(uniqueKeysWithValues: figure.recall.map { ("\($0.key)", $0.value) }), "words": figure.words])
+                        (
+                            figure.label,
+                            [
+                                "recall": Dictionary(
+                                    uniqueKeysWithValues: figure.recall.map { ("\($0.key)", $0.value) }
+                                ), "words": figure.words,
+                            ]
+                        )
                     }
                 ),
                 "results": results.mapValues { score in
-                    ["questions": score.questions, "recall": Dictionary(uniqueKeysWithValues: score.recall.map { ("\($0.key)", $0.value) }),
-                     "hit_rate": Dictionary(uniqueKeysWithValues: score.hits.map { ("\($0.key)", $0.value) }),
-                     "pieces": Dictionary(uniqueKeysWithValues: score.pieces.map { ("\($0.key)", $0.value) })]
+                    [
+                        "questions": score.questions,
+                        "recall": Dictionary(uniqueKeysWithValues: score.recall.map { ("\($0.key)", $0.value) }),
+                        "hit_rate": Dictionary(uniqueKeysWithValues: score.hits.map { ("\($0.key)", $0.value) }),
+                        "pieces": Dictionary(uniqueKeysWithValues: score.pieces.map { ("\($0.key)", $0.value) }),
+                    ]
                 },
             ]
-            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(
+                to: URL(fileURLWithPath: path)
+            )
         }
     }
 
@@ -184,8 +220,12 @@ struct LoCoMoBench: AsyncParsableCommand {
     }
 
     static func evaluate(
-        _ samples: [Sample], cubes: [String], mode: Memos_Retrieval_V1_RetrievalMode, stack: BenchStack,
-        tokenizer: WordPieceTokenizer, label: String
+        _ samples: [Sample],
+        cubes: [String],
+        mode: Memos_Retrieval_V1_RetrievalMode,
+        stack: BenchStack,
+        tokenizer: WordPieceTokenizer,
+        label: String
     ) async throws -> Score {
         var scores: [Int: Score] = [:]
         var total = Score()
@@ -259,7 +299,9 @@ struct LoCoMoBench: AsyncParsableCommand {
         }
         lines.append("")
         for (label, rate) in ingestRates.sorted(by: { $0.key < $1.key }) {
-            lines.append("ingest, \(label): \(String(format: "%.0f", rate)) turns/s through gRPC AddMessages, one session per call")
+            lines.append(
+                "ingest, \(label): \(String(format: "%.0f", rate)) turns/s through gRPC AddMessages, one session per call"
+            )
         }
         return lines.joined(separator: "\n")
     }

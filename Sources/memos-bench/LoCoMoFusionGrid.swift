@@ -8,7 +8,11 @@ import SwiftProtobuf
 enum LoCoMoFusionGrid {
     struct Rule {
         var name: String
-        var fuse: (_ vector: (rank: Int, score: Float)?, _ keyword: (rank: Int, score: Float)?, _ vectorRange: ClosedRange<Float>) -> Float
+        var fuse:
+            (
+                _ vector: (rank: Int, score: Float)?, _ keyword: (rank: Int, score: Float)?,
+                _ vectorRange: ClosedRange<Float>
+            ) -> Float
     }
 
     static var rules: [Rule] {
@@ -16,7 +20,8 @@ enum LoCoMoFusionGrid {
         for weight: Float in [0, 0.25, 0.5, 0.75, 1] {
             rules.append(
                 Rule(name: "RRF k=60, vector weight \(weight)") { vector, keyword, _ in
-                    (vector.map { weight / (60 + Float($0.rank + 1)) } ?? 0) + (keyword.map { 1 / (60 + Float($0.rank + 1)) } ?? 0)
+                    (vector.map { weight / (60 + Float($0.rank + 1)) } ?? 0)
+                        + (keyword.map { 1 / (60 + Float($0.rank + 1)) } ?? 0)
                 }
             )
         }
@@ -37,7 +42,12 @@ enum LoCoMoFusionGrid {
         return rules
     }
 
-    static func run(_ samples: [LoCoMoBench.Sample], cubes: [String], stack: BenchStack, label: String) async throws -> String {
+    static func run(
+        _ samples: [LoCoMoBench.Sample],
+        cubes: [String],
+        stack: BenchStack,
+        label: String
+    ) async throws -> String {
         let rules = Self.rules
         var recall = [Double](repeating: 0, count: rules.count)
         var questions = 0
@@ -82,7 +92,9 @@ enum LoCoMoFusionGrid {
         }
         var lines = ["Fusion grid, \(label) (no dedup, relativity 0): R@10", "| rule | R@10 |", "|---|---|"]
         for (position, rule) in rules.enumerated() {
-            lines.append("| \(rule.name) | \(String(format: "%.1f", recall[position] / Double(max(questions, 1)) * 100)) |")
+            lines.append(
+                "| \(rule.name) | \(String(format: "%.1f", recall[position] / Double(max(questions, 1)) * 100)) |"
+            )
         }
         return lines.joined(separator: "\n")
     }

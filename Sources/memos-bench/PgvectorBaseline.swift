@@ -15,18 +15,22 @@ struct PgvectorBaseline: Sendable {
     static let m = 16
     static let efConstruction = 64
     static let efSearches = [40, 96]
-    static let indexDescription = "HNSW (m=\(PgvectorBaseline.m), ef_construction=\(PgvectorBaseline.efConstruction), vector_cosine_ops)"
+    static let indexDescription =
+        "HNSW (m=\(PgvectorBaseline.m), ef_construction=\(PgvectorBaseline.efConstruction), vector_cosine_ops)"
     /// Enough for pgvector to build a graph of a million 384-d vectors in memory.
     static let maintenanceWorkMem = "3GB"
 
     /// Runs `body` with a baseline over a fresh database of the server at `url` (dropped afterwards) holding an
     /// empty table `items (cube_id, id, embedding vector(dimension))`, or with nil when there is no `url`.
     static func with<T: Sendable>(
-        url: String?, dimension: Int, _ body: (PgvectorBaseline?) async throws -> T
+        url: String?,
+        dimension: Int,
+        _ body: (PgvectorBaseline?) async throws -> T
     ) async throws -> T {
         guard let url else { return try await body(nil) }
         let logger = BenchStack.logger
-        return try await BenchStack.withScratchDatabase(server: try DatabaseConfiguration(url: url), logger: logger) { configuration in
+        return try await BenchStack.withScratchDatabase(server: try DatabaseConfiguration(url: url), logger: logger) {
+            configuration in
             try await Database.withPool(configuration, logger: logger) { database in
                 try await database.client.query("CREATE EXTENSION IF NOT EXISTS vector", logger: logger)
                 try await database.client.query(
@@ -55,7 +59,10 @@ struct PgvectorBaseline: Sendable {
         let logger = BenchStack.logger
         return try await self.database.client.withConnection { connection in
             if byCube { try await connection.query("CREATE INDEX items_cube ON items (cube_id)", logger: logger) }
-            try await connection.query("SET maintenance_work_mem = '\(unescaped: Self.maintenanceWorkMem)'", logger: logger)
+            try await connection.query(
+                "SET maintenance_work_mem = '\(unescaped: Self.maintenanceWorkMem)'",
+                logger: logger
+            )
             let clock = ContinuousClock()
             let start = clock.now
             try await connection.query(
@@ -82,14 +89,19 @@ struct PgvectorBaseline: Sendable {
             // of the cube's rows).
             try await connection.query("SET enable_indexscan = off", logger: logger)
             var exact: [Set<UUID>] = []
-            for query in queries { exact.append(Set(try await Self.top10(query.vector, cube: query.cube, on: connection))) }
+            for query in queries {
+                exact.append(Set(try await Self.top10(query.vector, cube: query.cube, on: connection)))
+            }
             try await connection.query("RESET enable_indexscan", logger: logger)
-            let plan = try await Self.usesGraph(queries[0].vector, cube: queries[0].cube, on: connection)
+            let plan =
+                try await Self.usesGraph(queries[0].vector, cube: queries[0].cube, on: connection)
                 ? "pgvector HNSW" : "pgvector (planner chose the cube's B-tree, an exact scan)"
             var rows: [SearchBench.Row] = []
             for ef in Self.efSearches {
                 try await connection.query("SET hnsw.ef_search = \(unescaped: String(ef))", logger: logger)
-                for query in queries.prefix(20) { _ = try await Self.top10(query.vector, cube: query.cube, on: connection) }
+                for query in queries.prefix(20) {
+                    _ = try await Self.top10(query.vector, cube: query.cube, on: connection)
+                }
                 let clock = ContinuousClock()
                 let start = clock.now
                 var latencies: [Double] = []
@@ -101,9 +113,21 @@ struct PgvectorBaseline: Sendable {
                     found += hits.filter(exact[index].contains).count
                 }
                 rows.append(
-                    SearchBench.figures(data, "\(plan), ef_search=\(ef), embedding excluded, c=1", latencies, wall: SearchBench.seconds(clock.now - start))
+                    SearchBench.figures(
+                        data,
+                        "\(plan), ef_search=\(ef), embedding excluded, c=1",
+                        latencies,
+                        wall: SearchBench.seconds(clock.now - start)
+                    )
                 )
-                rows.append(.figure(data, "pgvector recall@10 against its exact scan, ef_search=\(ef)", Double(found) / Double(10 * queries.count), ""))
+                rows.append(
+                    .figure(
+                        data,
+                        "pgvector recall@10 against its exact scan, ef_search=\(ef)",
+                        Double(found) / Double(10 * queries.count),
+                        ""
+                    )
+                )
             }
             return rows
         }
@@ -119,7 +143,10 @@ struct PgvectorBaseline: Sendable {
 
     /// True when PostgreSQL's plan for ``top10(_:cube:on:)`` walks the HNSW index.
     static func usesGraph(_ vector: String, cube: String, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query(Self.nearest(vector, cube: cube, explain: true), logger: BenchStack.logger)
+        let rows = try await connection.query(
+            Self.nearest(vector, cube: cube, explain: true),
+            logger: BenchStack.logger
+        )
         var plan = ""
         for try await line in rows.decode(String.self) { plan += line + "\n" }
         return plan.contains("items_hnsw")

@@ -36,7 +36,9 @@ struct QueueBench: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
         var logger = Logger(label: "memos.bench")
         logger.logLevel = .error
@@ -59,14 +61,20 @@ struct QueueBench: AsyncParsableCommand {
                 let handler = Noop()
                 let start = ContinuousClock.now
                 try await Self.withPool(queue, handler, workers: workers, logger: logger) {
-                    while try await queue.countsByStatus(cubeIDs: (0..<self.cubes).map { "cube\($0)" })[.completed, default: 0]
+                    while try await queue.countsByStatus(cubeIDs: (0..<self.cubes).map { "cube\($0)" })[
+                        .completed,
+                        default: 0
+                    ]
                         < self.jobs * (workers == 1 ? 1 : 2)
                     {
                         try await Task.sleep(for: .milliseconds(20))
-                        LoCoMoBench.progress("\(workers) worker(s): \(handler.started.withLock(\.count))/\(self.jobs) jobs")
+                        LoCoMoBench.progress(
+                            "\(workers) worker(s): \(handler.started.withLock(\.count))/\(self.jobs) jobs"
+                        )
                     }
                 }
-                figures["jobs_per_second_\(workers)_workers"] = Double(self.jobs) / LoCoMoBench.seconds(ContinuousClock.now - start)
+                figures["jobs_per_second_\(workers)_workers"] =
+                    Double(self.jobs) / LoCoMoBench.seconds(ContinuousClock.now - start)
             }
 
             // Idle pool: enqueue one job at a time and time until its handler starts.
@@ -77,7 +85,9 @@ struct QueueBench: AsyncParsableCommand {
                 for sample in 0..<self.latencySamples {
                     let enqueued = ContinuousClock.now
                     let job = try await queue.enqueue(NewJob(cubeID: "latency", kind: "noop"))
-                    while handler.started.withLock({ $0[job.id] }) == nil { try await Task.sleep(for: .microseconds(200)) }
+                    while handler.started.withLock({ $0[job.id] }) == nil {
+                        try await Task.sleep(for: .microseconds(200))
+                    }
                     delays.append(EmbedderBench.milliseconds(handler.started.withLock { $0[job.id]! } - enqueued))
                     LoCoMoBench.progress("latency: \(sample + 1)/\(self.latencySamples)")
                     try await Task.sleep(for: .milliseconds(20))
@@ -93,29 +103,39 @@ struct QueueBench: AsyncParsableCommand {
 
     func report(_ figures: [String: Double]) {
         let machine = Machine.describe()
-        print("""
+        print(
+            """
             Job queue on \(machine), \(Date().formatted(.iso8601)); \(self.jobs) no-op jobs over \(self.cubes) cubes
             | workload | figure |
             |---|---|
             | 1 worker | \(String(format: "%.0f", figures["jobs_per_second_1_workers"]!)) jobs/s |
             | 4 workers | \(String(format: "%.0f", figures["jobs_per_second_4_workers"]!)) jobs/s |
             | enqueue to start, idle pool (NOTIFY), p50 / p99 | \(String(format: "%.2f", figures["enqueue_to_start_p50_ms"]!)) / \(String(format: "%.2f", figures["enqueue_to_start_p99_ms"]!)) ms |
-            """)
+            """
+        )
         if let path = self.json {
             var output: [String: Any] = figures
             output["machine"] = machine
             output["date"] = ISO8601DateFormatter().string(from: Date())
-            try? JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: path))
+            try? JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys]).write(
+                to: URL(fileURLWithPath: path)
+            )
         }
     }
 
     /// Runs a worker pool for the duration of `body`.
     static func withPool(
-        _ queue: PostgresJobStore, _ handler: Noop, workers: Int, logger: Logger, _ body: () async throws -> Void
+        _ queue: PostgresJobStore,
+        _ handler: Noop,
+        workers: Int,
+        logger: Logger,
+        _ body: () async throws -> Void
     ) async throws {
         let pool = JobWorkerPool(
-            configuration: .init(workers: workers, pollInterval: .seconds(1), periodic: [:]), queue: queue,
-            handlers: ["noop": handler], logger: logger
+            configuration: .init(workers: workers, pollInterval: .seconds(1), periodic: [:]),
+            queue: queue,
+            handlers: ["noop": handler],
+            logger: logger
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await pool.run() }

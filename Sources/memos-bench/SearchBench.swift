@@ -18,7 +18,8 @@ import Synchronization
 struct SearchBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Search latency and throughput through gRPC, index build rate, and the PostgreSQL and pgvector baselines."
+        abstract:
+            "Search latency and throughput through gRPC, index build rate, and the PostgreSQL and pgvector baselines."
     )
 
     @Option(help: "PostgreSQL server URL; a fresh database is made and dropped per data set (env MEMOS_DATABASE_URL).")
@@ -27,13 +28,19 @@ struct SearchBench: AsyncParsableCommand {
     var modelDir: String?
     @Option(help: "Sizes of one-cube data sets, comma-separated (empty for none).")
     var sizes = "10000,100000"
-    @Option(help: "Memories spread evenly over cubes, as TOTAL/CUBES; each search goes to a random one of the cubes (none to skip).")
+    @Option(
+        help:
+            "Memories spread evenly over cubes, as TOTAL/CUBES; each search goes to a random one of the cubes (none to skip)."
+    )
     var spread = "1000000/1000"
     @Option(help: "Searches per measurement.")
     var queries = 400
     @Option(help: "Searches for the PostgreSQL-alone baseline (it is slow) and the index's recall.")
     var baselineQueries = 20
-    @Option(help: "A PostgreSQL with pgvector for the HNSW baseline (env MEMOS_PGVECTOR_URL; scripts/pgvector-server.sh prints one).")
+    @Option(
+        help:
+            "A PostgreSQL with pgvector for the HNSW baseline (env MEMOS_PGVECTOR_URL; scripts/pgvector-server.sh prints one)."
+    )
     var pgvectorURL: String?
     @Option(help: "Searches per pgvector measurement.")
     var pgvectorQueries = 200
@@ -78,7 +85,8 @@ struct SearchBench: AsyncParsableCommand {
 
         var line: String {
             if let p50, let p95, let p99, let perSecond {
-                return "| \(self.data) | \(self.measurement) | \(format(p50)) / \(format(p95)) / \(format(p99)) | \(format(perSecond)) |"
+                return
+                    "| \(self.data) | \(self.measurement) | \(format(p50)) / \(format(p95)) / \(format(p99)) | \(format(perSecond)) |"
             }
             let value = self.unit == "" ? String(format: "%.3f", self.value ?? 0) : format(self.value ?? 0)
             return "| \(self.data) | \(self.measurement) | \(value) \(self.unit ?? "") | |"
@@ -95,17 +103,24 @@ struct SearchBench: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
         let server = try DatabaseConfiguration(url: url)
         let pgvectorURL = self.pgvectorURL ?? ProcessInfo.processInfo.environment["MEMOS_PGVECTOR_URL"]
         let dataSets = try self.dataSets()
-        let folder = self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"] ?? EmbedderFactory.defaultModelDirectory
-        let embedder = PrecomputedEmbedder(base: MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder))))
+        let folder =
+            self.modelDir ?? ProcessInfo.processInfo.environment["MEMOS_MODEL_DIR"]
+            ?? EmbedderFactory.defaultModelDirectory
+        let embedder = PrecomputedEmbedder(
+            base: MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: folder)))
+        )
         var random = SplitMix64(seed: 42)
         let centres = (0..<Self.clusters).map { _ in random.unitVector(embedder.dimension) }
         let questions = (0..<self.queries).map { index in
-            "what does the user remember about " + (0..<3).map { _ in Self.word(&random) }.joined(separator: " ") + " (\(index))"
+            "what does the user remember about " + (0..<3).map { _ in Self.word(&random) }.joined(separator: " ")
+                + " (\(index))"
         }
         // Query vectors near the data's clusters, so that the graph is searched as it would be for real data.
         let workload = Workload(
@@ -122,17 +137,28 @@ struct SearchBench: AsyncParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             rows += try await PgvectorBaseline.with(url: pgvectorURL, dimension: embedder.dimension) { pgvector in
-                try await BenchStack.run(server: server, embedder: embedder, reader: FastReader(), cubes: dataSet.cubes) { stack in
-                    try await self.bench(dataSet, workload: workload, embedder: embedder, stack: stack, pgvector: pgvector)
+                try await BenchStack.run(server: server, embedder: embedder, reader: FastReader(), cubes: dataSet.cubes)
+                { stack in
+                    try await self.bench(
+                        dataSet,
+                        workload: workload,
+                        embedder: embedder,
+                        stack: stack,
+                        pgvector: pgvector
+                    )
                 }
             }
             rows.append(.figure(dataSet.name, "whole run of this data set", Self.seconds(clock.now - start), "s"))
         }
         let report = Report(
-            machine: Machine.describe(), date: ISO8601DateFormatter().string(from: Date()),
-            loadAverage: [started, Machine.loadAverage()], rows: rows
+            machine: Machine.describe(),
+            date: ISO8601DateFormatter().string(from: Date()),
+            loadAverage: [started, Machine.loadAverage()],
+            rows: rows
         )
-        print("Search through gRPC on \(report.machine) (release build), load average \(report.loadAverage.joined(separator: " → "))")
+        print(
+            "Search through gRPC on \(report.machine) (release build), load average \(report.loadAverage.joined(separator: " → "))"
+        )
         print("| memories | measurement | p50 / p95 / p99 ms | searches/s |")
         print("|---|---|---|---|")
         for row in rows { print(row.line) }
@@ -151,29 +177,58 @@ struct SearchBench: AsyncParsableCommand {
         if self.spread != "none" {
             let parts = self.spread.split(separator: "/").compactMap { Int($0) }
             guard parts.count == 2, parts[1] > 0, parts[0] >= parts[1], parts[0] % parts[1] == 0 else {
-                throw ValidationError("--spread must be TOTAL/CUBES with TOTAL a multiple of CUBES (e.g. 1000000/1000), or none")
+                throw ValidationError(
+                    "--spread must be TOTAL/CUBES with TOTAL a multiple of CUBES (e.g. 1000000/1000), or none"
+                )
             }
-            sets.append(DataSet(name: "\(parts[0]) in \(parts[1]) cubes", total: parts[0], cubes: (0..<parts[1]).map { "spread-\($0)" }))
+            sets.append(
+                DataSet(
+                    name: "\(parts[0]) in \(parts[1]) cubes",
+                    total: parts[0],
+                    cubes: (0..<parts[1]).map { "spread-\($0)" }
+                )
+            )
         }
-        guard sets.allSatisfy({ $0 != nil }) else { throw ValidationError("--sizes must be whole numbers, comma-separated") }
+        guard sets.allSatisfy({ $0 != nil }) else {
+            throw ValidationError("--sizes must be whole numbers, comma-separated")
+        }
         return sets.compactMap { $0 }
     }
 
     /// Loads a data set, then measures the index's build, memory, recall and searches, and the baselines.
     func bench(
-        _ set: DataSet, workload: Workload, embedder: PrecomputedEmbedder, stack: BenchStack, pgvector: PgvectorBaseline?
+        _ set: DataSet,
+        workload: Workload,
+        embedder: PrecomputedEmbedder,
+        stack: BenchStack,
+        pgvector: PgvectorBaseline?
     ) async throws -> [Row] {
         var rows: [Row] = []
         // Each search goes to a random cube of the set (the one cube, for a one-cube set).
         var random = SplitMix64(seed: UInt64(set.total))
         let targets = workload.questions.indices.map { _ in set.cubes[Int(random.next() % UInt64(set.cubes.count))] }
 
-        let (loadSeconds, pgvectorLoadSeconds) = try await Self.load(set, centres: workload.centres, stack: stack, model: embedder.modelID, pgvector: pgvector)
+        let (loadSeconds, pgvectorLoadSeconds) = try await Self.load(
+            set,
+            centres: workload.centres,
+            stack: stack,
+            model: embedder.modelID,
+            pgvector: pgvector
+        )
         rows.append(.figure(set.name, "bulk load by SQL", Double(set.total) / loadSeconds, "memories/s"))
         if let pgvector {
-            rows.append(.figure(set.name, "pgvector: bulk load by SQL", Double(set.total) / pgvectorLoadSeconds, "memories/s"))
+            rows.append(
+                .figure(set.name, "pgvector: bulk load by SQL", Double(set.total) / pgvectorLoadSeconds, "memories/s")
+            )
             let build = try await pgvector.buildIndex(byCube: set.cubes.count > 1)
-            rows.append(.figure(set.name, "pgvector: \(PgvectorBaseline.indexDescription) build", Double(set.total) / build, "memories/s"))
+            rows.append(
+                .figure(
+                    set.name,
+                    "pgvector: \(PgvectorBaseline.indexDescription) build",
+                    Double(set.total) / build,
+                    "memories/s"
+                )
+            )
             rows.append(.figure(set.name, "pgvector: \(PgvectorBaseline.indexDescription) build time", build, "s"))
         }
 
@@ -186,7 +241,14 @@ struct SearchBench: AsyncParsableCommand {
             _ = try await Self.search(workload.questions[0], cube: set.cubes[index], mode: .vector, stack: stack)
         }
         let build = Self.seconds(clock.now - start)
-        rows.append(.figure(set.name, "index load from PostgreSQL (first search of each cube)", Double(set.total) / build, "memories/s"))
+        rows.append(
+            .figure(
+                set.name,
+                "index load from PostgreSQL (first search of each cube)",
+                Double(set.total) / build,
+                "memories/s"
+            )
+        )
         rows.append(.figure(set.name, "index load time", build, "s"))
         // Above the HNSW threshold the graph is made in the background; wait for it.
         try await Task.sleep(for: .seconds(1))
@@ -198,7 +260,14 @@ struct SearchBench: AsyncParsableCommand {
         }
         let resident = Machine.residentMegabytes()
         rows.append(.figure(set.name, "resident memory of the bench process (index, model, clients)", resident, "MB"))
-        rows.append(.figure(set.name, "resident memory growth per memory (index, noisy)", (resident - residentBefore) * 1_048_576 / Double(set.total), "bytes"))
+        rows.append(
+            .figure(
+                set.name,
+                "resident memory growth per memory (index, noisy)",
+                (resident - residentBefore) * 1_048_576 / Double(set.total),
+                "bytes"
+            )
+        )
 
         // Exact answers from PostgreSQL for the recall of the index (vector mode, embedding excluded).
         var found = 0
@@ -208,11 +277,20 @@ struct SearchBench: AsyncParsableCommand {
             let sqlStart = clock.now
             let exact = try await Self.sqlSearch(workload.vectors[index], cube: targets[index], stack: stack)
             baseline.append(Self.milliseconds(clock.now - sqlStart))
-            let hits = Set(try await Self.search(workload.questions[index], cube: targets[index], mode: .vector, stack: stack))
+            let hits = Set(
+                try await Self.search(workload.questions[index], cube: targets[index], mode: .vector, stack: stack)
+            )
             found += exact.filter(hits.contains).count
         }
         rows.append(.figure(set.name, "index recall@10 against exact SQL", Double(found) / Double(10 * checked), ""))
-        rows.append(Self.figures(set.name, "PostgreSQL alone, cosine in SQL, c=1", baseline, wall: baseline.reduce(0, +) / 1_000))
+        rows.append(
+            Self.figures(
+                set.name,
+                "PostgreSQL alone, cosine in SQL, c=1",
+                baseline,
+                wall: baseline.reduce(0, +) / 1_000
+            )
+        )
         // The index alone, in this process: the vector side of a search (its 50 candidates), without gRPC,
         // the membership check or the memories' records.
         var nearest: [Double] = []
@@ -221,7 +299,9 @@ struct SearchBench: AsyncParsableCommand {
             _ = try await stack.index.nearest(vector, in: [cube], k: 50)
             nearest.append(Self.milliseconds(clock.now - indexStart))
         }
-        rows.append(Self.figures(set.name, "the index alone, 50 nearest, c=1", nearest, wall: nearest.reduce(0, +) / 1_000))
+        rows.append(
+            Self.figures(set.name, "the index alone, 50 nearest, c=1", nearest, wall: nearest.reduce(0, +) / 1_000)
+        )
 
         for (embedding, precomputed) in [("embedding excluded", true), ("MiniLM embedding included", false)] {
             embedder.usePrecomputed.withLock { $0 = precomputed }
@@ -229,20 +309,39 @@ struct SearchBench: AsyncParsableCommand {
                 // The embedder alone on the same texts, one at a time, in this run: how much of a search with
                 // embedding is the embedding, on the machine as it is during the run.
                 let alone = try await EmbedderBench.latencies(embedder.base, workload.questions)
-                rows.append(Self.figures(set.name, "the embedder alone on the same queries, c=1", alone.milliseconds, wall: alone.seconds))
+                rows.append(
+                    Self.figures(
+                        set.name,
+                        "the embedder alone on the same queries, c=1",
+                        alone.milliseconds,
+                        wall: alone.seconds
+                    )
+                )
             }
             for mode in [Memos_Retrieval_V1_RetrievalMode.vector, .hybrid] {
                 for concurrency in Self.concurrencies {
                     let label = "\(mode == .vector ? "vector" : "hybrid"), \(embedding), c=\(concurrency)"
                     rows.append(
-                        try await Self.measure(set.name, label, workload.questions, targets: targets, mode: mode, concurrency: concurrency, stack: stack)
+                        try await Self.measure(
+                            set.name,
+                            label,
+                            workload.questions,
+                            targets: targets,
+                            mode: mode,
+                            concurrency: concurrency,
+                            stack: stack
+                        )
                     )
                 }
             }
         }
         if let pgvector {
             let count = min(self.pgvectorQueries, workload.questions.count)
-            rows += try await pgvector.measure(set.name, Array(workload.vectors.prefix(count)), targets: Array(targets.prefix(count)))
+            rows += try await pgvector.measure(
+                set.name,
+                Array(workload.vectors.prefix(count)),
+                targets: Array(targets.prefix(count))
+            )
         }
         return rows
     }
@@ -250,7 +349,11 @@ struct SearchBench: AsyncParsableCommand {
     /// Inserts the set's memories with vectors around the centres in batches of 1,000 rows per statement, and the
     /// same rows into pgvector's table when given; the seconds each took.
     static func load(
-        _ set: DataSet, centres: [[Float]], stack: BenchStack, model: String, pgvector: PgvectorBaseline?
+        _ set: DataSet,
+        centres: [[Float]],
+        stack: BenchStack,
+        model: String,
+        pgvector: PgvectorBaseline?
     ) async throws -> (memories: Double, pgvector: Double) {
         let logger = Logger(label: "memos.bench")
         let author = UUID.random()
@@ -259,12 +362,17 @@ struct SearchBench: AsyncParsableCommand {
         var seconds = (memories: 0.0, pgvector: 0.0)
         // The service stores vectors as bytea, which SQL cannot do arithmetic on; the "PostgreSQL alone" baseline
         // reads its own real[] copy of each vector, in the same row.
-        try await stack.database.client.query("ALTER TABLE memories ADD COLUMN IF NOT EXISTS bench_vector real[]", logger: logger)
+        try await stack.database.client.query(
+            "ALTER TABLE memories ADD COLUMN IF NOT EXISTS bench_vector real[]",
+            logger: logger
+        )
         for batchStart in stride(from: 0, to: set.total, by: 1_000) {
             let rows = batchStart..<min(batchStart + 1_000, set.total)
             let ids = rows.map { _ in UUID.random() }
             let cubes = rows.map(set.cube(ofRow:))
-            let contents = rows.map { row in "memory \(row): " + (0..<8).map { _ in Self.word(&random) }.joined(separator: " ") }
+            let contents = rows.map { row in
+                "memory \(row): " + (0..<8).map { _ in Self.word(&random) }.joined(separator: " ")
+            }
             let floats = rows.map { row in random.near(centres[row % Self.clusters], spread: 0.6) }
             let vectors = floats.map { "{" + $0.map { String($0) }.joined(separator: ",") + "}" }
             // The stored form (migration 11): each float's big-endian bits, back to back; each row takes its slice.
@@ -301,7 +409,12 @@ struct SearchBench: AsyncParsableCommand {
     }
 
     /// Memory ids of one search, best first.
-    static func search(_ query: String, cube: String, mode: Memos_Retrieval_V1_RetrievalMode, stack: BenchStack) async throws -> [String] {
+    static func search(
+        _ query: String,
+        cube: String,
+        mode: Memos_Retrieval_V1_RetrievalMode,
+        stack: BenchStack
+    ) async throws -> [String] {
         try await stack.retrieval.search(
             .with {
                 $0.cubeIds = [cube]
@@ -332,10 +445,17 @@ struct SearchBench: AsyncParsableCommand {
 
     /// Each question searched once in its target cube, by `concurrency` callers; after 20 searches to warm up.
     static func measure(
-        _ data: String, _ label: String, _ questions: [String], targets: [String], mode: Memos_Retrieval_V1_RetrievalMode,
-        concurrency: Int, stack: BenchStack
+        _ data: String,
+        _ label: String,
+        _ questions: [String],
+        targets: [String],
+        mode: Memos_Retrieval_V1_RetrievalMode,
+        concurrency: Int,
+        stack: BenchStack
     ) async throws -> Row {
-        for index in questions.indices.prefix(20) { _ = try await Self.search(questions[index], cube: targets[index], mode: mode, stack: stack) }
+        for index in questions.indices.prefix(20) {
+            _ = try await Self.search(questions[index], cube: targets[index], mode: mode, stack: stack)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         let latencies = try await Self.concurrently(questions.count, concurrency: concurrency) { index in
@@ -347,7 +467,9 @@ struct SearchBench: AsyncParsableCommand {
     /// Runs `body` for 0..<count with `concurrency` callers (caller k takes k, k + concurrency, ...); the
     /// milliseconds each call took.
     static func concurrently(
-        _ count: Int, concurrency: Int, _ body: @escaping @Sendable (Int) async throws -> Void
+        _ count: Int,
+        concurrency: Int,
+        _ body: @escaping @Sendable (Int) async throws -> Void
     ) async throws -> [Double] {
         let clock = ContinuousClock()
         return try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -370,7 +492,11 @@ struct SearchBench: AsyncParsableCommand {
         let sorted = latencies.sorted()
         func percentile(_ p: Int) -> Double { sorted[min(sorted.count - 1, sorted.count * p / 100)] }
         return Row(
-            data: data, measurement: label, p50: percentile(50), p95: percentile(95), p99: percentile(99),
+            data: data,
+            measurement: label,
+            p50: percentile(50),
+            p95: percentile(95),
+            p99: percentile(99),
             perSecond: Double(sorted.count) / wall
         )
     }

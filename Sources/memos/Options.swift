@@ -14,7 +14,9 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Address to listen on (env MEMOS_HOST; default 127.0.0.1).")
     var host: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env MEMOS_LOG_LEVEL; default info).")
+    @Option(
+        help: "Log level: trace, debug, info, notice, warning, error, critical (env MEMOS_LOG_LEVEL; default info)."
+    )
     var logLevel: String?
 
     @Option(help: "Embedder: minilm, openai or feature-hash (env MEMOS_EMBEDDER; default minilm).")
@@ -26,7 +28,10 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Connections in each process's PostgreSQL pool (env MEMOS_DB_POOL_SIZE; default 8).")
     var dbPoolSize: Int?
 
-    @Option(help: "Seconds start-up waits for PostgreSQL to accept a session, 0–3600 (env MEMOS_DB_WAIT_SECONDS; default 30).")
+    @Option(
+        help:
+            "Seconds start-up waits for PostgreSQL to accept a session, 0–3600 (env MEMOS_DB_WAIT_SECONDS; default 30)."
+    )
     var dbWaitSeconds: Int?
 
     var resolvedHost: String { self.host ?? Environment.string("MEMOS_HOST") ?? "127.0.0.1" }
@@ -53,16 +58,23 @@ struct CommonOptions: ParsableArguments {
     }
 
     func makeEmbedder() throws -> any Embedder {
-        try EmbedderFactory.make(kind: self.embedderKind, modelDirectory: self.modelDirectory, logger: self.makeLogger("memos.embedder"))
+        try EmbedderFactory.make(
+            kind: self.embedderKind,
+            modelDirectory: self.modelDirectory,
+            logger: self.makeLogger("memos.embedder")
+        )
     }
 
     /// The fast reader with the window of `MEMOS_FAST_WINDOW` (`turns/overlap`, e.g. `4/0`), else the default.
     func makeFastReader() throws -> FastReader {
         guard let setting = Environment.string("MEMOS_FAST_WINDOW") else { return FastReader() }
         let parts = setting.split(separator: "/").map { Int($0) }
-        guard parts.count == 2, let turns = parts[0], let overlap = parts[1], (1...50).contains(turns), (0..<turns).contains(overlap)
+        guard parts.count == 2, let turns = parts[0], let overlap = parts[1], (1...50).contains(turns),
+            (0..<turns).contains(overlap)
         else {
-            throw ValidationError("MEMOS_FAST_WINDOW must be turns/overlap with 1 ≤ turns ≤ 50 and 0 ≤ overlap < turns, e.g. 4/0")
+            throw ValidationError(
+                "MEMOS_FAST_WINDOW must be turns/overlap with 1 ≤ turns ≤ 50 and 0 ≤ overlap < turns, e.g. 4/0"
+            )
         }
         return FastReader(windowSize: turns, overlap: overlap)
     }
@@ -73,7 +85,8 @@ struct CommonOptions: ParsableArguments {
     }
 
     func makeLogger(_ label: String) -> Logger {
-        let level = (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let level =
+            (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info
         var logger = Logger(label: label, metadataProvider: RequestIdentity.metadataProvider)
         logger.logLevel = level
         return logger

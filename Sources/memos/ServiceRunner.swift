@@ -33,7 +33,9 @@ enum ServiceRunner {
         Self.restoreDefaultSignals()
         let group = ServiceGroup(
             configuration: .init(
-                services: ([database.client] + services + [DrainLimit(limit: Self.drainLimit, logger: logger)]).map { .init(service: $0) },
+                services: ([database.client] + services + [DrainLimit(limit: Self.drainLimit, logger: logger)]).map {
+                    .init(service: $0)
+                },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
@@ -73,7 +75,10 @@ struct DrainLimit: Service {
         let seconds = UInt32(clamping: self.limit.components.seconds)
         Thread.detachNewThread {
             sleep(seconds)
-            logger.error("still stopping after the drain limit; exiting with calls in flight", metadata: ["limit": "\(seconds) s"])
+            logger.error(
+                "still stopping after the drain limit; exiting with calls in flight",
+                metadata: ["limit": "\(seconds) s"]
+            )
             exit(1)
         }
     }

@@ -83,7 +83,7 @@ struct Supervisor: Service {
                         failure = exited
                         self.logger.error("\(exited) too often; stopping the others")
                         stopping.set()
-                        self.children.forEach { $0.terminate() }
+                        for child in self.children { child.terminate() }
                     }
                 }
                 group.cancelAll()
@@ -91,7 +91,7 @@ struct Supervisor: Service {
             }
         } onGracefulShutdown: {
             stopping.set()
-            self.children.forEach { $0.terminate() }
+            for child in self.children { child.terminate() }
         }
     }
 

@@ -8,7 +8,9 @@ struct FeatureHashingEmbedderTests {
     @Test("is deterministic, unit length and scores shared words above unrelated text")
     func basics() async throws {
         let embedder = FeatureHashingEmbedder(dimension: 384)
-        let vectors = try await embedder.embed(["Alice likes green tea", "Alice likes green tea", "quarterly tax filing", ""])
+        let vectors = try await embedder.embed([
+            "Alice likes green tea", "Alice likes green tea", "quarterly tax filing", "",
+        ])
         #expect(vectors[0] == vectors[1])
         #expect(abs(VectorMath.dot(vectors[0], vectors[0]) - 1) < 1e-5)
         let query = embedder.vector(for: "does Alice like tea?")
@@ -21,7 +23,10 @@ struct FeatureHashingEmbedderTests {
     func chinese() {
         let embedder = FeatureHashingEmbedder()
         let memory = embedder.vector(for: "我喜欢喝绿茶")
-        #expect(VectorMath.cosine(embedder.vector(for: "绿茶"), memory) > VectorMath.cosine(embedder.vector(for: "报税"), memory))
+        #expect(
+            VectorMath.cosine(embedder.vector(for: "绿茶"), memory)
+                > VectorMath.cosine(embedder.vector(for: "报税"), memory)
+        )
     }
 }
 
@@ -29,7 +34,10 @@ struct FeatureHashingEmbedderTests {
 struct FastReaderTests {
     func messages(_ roles: [String]) -> [StoredMessage] {
         roles.enumerated().map { index, role in
-            StoredMessage(message: ChatMessage(role: role, content: "turn \(index)", messageID: "m\(index)"), sessionID: "s")
+            StoredMessage(
+                message: ChatMessage(role: role, content: "turn \(index)", messageID: "m\(index)"),
+                sessionID: "s"
+            )
         }
     }
 
@@ -44,7 +52,9 @@ struct FastReaderTests {
 
     @Test("overlapping windows share turns")
     func overlap() {
-        let windows = FastReader(windowSize: 3, overlap: 1).windows(of: self.messages(Array(repeating: "user", count: 5)))
+        let windows = FastReader(windowSize: 3, overlap: 1).windows(
+            of: self.messages(Array(repeating: "user", count: 5))
+        )
         #expect(windows.map { $0.messages.map(\.message.messageID) } == [["m0", "m1", "m2"], ["m2", "m3", "m4"]])
     }
 
@@ -62,7 +72,10 @@ struct FastReaderTests {
         #expect(windows.allSatisfy { count($0.text)! <= 12 })
         // Each window but the last took every turn that fit: the next piece would have broken the budget.
         for (window, next) in zip(windows, windows.dropFirst()) {
-            #expect(count(window.text + "\n" + next.messages[0].message.role + ": " + next.messages[0].message.content)! > 12)
+            #expect(
+                count(window.text + "\n" + next.messages[0].message.role + ": " + next.messages[0].message.content)!
+                    > 12
+            )
         }
         #expect(windows.flatMap { $0.messages.map(\.message.messageID) } == ["a", "b", "b", "b", "b", "c"])
         let parts = windows.flatMap(\.messages).filter { $0.message.messageID == "b" }.map(\.message.content)
@@ -99,7 +112,10 @@ struct ValidationTests {
         }
     }
 
-    @Test("cube ids are restricted to a safe alphabet", arguments: ["", "a b", "cube/1", String(repeating: "c", count: 129)])
+    @Test(
+        "cube ids are restricted to a safe alphabet",
+        arguments: ["", "a b", "cube/1", String(repeating: "c", count: 129)]
+    )
     func badCubeIDs(_ id: String) {
         #expect(throws: MemOSError.self) { try Validate.cubeID(id) }
     }
@@ -257,7 +273,9 @@ struct CubeAccessTests {
     }
 
     static let caller = Principal(userID: UUID(), userName: "u", role: .user, apiKeyID: UUID())
-    static let accounts = Accounts(roles: ["own": .owner, "shared-w": .writer, "shared-r": .reader, "foreign": CubeRole?.none])
+    static let accounts = Accounts(roles: [
+        "own": .owner, "shared-w": .writer, "shared-r": .reader, "foreign": CubeRole?.none,
+    ])
 
     static func outcome(_ cubes: [String], _ access: CubeAccess) async -> MemOSError.Code? {
         do {
@@ -289,15 +307,28 @@ struct RequestDeadlineTests {
         #expect(RequestDeadline.parseGRPCTimeout("250m") == .milliseconds(250))
         #expect(RequestDeadline.parseGRPCTimeout("99999999H") == .seconds(99_999_999 * 3_600))
         #expect(RequestDeadline.parseGRPCTimeout("5000000u") == .seconds(5))
-        for bad in ["", "S", "15", "15s", "-1S", "123456789S", "1.5S"] { #expect(RequestDeadline.parseGRPCTimeout(bad) == nil, "\(bad)") }
+        for bad in ["", "S", "15", "15s", "-1S", "123456789S", "1.5S"] {
+            #expect(RequestDeadline.parseGRPCTimeout(bad) == nil, "\(bad)")
+        }
     }
 
     @Test("a request's deadline comes a tenth before the client's, and never after the server's default")
     func deadline() {
         let now = ContinuousClock.now
-        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: nil) == now.advanced(by: RequestDeadline.serverDefault))
-        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(10)) == now.advanced(by: .seconds(9)))
-        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .milliseconds(100)) == now.advanced(by: .milliseconds(50)))
-        #expect(RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(3_600)) == now.advanced(by: RequestDeadline.serverDefault))
+        #expect(
+            RequestDeadline.forRequest(arrivingAt: now, clientTimeout: nil)
+                == now.advanced(by: RequestDeadline.serverDefault)
+        )
+        #expect(
+            RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(10)) == now.advanced(by: .seconds(9))
+        )
+        #expect(
+            RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .milliseconds(100))
+                == now.advanced(by: .milliseconds(50))
+        )
+        #expect(
+            RequestDeadline.forRequest(arrivingAt: now, clientTimeout: .seconds(3_600))
+                == now.advanced(by: RequestDeadline.serverDefault)
+        )
     }
 }

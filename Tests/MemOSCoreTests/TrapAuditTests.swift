@@ -37,7 +37,8 @@ struct TrapAuditTests {
     ]
 
     static var root: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     static func files() throws -> [URL] {
@@ -47,7 +48,9 @@ struct TrapAuditTests {
             if path.hasSuffix(".swift") {
                 files.append(url)
             } else {
-                let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter { $0.hasSuffix(".swift") }
+                let names = try FileManager.default.contentsOfDirectory(atPath: url.path).filter {
+                    $0.hasSuffix(".swift")
+                }
                 files += names.sorted().map { url.appendingPathComponent($0) }
             }
         }
@@ -64,10 +67,14 @@ struct TrapAuditTests {
             if file.lastPathComponent == "OpenAPI.swift" { continue }
             let text = try String(contentsOf: file, encoding: .utf8)
             for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let code = String(line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                let code = String(
+                    line.split(separator: "//", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+                )
                 let range = NSRange(code.startIndex..., in: code)
                 if regex.firstMatch(in: code, range: range) != nil {
-                    found.append("\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                    found.append(
+                        "\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))"
+                    )
                 }
             }
         }

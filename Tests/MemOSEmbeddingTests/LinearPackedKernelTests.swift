@@ -315,8 +315,21 @@ struct LinearPackedKernelTests {
         for variant in [MEMOS_KERNEL_SCALAR, MEMOS_KERNEL_AVX512].filter({ memos_kernel_supported($0) != 0 }) {
             var context = [Float](repeating: .nan, count: rows * ldc)
             var scratch = [Float](repeating: .nan, count: 2 * memos_attention_scratch(lengths.max()!, hidden, heads))
-            let (textRows, textLengths): ([UInt], [UInt]) = (offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) })
-            let done = memos_attention_batch(variant, qkv, textRows, textLengths, lengths.count, hidden, heads, &context, ldc, &scratch)
+            let (textRows, textLengths): ([UInt], [UInt]) = (
+                offsets.dropLast().map { UInt($0) }, lengths.map { UInt($0) }
+            )
+            let done = memos_attention_batch(
+                variant,
+                qkv,
+                textRows,
+                textLengths,
+                lengths.count,
+                hidden,
+                heads,
+                &context,
+                ldc,
+                &scratch
+            )
             #expect(done == 1)
             Self.expectContext(context, expected, hidden: hidden, ldc: ldc, variant: variant)
         }
@@ -333,7 +346,9 @@ struct LinearPackedKernelTests {
                 let (q, k, v) = (head * size, hidden + head * size, 2 * hidden + head * size)
                 for i in 0..<n {
                     let scores = (0..<n).map { j in
-                        (0..<size).reduce(0.0) { $0 + Double(qkv[(base + i) * stride + q + $1]) * Double(qkv[(base + j) * stride + k + $1]) }
+                        (0..<size).reduce(0.0) {
+                            $0 + Double(qkv[(base + i) * stride + q + $1]) * Double(qkv[(base + j) * stride + k + $1])
+                        }
                             / Double(size).squareRoot()
                     }
                     let exps = scores.map { Foundation.exp($0 - scores.max()!) }
@@ -351,13 +366,22 @@ struct LinearPackedKernelTests {
     }
 
     /// Each column below `hidden` within 1e-5 of `expected`, the columns past it not written.
-    static func expectContext(_ context: [Float], _ expected: [Double], hidden: Int, ldc: Int, variant: memos_kernel_isa) {
+    static func expectContext(
+        _ context: [Float],
+        _ expected: [Double],
+        hidden: Int,
+        ldc: Int,
+        variant: memos_kernel_isa
+    ) {
         for (index, value) in context.enumerated() {
             let (row, column) = index.quotientAndRemainder(dividingBy: ldc)
             if column >= hidden {
                 #expect(value.isNaN, "variant \(variant.rawValue): column \(column) written")
             } else {
-                #expect(abs(Double(value) - expected[index]) <= 1e-5, "variant \(variant.rawValue) row \(row) column \(column)")
+                #expect(
+                    abs(Double(value) - expected[index]) <= 1e-5,
+                    "variant \(variant.rawValue) row \(row) column \(column)"
+                )
             }
         }
     }

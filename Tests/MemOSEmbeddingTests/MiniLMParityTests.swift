@@ -55,7 +55,9 @@ struct MiniLMParityTests {
     @Test("the byte-table tokenizer gives the ids of BERT's string-dictionary algorithm, cut texts and odd words too")
     func pieceTable() throws {
         let tokenizer = try #require(ModelFolder.embedder).tokenizer
-        let reference = try ReferenceWordPiece(vocabulary: String(contentsOf: ModelFolder.url.appendingPathComponent("vocab.txt"), encoding: .utf8))
+        let reference = try ReferenceWordPiece(
+            vocabulary: String(contentsOf: ModelFolder.url.appendingPathComponent("vocab.txt"), encoding: .utf8)
+        )
         var texts = Golden.shared.items.map(\.text)
         for text in Golden.shared.items.map(\.text) {
             let characters = Array(text)
@@ -70,7 +72,10 @@ struct MiniLMParityTests {
             let expected = reference.pieces(of: text)
             #expect(tokenizer.countPieces(text) == expected.count, "\(text.prefix(40).debugDescription)")
             let limit = tokenizer.maxLength - 2
-            #expect(tokenizer.encode(text) == [tokenizer.clsID] + expected.prefix(limit) + [tokenizer.sepID], "\(text.prefix(40).debugDescription)")
+            #expect(
+                tokenizer.encode(text) == [tokenizer.clsID] + expected.prefix(limit) + [tokenizer.sepID],
+                "\(text.prefix(40).debugDescription)"
+            )
         }
     }
 
@@ -80,7 +85,8 @@ struct MiniLMParityTests {
         let texts = Golden.shared.items.map(\.text)
         for (first, second) in zip(texts, texts.dropFirst()) {
             #expect(
-                tokenizer.countPieces(first + "\n" + second) == tokenizer.countPieces(first) + tokenizer.countPieces(second),
+                tokenizer.countPieces(first + "\n" + second) == tokenizer.countPieces(first)
+                    + tokenizer.countPieces(second),
                 "\(first.prefix(30).debugDescription) + \(second.prefix(30).debugDescription)"
             )
         }
@@ -154,7 +160,10 @@ struct WordPieceNormalisationTests {
     func asciiPath() {
         let every = String((0..<128).map { Character(Unicode.Scalar(UInt8($0))) })
         for text in [every, "Alice's CAT\tsat,\r\non the mat!", "", "  \u{0B}x\u{7F}y  "] {
-            #expect(WordPieceTokenizer.normalizeASCII(text) == WordPieceTokenizer.normalizeUnicode(text), "\(text.debugDescription)")
+            #expect(
+                WordPieceTokenizer.normalizeASCII(text) == WordPieceTokenizer.normalizeUnicode(text),
+                "\(text.debugDescription)"
+            )
         }
         #expect(WordPieceTokenizer.normalizeASCII("café") == nil)
     }
@@ -181,7 +190,8 @@ struct ModelFileTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(
-            at: ModelFolder.url.appendingPathComponent("vocab.txt"), to: folder.appendingPathComponent("vocab.txt")
+            at: ModelFolder.url.appendingPathComponent("vocab.txt"),
+            to: folder.appendingPathComponent("vocab.txt")
         )
         try Data("not a model".utf8).write(to: folder.appendingPathComponent("model.safetensors"))
         #expect(throws: MemOSError.self) { try MiniLMEmbedder(directory: folder) }

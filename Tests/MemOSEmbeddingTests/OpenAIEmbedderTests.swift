@@ -42,7 +42,10 @@ final class FakeEmbeddingServer: Sendable {
             let dimension: Int
             switch self.behaviour {
             case .status(let code):
-                return Response(status: .init(code: code), body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"no\"}")))
+                return Response(
+                    status: .init(code: code),
+                    body: .init(byteBuffer: ByteBuffer(string: "{\"error\":\"no\"}"))
+                )
             case .failFirst(let failures, let size) where count <= failures:
                 _ = size
                 return Response(status: .serviceUnavailable, headers: [.retryAfter: "0"])
@@ -87,8 +90,14 @@ struct OpenAIEmbedderTests {
     func embedder(_ base: String, dimension: Int = 4, batchSize: Int = 64) -> OpenAIEmbedder {
         OpenAIEmbedder(
             configuration: .init(
-                baseURL: base, model: "test-model", apiKey: "secret", dimension: dimension, batchSize: batchSize,
-                timeout: .seconds(5), maxRetries: 3, initialBackoff: .milliseconds(1)
+                baseURL: base,
+                model: "test-model",
+                apiKey: "secret",
+                dimension: dimension,
+                batchSize: batchSize,
+                timeout: .seconds(5),
+                maxRetries: 3,
+                initialBackoff: .milliseconds(1)
             ),
             logger: Self.logger
         )

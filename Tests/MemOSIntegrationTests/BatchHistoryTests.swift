@@ -8,25 +8,37 @@ import Testing
 
 @Suite("History of many memories at once")
 struct BatchHistoryTests {
-    @Test("BatchGetHistory returns each memory's entries newest first, marks long histories, and checks input and access")
+    @Test(
+        "BatchGetHistory returns each memory's entries newest first, marks long histories, and checks input and access"
+    )
     func batchHistory() async throws {
         try await TestStack.run { stack in
             let store = PostgresMemoryStore(database: stack.database)
             let author = stack.alice.userID
             let added = try await store.add(
-                [NewMemory.fixture("short history"), NewMemory.fixture("long history")], messages: [], cubeID: "alice-cube",
-                author: author, idempotency: nil
+                [NewMemory.fixture("short history"), NewMemory.fixture("long history")],
+                messages: [],
+                cubeID: "alice-cube",
+                author: author,
+                idempotency: nil
             )
             let (short, long) = (added.receipt.memoryIDs[0], added.receipt.memoryIDs[1])
             for revision in 1...200 {
                 _ = try await store.update(
-                    id: long, cubeID: "alice-cube", patch: MemoryPatch(content: "long history, revision \(revision)"), embedding: [1],
-                    expectedVersion: nil, actor: author
+                    id: long,
+                    cubeID: "alice-cube",
+                    patch: MemoryPatch(content: "long history, revision \(revision)"),
+                    embedding: [1],
+                    expectedVersion: nil,
+                    actor: author
                 )
             }
             try await stack.withGRPC { clients in
                 let response = try await clients.ingest.batchGetHistory(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = [short, long, UUID()].map { $0.uuidString.lowercased() } },
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryIds = [short, long, UUID()].map { $0.uuidString.lowercased() }
+                    },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
                 let byMemory = Dictionary(grouping: response.entries, by: \.memoryID)
@@ -38,7 +50,10 @@ struct BatchHistoryTests {
 
                 let tooMany = await #expect(throws: RPCError.self) {
                     _ = try await clients.ingest.batchGetHistory(
-                        .with { $0.cubeID = "alice-cube"; $0.memoryIds = (0...200).map { _ in UUID().uuidString } },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.memoryIds = (0...200).map { _ in UUID().uuidString }
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                 }
@@ -46,7 +61,11 @@ struct BatchHistoryTests {
                 #expect(tooMany?.message.contains("memory_ids") == true)
                 do {
                     _ = try await clients.ingest.batchGetHistory(
-                        .with { $0.cubeID = "alice-cube"; $0.memoryIds = [short.uuidString] }, metadata: TestStack.metadata(stack.bob.key)
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.memoryIds = [short.uuidString]
+                        },
+                        metadata: TestStack.metadata(stack.bob.key)
                     )
                     Issue.record("bob read alice's history")
                 } catch let error as RPCError {
@@ -64,12 +83,20 @@ struct BatchHistoryTests {
             var first = NewMemory.fixture("Alice lives in Porto")
             first.tags = ["home"]
             let added = try await store.add(
-                [first, .fixture("never changed")], messages: [], cubeID: "c", author: author, idempotency: nil
+                [first, .fixture("never changed")],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
             )
             let (changed, unchanged) = (added.receipt.memoryIDs[0], added.receipt.memoryIDs[1])
             _ = try await store.update(
-                id: changed, cubeID: "c", patch: MemoryPatch(content: "Alice lives in Lisbon"), embedding: [1],
-                expectedVersion: nil, actor: editor
+                id: changed,
+                cubeID: "c",
+                patch: MemoryPatch(content: "Alice lives in Lisbon"),
+                embedding: [1],
+                expectedVersion: nil,
+                actor: editor
             )
             _ = try await store.delete(.ids([changed]), cubeID: "c", actor: editor, dryRun: false, hard: false)
             #expect(try await TestDatabase.count("memory_history", in: database) == 2)
@@ -98,7 +125,11 @@ struct BatchHistoryTests {
             #expect(untouched.map(\.action) == ["add"])
             #expect(untouched.first?.after?.content == "never changed")
 
-            let batch = try await store.histories(memoryIDs: [changed, unchanged, UUID()], cubeID: "c", limitPerMemory: 2)
+            let batch = try await store.histories(
+                memoryIDs: [changed, unchanged, UUID()],
+                cubeID: "c",
+                limitPerMemory: 2
+            )
             #expect(batch.filter { $0.memoryID == changed }.map(\.action) == ["delete", "update"])
             #expect(batch.filter { $0.memoryID == unchanged }.map(\.action) == ["add"])
         }

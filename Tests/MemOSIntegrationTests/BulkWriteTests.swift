@@ -1,9 +1,10 @@
 import Foundation
 import MemOSCore
-@testable import MemOSPostgres
-@testable import MemOSRetrieval
 import PostgresNIO
 import Testing
+
+@testable import MemOSPostgres
+@testable import MemOSRetrieval
 
 @Suite("Bulk writes: one statement's response, derived columns, one notification per cube and transaction")
 struct BulkWriteTests {
@@ -17,15 +18,28 @@ struct BulkWriteTests {
     @Test("a bulk add returns every memory as a read returns it, each with its change sequence and an add history row")
     func bulkAddReturnsStoredMemories() async throws {
         try await Self.withStore { store, author, database in
-            let existing = try await store.add([.fixture("Alice likes tea")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let existing = try await store.add(
+                [.fixture("Alice likes tea")],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             // Sources keep their dates in whole seconds: the response must say what a read says.
             let time = Date(timeIntervalSince1970: 1_700_000_000.25)
             var items = (0..<40).map { n in
                 NewMemory(
-                    sessionID: "s", memoryType: .userMemory, key: "k\(n)", content: "memory number \(n)",
-                    tags: n % 2 == 0 ? ["even", "t\(n)"] : [], info: ["n": .number(Double(n))],
-                    sources: [Source(type: "chat", role: "user", messageID: "m\(n)", chatTime: time)], confidence: 0.5,
-                    embeddingModel: "m", embedding: [1, Float(n)], validFrom: time
+                    sessionID: "s",
+                    memoryType: .userMemory,
+                    key: "k\(n)",
+                    content: "memory number \(n)",
+                    tags: n % 2 == 0 ? ["even", "t\(n)"] : [],
+                    info: ["n": .number(Double(n))],
+                    sources: [Source(type: "chat", role: "user", messageID: "m\(n)", chatTime: time)],
+                    confidence: 0.5,
+                    embeddingModel: "m",
+                    embedding: [1, Float(n)],
+                    validFrom: time
                 )
             }
             items.append(.fixture("alice  LIKES\ttea"))  // an exact duplicate of the memory already stored
@@ -78,9 +92,24 @@ struct BulkWriteTests {
 
             // The retry, once the database takes it, writes everything once; a second retry replays it.
             try await database.client.query("DROP TRIGGER test_refuse_boom ON memories", logger: TestDatabase.logger)
-            let retried = try await store.add(memories, messages: messages, cubeID: "c", author: author, idempotency: key)
-            guard case .written = retried else { Issue.record("expected a write, got \(retried)"); return }
-            let replayed = try await store.add(memories, messages: messages, cubeID: "c", author: author, idempotency: key)
+            let retried = try await store.add(
+                memories,
+                messages: messages,
+                cubeID: "c",
+                author: author,
+                idempotency: key
+            )
+            guard case .written = retried else {
+                Issue.record("expected a write, got \(retried)")
+                return
+            }
+            let replayed = try await store.add(
+                memories,
+                messages: messages,
+                cubeID: "c",
+                author: author,
+                idempotency: key
+            )
             #expect(replayed == .replayed(retried.receipt))
             #expect(try await TestDatabase.count("memories", in: database) == 3)
             #expect(try await TestDatabase.count("messages", in: database) == 3)
@@ -95,7 +124,9 @@ struct BulkWriteTests {
     func exactSources(_ time: Date?) async throws {
         try await Self.withStore { store, author, _ in
             var memory = NewMemory.fixture("Alice likes tea")
-            memory.sources = [Source(type: "chat", role: "user", messageID: "m1", chatTime: time, content: "I like tea")]
+            memory.sources = [
+                Source(type: "chat", role: "user", messageID: "m1", chatTime: time, content: "I like tea")
+            ]
             #expect(memory.sources.allSatisfy { $0.isExactInJSON })
             let outcome = try await store.add([memory], messages: [], cubeID: "c", author: author, idempotency: nil)
             let returned = try #require(outcome.memories)
@@ -119,7 +150,9 @@ struct BulkWriteTests {
                 logger: TestDatabase.logger
             )
             var decoded: [[Float]] = []
-            for try await (bound, packed) in rows.decode((PackedFloats, PackedFloats).self) { decoded += [bound.values, packed.values] }
+            for try await (bound, packed) in rows.decode((PackedFloats, PackedFloats).self) {
+                decoded += [bound.values, packed.values]
+            }
             #expect(decoded == [values, values])
         }
     }
@@ -136,10 +169,18 @@ struct BulkWriteTests {
         }
     }
 
-    @Test("keyword terms (in the search index) and the duplicate hash follow content changes, and survive status changes")
+    @Test(
+        "keyword terms (in the search index) and the duplicate hash follow content changes, and survive status changes"
+    )
     func derivedColumnsFollowContent() async throws {
         try await Self.withStore { store, author, database in
-            let added = try await store.add([.fixture("Alice keeps bees")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let added = try await store.add(
+                [.fixture("Alice keeps bees")],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             let id = added.receipt.memoryIDs[0]
             // The search index's keyword side, built from what the change feed delivers.
             func matches(_ query: String, statuses: Set<MemoryStatus> = [.activated]) async throws -> [UUID] {
@@ -151,14 +192,31 @@ struct BulkWriteTests {
             }
             #expect(try await matches("bees") == [id])
             _ = try await store.update(
-                id: id, cubeID: "c", patch: MemoryPatch(content: "Alice sells honey"), embedding: [1], expectedVersion: nil, actor: author
+                id: id,
+                cubeID: "c",
+                patch: MemoryPatch(content: "Alice sells honey"),
+                embedding: [1],
+                expectedVersion: nil,
+                actor: author
             )
             #expect(try await matches("bees").isEmpty)
             #expect(try await matches("honey") == [id])
             // The new content is the one duplicates are detected by.
-            let again = try await store.add([.fixture("alice sells  honey")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let again = try await store.add(
+                [.fixture("alice sells  honey")],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             #expect(again.receipt.memoryIDs == [id])
-            let other = try await store.add([.fixture("Alice keeps bees")], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let other = try await store.add(
+                [.fixture("Alice keeps bees")],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             #expect(other.receipt.memoryIDs != [id])
             // A soft delete changes no text: the deleted memory still matches among deleted ones.
             _ = try await store.delete(.ids([id]), cubeID: "c", actor: author, dryRun: false, hard: false)
@@ -180,7 +238,10 @@ struct BulkWriteTests {
                 // Listening once a notification sent now comes back.
                 let probe = Task {
                     while !Task.isCancelled {
-                        try await database.client.query("SELECT pg_notify('memos_changes', 'probe 0')", logger: TestDatabase.logger)
+                        try await database.client.query(
+                            "SELECT pg_notify('memos_changes', 'probe 0')",
+                            logger: TestDatabase.logger
+                        )
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }
@@ -188,10 +249,22 @@ struct BulkWriteTests {
                 probe.cancel()
                 _ = await probe.result
 
-                _ = try await store.add((0..<30).map { .fixture("note \($0)") }, messages: [], cubeID: "c", author: author, idempotency: nil)
+                _ = try await store.add(
+                    (0..<30).map { .fixture("note \($0)") },
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
+                    idempotency: nil
+                )
                 _ = try await store.delete(.wholeCube, cubeID: "c", actor: author, dryRun: false, hard: false)
                 _ = try await store.delete(.wholeCube, cubeID: "c", actor: author, dryRun: false, hard: true)
-                _ = try await store.add([.fixture("elsewhere")], messages: [], cubeID: "d", author: author, idempotency: nil)
+                _ = try await store.add(
+                    [.fixture("elsewhere")],
+                    messages: [],
+                    cubeID: "d",
+                    author: author,
+                    idempotency: nil
+                )
                 // Notifications arrive in commit order: everything before "d" belongs to the three writes of "c".
                 var before: [String] = []
                 while let cube = await iterator.next(), cube != "d" {
@@ -206,21 +279,40 @@ struct BulkWriteTests {
     func notificationWakesTheIndex() async throws {
         try await Self.withStore { store, author, database in
             let feed = PostgresChangeFeed(database: database)
-            try await RunningIndex.with(feed: feed, model: "m", dimension: 1, catchUpInterval: .seconds(3_600)) { index in
-                let everything = CubeIndex.RowFilter(statuses: Set(MemoryStatus.allCases), memoryTypes: [], allowedIDs: nil)
+            try await RunningIndex.with(feed: feed, model: "m", dimension: 1, catchUpInterval: .seconds(3_600)) {
+                index in
+                let everything = CubeIndex.RowFilter(
+                    statuses: Set(MemoryStatus.allCases),
+                    memoryTypes: [],
+                    allowedIDs: nil
+                )
                 func indexed() async throws -> Set<UUID> {
                     Set(try await index.search([1], in: ["c"], k: 1_000, filter: everything).map(\.id))
                 }
                 #expect(try await indexed().isEmpty)
-                let first = try await store.add((0..<50).map { .fixture("fact \($0)") }, messages: [], cubeID: "c", author: author, idempotency: nil)
+                let first = try await store.add(
+                    (0..<50).map { .fixture("fact \($0)") },
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
+                    idempotency: nil
+                )
                 // Until the index listens, a notification can be missed: later writes notify again.
                 var more = 0
-                #expect(try await RunningIndex.eventually {
-                    if try await indexed().isSuperset(of: first.receipt.memoryIDs) { return true }
-                    more += 1
-                    _ = try await store.add([.fixture("nudge \(more)")], messages: [], cubeID: "c", author: author, idempotency: nil)
-                    return false
-                })
+                #expect(
+                    try await RunningIndex.eventually {
+                        if try await indexed().isSuperset(of: first.receipt.memoryIDs) { return true }
+                        more += 1
+                        _ = try await store.add(
+                            [.fixture("nudge \(more)")],
+                            messages: [],
+                            cubeID: "c",
+                            author: author,
+                            idempotency: nil
+                        )
+                        return false
+                    }
+                )
             }
         }
     }

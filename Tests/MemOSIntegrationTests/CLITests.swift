@@ -11,7 +11,9 @@ struct CLITests {
         var output: String
         var error: String
 
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(self.output.utf8)) as? [String: Any]) ?? [:] }
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(self.output.utf8)) as? [String: Any]) ?? [:]
+        }
     }
 
     static func memos(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> Run {
@@ -34,7 +36,10 @@ struct CLITests {
 
     @Test(
         "an admin makes a user and their key; the user makes and shares a cube; a user's key cannot administer",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the memos product first")
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path),
+            "build the memos product first"
+        )
     )
     func accounts() async throws {
         try await TestStack.run { stack in
@@ -42,15 +47,27 @@ struct CLITests {
             let user = try await Self.memos(["users", "create", "carol", "--key", stack.adminKey] + url)
             #expect(user.status == 0, "\(user.error)")
             let carolID = try #require(user.json["id"] as? String)
-            let key = try await Self.memos(["keys", "create", "--user-id", carolID, "--name", "laptop", "--key", stack.adminKey] + url)
+            let key = try await Self.memos(
+                ["keys", "create", "--user-id", carolID, "--name", "laptop", "--key", stack.adminKey] + url
+            )
             let carolKey = try #require(key.json["key"] as? String)
 
             // The key may also come from MEMOS_KEY and the URL from MEMOS_URL.
             let environment = ["MEMOS_KEY": carolKey, "MEMOS_URL": "http://127.0.0.1:\(stack.gatewayPort)"]
-            #expect(try await Self.memos(["cubes", "create", "carol-notes", "--name", "Notes"], environment: environment).status == 0)
-            #expect(try await Self.memos(["cubes", "share", "carol-notes", "bob", "--role", "writer"], environment: environment).status == 0)
+            #expect(
+                try await Self.memos(["cubes", "create", "carol-notes", "--name", "Notes"], environment: environment)
+                    .status == 0
+            )
+            #expect(
+                try await Self.memos(
+                    ["cubes", "share", "carol-notes", "bob", "--role", "writer"],
+                    environment: environment
+                ).status == 0
+            )
             let members = try await Self.memos(["cubes", "members", "carol-notes"], environment: environment)
-            let roles = (members.json["members"] as? [[String: Any]] ?? []).map { "\($0["user_name"] ?? "")=\($0["role"] ?? "")" }
+            let roles = (members.json["members"] as? [[String: Any]] ?? []).map {
+                "\($0["user_name"] ?? "")=\($0["role"] ?? "")"
+            }
             #expect(roles == ["carol=owner", "bob=writer"])
             let keys = try await Self.memos(["keys", "list"], environment: environment)
             #expect((keys.json["keys"] as? [[String: Any]])?.count == 1)
@@ -64,12 +81,19 @@ struct CLITests {
 
     @Test(
         "admin-key provisions an admin in PostgreSQL and prints a working key",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the memos product first")
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path),
+            "build the memos product first"
+        )
     )
     func adminKey() async throws {
         try await TestDatabase.withEmptyDatabase { configuration, database in
-            let url = "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
-            let run = try await Self.memos(["admin-key", "--user", "ops"], environment: ["MEMOS_DATABASE_URL": url, "MEMOS_LOG_LEVEL": "error"])
+            let url =
+                "postgres://\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+            let run = try await Self.memos(
+                ["admin-key", "--user", "ops"],
+                environment: ["MEMOS_DATABASE_URL": url, "MEMOS_LOG_LEVEL": "error"]
+            )
             #expect(run.status == 0, "\(run.error)")
             let key = run.output.trimmingCharacters(in: .whitespacesAndNewlines)
             let principal = try await PostgresAccountStore(database: database).principal(forAPIKey: key)

@@ -8,7 +8,9 @@ import Testing
 
 @Suite("Counts per type, listing, get by ids, and access bookkeeping")
 struct CountAndUsageTests {
-    @Test("list pages with a cursor, once each under a write between pages; get by ids returns deleted memories with their status")
+    @Test(
+        "list pages with a cursor, once each under a write between pages; get by ids returns deleted memories with their status"
+    )
     func listAndGet() async throws {
         try await TestStack.run { stack in
             try await stack.withGRPC { clients in
@@ -18,7 +20,10 @@ struct CountAndUsageTests {
                         request.cubeID = "alice-cube"
                         request.idsOnly = true
                         request.items = ["tea", "aisle seats", "Oslo", "Rome", "bees"].map { word in
-                            .with { $0.content = "Alice and \(word)"; $0.memoryType = word == "tea" ? .userMemory : .longTermMemory }
+                            .with {
+                                $0.content = "Alice and \(word)"
+                                $0.memoryType = word == "tea" ? .userMemory : .longTermMemory
+                            }
                         }
                     },
                     metadata: metadata
@@ -26,14 +31,23 @@ struct CountAndUsageTests {
                 let ids = added.memoryIds
                 let deletedID = ids[3]
                 _ = try await clients.ingest.deleteMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [deletedID] } }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.ids = .with { $0.ids = [deletedID] }
+                    },
+                    metadata: metadata
                 )
 
                 var listed: [String] = []
                 var token = ""
                 repeat {
                     let page = try await clients.retrieval.listMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.pageSize = 2; $0.pageToken = token }, metadata: metadata
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.pageSize = 2
+                            $0.pageToken = token
+                        },
+                        metadata: metadata
                     )
                     #expect(page.memories.count <= 2)
                     listed += page.memories.map(\.id)
@@ -41,7 +55,11 @@ struct CountAndUsageTests {
                     if listed.count == 2 {
                         // A write between pages: newest first, so it is not on a later page, and nothing repeats.
                         _ = try await clients.ingest.addMemories(
-                            .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice and kites" }] }, metadata: metadata
+                            .with {
+                                $0.cubeID = "alice-cube"
+                                $0.items = [.with { $0.content = "Alice and kites" }]
+                            },
+                            metadata: metadata
                         )
                     }
                 } while !token.isEmpty
@@ -49,17 +67,29 @@ struct CountAndUsageTests {
                 #expect(Set(listed) == Set(ids).subtracting([deletedID]))
 
                 let users = try await clients.retrieval.listMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryTypes = [.userMemory] }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryTypes = [.userMemory]
+                    },
+                    metadata: metadata
                 )
                 #expect(users.memories.map(\.id) == [ids[0]])
                 let deleted = try await clients.retrieval.listMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.statuses = [.deleted] }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.statuses = [.deleted]
+                    },
+                    metadata: metadata
                 )
                 #expect(deleted.memories.map(\.id) == [deletedID])
 
                 let unknown = UUID().uuidString.lowercased()
                 let got = try await clients.retrieval.getMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.memoryIds = [deletedID, ids[0], unknown] }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryIds = [deletedID, ids[0], unknown]
+                    },
+                    metadata: metadata
                 )
                 #expect(got.memories.map(\.id) == [deletedID, ids[0]])
                 #expect(got.memories.map(\.status) == [.deleted, .activated])
@@ -77,10 +107,24 @@ struct CountAndUsageTests {
                     .with { request in
                         request.cubeID = "alice-cube"
                         request.items = [
-                            .with { $0.content = "Alice likes tea"; $0.memoryType = .userMemory },
-                            .with { $0.content = "Alice prefers aisle seats"; $0.memoryType = .preferenceMemory; $0.tags = ["travel"] },
-                            .with { $0.content = "Alice flew to Oslo"; $0.memoryType = .longTermMemory; $0.tags = ["travel"] },
-                            .with { $0.content = "Alice flew to Rome"; $0.memoryType = .longTermMemory },
+                            .with {
+                                $0.content = "Alice likes tea"
+                                $0.memoryType = .userMemory
+                            },
+                            .with {
+                                $0.content = "Alice prefers aisle seats"
+                                $0.memoryType = .preferenceMemory
+                                $0.tags = ["travel"]
+                            },
+                            .with {
+                                $0.content = "Alice flew to Oslo"
+                                $0.memoryType = .longTermMemory
+                                $0.tags = ["travel"]
+                            },
+                            .with {
+                                $0.content = "Alice flew to Rome"
+                                $0.memoryType = .longTermMemory
+                            },
                         ]
                     },
                     metadata: metadata
@@ -92,10 +136,15 @@ struct CountAndUsageTests {
                     },
                     metadata: metadata
                 )
-                let all = try await clients.retrieval.countMemories(.with { $0.cubeID = "alice-cube" }, metadata: metadata)
+                let all = try await clients.retrieval.countMemories(
+                    .with { $0.cubeID = "alice-cube" },
+                    metadata: metadata
+                )
                 #expect(all.total == 3)
-                #expect(Dictionary(uniqueKeysWithValues: all.counts.map { ($0.memoryType, $0.count) })
-                    == [.userMemory: 1, .preferenceMemory: 1, .longTermMemory: 1])
+                #expect(
+                    Dictionary(uniqueKeysWithValues: all.counts.map { ($0.memoryType, $0.count) })
+                        == [.userMemory: 1, .preferenceMemory: 1, .longTermMemory: 1]
+                )
                 let withDeleted = try await clients.retrieval.countMemories(
                     .with {
                         $0.cubeID = "alice-cube"
@@ -119,7 +168,10 @@ struct CountAndUsageTests {
                 )
                 #expect(travel.total == 2)
                 let error = await #expect(throws: RPCError.self) {
-                    try await clients.retrieval.countMemories(.with { $0.cubeID = "alice-cube" }, metadata: TestStack.metadata(stack.bob.key))
+                    try await clients.retrieval.countMemories(
+                        .with { $0.cubeID = "alice-cube" },
+                        metadata: TestStack.metadata(stack.bob.key)
+                    )
                 }
                 #expect(error?.code == .permissionDenied)
             }
@@ -161,7 +213,8 @@ struct CountAndUsageTests {
                 }
                 #expect(counted)
                 let rows = try await stack.database.client.query(
-                    "SELECT change_seq, last_accessed_at IS NOT NULL AS accessed FROM memories", logger: TestDatabase.logger
+                    "SELECT change_seq, last_accessed_at IS NOT NULL AS accessed FROM memories",
+                    logger: TestDatabase.logger
                 )
                 for try await (changeSeq, accessed) in rows.decode((Int64, Bool).self) {
                     #expect(changeSeq == added.changeSeq)

@@ -15,15 +15,22 @@ struct CubeRolesTests {
                 let owner = try await accounts.createUser(name: "owner-\(suffix)", role: .user)
                 let caller = try await accounts.createUser(name: "caller-\(suffix)", role: .user)
                 let principal = Principal(userID: caller, userName: "caller", role: .user, apiKeyID: UUID())
-                let (own, written, read, foreign, gone) = ("own-\(suffix)", "w-\(suffix)", "r-\(suffix)", "f-\(suffix)", "x-\(suffix)")
+                let (own, written, read, foreign, gone) = (
+                    "own-\(suffix)", "w-\(suffix)", "r-\(suffix)", "f-\(suffix)", "x-\(suffix)"
+                )
                 try await accounts.createCube(id: own, name: own, owner: caller)
-                for cube in [written, read, foreign, gone] { try await accounts.createCube(id: cube, name: cube, owner: owner) }
+                for cube in [written, read, foreign, gone] {
+                    try await accounts.createCube(id: cube, name: cube, owner: owner)
+                }
                 try await accounts.setMember(caller, role: .writer, inCube: written)
                 try await accounts.setMember(caller, role: .reader, inCube: read)
                 try await accounts.setMember(caller, role: .reader, inCube: gone)
                 try await accounts.deleteCube(id: gone)
 
-                let roles = try await accounts.roles(of: caller, inCubes: [own, written, read, foreign, gone, "nowhere", own])
+                let roles = try await accounts.roles(
+                    of: caller,
+                    inCubes: [own, written, read, foreign, gone, "nowhere", own]
+                )
                 #expect(roles.count == 4)
                 #expect(roles[own] == .some(.owner))
                 #expect(roles[written] == .some(.writer))
@@ -41,7 +48,9 @@ struct CubeRolesTests {
                             try await accounts.authorize(principal, cubes: cubes, for: access)
                             messages.append(nil)
                         } catch {
-                            messages.append("\((error as? MemOSError)?.code ?? .internalError): \((error as? MemOSError)?.message ?? "")")
+                            messages.append(
+                                "\((error as? MemOSError)?.code ?? .internalError): \((error as? MemOSError)?.message ?? "")"
+                            )
                         }
                     }
                     #expect(messages[0] == messages[1])
@@ -49,8 +58,14 @@ struct CubeRolesTests {
                 }
                 #expect(await outcome([own, written, read], .read) == nil)
                 #expect(await outcome([own, written], .write) == nil)
-                #expect(await outcome([own, read, written], .write) == "permissionDenied: cube '\(read)': your role is reader; writing needs writer or owner")
-                #expect(await outcome([own, foreign, "nowhere"], .read) == "permissionDenied: cube '\(foreign)' is not shared with you")
+                #expect(
+                    await outcome([own, read, written], .write)
+                        == "permissionDenied: cube '\(read)': your role is reader; writing needs writer or owner"
+                )
+                #expect(
+                    await outcome([own, foreign, "nowhere"], .read)
+                        == "permissionDenied: cube '\(foreign)' is not shared with you"
+                )
                 #expect(await outcome([own, "nowhere", foreign], .read) == "notFound: cube 'nowhere' does not exist")
                 #expect(await outcome([written, gone], .read) == "notFound: cube '\(gone)' does not exist")
                 #expect(await outcome([foreign], .read) == "permissionDenied: cube '\(foreign)' is not shared with you")

@@ -2,13 +2,14 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSCore
-@testable import MemOSPostgres
 import MemOSProto
 import MemOSRPC
 import MemOSServer
 import PostgresNIO
 import SwiftProtobuf
 import Testing
+
+@testable import MemOSPostgres
 
 /// The database connection lost at each point of a write: the client hears UNAVAILABLE (never INTERNAL), told when
 /// the write may have happened, and its retry with the same idempotency key writes once.
@@ -45,13 +46,20 @@ struct DatabaseFaultTests {
             proxied.port = proxy.port
             try await Database.withPool(proxied, logger: TestDatabase.logger) { database in
                 let ingest = ServerFactory.ingest(
-                    database: database, embedder: FeatureHashingEmbedder(), host: "127.0.0.1", port: 0, logger: TestDatabase.logger
+                    database: database,
+                    embedder: FeatureHashingEmbedder(),
+                    host: "127.0.0.1",
+                    port: 0,
+                    logger: TestDatabase.logger
                 )
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await ingest.run() }
                     let port = try await ingest.listeningPort
                     try await withGRPCClient(
-                        transport: .http2NIOPosix(target: .ipv4(host: "127.0.0.1", port: port), transportSecurity: .plaintext)
+                        transport: .http2NIOPosix(
+                            target: .ipv4(host: "127.0.0.1", port: port),
+                            transportSecurity: .plaintext
+                        )
                     ) { client in
                         let service = Memos_Ingest_V1_IngestService.Client(wrapping: client)
                         let metadata: Metadata = ["authorization": "Bearer \(key)"]
@@ -63,7 +71,14 @@ struct DatabaseFaultTests {
                             $0.items = [.with { $0.content = "The lighthouse keeper's name is Ada" }]
                         }
                         // A first write readies the pool's connection and the prepared statement.
-                        _ = try await service.addMemories(.with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "warm-up" }] }, metadata: metadata, options: options)
+                        _ = try await service.addMemories(
+                            .with {
+                                $0.cubeID = "alice-cube"
+                                $0.items = [.with { $0.content = "warm-up" }]
+                            },
+                            metadata: metadata,
+                            options: options
+                        )
 
                         proxy.arm(point.cut)
                         let error = await #expect(throws: RPCError.self) {
@@ -76,7 +91,8 @@ struct DatabaseFaultTests {
                             #expect(error?.message.contains("may have happened") == true, "\(error?.message ?? "")")
                         }
                         let stored = try await TestDatabase.count(
-                            "memories WHERE content = 'The lighthouse keeper''s name is Ada'", in: direct
+                            "memories WHERE content = 'The lighthouse keeper''s name is Ada'",
+                            in: direct
                         )
                         #expect(stored == (point.committed ? 1 : 0))
 
@@ -88,7 +104,10 @@ struct DatabaseFaultTests {
                         }
                         let response = try #require(retried)
                         #expect(response.memoryIds.count == 1)
-                        let after = try await TestDatabase.count("memories WHERE content = 'The lighthouse keeper''s name is Ada'", in: direct)
+                        let after = try await TestDatabase.count(
+                            "memories WHERE content = 'The lighthouse keeper''s name is Ada'",
+                            in: direct
+                        )
                         #expect(after == 1)
                     }
                     ingest.server.beginGracefulShutdown()

@@ -1,9 +1,10 @@
 import Foundation
 import MemOSCore
-@testable import MemOSPostgres
 import PostgresNIO
 import Testing
 import _ConnectionPoolModule
+
+@testable import MemOSPostgres
 
 /// What a process does when its database is not there: it waits a bounded time, says why, and gives up with an
 /// error that names the server; a pool that cannot connect answers `unavailable`, never an internal error.
@@ -17,7 +18,12 @@ struct DatabaseStartupTests {
     @Test("start-up gives up on a server that does not answer within its wait, naming the server and the reason")
     func unreachable() async throws {
         let port = try ProcessTests.freePort()
-        var configuration = DatabaseConfiguration(host: "127.0.0.1", port: port, username: "postgres", database: "memos")
+        var configuration = DatabaseConfiguration(
+            host: "127.0.0.1",
+            port: port,
+            username: "postgres",
+            database: "memos"
+        )
         configuration.startupWait = .milliseconds(1_200)
         let error = await #expect(throws: MemOSError.self) {
             try await Database.waitUntilReachable(configuration, logger: TestDatabase.logger)
@@ -30,7 +36,9 @@ struct DatabaseStartupTests {
 
     @Test("a database that does not exist fails at once with the server's reason: waiting cannot mend it")
     func missingDatabase() async throws {
-        var configuration = try TestDatabase.serverConfiguration.with(database: "memos_missing_\(UInt32.random(in: 0...UInt32.max))")
+        var configuration = try TestDatabase.serverConfiguration.with(
+            database: "memos_missing_\(UInt32.random(in: 0...UInt32.max))"
+        )
         configuration.startupWait = .seconds(600)
         let error = await #expect(throws: MemOSError.self) {
             try await Database.waitUntilReachable(configuration, logger: TestDatabase.logger)
@@ -50,7 +58,12 @@ struct DatabaseStartupTests {
 
     @Test("a readiness probe answers false within its limit when the server is gone, true when it is there")
     func readiness() async throws {
-        let gone = DatabaseConfiguration(host: "127.0.0.1", port: try ProcessTests.freePort(), username: "postgres", database: "memos")
+        let gone = DatabaseConfiguration(
+            host: "127.0.0.1",
+            port: try ProcessTests.freePort(),
+            username: "postgres",
+            database: "memos"
+        )
         let answer = try await Database.withPool(gone, logger: TestDatabase.logger) { database in
             await database.isReachable(within: .milliseconds(300))
         }
@@ -62,20 +75,28 @@ struct DatabaseStartupTests {
 
     @Test(
         "memos migrate against a server that is not there exits within its wait, saying which server and why",
-        .enabled(if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path), "build the memos product first")
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path),
+            "build the memos product first"
+        )
     )
     func command() async throws {
         let port = try ProcessTests.freePort()
         let run = try await CLITests.memos(
             ["migrate"],
-            environment: ["MEMOS_DATABASE_URL": "postgres://postgres@127.0.0.1:\(port)/memos", "MEMOS_DB_WAIT_SECONDS": "1"]
+            environment: [
+                "MEMOS_DATABASE_URL": "postgres://postgres@127.0.0.1:\(port)/memos", "MEMOS_DB_WAIT_SECONDS": "1",
+            ]
         )
         #expect(run.status != 0)
         #expect(run.error.contains("waiting for the database"), "\(run.error)")
         #expect(run.error.contains("did not accept a session within 1.0 seconds"), "\(run.error)")
         #expect(run.error.contains("127.0.0.1:\(port)"), "\(run.error)")
 
-        let invalid = try await CLITests.memos(["migrate", "--db-wait-seconds=4000"], environment: ["MEMOS_DATABASE_URL": "postgres://db/x"])
+        let invalid = try await CLITests.memos(
+            ["migrate", "--db-wait-seconds=4000"],
+            environment: ["MEMOS_DATABASE_URL": "postgres://db/x"]
+        )
         #expect(invalid.status != 0)
         #expect(invalid.error.contains("must be 0–3600, not 4000"), "\(invalid.error)")
     }

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Database URLs")
 struct DatabaseURLTests {
-    @Test("a TCP URL gives the host (an IPv6 literal without brackets), port, user, password and database; defaults fill the rest")
+    @Test(
+        "a TCP URL gives the host (an IPv6 literal without brackets), port, user, password and database; defaults fill the rest"
+    )
     func tcp() throws {
         let full = try DatabaseConfiguration(url: "postgresql://alice:s%3Acret@db.internal:6432/memos")
         #expect(full.host == "db.internal")
@@ -46,7 +48,8 @@ struct DatabaseURLTests {
             try DatabaseConfiguration(url: url)
         } throws: { error in
             guard let error = error as? MemOSError else { return false }
-            return error.code == .invalidArgument && error.message.contains("postgres://user@/database?host=/socket/directory")
+            return error.code == .invalidArgument
+                && error.message.contains("postgres://user@/database?host=/socket/directory")
         }
     }
 
@@ -54,7 +57,10 @@ struct DatabaseURLTests {
     func throughTheSocket() async throws {
         let server = try TestDatabase.serverConfiguration
         let (directories, port) = try await Database.withPool(server, logger: TestDatabase.logger) { database in
-            (try await Self.value("SHOW unix_socket_directories", in: database), try await Self.value("SHOW port", in: database))
+            (
+                try await Self.value("SHOW unix_socket_directories", in: database),
+                try await Self.value("SHOW port", in: database)
+            )
         }
         // scripts/local-postgres.sh leaves the socket out when its path would be too long: the run says so.
         guard let directory = directories.split(separator: ",").first.map({ $0.trimmingCharacters(in: .whitespaces) }),
@@ -78,7 +84,7 @@ struct DatabaseURLTests {
     /// The first column of the first row of `sql`, as text.
     private static func value(_ sql: String, in database: Database) async throws -> String {
         let rows = try await database.client.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
-        for try await (value,) in rows.decode((String,).self) { return value }
+        for try await (value, ) in rows.decode((String,).self) { return value }
         Issue.record("\(sql) returned no row")
         return ""
     }

@@ -12,25 +12,35 @@ struct ExportImportTests {
         try await TestStack.run { stack in
             let environment = ["MEMOS_KEY": stack.alice.key, "MEMOS_URL": "http://127.0.0.1:\(stack.gatewayPort)"]
             let memory = try await CLITests.memos(
-                ["add", "alice-cube", "Alice keeps bees on the roof", "--memory", "--type", "user_memory", "--tag", "hobby"],
+                [
+                    "add", "alice-cube", "Alice keeps bees on the roof", "--memory", "--type", "user_memory", "--tag",
+                    "hobby",
+                ],
                 environment: environment
             )
             #expect(memory.status == 0, "\(memory.error)")
             #expect(memory.output.contains("added 1 memory to alice-cube"))
             #expect(memory.output.contains("USER_MEMORY"))
             let turns = try await CLITests.memos(
-                ["add", "alice-cube", "user: I moved to Lisbon last spring\nassistant: Nice, how do you like it?", "--session", "s1", "--json"],
+                [
+                    "add", "alice-cube", "user: I moved to Lisbon last spring\nassistant: Nice, how do you like it?",
+                    "--session", "s1", "--json",
+                ],
                 environment: environment
             )
             #expect(turns.status == 0, "\(turns.error)")
             #expect((turns.json["memories"] as? [[String: Any]])?.isEmpty == false)
 
-            let search = try await CLITests.memos(["search", "where does alice keep bees", "--cube", "alice-cube", "--relativity", "0"], environment: environment)
+            let search = try await CLITests.memos(
+                ["search", "where does alice keep bees", "--cube", "alice-cube", "--relativity", "0"],
+                environment: environment
+            )
             #expect(search.status == 0, "\(search.error)")
             #expect(search.output.hasPrefix("1. "))
             #expect(search.output.contains("Alice keeps bees on the roof"))
             let json = try await CLITests.memos(
-                ["search", "bees", "--cube", "alice-cube", "--json", "--relativity", "0"], environment: environment
+                ["search", "bees", "--cube", "alice-cube", "--json", "--relativity", "0"],
+                environment: environment
             )
             #expect((json.json["hits"] as? [[String: Any]])?.isEmpty == false)
 
@@ -61,17 +71,32 @@ struct ExportImportTests {
             }
             #expect(ids.count == 5)
             let updated = try await stack.http(
-                .post, "/v1/memories/update", key: key,
-                body: #"{"cube_id": "alice-cube", "memory_id": "\#(ids[1])", "patch": {"tags": ["travel"]}, "update_mask": "tags"}"#
+                .post,
+                "/v1/memories/update",
+                key: key,
+                body:
+                    #"{"cube_id": "alice-cube", "memory_id": "\#(ids[1])", "patch": {"tags": ["travel"]}, "update_mask": "tags"}"#
             )
             #expect(updated.status == .ok, "\(updated.body)")
-            let deleted = try await stack.http(.post, "/v1/memories/delete", key: key, body: #"{"cube_id": "alice-cube", "ids": {"ids": ["\#(ids[3])"]}}"#)
+            let deleted = try await stack.http(
+                .post,
+                "/v1/memories/delete",
+                key: key,
+                body: #"{"cube_id": "alice-cube", "ids": {"ids": ["\#(ids[3])"]}}"#
+            )
             #expect(deleted.status == .ok)
             let archived = try await stack.http(
-                .post, "/v1/memories/archive", key: key, body: #"{"cube_id": "alice-cube", "memory_ids": ["\#(ids[4])"], "reason": "broken"}"#
+                .post,
+                "/v1/memories/archive",
+                key: key,
+                body: #"{"cube_id": "alice-cube", "memory_ids": ["\#(ids[4])"], "reason": "broken"}"#
             )
             #expect(archived.json["archived_count"] as? Int == 1, "\(archived.body)")
-            let count = try await stack.http(.get, "/v1/cubes/alice-cube/memories/count?statuses=activated,archived,deleted", key: key)
+            let count = try await stack.http(
+                .get,
+                "/v1/cubes/alice-cube/memories/count?statuses=activated,archived,deleted",
+                key: key
+            )
             #expect(count.json["total"] as? Int == 5, "\(count.body)")
 
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID()).jsonl").path
@@ -85,8 +110,14 @@ struct ExportImportTests {
             #expect(lines.contains { $0.contains(#""action":"update""#) })
             #expect(lines.contains { $0.contains(#""embedding":["#) })
 
-            #expect(try await stack.http(.post, "/v1/cubes", key: key, body: #"{"cube_id": "alice-copy"}"#).status == .created)
-            let first = try await CLITests.memos(["import", "alice-copy", file, "--progress"], environment: environment)
+            #expect(
+                try await stack.http(.post, "/v1/cubes", key: key, body: #"{"cube_id": "alice-copy"}"#).status
+                    == .created
+            )
+            let first = try await CLITests.memos(
+                ["import", "alice-copy", file, "--progress"],
+                environment: environment
+            )
             #expect(first.status == 0, "\(first.error)")
             #expect(first.error.contains("imported 5 memories into alice-copy (0 already there; 2 statuses set)"))
             #expect(first.error.contains("[##############################] 5/5"))
@@ -111,10 +142,17 @@ struct ExportImportTests {
             #expect(refused.status != 0)
             #expect(refused.error.contains("403"))
             // A reader cannot import.
-            #expect(try await stack.http(.post, "/v1/cubes", key: key, body: #"{"cube_id": "alice-empty"}"#).status == .created)
-            #expect(try await stack.http(.put, "/v1/cubes/alice-empty/members/bob", key: key, body: #"{"role": "reader"}"#).status == .ok)
+            #expect(
+                try await stack.http(.post, "/v1/cubes", key: key, body: #"{"cube_id": "alice-empty"}"#).status
+                    == .created
+            )
+            #expect(
+                try await stack.http(.put, "/v1/cubes/alice-empty/members/bob", key: key, body: #"{"role": "reader"}"#)
+                    .status == .ok
+            )
             let readerImport = try await CLITests.memos(
-                ["import", "alice-empty", file], environment: environment.merging(["MEMOS_KEY": stack.bob.key]) { $1 }
+                ["import", "alice-empty", file],
+                environment: environment.merging(["MEMOS_KEY": stack.bob.key]) { $1 }
             )
             #expect(readerImport.status != 0)
             #expect(readerImport.error.contains("403"))
@@ -126,23 +164,47 @@ struct ExportImportTests {
         try await TestStack.run { stack in
             let key = stack.alice.key
             let added = try await stack.http(
-                .post, "/v1/memories", key: key,
-                body: #"{"cube_id": "alice-cube", "items": [{"content": "one"}, {"content": "two", "memory_type": "USER_MEMORY"}]}"#
+                .post,
+                "/v1/memories",
+                key: key,
+                body:
+                    #"{"cube_id": "alice-cube", "items": [{"content": "one"}, {"content": "two", "memory_type": "USER_MEMORY"}]}"#
             )
             let ids = (added.json["memories"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             let active = try await stack.http(.get, "/v1/cubes/alice-cube/memories/count", key: key)
             #expect(active.status == .ok)
             #expect(active.json["total"] as? Int == 2)
-            #expect((active.json["counts"] as? [[String: Any]])?.compactMap { $0["memory_type"] as? String } == ["LONG_TERM_MEMORY", "USER_MEMORY"])
+            #expect(
+                (active.json["counts"] as? [[String: Any]])?.compactMap { $0["memory_type"] as? String } == [
+                    "LONG_TERM_MEMORY", "USER_MEMORY",
+                ]
+            )
 
-            #expect(try await stack.http(.put, "/v1/cubes/alice-cube/members/bob", key: key, body: #"{"role": "reader"}"#).status == .ok)
+            #expect(
+                try await stack.http(.put, "/v1/cubes/alice-cube/members/bob", key: key, body: #"{"role": "reader"}"#)
+                    .status == .ok
+            )
             let archiveBody = #"{"cube_id": "alice-cube", "memory_ids": ["\#(ids[0])"]}"#
-            #expect(try await stack.http(.post, "/v1/memories/archive", key: stack.bob.key, body: archiveBody).status == .forbidden)
-            #expect(try await stack.http(.get, "/v1/cubes/alice-cube/memories/count", key: stack.bob.key).json["total"] as? Int == 2)
-            #expect(try await stack.http(.post, "/v1/memories/archive", key: key, body: archiveBody).json["archived_count"] as? Int == 1)
+            #expect(
+                try await stack.http(.post, "/v1/memories/archive", key: stack.bob.key, body: archiveBody).status
+                    == .forbidden
+            )
+            #expect(
+                try await stack.http(.get, "/v1/cubes/alice-cube/memories/count", key: stack.bob.key).json["total"]
+                    as? Int == 2
+            )
+            #expect(
+                try await stack.http(.post, "/v1/memories/archive", key: key, body: archiveBody).json["archived_count"]
+                    as? Int == 1
+            )
             // Archiving again changes nothing.
-            #expect(try await stack.http(.post, "/v1/memories/archive", key: key, body: archiveBody).json["archived_count"] == nil)
-            #expect(try await stack.http(.get, "/v1/cubes/alice-cube/memories/count", key: key).json["total"] as? Int == 1)
+            #expect(
+                try await stack.http(.post, "/v1/memories/archive", key: key, body: archiveBody).json["archived_count"]
+                    == nil
+            )
+            #expect(
+                try await stack.http(.get, "/v1/cubes/alice-cube/memories/count", key: key).json["total"] as? Int == 1
+            )
             let archived = try await stack.http(.get, "/v1/cubes/alice-cube/memories/count?statuses=ARCHIVED", key: key)
             #expect(archived.json["total"] as? Int == 1)
             let listed = try await stack.http(.get, "/v1/cubes/alice-cube/memories?statuses=archived", key: key)
@@ -150,16 +212,31 @@ struct ExportImportTests {
             let history = try await stack.http(.get, "/v1/cubes/alice-cube/memories/\(ids[0])/history", key: key)
             #expect((history.json["entries"] as? [[String: Any]])?.first?["action"] as? String == "archive")
 
-            #expect(try await stack.http(.get, "/v1/cubes/alice-cube/memories/count?statuses=gone", key: key).status == .badRequest)
+            #expect(
+                try await stack.http(.get, "/v1/cubes/alice-cube/memories/count?statuses=gone", key: key).status
+                    == .badRequest
+            )
             #expect(try await stack.http(.get, "/v1/cubes/bob-cube/memories/count", key: key).status == .forbidden)
             let unknown = #"{"cube_id": "alice-cube", "memory_ids": ["\#(UUID().uuidString.lowercased())"]}"#
             #expect(try await stack.http(.post, "/v1/memories/archive", key: key, body: unknown).status == .notFound)
 
             // The requests show in the metrics by route pattern and status.
             let metrics = try await stack.http(.get, "/metrics", key: nil).body
-            #expect(metrics.contains(#"memos_http_requests_total{method="GET",route="/v1/cubes/{cube_id}/memories/count",status="200"} 4"#))
-            #expect(metrics.contains(#"memos_http_requests_total{method="POST",route="/v1/memories/archive",status="403"} 1"#))
-            #expect(metrics.contains(#"memos_http_request_duration_seconds_count{method="POST",route="/v1/memories/archive"} 4"#))
+            #expect(
+                metrics.contains(
+                    #"memos_http_requests_total{method="GET",route="/v1/cubes/{cube_id}/memories/count",status="200"} 4"#
+                )
+            )
+            #expect(
+                metrics.contains(
+                    #"memos_http_requests_total{method="POST",route="/v1/memories/archive",status="403"} 1"#
+                )
+            )
+            #expect(
+                metrics.contains(
+                    #"memos_http_request_duration_seconds_count{method="POST",route="/v1/memories/archive"} 4"#
+                )
+            )
         }
     }
 
@@ -175,7 +252,10 @@ struct ExportImportTests {
         /// Content, type, key, tags, info, sources (the import's own left out), status, validity, confidence, session.
         var comparable: String {
             var kept = self.json.filter {
-                ["content", "memory_type", "key", "tags", "info", "status", "valid_from", "valid_to", "confidence", "session_id"].contains($0.key)
+                [
+                    "content", "memory_type", "key", "tags", "info", "status", "valid_from", "valid_to", "confidence",
+                    "session_id",
+                ].contains($0.key)
             }
             kept["sources"] = self.sources.filter { $0["type"] as? String != "import" }
             let data = (try? JSONSerialization.data(withJSONObject: kept, options: [.sortedKeys])) ?? Data()
@@ -187,7 +267,9 @@ struct ExportImportTests {
 
     static func memories(_ stack: TestStack, cube: String) async throws -> [Listed] {
         let listed = try await stack.http(
-            .get, "/v1/cubes/\(cube)/memories?statuses=ACTIVATED,ARCHIVED,DELETED&page_size=500", key: stack.alice.key
+            .get,
+            "/v1/cubes/\(cube)/memories?statuses=ACTIVATED,ARCHIVED,DELETED&page_size=500",
+            key: stack.alice.key
         )
         #expect(listed.status == .ok, "\(listed.body)")
         return (listed.json["memories"] as? [[String: Any]] ?? []).map(Listed.init)

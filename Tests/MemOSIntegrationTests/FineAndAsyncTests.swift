@@ -14,11 +14,14 @@ struct FineAndAsyncTests {
 
     @Sendable static func answer(_ prompt: String) -> String? {
         if prompt.hasPrefix("where does caroline live") {
-            return #"{"queries": ["Caroline moved to a new city", "where does caroline live"], "keywords": ["Lisbon", "Caroline"]}"#
+            return
+                #"{"queries": ["Caroline moved to a new city", "where does caroline live"], "keywords": ["Lisbon", "Caroline"]}"#
         }
         if prompt.hasPrefix("broken expansion") { return "sorry" }
         if prompt.contains("GARBAGE") { return "I'm sorry, I can't help with that." }
-        if prompt.contains("TRUNCATED") { return #"{"memory list": [{"key": "Trip", "memory_type": "LongTermMemory", "val"# }
+        if prompt.contains("TRUNCATED") {
+            return #"{"memory list": [{"key": "Trip", "memory_type": "LongTermMemory", "val"#
+        }
         if prompt.contains("OUTAGE") { return nil }
         let json = #"""
             {"memory list": [
@@ -33,16 +36,26 @@ struct FineAndAsyncTests {
     static func messages(_ marker: String) -> [Memos_Common_V1_ChatMessage] {
         [
             .with {
-                $0.role = "user"; $0.content = "I moved to Lisbon yesterday \(marker)"; $0.messageID = "D1:1"
+                $0.role = "user"
+                $0.content = "I moved to Lisbon yesterday \(marker)"
+                $0.messageID = "D1:1"
                 $0.chatTime = .init(date: Date(timeIntervalSince1970: 1_683_504_000))
             },
-            .with { $0.role = "assistant"; $0.content = "How do you like it?"; $0.messageID = "D1:2" },
+            .with {
+                $0.role = "assistant"
+                $0.content = "How do you like it?"
+                $0.messageID = "D1:2"
+            },
         ]
     }
 
     static func add(
-        _ clients: TestStack.GRPCClients, _ stack: TestStack, marker: String, mode: Memos_Ingest_V1_ReaderMode,
-        async: Bool = false, key: String = ""
+        _ clients: TestStack.GRPCClients,
+        _ stack: TestStack,
+        marker: String,
+        mode: Memos_Ingest_V1_ReaderMode,
+        async: Bool = false,
+        key: String = ""
     ) async throws -> Memos_Ingest_V1_AddMessagesResponse {
         try await clients.ingest.addMessages(
             .with {
@@ -64,7 +77,9 @@ struct FineAndAsyncTests {
         try await llm.run { model in
             try await TestStack.run(chatModel: model) { stack in
                 for marker in ["PLAIN", "FENCE"] {
-                    let response = try await stack.withGRPC { try await Self.add($0, stack, marker: marker, mode: .fine) }
+                    let response = try await stack.withGRPC {
+                        try await Self.add($0, stack, marker: marker, mode: .fine)
+                    }
                     #expect(response.warnings.isEmpty)
                     #expect(response.memories.count == 2)
                     let first = try #require(response.memories.first)
@@ -84,7 +99,10 @@ struct FineAndAsyncTests {
         }
     }
 
-    @Test("a truncated, garbage or failed answer falls back to a fast memory and says so", arguments: ["TRUNCATED", "GARBAGE", "OUTAGE"])
+    @Test(
+        "a truncated, garbage or failed answer falls back to a fast memory and says so",
+        arguments: ["TRUNCATED", "GARBAGE", "OUTAGE"]
+    )
     func fallback(marker: String) async throws {
         try await Self.llm().run { model in
             try await TestStack.run(chatModel: model) { stack in
@@ -116,7 +134,14 @@ struct FineAndAsyncTests {
         try await Self.llm().run { model in
             try await TestStack.run(chatModel: model) { stack in
                 try await stack.withGRPC { clients in
-                    let response = try await Self.add(clients, stack, marker: "PLAIN", mode: .fine, async: true, key: "k1")
+                    let response = try await Self.add(
+                        clients,
+                        stack,
+                        marker: "PLAIN",
+                        mode: .fine,
+                        async: true,
+                        key: "k1"
+                    )
                     #expect(response.memories.isEmpty)
                     #expect(!response.jobID.isEmpty)
                     #expect(response.messageIds.count == 2)
@@ -124,19 +149,28 @@ struct FineAndAsyncTests {
                     #expect(retry.jobID == response.jobID)
 
                     let idle = try await clients.scheduler.waitUntilIdle(
-                        .with { $0.cubeID = "alice-cube"; $0.timeoutMs = 30_000 },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.timeoutMs = 30_000
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                     #expect(idle.idle)
                     let job = try await clients.scheduler.getJob(
-                        .with { $0.cubeID = "alice-cube"; $0.jobID = response.jobID },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.jobID = response.jobID
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                     #expect(job.status == .completed)
                     #expect(job.kind == JobKind.extract)
                     #expect(job.memoryIds.count == 2)
                     let memories = try await clients.retrieval.getMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.memoryIds = job.memoryIds },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.memoryIds = job.memoryIds
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                     #expect(memories.memories.map(\.content).first == "Caroline moved to Lisbon on 2023-05-07.")
@@ -151,9 +185,18 @@ struct FineAndAsyncTests {
 
     @Test("fine search expands the query through the LLM; without one, or when it fails, it runs fast and says so")
     func fineSearch() async throws {
-        @Sendable func search(_ stack: TestStack, _ clients: TestStack.GRPCClients, _ text: String) async throws -> Memos_Retrieval_V1_SearchResponse {
+        @Sendable func search(
+            _ stack: TestStack,
+            _ clients: TestStack.GRPCClients,
+            _ text: String
+        ) async throws -> Memos_Retrieval_V1_SearchResponse {
             try await clients.retrieval.search(
-                .with { $0.cubeIds = ["alice-cube"]; $0.query = text; $0.mode = .fine; $0.relativity = 0 },
+                .with {
+                    $0.cubeIds = ["alice-cube"]
+                    $0.query = text
+                    $0.mode = .fine
+                    $0.relativity = 0
+                },
                 metadata: TestStack.metadata(stack.alice.key)
             )
         }
@@ -161,7 +204,10 @@ struct FineAndAsyncTests {
             try await TestStack.run(chatModel: model) { stack in
                 try await stack.withGRPC { clients in
                     _ = try await clients.ingest.addMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Caroline moved to Lisbon in May" }] },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.items = [.with { $0.content = "Caroline moved to Lisbon in May" }]
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     )
                     let expanded = try await search(stack, clients, "where does caroline live")

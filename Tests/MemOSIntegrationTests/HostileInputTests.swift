@@ -20,54 +20,148 @@ struct HostileInputTests {
         var testDescription: String { self.name }
     }
 
-    static func filterOf(_ filter: String) -> String { #"{"cube_ids": ["alice-cube"], "query": "x", "filter": \#(filter)}"# }
+    static func filterOf(_ filter: String) -> String {
+        #"{"cube_ids": ["alice-cube"], "query": "x", "filter": \#(filter)}"#
+    }
 
     static let httpCases: [HTTPCase] = [
-        .init(name: "integer filter value past Int", path: "/v1/search",
-              body: filterOf(#"{"condition": {"field": "key", "op": "EQ", "value": 1e19}}"#), status: .ok),
-        .init(name: "id IN a huge number", path: "/v1/search",
-              body: filterOf(#"{"condition": {"field": "id", "op": "IN", "value": [1e300]}}"#), status: .ok),
-        .init(name: "created_at past year 9999", path: "/v1/search",
-              body: filterOf(#"{"condition": {"field": "created_at", "op": "GT", "value": 1e300}}"#),
-              status: .badRequest, messageContains: "9999-12-31T23:59:59Z"),
-        .init(name: "valid_to before year 1", path: "/v1/search",
-              body: filterOf(#"{"condition": {"field": "valid_to", "op": "LT", "value": -1e300}}"#),
-              status: .badRequest, messageContains: "filter (lt) needs an RFC 3339 time"),
-        .init(name: "dry-run delete with a huge integer", path: "/v1/memories/delete",
-              body: #"{"cube_id": "alice-cube", "filter": {"condition": {"field": "key", "op": "EQ", "value": 1e19}}, "dry_run": true}"#,
-              status: .ok),
-        .init(name: "MemOS search with a time out of range", path: "/product/search",
-              body: #"{"query": "x", "readable_cube_ids": ["alice-cube"], "filter": {"created_at": {"gt": 1e300}}}"#,
-              status: .badRequest, messageContains: "9999"),
-        .init(name: "MemOS delete with a time out of range", path: "/product/delete_memory",
-              body: #"{"writable_cube_ids": ["alice-cube"], "filter": {"created_at": {"lt": -1e300}}}"#,
-              status: .badRequest, messageContains: "9999"),
-        .init(name: "LIKE pattern ending in a backslash", path: "/v1/search",
-              body: filterOf(#"{"condition": {"field": "content", "op": "LIKE", "value": "tea\\"}}"#), status: .ok),
-        .init(name: "NUL in content", path: "/v1/memories", body: #"{"cube_id": "alice-cube", "content": "a\u0000b"}"#,
-              status: .badRequest, messageContains: "NUL"),
-        .init(name: "NUL in a cube id", path: "/v1/search", body: #"{"cube_ids": ["alice\u0000cube"], "query": "x"}"#,
-              status: .badRequest, messageContains: "NUL"),
-        .init(name: "NUL in a MemOS body", path: "/product/search",
-              body: #"{"query": "x\u0000", "readable_cube_ids": ["alice-cube"]}"#, status: .badRequest, messageContains: "NUL"),
-        .init(name: "an escaped backslash before u0000 is text", path: "/v1/memories",
-              body: #"{"cube_id": "alice-cube", "content": "C:\\u0000 is a path"}"#, status: .ok),
-        .init(name: "cube id '.'", path: "/v1/cubes", body: #"{"cube_id": "."}"#, status: .badRequest, messageContains: "'.'"),
-        .init(name: "cube id '..'", path: "/v1/cubes", body: #"{"cube_id": ".."}"#, status: .badRequest, messageContains: "'..'"),
-        .init(name: "TTL 0 keeps memories forever", method: .put, path: "/v1/cubes/alice-cube/ttl",
-              body: #"{"memory_ttl_seconds": 0}"#, status: .ok),
-        .init(name: "TTL true is not a number", method: .put, path: "/v1/cubes/alice-cube/ttl",
-              body: #"{"memory_ttl_seconds": true}"#, status: .badRequest, messageContains: "whole number"),
-        .init(name: "forged memories page token", method: .get,
-              path: "/v1/cubes/alice-cube/memories?page_token=\(forgedToken)", status: .badRequest, messageContains: "page_token"),
-        .init(name: "forged jobs page token", method: .get,
-              path: "/v1/cubes/alice-cube/jobs?page_token=\(forgedToken)", status: .badRequest, messageContains: "page_token"),
-        .init(name: "MemOS page of Int.max", path: "/product/get_memory",
-              body: #"{"mem_cube_id": "alice-cube", "page": 9223372036854775807}"#, status: .badRequest,
-              messageContains: "page × page_size"),
-        .init(name: "MemOS page past the window", path: "/product/get_memory",
-              body: #"{"mem_cube_id": "alice-cube", "page": 100000, "page_size": 500}"#, status: .badRequest,
-              messageContains: "page × page_size"),
+        .init(
+            name: "integer filter value past Int",
+            path: "/v1/search",
+            body: filterOf(#"{"condition": {"field": "key", "op": "EQ", "value": 1e19}}"#),
+            status: .ok
+        ),
+        .init(
+            name: "id IN a huge number",
+            path: "/v1/search",
+            body: filterOf(#"{"condition": {"field": "id", "op": "IN", "value": [1e300]}}"#),
+            status: .ok
+        ),
+        .init(
+            name: "created_at past year 9999",
+            path: "/v1/search",
+            body: filterOf(#"{"condition": {"field": "created_at", "op": "GT", "value": 1e300}}"#),
+            status: .badRequest,
+            messageContains: "9999-12-31T23:59:59Z"
+        ),
+        .init(
+            name: "valid_to before year 1",
+            path: "/v1/search",
+            body: filterOf(#"{"condition": {"field": "valid_to", "op": "LT", "value": -1e300}}"#),
+            status: .badRequest,
+            messageContains: "filter (lt) needs an RFC 3339 time"
+        ),
+        .init(
+            name: "dry-run delete with a huge integer",
+            path: "/v1/memories/delete",
+            body:
+                #"{"cube_id": "alice-cube", "filter": {"condition": {"field": "key", "op": "EQ", "value": 1e19}}, "dry_run": true}"#,
+            status: .ok
+        ),
+        .init(
+            name: "MemOS search with a time out of range",
+            path: "/product/search",
+            body: #"{"query": "x", "readable_cube_ids": ["alice-cube"], "filter": {"created_at": {"gt": 1e300}}}"#,
+            status: .badRequest,
+            messageContains: "9999"
+        ),
+        .init(
+            name: "MemOS delete with a time out of range",
+            path: "/product/delete_memory",
+            body: #"{"writable_cube_ids": ["alice-cube"], "filter": {"created_at": {"lt": -1e300}}}"#,
+            status: .badRequest,
+            messageContains: "9999"
+        ),
+        .init(
+            name: "LIKE pattern ending in a backslash",
+            path: "/v1/search",
+            body: filterOf(#"{"condition": {"field": "content", "op": "LIKE", "value": "tea\\"}}"#),
+            status: .ok
+        ),
+        .init(
+            name: "NUL in content",
+            path: "/v1/memories",
+            body: #"{"cube_id": "alice-cube", "content": "a\u0000b"}"#,
+            status: .badRequest,
+            messageContains: "NUL"
+        ),
+        .init(
+            name: "NUL in a cube id",
+            path: "/v1/search",
+            body: #"{"cube_ids": ["alice\u0000cube"], "query": "x"}"#,
+            status: .badRequest,
+            messageContains: "NUL"
+        ),
+        .init(
+            name: "NUL in a MemOS body",
+            path: "/product/search",
+            body: #"{"query": "x\u0000", "readable_cube_ids": ["alice-cube"]}"#,
+            status: .badRequest,
+            messageContains: "NUL"
+        ),
+        .init(
+            name: "an escaped backslash before u0000 is text",
+            path: "/v1/memories",
+            body: #"{"cube_id": "alice-cube", "content": "C:\\u0000 is a path"}"#,
+            status: .ok
+        ),
+        .init(
+            name: "cube id '.'",
+            path: "/v1/cubes",
+            body: #"{"cube_id": "."}"#,
+            status: .badRequest,
+            messageContains: "'.'"
+        ),
+        .init(
+            name: "cube id '..'",
+            path: "/v1/cubes",
+            body: #"{"cube_id": ".."}"#,
+            status: .badRequest,
+            messageContains: "'..'"
+        ),
+        .init(
+            name: "TTL 0 keeps memories forever",
+            method: .put,
+            path: "/v1/cubes/alice-cube/ttl",
+            body: #"{"memory_ttl_seconds": 0}"#,
+            status: .ok
+        ),
+        .init(
+            name: "TTL true is not a number",
+            method: .put,
+            path: "/v1/cubes/alice-cube/ttl",
+            body: #"{"memory_ttl_seconds": true}"#,
+            status: .badRequest,
+            messageContains: "whole number"
+        ),
+        .init(
+            name: "forged memories page token",
+            method: .get,
+            path: "/v1/cubes/alice-cube/memories?page_token=\(forgedToken)",
+            status: .badRequest,
+            messageContains: "page_token"
+        ),
+        .init(
+            name: "forged jobs page token",
+            method: .get,
+            path: "/v1/cubes/alice-cube/jobs?page_token=\(forgedToken)",
+            status: .badRequest,
+            messageContains: "page_token"
+        ),
+        .init(
+            name: "MemOS page of Int.max",
+            path: "/product/get_memory",
+            body: #"{"mem_cube_id": "alice-cube", "page": 9223372036854775807}"#,
+            status: .badRequest,
+            messageContains: "page × page_size"
+        ),
+        .init(
+            name: "MemOS page past the window",
+            path: "/product/get_memory",
+            body: #"{"mem_cube_id": "alice-cube", "page": 100000, "page_size": 500}"#,
+            status: .badRequest,
+            messageContains: "page × page_size"
+        ),
     ]
 
     /// base64url of `{"createdAt":1e300,"id":"00000000-0000-0000-0000-000000000000"}`, unsigned.
@@ -117,7 +211,13 @@ struct HostileInputTests {
                     _ = try await clients.ingest.addMemories(
                         .with {
                             $0.cubeID = "alice-cube"
-                            $0.items = [.with { $0.content = "fine" }, .with { $0.content = "a"; $0.validFrom = .init(seconds: 1_000_000_000_000_000) }]
+                            $0.items = [
+                                .with { $0.content = "fine" },
+                                .with {
+                                    $0.content = "a"
+                                    $0.validFrom = .init(seconds: 1_000_000_000_000_000)
+                                },
+                            ]
                         },
                         metadata: metadata
                     )
@@ -126,25 +226,48 @@ struct HostileInputTests {
                     _ = try await clients.ingest.addMessages(
                         .with {
                             $0.cubeID = "alice-cube"
-                            $0.messages = [.with { $0.role = "user"; $0.content = "hi"; $0.chatTime = .init(seconds: -100_000_000_000_000) }]
+                            $0.messages = [
+                                .with {
+                                    $0.role = "user"
+                                    $0.content = "hi"
+                                    $0.chatTime = .init(seconds: -100_000_000_000_000)
+                                }
+                            ]
                         },
                         metadata: metadata
                     )
                 }
                 await refused("items[0].confidence must be a finite number") {
                     _ = try await clients.ingest.addMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "a"; $0.confidence = .nan }] },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.items = [
+                                .with {
+                                    $0.content = "a"
+                                    $0.confidence = .nan
+                                }
+                            ]
+                        },
                         metadata: metadata
                     )
                 }
                 await refused("items[0].content contains a NUL character") {
                     _ = try await clients.ingest.addMemories(
-                        .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "a\u{0}b" }] },
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.items = [.with { $0.content = "a\u{0}b" }]
+                        },
                         metadata: metadata
                     )
                 }
                 await refused("cube_ids[0]") {
-                    _ = try await clients.retrieval.search(.with { $0.cubeIds = ["a\u{0}"]; $0.query = "x" }, metadata: metadata)
+                    _ = try await clients.retrieval.search(
+                        .with {
+                            $0.cubeIds = ["a\u{0}"]
+                            $0.query = "x"
+                        },
+                        metadata: metadata
+                    )
                 }
             }
             try await BadInputTests.expectNothingWritten(stack)
@@ -156,14 +279,27 @@ struct HostileInputTests {
     func pageTokensAreBound() async throws {
         try await TestStack.run { stack in
             for index in 0..<3 {
-                _ = try await stack.http(.post, "/v1/memories", key: stack.alice.key, body: #"{"cube_id": "alice-cube", "content": "fact \#(index)"}"#)
+                _ = try await stack.http(
+                    .post,
+                    "/v1/memories",
+                    key: stack.alice.key,
+                    body: #"{"cube_id": "alice-cube", "content": "fact \#(index)"}"#
+                )
             }
             let first = try await stack.http(.get, "/v1/cubes/alice-cube/memories?page_size=1", key: stack.alice.key)
             let token = try #require(first.json["next_page_token"] as? String)
-            let second = try await stack.http(.get, "/v1/cubes/alice-cube/memories?page_size=1&page_token=\(token)", key: stack.alice.key)
+            let second = try await stack.http(
+                .get,
+                "/v1/cubes/alice-cube/memories?page_size=1&page_token=\(token)",
+                key: stack.alice.key
+            )
             #expect(second.status == .ok)
             // The same token on another listing (bob's cube, and the jobs of alice's) is refused.
-            let elsewhere = try await stack.http(.get, "/v1/cubes/bob-cube/memories?page_token=\(token)", key: stack.bob.key)
+            let elsewhere = try await stack.http(
+                .get,
+                "/v1/cubes/bob-cube/memories?page_token=\(token)",
+                key: stack.bob.key
+            )
             #expect(elsewhere.status == .badRequest, "\(elsewhere.body)")
             let jobs = try await stack.http(.get, "/v1/cubes/alice-cube/jobs?page_token=\(token)", key: stack.alice.key)
             #expect(jobs.status == .badRequest, "\(jobs.body)")
@@ -175,12 +311,18 @@ struct HostileInputTests {
                 let offset = token.distance(from: token.startIndex, to: position)
                 characters[offset] = characters[offset] == "A" ? "B" : "A"
                 let changed = try await stack.http(
-                    .get, "/v1/cubes/alice-cube/memories?page_token=\(String(characters))", key: stack.alice.key
+                    .get,
+                    "/v1/cubes/alice-cube/memories?page_token=\(String(characters))",
+                    key: stack.alice.key
                 )
                 #expect(changed.status == .badRequest, "\(changed.body)")
             }
             let flipped = String(token.dropFirst())
-            let tampered = try await stack.http(.get, "/v1/cubes/alice-cube/memories?page_token=\(flipped)", key: stack.alice.key)
+            let tampered = try await stack.http(
+                .get,
+                "/v1/cubes/alice-cube/memories?page_token=\(flipped)",
+                key: stack.alice.key
+            )
             #expect(tampered.status == .badRequest)
         }
     }
@@ -220,7 +362,11 @@ struct HostileInputTests {
             var token = ""
             var pages = 0
             repeat {
-                let page = try await stack.http(.get, "/v1/cubes/alice-cube/memories?page_size=300&page_token=\(token)", key: stack.alice.key)
+                let page = try await stack.http(
+                    .get,
+                    "/v1/cubes/alice-cube/memories?page_size=300&page_token=\(token)",
+                    key: stack.alice.key
+                )
                 #expect(page.status == .ok)
                 let memories = page.json["memories"] as? [[String: Any]] ?? []
                 #expect(memories.count < 300)
@@ -233,16 +379,30 @@ struct HostileInputTests {
             // Get by 300 ids over gRPC lists what did not fit; the MemOS route asks again and returns them all.
             let ids = Array(seen)
             let got = try await stack.withGRPC { clients in
-                try await clients.retrieval.getMemories(.with { $0.cubeID = "alice-cube"; $0.memoryIds = ids }, metadata: metadata)
+                try await clients.retrieval.getMemories(
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.memoryIds = ids
+                    },
+                    metadata: metadata
+                )
             }
             #expect(!got.omittedIds.isEmpty)
             #expect(got.memories.count + got.omittedIds.count == 300)
             let idList = ids.map { "\"\($0)\"" }.joined(separator: ",")
-            let memos = try await stack.http(.post, "/product/get_memory_by_ids", key: stack.alice.key, body: "[\(idList)]")
+            let memos = try await stack.http(
+                .post,
+                "/product/get_memory_by_ids",
+                key: stack.alice.key,
+                body: "[\(idList)]"
+            )
             #expect(memos.status == .ok)
             #expect(((memos.json["data"] as? [String: Any])?["memories"] as? [Any])?.count == 300)
             let memosPage = try await stack.http(
-                .post, "/product/get_memory", key: stack.alice.key, body: #"{"mem_cube_id": "alice-cube", "page": 1, "page_size": 300}"#
+                .post,
+                "/product/get_memory",
+                key: stack.alice.key,
+                body: #"{"mem_cube_id": "alice-cube", "page": 1, "page_size": 300}"#
             )
             #expect(memosPage.status == .ok, "\(memosPage.body.prefix(300))")
 
@@ -259,13 +419,19 @@ struct HostileInputTests {
         try await TestStack.run { stack in
             let repeated = Array(repeating: "\"alice-cube\"", count: 1_000).joined(separator: ",")
             let once = try await stack.http(
-                .post, "/product/get_all", key: stack.alice.key, body: #"{"memory_type": "text_mem", "mem_cube_ids": [\#(repeated)]}"#
+                .post,
+                "/product/get_all",
+                key: stack.alice.key,
+                body: #"{"memory_type": "text_mem", "mem_cube_ids": [\#(repeated)]}"#
             )
             #expect(once.status == .ok)
             #expect((once.json["data"] as? [Any])?.count == 1)
             let many = (0..<33).map { "\"c\($0)\"" }.joined(separator: ",")
             let tooMany = try await stack.http(
-                .post, "/product/get_all", key: stack.alice.key, body: #"{"memory_type": "text_mem", "mem_cube_ids": [\#(many)]}"#
+                .post,
+                "/product/get_all",
+                key: stack.alice.key,
+                body: #"{"memory_type": "text_mem", "mem_cube_ids": [\#(many)]}"#
             )
             #expect(tooMany.status == .badRequest)
             #expect((tooMany.json["message"] as? String ?? "").contains("limit is 32"))
@@ -275,9 +441,19 @@ struct HostileInputTests {
     @Test("path parameters are percent-decoded")
     func percentDecodedPaths() async throws {
         try await TestStack.run { stack in
-            let created = try await stack.http(.post, "/v1/cubes", key: stack.alice.key, body: #"{"cube_id": "team:x@y"}"#)
+            let created = try await stack.http(
+                .post,
+                "/v1/cubes",
+                key: stack.alice.key,
+                body: #"{"cube_id": "team:x@y"}"#
+            )
             #expect(created.status == .created, "\(created.body)")
-            let added = try await stack.http(.post, "/v1/memories", key: stack.alice.key, body: #"{"cube_id": "team:x@y", "content": "shared"}"#)
+            let added = try await stack.http(
+                .post,
+                "/v1/memories",
+                key: stack.alice.key,
+                body: #"{"cube_id": "team:x@y", "content": "shared"}"#
+            )
             let id = try #require(((added.json["memories"] as? [[String: Any]])?.first?["id"]) as? String)
             let cube = try await stack.http(.get, "/v1/cubes/team%3Ax%40y", key: stack.alice.key)
             #expect(cube.status == .ok, "\(cube.body)")
@@ -316,13 +492,23 @@ struct HostileInputTests {
     @Test("a cube id deleted and created again by another user shows none of the old cube's jobs")
     func recreatedCubeJobs() async throws {
         try await TestStack.run { stack in
-            #expect(try await stack.http(.post, "/v1/cubes", key: stack.alice.key, body: #"{"cube_id": "reused"}"#).status == .created)
-            _ = try await stack.http(.post, "/v1/memories", key: stack.alice.key, body: #"{"cube_id": "reused", "content": "old"}"#)
+            #expect(
+                try await stack.http(.post, "/v1/cubes", key: stack.alice.key, body: #"{"cube_id": "reused"}"#).status
+                    == .created
+            )
+            _ = try await stack.http(
+                .post,
+                "/v1/memories",
+                key: stack.alice.key,
+                body: #"{"cube_id": "reused", "content": "old"}"#
+            )
             #expect(try await stack.http(.delete, "/v1/cubes/reused", key: stack.alice.key).status == .noContent)
             // The purge job frees the id; then bob takes it.
             var created = false
             for _ in 0..<100 where !created {
-                created = try await stack.http(.post, "/v1/cubes", key: stack.bob.key, body: #"{"cube_id": "reused"}"#).status == .created
+                created =
+                    try await stack.http(.post, "/v1/cubes", key: stack.bob.key, body: #"{"cube_id": "reused"}"#).status
+                    == .created
                 if !created { try await Task.sleep(for: .milliseconds(100)) }
             }
             try #require(created)
@@ -349,7 +535,9 @@ enum RawHTTP {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)

@@ -5,18 +5,27 @@ import MemOSCore
 import MemOSPostgres
 import MemOSProto
 import MemOSRPC
-@testable import MemOSRetrieval
 import MemOSServer
 import PostgresNIO
 import SwiftProtobuf
 import Testing
 
+@testable import MemOSRetrieval
+
 @Suite("The search index follows PostgreSQL: read-your-writes, catch-up, replicas")
 struct IndexFreshnessTests {
     static func memory(_ key: String, vector: [Float], type: MemoryType = .longTermMemory) -> NewMemory {
         NewMemory(
-            sessionID: "", memoryType: type, key: key, content: "content of \(key)", tags: [], info: [:], sources: [],
-            confidence: 1, embeddingModel: "m", embedding: vector
+            sessionID: "",
+            memoryType: type,
+            key: key,
+            content: "content of \(key)",
+            tags: [],
+            info: [:],
+            sources: [],
+            confidence: 1,
+            embeddingModel: "m",
+            embedding: vector
         )
     }
 
@@ -61,13 +70,18 @@ struct IndexFreshnessTests {
         }
     }
 
-    @Test("a memory returned again comes from the record cache at the change the index holds, and never stale after a change")
+    @Test(
+        "a memory returned again comes from the record cache at the change the index holds, and never stale after a change"
+    )
     func recordCache() async throws {
         try await TestStack.run { stack in
             try await stack.withGRPC { clients in
                 let metadata = TestStack.metadata(stack.alice.key)
                 let added = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice's bike is a green Brompton" }] },
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "Alice's bike is a green Brompton" }]
+                    },
                     metadata: metadata
                 )
                 let id = added.memories[0].id
@@ -99,7 +113,10 @@ struct IndexFreshnessTests {
                     .with {
                         $0.cubeID = "alice-cube"
                         $0.memoryID = id
-                        $0.patch = .with { $0.content = "Alice's bike is a red Brompton"; $0.tags = ["bike"] }
+                        $0.patch = .with {
+                            $0.content = "Alice's bike is a red Brompton"
+                            $0.tags = ["bike"]
+                        }
                         $0.updateMask = .with { $0.paths = ["content", "tags"] }
                     },
                     metadata: metadata
@@ -112,7 +129,11 @@ struct IndexFreshnessTests {
                 #expect(changed.first?.memory.embedding.count == FeatureHashingEmbedder().dimension)
 
                 let deleted = try await clients.ingest.deleteMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.ids = .with { $0.ids = [id] } }, metadata: metadata
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.ids = .with { $0.ids = [id] }
+                    },
+                    metadata: metadata
                 )
                 #expect(try await search("Alice bike", after: deleted.changeSeq).isEmpty)
             }
@@ -138,20 +159,47 @@ struct IndexFreshnessTests {
             let store = PostgresMemoryStore(database: database)
             let feed = SilentFeed(wrapped: PostgresChangeFeed(database: database))
             let author = UUID()
-            let first = try await store.add([Self.memory("first", vector: [1, 0])], messages: [], cubeID: "c", author: author, idempotency: nil)
-            try await RunningIndex.with(feed: feed, model: "m", dimension: 2, catchUpInterval: .milliseconds(100)) { index in
+            let first = try await store.add(
+                [Self.memory("first", vector: [1, 0])],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
+            try await RunningIndex.with(feed: feed, model: "m", dimension: 2, catchUpInterval: .milliseconds(100)) {
+                index in
                 #expect(try await Self.indexed(index) == Set(first.receipt.memoryIDs))
-                let second = try await store.add([Self.memory("second", vector: [0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
+                let second = try await store.add(
+                    [Self.memory("second", vector: [0, 1])],
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
+                    idempotency: nil
+                )
                 let expected = Set(first.receipt.memoryIDs + second.receipt.memoryIDs)
                 #expect(try await RunningIndex.eventually { try await Self.indexed(index) == expected })
                 // Archived by SQL: the status filter sees it once caught up.
-                try await database.client.query("UPDATE memories SET status = 'archived' WHERE key = 'second'", logger: TestDatabase.logger)
+                try await database.client.query(
+                    "UPDATE memories SET status = 'archived' WHERE key = 'second'",
+                    logger: TestDatabase.logger
+                )
                 let activated = CubeIndex.RowFilter(statuses: [.activated], memoryTypes: [], allowedIDs: nil)
-                #expect(try await RunningIndex.eventually {
-                    Set(try await index.search([1, 0], in: ["c"], k: 10, filter: activated).map(\.id)) == Set(first.receipt.memoryIDs)
-                })
-                _ = try await store.delete(.ids(first.receipt.memoryIDs), cubeID: "c", actor: author, dryRun: false, hard: true)
-                #expect(try await RunningIndex.eventually { try await Self.indexed(index) == Set(second.receipt.memoryIDs) })
+                #expect(
+                    try await RunningIndex.eventually {
+                        Set(try await index.search([1, 0], in: ["c"], k: 10, filter: activated).map(\.id))
+                            == Set(first.receipt.memoryIDs)
+                    }
+                )
+                _ = try await store.delete(
+                    .ids(first.receipt.memoryIDs),
+                    cubeID: "c",
+                    actor: author,
+                    dryRun: false,
+                    hard: true
+                )
+                #expect(
+                    try await RunningIndex.eventually { try await Self.indexed(index) == Set(second.receipt.memoryIDs) }
+                )
             }
         }
     }
@@ -161,7 +209,8 @@ struct IndexFreshnessTests {
         try await TestDatabase.withMigratedDatabase { database in
             let store = PostgresMemoryStore(database: database)
             let feed = SilentFeed(wrapped: PostgresChangeFeed(database: database))
-            try await RunningIndex.with(feed: feed, model: "m", dimension: 2, catchUpInterval: .milliseconds(50)) { index in
+            try await RunningIndex.with(feed: feed, model: "m", dimension: 2, catchUpInterval: .milliseconds(50)) {
+                index in
                 #expect(try await Self.indexed(index).isEmpty)
                 let late = UUID()
                 try await database.client.withConnection { connection in
@@ -174,8 +223,18 @@ struct IndexFreshnessTests {
                         """,
                         logger: TestDatabase.logger
                     )
-                    let early = try await store.add([Self.memory("early", vector: [1, 0])], messages: [], cubeID: "c", author: UUID(), idempotency: nil)
-                    #expect(try await RunningIndex.eventually { try await Self.indexed(index) == Set(early.receipt.memoryIDs) })
+                    let early = try await store.add(
+                        [Self.memory("early", vector: [1, 0])],
+                        messages: [],
+                        cubeID: "c",
+                        author: UUID(),
+                        idempotency: nil
+                    )
+                    #expect(
+                        try await RunningIndex.eventually {
+                            try await Self.indexed(index) == Set(early.receipt.memoryIDs)
+                        }
+                    )
                     try await connection.query("COMMIT", logger: TestDatabase.logger)
                 }
                 #expect(try await RunningIndex.eventually { try await Self.indexed(index).contains(late) })
@@ -185,7 +244,9 @@ struct IndexFreshnessTests {
 
     /// Contents of a vector search of alice-cube that reflects `seq`.
     static func contents(
-        _ client: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>, key: String, after seq: Int64
+        _ client: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>,
+        key: String,
+        after seq: Int64
     ) async throws -> Set<String> {
         Set(
             try await client.search(
@@ -210,23 +271,36 @@ struct IndexFreshnessTests {
                 try await clients.ingest.addMemories(
                     .with { request in
                         request.cubeID = "alice-cube"
-                        request.items = ["Alice keeps bees on the roof", "Alice's bees make lavender honey"].map { text in .with { $0.content = text } }
+                        request.items = ["Alice keeps bees on the roof", "Alice's bees make lavender honey"].map {
+                            text in .with { $0.content = text }
+                        }
                     },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
             }
             let replica = ServerFactory.retrieval(
-                database: stack.database, embedder: FeatureHashingEmbedder(), host: "127.0.0.1", port: 0, logger: TestDatabase.logger
+                database: stack.database,
+                embedder: FeatureHashingEmbedder(),
+                host: "127.0.0.1",
+                port: 0,
+                logger: TestDatabase.logger
             )
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await replica.run() }
                 let port = try await replica.listeningPort
                 try await withGRPCClient(
-                    transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: .plaintext)
+                    transport: .http2NIOPosix(
+                        target: .ipv4(address: "127.0.0.1", port: port),
+                        transportSecurity: .plaintext
+                    )
                 ) { client in
                     let second = Memos_Retrieval_V1_RetrievalService.Client(wrapping: client)
                     let key = stack.alice.key
-                    #expect(try await Self.contents(second, key: key, after: 0) == ["Alice keeps bees on the roof", "Alice's bees make lavender honey"])
+                    #expect(
+                        try await Self.contents(second, key: key, after: 0) == [
+                            "Alice keeps bees on the roof", "Alice's bees make lavender honey",
+                        ]
+                    )
                     try await stack.withGRPC { clients in
                         let later = try await clients.ingest.addMemories(
                             .with { request in
@@ -236,8 +310,16 @@ struct IndexFreshnessTests {
                             metadata: TestStack.metadata(stack.alice.key)
                         )
                         #expect(later.changeSeq > written.changeSeq)
-                        #expect(try await Self.contents(second, key: key, after: later.changeSeq).contains("Alice sold honey at the market"))
-                        #expect(try await Self.contents(clients.retrieval, key: key, after: later.changeSeq).contains("Alice sold honey at the market"))
+                        #expect(
+                            try await Self.contents(second, key: key, after: later.changeSeq).contains(
+                                "Alice sold honey at the market"
+                            )
+                        )
+                        #expect(
+                            try await Self.contents(clients.retrieval, key: key, after: later.changeSeq).contains(
+                                "Alice sold honey at the market"
+                            )
+                        )
                     }
                 }
                 replica.server.beginGracefulShutdown()

@@ -4,9 +4,10 @@ import MemOSCore
 import MemOSPostgres
 import PostgresNIO
 import ServiceLifecycle
-@testable import MemOSScheduler
 import Synchronization
 import Testing
+
+@testable import MemOSScheduler
 
 /// The durable queue and its workers, against PostgreSQL.
 @Suite("Job queue")
@@ -19,7 +20,10 @@ struct JobQueueTests {
     }
 
     static let fast = JobWorkerPool.Configuration(
-        workers: 2, lease: .seconds(5), pollInterval: .milliseconds(50), initialBackoff: .milliseconds(20),
+        workers: 2,
+        lease: .seconds(5),
+        pollInterval: .milliseconds(50),
+        initialBackoff: .milliseconds(20),
         maxBackoff: .milliseconds(100)
     )
 
@@ -66,7 +70,13 @@ struct JobQueueTests {
             var ids: [UUID] = []
             for _ in 0..<40 { ids.append(try await queue.enqueue(NewJob(cubeID: "c", kind: "noop")).id) }
             let pools = (0..<2).map { index in
-                JobWorkerPool(configuration: Self.fast, queue: queue, handlers: ["noop": handler], name: "pool\(index)", logger: TestDatabase.logger)
+                JobWorkerPool(
+                    configuration: Self.fast,
+                    queue: queue,
+                    handlers: ["noop": handler],
+                    name: "pool\(index)",
+                    logger: TestDatabase.logger
+                )
             }
             try await Self.withPools(pools) {
                 try await Self.eventually("every job completed") {
@@ -88,7 +98,9 @@ struct JobQueueTests {
             @Sendable func effect(_ claimed: ClaimedJob) async throws -> JobResult {
                 let outcome = try await store.add(
                     [NewMemory.fixture("written once by job \(claimed.job.id)")],
-                    messages: [], cubeID: "c", author: author,
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
                     idempotency: IdempotencyKey(key: "job:\(claimed.job.id)", fingerprint: "job")
                 )
                 return JobResult(memoryIDs: outcome.receipt.memoryIDs)
@@ -100,7 +112,10 @@ struct JobQueueTests {
             _ = try await effect(dead)
 
             let pool = JobWorkerPool(
-                configuration: Self.fast, queue: queue, handlers: ["write": Handler(body: effect)], name: "survivor",
+                configuration: Self.fast,
+                queue: queue,
+                handlers: ["write": Handler(body: effect)],
+                name: "survivor",
                 logger: TestDatabase.logger
             )
             try await Self.withPools([pool]) {
@@ -167,7 +182,12 @@ struct JobQueueTests {
                 throw MemOSError(code: .unavailable, message: "attempt \(attempt) failed")
             }
             let job = try await queue.enqueue(NewJob(cubeID: "c", kind: "doomed", maxAttempts: 3))
-            let pool = JobWorkerPool(configuration: Self.fast, queue: queue, handlers: ["doomed": handler], logger: TestDatabase.logger)
+            let pool = JobWorkerPool(
+                configuration: Self.fast,
+                queue: queue,
+                handlers: ["doomed": handler],
+                logger: TestDatabase.logger
+            )
             try await Self.withPools([pool]) {
                 try await Self.eventually("the job is dead") {
                     try await queue.job(id: job.id, cubeID: "c")?.status == .dead
@@ -216,7 +236,12 @@ struct JobQueueTests {
             var configuration = Self.fast
             configuration.lease = .milliseconds(300)
             configuration.workers = 1
-            let pool = JobWorkerPool(configuration: configuration, queue: queue, handlers: ["slow": handler], logger: TestDatabase.logger)
+            let pool = JobWorkerPool(
+                configuration: configuration,
+                queue: queue,
+                handlers: ["slow": handler],
+                logger: TestDatabase.logger
+            )
             try await Self.withPools([pool]) {
                 try await Self.eventually("the job started") { started.withLock { $0 } }
                 _ = try await queue.cancel(id: job.id, cubeID: "c")
@@ -244,7 +269,12 @@ struct JobQueueTests {
             var configuration = Self.fast
             configuration.workers = 1
             configuration.lease = .seconds(60)
-            let pool = JobWorkerPool(configuration: configuration, queue: queue, handlers: ["slow": handler], logger: TestDatabase.logger)
+            let pool = JobWorkerPool(
+                configuration: configuration,
+                queue: queue,
+                handlers: ["slow": handler],
+                logger: TestDatabase.logger
+            )
             let group = ServiceGroup(services: [pool], logger: TestDatabase.logger)
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
@@ -265,7 +295,9 @@ struct JobQueueTests {
             let queue = PostgresJobStore(database: database)
             #expect(try await queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
             #expect(try await !queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
-            let claimed = try #require(try await queue.claim(owner: "w", kinds: [JobKind.lifecycleSweep], lease: .seconds(5)))
+            let claimed = try #require(
+                try await queue.claim(owner: "w", kinds: [JobKind.lifecycleSweep], lease: .seconds(5))
+            )
             #expect(try await !queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
             #expect(try await queue.complete(claimed, result: [:], memoryIDs: []))
             #expect(try await queue.enqueueSystemJob(kind: JobKind.lifecycleSweep))
@@ -283,17 +315,30 @@ struct JobQueueTests {
             let author = UUID()
             _ = try await store.add([expired, current], messages: [], cubeID: "c", author: author, idempotency: nil)
             _ = try await store.add(
-                [NewMemory.fixture("old request")], messages: [], cubeID: "c", author: author,
+                [NewMemory.fixture("old request")],
+                messages: [],
+                cubeID: "c",
+                author: author,
                 idempotency: IdempotencyKey(key: "old", fingerprint: "f")
             )
             _ = try await store.add(
-                [NewMemory.fixture("new request")], messages: [], cubeID: "c", author: author,
+                [NewMemory.fixture("new request")],
+                messages: [],
+                cubeID: "c",
+                author: author,
                 idempotency: IdempotencyKey(key: "new", fingerprint: "f")
             )
-            try await database.client.query("UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'", logger: TestDatabase.logger)
+            try await database.client.query(
+                "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE key = 'old'",
+                logger: TestDatabase.logger
+            )
             let claimed = ClaimedJob(
-                job: try await PostgresJobStore(database: database).enqueue(NewJob(cubeID: "", kind: JobKind.lifecycleSweep)),
-                payload: [:], createdBy: nil, owner: "w"
+                job: try await PostgresJobStore(database: database).enqueue(
+                    NewJob(cubeID: "", kind: JobKind.lifecycleSweep)
+                ),
+                payload: [:],
+                createdBy: nil,
+                owner: "w"
             )
             let result = try await LifecycleSweepHandler(store: store).run(claimed)
             #expect(result.result["archived"] == .number(1))

@@ -1,9 +1,10 @@
-@testable import MemOSPostgres
 import Foundation
 import MemOSCore
 import PostgresNIO
 import SwiftProtobuf
 import Testing
+
+@testable import MemOSPostgres
 
 @Suite("Schema migrations")
 struct MigrationTests {
@@ -23,12 +24,16 @@ struct MigrationTests {
         try await TestDatabase.withEmptyDatabase { _, database in
             try await Migrator(database: database).migrate()
             // A database migrated before checksums were kept: they are recorded from the files, and start-up goes on.
-            _ = try await database.client.query("UPDATE schema_migrations SET checksum = NULL", logger: TestDatabase.logger)
+            _ = try await database.client.query(
+                "UPDATE schema_migrations SET checksum = NULL",
+                logger: TestDatabase.logger
+            )
             #expect(try await Migrator(database: database).migrate().isEmpty)
             #expect(try await TestDatabase.count("schema_migrations WHERE checksum IS NULL", in: database) == 0)
 
             _ = try await database.client.query(
-                "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3", logger: TestDatabase.logger
+                "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3",
+                logger: TestDatabase.logger
             )
             let error = await #expect(throws: MemOSError.self) { try await Migrator(database: database).migrate() }
             #expect(error?.code == .failedPrecondition)
@@ -51,7 +56,8 @@ struct MigrationTests {
             process.executableURL = URL(fileURLWithPath: pgDump)
             process.arguments = [
                 "--schema-only", "--no-owner", "--no-privileges", "--exclude-table=schema_migrations",
-                "-h", configuration.host, "-p", "\(configuration.port)", "-U", configuration.username, configuration.database,
+                "-h", configuration.host, "-p", "\(configuration.port)", "-U", configuration.username,
+                configuration.database,
             ]
             var environment = ProcessInfo.processInfo.environment
             if let password = configuration.password { environment["PGPASSWORD"] = password }
@@ -66,7 +72,8 @@ struct MigrationTests {
             let dump = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
                 .filter { !$0.hasPrefix("-- Dumped") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
                 .joined(separator: "\n")
-            let text = "-- The schema after every migration (Sources/MemOSPostgres/Migrations), as pg_dump --schema-only prints it.\n"
+            let text =
+                "-- The schema after every migration (Sources/MemOSPostgres/Migrations), as pg_dump --schema-only prints it.\n"
                 + "-- Checked by MigrationTests; MEMOS_WRITE_SCHEMA=1 scripts/test.sh rewrites it.\n" + dump
             if ProcessInfo.processInfo.environment["MEMOS_WRITE_SCHEMA"] == "1" {
                 try text.write(to: committed, atomically: true, encoding: .utf8)
@@ -97,10 +104,13 @@ struct MigrationTests {
                 logger: TestDatabase.logger
             )
             #expect(try await Migrator(database: database).migrate() == Array(11...Schema.migrations.last!.version))
-            let memory = try #require(try await PostgresMemoryStore(database: database).memories(ids: [id], cubeID: "c").first)
+            let memory = try #require(
+                try await PostgresMemoryStore(database: database).memories(ids: [id], cubeID: "c").first
+            )
             #expect(memory.embedding == [0.5, -2, 3.25])
             let staged = try await database.client.query(
-                "SELECT next_embedding FROM memories WHERE id = \(id)", logger: TestDatabase.logger
+                "SELECT next_embedding FROM memories WHERE id = \(id)",
+                logger: TestDatabase.logger
             )
             var stagedVectors: [[Float]] = []
             for try await vector in staged.decode(PackedFloats.self) { stagedVectors.append(vector.values) }
@@ -112,9 +122,13 @@ struct MigrationTests {
     func contentHashWithoutExpression() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let whitespace = [" ", "\t", "\n", "\r", "\u{0B}", "\u{0C}"]
-            var texts = ["", " ", "a", "Alice likes tea", "  Alice \t likes\n\n\ntea  ", "user: [t]: hi\nassistant: hello"]
+            var texts = [
+                "", " ", "a", "Alice likes tea", "  Alice \t likes\n\n\ntea  ", "user: [t]: hi\nassistant: hello",
+            ]
             for first in whitespace {
-                for second in whitespace { texts += ["x\(first)\(second)y", "\(first)x\(second)", "x\(first)\(first)\(second)\(second)y"] }
+                for second in whitespace {
+                    texts += ["x\(first)\(second)y", "\(first)x\(second)", "x\(first)\(first)\(second)\(second)y"]
+                }
             }
             texts += ["a\u{01} b", "café  au\tlait", "東京\n\nタワー", "x\u{A0}\u{A0}y", "A\u{01}\u{01}  B"]
             let rows = try await database.client.query(

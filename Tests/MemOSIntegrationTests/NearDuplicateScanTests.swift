@@ -1,7 +1,8 @@
 import Foundation
 import MemOSCore
-@testable import MemOSScheduler
 import Testing
+
+@testable import MemOSScheduler
 
 @Suite("Near-duplicate scan")
 struct NearDuplicateScanTests {
@@ -29,9 +30,16 @@ struct NearDuplicateScanTests {
             VectorMath.normalized((0..<dimension).map { _ in Float(generator.next() % 1_000) / 500 - 1 })
         }
         // Some near duplicates, so that the threshold passes.
-        for index in stride(from: 1, to: sizes.count, by: 7) { vectors[index] = VectorMath.normalized(vectors[index - 1].map { $0 + 0.01 }) }
+        for index in stride(from: 1, to: sizes.count, by: 7) {
+            vectors[index] = VectorMath.normalized(vectors[index - 1].map { $0 + 0.01 })
+        }
         let changed = Array((sizes.count - sizes.changed)..<sizes.count).shuffled(using: &generator)
-        let scanned = try await NearDuplicateScan.run(vectors: vectors, dimension: dimension, changed: changed, threshold: 0.9)
+        let scanned = try await NearDuplicateScan.run(
+            vectors: vectors,
+            dimension: dimension,
+            changed: changed,
+            threshold: 0.9
+        )
         let expected = Self.naive(vectors, changed: changed, threshold: 0.9)
         #expect(scanned.count == expected.count)
         for (a, b) in zip(scanned, expected) {

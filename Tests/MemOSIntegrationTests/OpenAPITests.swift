@@ -19,7 +19,9 @@ struct OpenAPITests {
         #expect(result.status == .ok)
         #expect(result.json["openapi"] as? String == "3.1.0")
         let paths = try #require(result.json["paths"] as? [String: [String: Any]])
-        return Set(paths.flatMap { path, operations in operations.keys.map { Route(method: $0.lowercased(), path: path) } })
+        return Set(
+            paths.flatMap { path, operations in operations.keys.map { Route(method: $0.lowercased(), path: path) } }
+        )
     }
 
     @Test("documents exactly the routes the router has, each with its responses")
@@ -31,8 +33,15 @@ struct OpenAPITests {
                 retrieval: .init(host: "127.0.0.1", port: stack.retrievalPort),
                 scheduler: .init(host: "127.0.0.1", port: stack.schedulerPort)
             )
-            let gateway = ServerFactory.gateway(database: stack.database, clients: clients, configuration: .init(), logger: TestDatabase.logger)
-            let served = gateway.makeRouter().routes.map { Route(method: $0.method.rawValue.lowercased(), path: $0.path.description) }
+            let gateway = ServerFactory.gateway(
+                database: stack.database,
+                clients: clients,
+                configuration: .init(),
+                logger: TestDatabase.logger
+            )
+            let served = gateway.makeRouter().routes.map {
+                Route(method: $0.method.rawValue.lowercased(), path: $0.path.description)
+            }
             #expect(served.count == Set(served).count)
             let missing = Set(served).subtracting(documented).sorted { $0.description < $1.description }
             let extra = documented.subtracting(served).sorted { $0.description < $1.description }

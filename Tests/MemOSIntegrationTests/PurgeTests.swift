@@ -11,7 +11,10 @@ import Testing
 @Suite("Purge")
 struct PurgeTests {
     static func count(_ sql: String, _ database: Database) async throws -> Int {
-        let rows = try await database.client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(sql)"), logger: TestDatabase.logger)
+        let rows = try await database.client.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(sql)"),
+            logger: TestDatabase.logger
+        )
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }
@@ -31,41 +34,69 @@ struct PurgeTests {
                 _ = try await clients.ingest.addMessages(
                     .with {
                         $0.cubeID = "bob-cube"
-                        $0.messages = [.with { $0.role = "user"; $0.content = "Bob's secret diary entry" }]
+                        $0.messages = [
+                            .with {
+                                $0.role = "user"
+                                $0.content = "Bob's secret diary entry"
+                            }
+                        ]
                         $0.idempotencyKey = "k"
                     },
                     metadata: bob
                 )
                 _ = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Bob left a note for Alice" }] }, metadata: bob
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "Bob left a note for Alice" }]
+                    },
+                    metadata: bob
                 )
                 let aliceOwn = try await clients.ingest.addMemories(
-                    .with { $0.cubeID = "alice-cube"; $0.items = [.with { $0.content = "Alice's own memory" }] }, metadata: alice
+                    .with {
+                        $0.cubeID = "alice-cube"
+                        $0.items = [.with { $0.content = "Alice's own memory" }]
+                    },
+                    metadata: alice
                 )
                 // Bob edits Alice's memory: the history names him.
                 _ = try await clients.ingest.updateMemory(
                     .with {
-                        $0.cubeID = "alice-cube"; $0.memoryID = aliceOwn.memories[0].id
-                        $0.patch.tags = ["seen-by-bob"]; $0.updateMask.paths = ["tags"]
+                        $0.cubeID = "alice-cube"
+                        $0.memoryID = aliceOwn.memories[0].id
+                        $0.patch.tags = ["seen-by-bob"]
+                        $0.updateMask.paths = ["tags"]
                     },
                     metadata: bob
                 )
                 _ = try await clients.scheduler.submitEvent(
-                    .with { $0.cubeID = "bob-cube"; $0.label = .query; $0.content = "diary" }, metadata: bob
+                    .with {
+                        $0.cubeID = "bob-cube"
+                        $0.label = .query
+                        $0.content = "diary"
+                    },
+                    metadata: bob
                 )
             }
 
             let purge = try await PostgresJobStore(database: database).enqueue(
                 NewJob(
-                    cubeID: "user:\(stack.bob.userID.uuidString.lowercased())", kind: JobKind.purge,
+                    cubeID: "user:\(stack.bob.userID.uuidString.lowercased())",
+                    kind: JobKind.purge,
                     payload: ["user_id": .string(stack.bob.userID.uuidString)]
                 )
             )
             for _ in 0..<300 {
-                if try await PostgresJobStore(database: database).job(id: purge.id, cubeID: purge.cubeID)?.status == .completed { break }
+                if try await PostgresJobStore(database: database).job(id: purge.id, cubeID: purge.cubeID)?.status
+                    == .completed
+                {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            #expect(try await PostgresJobStore(database: database).job(id: purge.id, cubeID: purge.cubeID)?.status == .completed)
+            #expect(
+                try await PostgresJobStore(database: database).job(id: purge.id, cubeID: purge.cubeID)?.status
+                    == .completed
+            )
 
             let bob = stack.bob.userID
             for (table, column) in [
@@ -82,7 +113,10 @@ struct PurgeTests {
             // Alice keeps her memory (and the change Bob made to it, now without his name; its creation is not a
             // stored row).
             #expect(try await Self.count("memories WHERE cube_id = 'alice-cube'", database) == 1)
-            #expect(try await Self.count("memory_history WHERE cube_id = 'alice-cube' AND actor_user_id IS NULL", database) == 1)
+            #expect(
+                try await Self.count("memory_history WHERE cube_id = 'alice-cube' AND actor_user_id IS NULL", database)
+                    == 1
+            )
             #expect(try await Self.count("memory_history WHERE cube_id = 'alice-cube'", database) == 1)
             #expect(try await Self.count("users WHERE name <> 'admin'", database) == 1)
         }

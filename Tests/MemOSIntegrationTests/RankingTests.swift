@@ -17,8 +17,12 @@ struct RankingTests {
     ]
 
     func search(
-        _ clients: TestStack.GRPCClients, _ stack: TestStack, _ query: String,
-        mode: Memos_Retrieval_V1_RetrievalMode = .hybrid, dedup: Memos_Retrieval_V1_Dedup = .mmr, relativity: Float = 0
+        _ clients: TestStack.GRPCClients,
+        _ stack: TestStack,
+        _ query: String,
+        mode: Memos_Retrieval_V1_RetrievalMode = .hybrid,
+        dedup: Memos_Retrieval_V1_Dedup = .mmr,
+        relativity: Float = 0
     ) async throws -> [String] {
         try await clients.retrieval.search(
             .with {

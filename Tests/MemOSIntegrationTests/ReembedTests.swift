@@ -28,7 +28,9 @@ struct ReembedTests {
         }
     }
 
-    @Test("vectors are staged in batches while search keeps the old ones, an interrupted job resumes, then the cube switches")
+    @Test(
+        "vectors are staged in batches while search keeps the old ones, an interrupted job resumes, then the cube switches"
+    )
     func reembed() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let store = PostgresMemoryStore(database: database)
@@ -36,14 +38,23 @@ struct ReembedTests {
             let ids = ["one", "two", "three"].map { NewMemory.fixture($0) }
             let added = try await store.add(ids, messages: [], cubeID: "c", author: UUID(), idempotency: nil)
 
-            try await ServerFactory.queueReembedding(database: database, embedder: NewModel(), logger: TestDatabase.logger)
-            try await ServerFactory.queueReembedding(database: database, embedder: NewModel(), logger: TestDatabase.logger)
+            try await ServerFactory.queueReembedding(
+                database: database,
+                embedder: NewModel(),
+                logger: TestDatabase.logger
+            )
+            try await ServerFactory.queueReembedding(
+                database: database,
+                embedder: NewModel(),
+                logger: TestDatabase.logger
+            )
             #expect(try await TestDatabase.count("jobs WHERE kind = 'reembed'", in: database) == 1)
 
             // The first attempt stages one batch of two, then the embedder fails.
             let first = try #require(try await queue.claim(owner: "w", kinds: [JobKind.reembed], lease: .seconds(5)))
             await #expect(throws: MemOSError.self) {
-                try await ReembedHandler(store: store, queue: queue, embedder: NewModel(failOnCall: 2), batchSize: 2).run(first)
+                try await ReembedHandler(store: store, queue: queue, embedder: NewModel(failOnCall: 2), batchSize: 2)
+                    .run(first)
             }
             #expect(try await store.reembeddingProgress(cubeID: "c", model: "new-model") == (staged: 2, remaining: 1))
             #expect(try await queue.job(id: first.job.id, cubeID: "c")?.progress == Float(2) / 3)
@@ -58,7 +69,10 @@ struct ReembedTests {
             #expect(result.result["embedded"] == .number(1))
             #expect(result.result["switched"] == .number(3))
             #expect(try await store.vectors(in: MemoryScope(cubeIDs: ["c"]), model: "m").isEmpty)
-            #expect(try await store.vectors(in: MemoryScope(cubeIDs: ["c"]), model: "new-model").map(\.embedding) == Array(repeating: [0, 0, 1], count: 3))
+            #expect(
+                try await store.vectors(in: MemoryScope(cubeIDs: ["c"]), model: "new-model").map(\.embedding)
+                    == Array(repeating: [0, 0, 1], count: 3)
+            )
             #expect(try await store.cubesNeedingReembedding(model: "new-model").isEmpty)
         }
     }

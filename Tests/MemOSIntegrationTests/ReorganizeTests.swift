@@ -30,7 +30,10 @@ struct ReorganizeTests {
     }
 
     static func outcomes(_ database: Database) async throws -> [String: Int] {
-        let rows = try await database.client.query("SELECT status, count(*) FROM merge_candidates GROUP BY status", logger: TestDatabase.logger)
+        let rows = try await database.client.query(
+            "SELECT status, count(*) FROM merge_candidates GROUP BY status",
+            logger: TestDatabase.logger
+        )
         var counts: [String: Int] = [:]
         for try await (status, count) in rows.decode((String, Int64).self) { counts[status] = Int(count) }
         return counts
@@ -44,7 +47,13 @@ struct ReorganizeTests {
             let outcomes = try await withThrowingTaskGroup(of: WriteOutcome.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        try await store.add([Self.memory("fact \(index)", [1, Float(index), 0])], messages: [], cubeID: "c", author: author, idempotency: nil)
+                        try await store.add(
+                            [Self.memory("fact \(index)", [1, Float(index), 0])],
+                            messages: [],
+                            cubeID: "c",
+                            author: author,
+                            idempotency: nil
+                        )
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -62,7 +71,13 @@ struct ReorganizeTests {
             let queue = PostgresJobStore(database: database)
             _ = try #require(try await queue.claim(owner: "w", kinds: [JobKind.reorganize], lease: .seconds(5)))
             #expect(try await waiting() == [])
-            let later = try await store.add([Self.memory("a later fact", [0, 0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
+            let later = try await store.add(
+                [Self.memory("a later fact", [0, 0, 1])],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             #expect(try await waiting() == [later.receipt.changeSeq])
 
             // Working memory, and a duplicate that inserts nothing, give the job nothing to do.
@@ -70,7 +85,13 @@ struct ReorganizeTests {
             var working = Self.memory("what the session is about", [0, 1, 1])
             working.memoryType = .workingMemory
             _ = try await store.add([working], messages: [], cubeID: "c", author: author, idempotency: nil)
-            _ = try await store.add([Self.memory("a later fact", [0, 0, 1])], messages: [], cubeID: "c", author: author, idempotency: nil)
+            _ = try await store.add(
+                [Self.memory("a later fact", [0, 0, 1])],
+                messages: [],
+                cubeID: "c",
+                author: author,
+                idempotency: nil
+            )
             #expect(try await waiting() == [])
         }
     }
@@ -115,7 +136,9 @@ struct ReorganizeTests {
     func judged() async throws {
         let llm = FakeLLMServer { prompt in
             if prompt.contains("Lisbon") { return #"{"relation": "contradiction"}"# }
-            if prompt.contains("jazz") { return #"```json\n{"relation": "duplicate", "merged": "Bob loves jazz, live above all."}\n```"# }
+            if prompt.contains("jazz") {
+                return #"```json\n{"relation": "duplicate", "merged": "Bob loves jazz, live above all."}\n```"#
+            }
             if prompt.contains("Carol") { return #"{"relation": "unrelated"}"# }
             return "no idea"
         }
@@ -127,19 +150,34 @@ struct ReorganizeTests {
                 let jazz = Self.memory("Bob likes jazz", [0, 1, 0])
                 let cat = Self.memory("Carol has a cat", [0, 0, 1])
                 let unsure = Self.memory("Dan owns a boat", [1, 1, 1])
-                _ = try await store.add([paris, jazz, cat, unsure], messages: [], cubeID: "c", author: author, idempotency: nil)
+                _ = try await store.add(
+                    [paris, jazz, cat, unsure],
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
+                    idempotency: nil
+                )
                 let lisbon = Self.memory("Alice lives in Lisbon", [0.9, 0, 0.43])
                 let liveJazz = Self.memory("Bob loves live jazz", [0.1, 0.99, 0])
                 let car = Self.memory("Carol has a car", [0, 0.45, 0.89])
                 let boat = Self.memory("Dan owns a small boat", [1, 1, 0.9])
-                _ = try await store.add([lisbon, liveJazz, car, boat], messages: [], cubeID: "c", author: author, idempotency: nil)
+                _ = try await store.add(
+                    [lisbon, liveJazz, car, boat],
+                    messages: [],
+                    cubeID: "c",
+                    author: author,
+                    idempotency: nil
+                )
 
                 let handler = ReorganizeHandler(store: store, embedder: FixedEmbedder(), chatModel: model)
                 let result = try await Self.reorganize(database, handler)
                 #expect(result.result["retired"] == .number(1))
                 #expect(try await Self.outcomes(database) == ["retired": 1, "merged": 1, "dismissed": 1, "pending": 1])
 
-                let after = try await store.memories(ids: [paris.id, lisbon.id, jazz.id, liveJazz.id, cat.id, car.id], cubeID: "c")
+                let after = try await store.memories(
+                    ids: [paris.id, lisbon.id, jazz.id, liveJazz.id, cat.id, car.id],
+                    cubeID: "c"
+                )
                 #expect(after.map(\.status) == [.archived, .activated, .archived, .activated, .activated, .activated])
                 #expect(after[0].info["replaced_by"] == .string(lisbon.id.uuidString.lowercased()))
                 #expect(after[0].validTo != nil)

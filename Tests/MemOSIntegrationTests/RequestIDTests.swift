@@ -37,7 +37,8 @@ struct RequestIDTests {
     func interceptor() async throws {
         try await TestDatabase.withMigratedDatabase { database in
             let accounts = PostgresAccountStore(database: database)
-            let key = try await accounts.createAPIKey(for: try await accounts.createUser(name: "alice", role: .user)).key
+            let key = try await accounts.createAPIKey(for: try await accounts.createUser(name: "alice", role: .user))
+                .key
             let records = Records()
             let logger = Logger(label: "test") { _ in
                 CapturingHandler(records: records, metadataProvider: RequestIdentity.metadataProvider)
@@ -52,7 +53,9 @@ struct RequestIDTests {
             func call(_ metadata: Metadata, failing: Bool) async throws -> String? {
                 let request = StreamingServerRequest(single: ServerRequest(metadata: metadata, message: "hi"))
                 let seen = Mutex<String?>(nil)
-                _ = try await interceptor.intercept(request: request, context: context) { _, _ -> StreamingServerResponse<String> in
+                _ = try await interceptor.intercept(request: request, context: context) {
+                    _,
+                    _ -> StreamingServerResponse<String> in
                     seen.withLock { $0 = RequestIdentity.requestID }
                     logger.info("handled")
                     if failing { throw MemOSError.internalError(CancellationError()) }
@@ -61,7 +64,10 @@ struct RequestIDTests {
                 return seen.withLock { $0 }
             }
 
-            #expect(try await call(["authorization": "Bearer \(key)", "x-request-id": "trace-7"], failing: false) == "trace-7")
+            #expect(
+                try await call(["authorization": "Bearer \(key)", "x-request-id": "trace-7"], failing: false)
+                    == "trace-7"
+            )
             #expect(try await call(["authorization": "Bearer \(key)"], failing: false) == nil)
             await #expect(throws: RPCError.self) {
                 try await call(["authorization": "Bearer \(key)", "x-request-id": "trace-8"], failing: true)

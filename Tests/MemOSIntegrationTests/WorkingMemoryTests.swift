@@ -10,7 +10,10 @@ import Testing
 @Suite("Events and working memory")
 struct WorkingMemoryTests {
     static func event(
-        _ clients: TestStack.GRPCClients, _ stack: TestStack, _ label: Memos_Scheduler_V1_EventLabel, _ content: String,
+        _ clients: TestStack.GRPCClients,
+        _ stack: TestStack,
+        _ label: Memos_Scheduler_V1_EventLabel,
+        _ content: String,
         key: String = ""
     ) async throws -> Memos_Scheduler_V1_Job {
         try await clients.scheduler.submitEvent(
@@ -25,12 +28,23 @@ struct WorkingMemoryTests {
         ).job
     }
 
-    static func workingMemory(_ clients: TestStack.GRPCClients, _ stack: TestStack) async throws -> [Memos_Common_V1_Memory] {
+    static func workingMemory(
+        _ clients: TestStack.GRPCClients,
+        _ stack: TestStack
+    ) async throws -> [Memos_Common_V1_Memory] {
         _ = try await clients.scheduler.waitUntilIdle(
-            .with { $0.cubeID = "alice-cube"; $0.timeoutMs = 30_000 }, metadata: TestStack.metadata(stack.alice.key)
+            .with {
+                $0.cubeID = "alice-cube"
+                $0.timeoutMs = 30_000
+            },
+            metadata: TestStack.metadata(stack.alice.key)
         )
         return try await clients.retrieval.listMemories(
-            .with { $0.cubeID = "alice-cube"; $0.memoryTypes = [.workingMemory] }, metadata: TestStack.metadata(stack.alice.key)
+            .with {
+                $0.cubeID = "alice-cube"
+                $0.memoryTypes = [.workingMemory]
+            },
+            metadata: TestStack.metadata(stack.alice.key)
         ).memories.filter { $0.sessionID == "s1" }
     }
 
@@ -41,8 +55,11 @@ struct WorkingMemoryTests {
                 let added = try await clients.ingest.addMemories(
                     .with {
                         $0.cubeID = "alice-cube"
-                        $0.items = ["Alice drinks green tea every morning", "Alice plays tennis on sundays", "The car needs new tyres"]
-                            .map { text in .with { $0.content = text } }
+                        $0.items = [
+                            "Alice drinks green tea every morning", "Alice plays tennis on sundays",
+                            "The car needs new tyres",
+                        ]
+                        .map { text in .with { $0.content = text } }
                     },
                     metadata: TestStack.metadata(stack.alice.key)
                 )
@@ -51,7 +68,10 @@ struct WorkingMemoryTests {
                 let first = try await Self.event(clients, stack, .query, "what green tea does alice drink", key: "q1")
                 #expect(first.kind == JobKind.workingMemoryRefresh)
                 // A retried event returns the first job.
-                #expect(try await Self.event(clients, stack, .query, "what green tea does alice drink", key: "q1").id == first.id)
+                #expect(
+                    try await Self.event(clients, stack, .query, "what green tea does alice drink", key: "q1").id
+                        == first.id
+                )
                 var items = try await Self.workingMemory(clients, stack)
                 #expect(items.map(\.content) == ["Alice drinks green tea every morning"])
                 #expect(items.first?.sources.first?.memoryID == ids["Alice drinks green tea every morning"])
@@ -60,7 +80,12 @@ struct WorkingMemoryTests {
                 // without a session leaves working memory out.
                 func search(session: String) async throws -> [Memos_Common_V1_Memory] {
                     try await clients.retrieval.search(
-                        .with { $0.cubeIds = ["alice-cube"]; $0.query = "green tea alice"; $0.sessionID = session; $0.relativity = 0.1 },
+                        .with {
+                            $0.cubeIds = ["alice-cube"]
+                            $0.query = "green tea alice"
+                            $0.sessionID = session
+                            $0.relativity = 0.1
+                        },
                         metadata: TestStack.metadata(stack.alice.key)
                     ).hits.map(\.memory)
                 }
@@ -90,8 +115,12 @@ struct WorkingMemoryTests {
     func badEvents() async throws {
         try await TestStack.run { stack in
             try await stack.withGRPC { clients in
-                for (label, content, field) in [(Memos_Scheduler_V1_EventLabel.unspecified, "x", "label"), (.query, " ", "content")] {
-                    let error = await #expect(throws: RPCError.self) { try await Self.event(clients, stack, label, content) }
+                for (label, content, field) in [
+                    (Memos_Scheduler_V1_EventLabel.unspecified, "x", "label"), (.query, " ", "content"),
+                ] {
+                    let error = await #expect(throws: RPCError.self) {
+                        try await Self.event(clients, stack, label, content)
+                    }
                     #expect(error?.code == .invalidArgument)
                     #expect(error?.message.contains(field) == true)
                 }

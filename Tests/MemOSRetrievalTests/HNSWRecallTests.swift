@@ -1,8 +1,9 @@
 import CBLAS
 import Foundation
 import MemOSCore
-@testable import MemOSRetrieval
 import Testing
+
+@testable import MemOSRetrieval
 
 @Suite("The HNSW graph finds what an exact scan finds")
 struct HNSWRecallTests {
@@ -25,8 +26,20 @@ struct HNSWRecallTests {
             let coefficients = (0..<(perCluster * Self.spreadDirections)).map { _ in 0.4 * random.symmetricUnit() }
             var block = [Float](repeating: 0, count: perCluster * d)
             cblas_sgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(perCluster), Int32(d), Int32(Self.spreadDirections), 1,
-                coefficients, Int32(Self.spreadDirections), directions, Int32(d), 0, &block, Int32(d)
+                CblasRowMajor,
+                CblasNoTrans,
+                CblasNoTrans,
+                Int32(perCluster),
+                Int32(d),
+                Int32(Self.spreadDirections),
+                1,
+                coefficients,
+                Int32(Self.spreadDirections),
+                directions,
+                Int32(d),
+                0,
+                &block,
+                Int32(d)
             )
             for member in 0..<perCluster {
                 var vector = Array(block[(member * d)..<((member + 1) * d)])
@@ -40,7 +53,9 @@ struct HNSWRecallTests {
         return Array(order.prefix(count).map { vectors[$0] })
     }
 
-    @Test("recall@10 ≥ 0.98 on 50k clustered 384-d vectors, without a filter, with a 10 % filter, and 1.0 with a 1 % one")
+    @Test(
+        "recall@10 ≥ 0.98 on 50k clustered 384-d vectors, without a filter, with a 10 % filter, and 1.0 with a 1 % one"
+    )
     func recall() async throws {
         // Seconds of CPU on a thread of its own, so that the tests running beside it (servers on loopback) keep
         // the cooperative threads.
@@ -72,9 +87,13 @@ struct HNSWRecallTests {
             if position % 100 == 7 { rareIDs.insert(id) }
             index.apply(
                 IndexedMemory(
-                    cubeID: "c", id: id, status: .activated,
-                    memoryType: position % 10 == 3 ? .preferenceMemory : .longTermMemory, sessionID: "",
-                    changeSeq: Int64(position + 1), embedding: vector
+                    cubeID: "c",
+                    id: id,
+                    status: .activated,
+                    memoryType: position % 10 == 3 ? .preferenceMemory : .longTermMemory,
+                    sessionID: "",
+                    changeSeq: Int64(position + 1),
+                    embedding: vector
                 )
             )
         }
@@ -97,6 +116,8 @@ struct HNSWRecallTests {
             print("HNSW recall@10, \(name): \(recall)")
             #expect(recall >= required, "\(name): recall@10 \(recall)")
         }
-        print("HNSW recall test: generate \(built - generated), build \(searched - built), search \(clock.now - searched)")
+        print(
+            "HNSW recall test: generate \(built - generated), build \(searched - built), search \(clock.now - searched)"
+        )
     }
 }

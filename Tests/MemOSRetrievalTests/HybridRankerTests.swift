@@ -1,12 +1,19 @@
 import Foundation
-@testable import MemOSRetrieval
 import Testing
+
+@testable import MemOSRetrieval
 
 @Suite("Hybrid ranking fuses scores")
 struct HybridRankerTests {
     static func candidate(_ id: UUID, vector: Float, keyword: Float, text: UInt64 = 0) -> HybridRanker.Candidate {
         HybridRanker.Candidate(
-            id: id, cubeID: "c", sessionID: "", contentFingerprint: text, embedding: [1, 0], vectorScore: vector, keywordScore: keyword
+            id: id,
+            cubeID: "c",
+            sessionID: "",
+            contentFingerprint: text,
+            embedding: [1, 0],
+            vectorScore: vector,
+            keywordScore: keyword
         )
     }
 
@@ -34,13 +41,16 @@ struct HybridRankerTests {
     func loneCandidate() {
         let a = UUID()
         let ranked = Self.ranker(.hybrid, dedup: .mmr).rank(
-            vectorOrder: [a], keywordOrder: [], candidates: [a: Self.candidate(a, vector: 0.3, keyword: 0)]
+            vectorOrder: [a],
+            keywordOrder: [],
+            candidates: [a: Self.candidate(a, vector: 0.3, keyword: 0)]
         )
         #expect(ranked.map(\.id) == [a])
         #expect(abs(ranked[0].fused - 0.3) < 1e-6)
         let (b, c) = (UUID(), UUID())
         let two = Self.ranker(.hybrid).rank(
-            vectorOrder: [b, c], keywordOrder: [],
+            vectorOrder: [b, c],
+            keywordOrder: [],
             candidates: [b: Self.candidate(b, vector: 0.5, keyword: 0), c: Self.candidate(c, vector: 0.1, keyword: 0)]
         )
         #expect(two.map(\.id) == [b, c])
@@ -50,13 +60,19 @@ struct HybridRankerTests {
     func exactDedup() {
         let (a, b) = (UUID(), UUID())
         let ranked = Self.ranker(.keyword, dedup: .exact).rank(
-            vectorOrder: [], keywordOrder: [a, b],
-            candidates: [a: Self.candidate(a, vector: 0, keyword: 1, text: 7), b: Self.candidate(b, vector: 0, keyword: 0.9, text: 7)]
+            vectorOrder: [],
+            keywordOrder: [a, b],
+            candidates: [
+                a: Self.candidate(a, vector: 0, keyword: 1, text: 7),
+                b: Self.candidate(b, vector: 0, keyword: 0.9, text: 7),
+            ]
         )
         #expect(ranked.map(\.id) == [a])
     }
 
-    @Test("the session's memories get a 20 % boost, not a filter: they pass a slightly better one, not a much better one")
+    @Test(
+        "the session's memories get a 20 % boost, not a filter: they pass a slightly better one, not a much better one"
+    )
     func sessionBoost() {
         let (own, other, far) = (UUID(), UUID(), UUID())
         func candidate(_ id: UUID, keyword: Float, session: String) -> HybridRanker.Candidate {

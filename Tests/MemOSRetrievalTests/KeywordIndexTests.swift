@@ -1,7 +1,8 @@
 import Foundation
 import MemOSCore
-@testable import MemOSRetrieval
 import Testing
+
+@testable import MemOSRetrieval
 
 @Suite("Keyword side of the index")
 struct KeywordIndexTests {
@@ -9,8 +10,14 @@ struct KeywordIndexTests {
 
     static func memory(_ id: UUID, _ content: String, seq: Int64, type: MemoryType = .longTermMemory) -> IndexedMemory {
         IndexedMemory(
-            cubeID: "c", id: id, status: .activated, memoryType: type, sessionID: "s", changeSeq: seq,
-            embedding: [1, 0, 0, 0], content: content
+            cubeID: "c",
+            id: id,
+            status: .activated,
+            memoryType: type,
+            sessionID: "s",
+            changeSeq: seq,
+            embedding: [1, 0, 0, 0],
+            content: content
         )
     }
 
@@ -27,7 +34,8 @@ struct KeywordIndexTests {
 
         let lake = index.keywordSearch(KeywordTokenizer.terms("lake"), k: 10, filter: Self.all).map(\.id)
         #expect(Set(lake) == [ids[0], ids[1]])
-        let painting = index.keywordSearch(KeywordTokenizer.terms("who is painting sunsets?"), k: 10, filter: Self.all).map(\.id)
+        let painting = index.keywordSearch(KeywordTokenizer.terms("who is painting sunsets?"), k: 10, filter: Self.all)
+            .map(\.id)
         #expect(painting == [ids[0], ids[3]])
         let onlyUsers = CubeIndex.RowFilter(statuses: [.activated], memoryTypes: [.userMemory], allowedIDs: nil)
         #expect(index.keywordSearch(KeywordTokenizer.terms("paints"), k: 10, filter: onlyUsers).map(\.id) == [ids[3]])

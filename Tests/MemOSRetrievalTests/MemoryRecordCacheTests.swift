@@ -1,16 +1,34 @@
 import Foundation
 import MemOSCore
-@testable import MemOSRetrieval
 import Testing
+
+@testable import MemOSRetrieval
 
 @Suite("Records of returned memories")
 struct MemoryRecordCacheTests {
     static func memory(_ id: UUID, cube: String = "c", seq: Int64, content: String = "Alice likes tea") -> Memory {
         Memory(
-            id: id, cubeID: cube, authorUserID: id, sessionID: "", memoryType: .longTermMemory, status: .activated,
-            key: "", content: content, tags: [], info: [:], sources: [], confidence: 1, embeddingModel: "m",
-            embedding: [1, 0, 0], createdAt: Date(), updatedAt: Date(), validFrom: nil, validTo: nil, version: 1,
-            usageCount: 5, changeSeq: seq
+            id: id,
+            cubeID: cube,
+            authorUserID: id,
+            sessionID: "",
+            memoryType: .longTermMemory,
+            status: .activated,
+            key: "",
+            content: content,
+            tags: [],
+            info: [:],
+            sources: [],
+            confidence: 1,
+            embeddingModel: "m",
+            embedding: [1, 0, 0],
+            createdAt: Date(),
+            updatedAt: Date(),
+            validFrom: nil,
+            validTo: nil,
+            version: 1,
+            usageCount: 5,
+            changeSeq: seq
         )
     }
 

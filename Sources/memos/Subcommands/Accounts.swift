@@ -51,12 +51,15 @@ struct ClientOptions: ParsableArguments {
             let response = try await HTTPClient.shared.execute(request, timeout: timeout)
             if (200..<300).contains(response.status.code) { return response }
             let data = Data(try await response.body.collect(upTo: 1_024 * 1_024).readableBytesView)
-            if response.status == .tooManyRequests, let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init) {
+            if response.status == .tooManyRequests,
+                let seconds = response.headers.first(name: "Retry-After").flatMap(Int.init)
+            {
                 try await Task.sleep(for: .seconds(max(seconds, 1)))
                 continue
             }
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-            let message = (object?["error"] as? [String: Any])?["message"] as? String ?? String(decoding: data, as: UTF8.self)
+            let message =
+                (object?["error"] as? [String: Any])?["message"] as? String ?? String(decoding: data, as: UTF8.self)
             FileHandle.standardError.write(Data("error: \(message) (HTTP \(response.status.code))\n".utf8))
             throw ExitCode.failure
         }
@@ -77,7 +80,11 @@ struct Users: AsyncParsableCommand {
         @Flag(help: "Make the user an admin.") var admin = false
 
         func run() async throws {
-            try await self.client.call(.POST, "/v1/users", body: ["name": self.name, "role": self.admin ? "admin" : "user"])
+            try await self.client.call(
+                .POST,
+                "/v1/users",
+                body: ["name": self.name, "role": self.admin ? "admin" : "user"]
+            )
         }
     }
 
@@ -110,7 +117,9 @@ struct Keys: AsyncParsableCommand {
     )
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Makes a key and prints it: the only time it is shown.")
+        static let configuration = CommandConfiguration(
+            abstract: "Makes a key and prints it: the only time it is shown."
+        )
         @OptionGroup var client: ClientOptions
         @Option(help: "A label for the key.") var name: String?
         @Option(help: "Whose key (admin only; default yourself).") var userID: String?
@@ -182,14 +191,20 @@ struct Cubes: AsyncParsableCommand {
     }
 
     struct Share: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Shares a cube you own with a user, or changes their role.")
+        static let configuration = CommandConfiguration(
+            abstract: "Shares a cube you own with a user, or changes their role."
+        )
         @OptionGroup var client: ClientOptions
         @Argument(help: "Cube id.") var cubeID: String
         @Argument(help: "User name.") var userName: String
         @Option(help: "reader or writer.") var role: String = "reader"
 
         func run() async throws {
-            try await self.client.call(.PUT, "/v1/cubes/\(self.cubeID)/members/\(self.userName)", body: ["role": self.role])
+            try await self.client.call(
+                .PUT,
+                "/v1/cubes/\(self.cubeID)/members/\(self.userName)",
+                body: ["role": self.role]
+            )
         }
     }
 
@@ -198,7 +213,9 @@ struct Cubes: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
         @Argument(help: "Cube id.") var cubeID: String
         @Argument(help: "User name.") var userName: String
-        func run() async throws { try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)/members/\(self.userName)") }
+        func run() async throws {
+            try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)/members/\(self.userName)")
+        }
     }
 }
 
@@ -207,7 +224,8 @@ struct AdminKey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin-key",
         abstract: "Makes an API key for an admin user directly in PostgreSQL and prints it once.",
-        discussion: "Creates the user as an admin when missing. For provisioning; later keys come from `memos keys create`."
+        discussion:
+            "Creates the user as an admin when missing. For provisioning; later keys come from `memos keys create`."
     )
 
     @OptionGroup var common: CommonOptions
@@ -222,7 +240,9 @@ struct AdminKey: AsyncParsableCommand {
             let accounts = PostgresAccountStore(database: database)
             let userID: UUID
             if let existing = try await accounts.user(named: self.user) {
-                guard existing.role == .admin else { throw ValidationError("user '\(self.user)' exists and is not an admin") }
+                guard existing.role == .admin else {
+                    throw ValidationError("user '\(self.user)' exists and is not an admin")
+                }
                 userID = existing.id
             } else {
                 try Validate.userName(self.user, field: "--user")

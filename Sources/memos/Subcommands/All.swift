@@ -53,13 +53,33 @@ struct All: AsyncParsableCommand {
         if let rate = self.rateLimit.requestsPerSecond { environment["MEMOS_RATE_LIMIT_RPS"] = "\(rate)" }
         if let burst = self.rateLimit.burst { environment["MEMOS_RATE_LIMIT_BURST"] = "\(burst)" }
         // Fail here, once, with the fetch instructions, rather than in two child processes.
-        try EmbedderFactory.check(kind: self.common.embedderKind, modelDirectory: self.common.modelDirectory, logger: logger)
+        try EmbedderFactory.check(
+            kind: self.common.embedderKind,
+            modelDirectory: self.common.modelDirectory,
+            logger: logger
+        )
 
         let children = [
-            ChildProcess(name: "ingest", arguments: ["ingest", "--port", "\(self.ingestPort)"], environment: environment),
-            ChildProcess(name: "retrieval", arguments: ["retrieval", "--port", "\(self.retrievalPort)"], environment: environment),
-            ChildProcess(name: "scheduler", arguments: ["scheduler", "--port", "\(self.schedulerPort)"], environment: environment),
-            ChildProcess(name: "gateway", arguments: ["gateway", "--port", "\(self.gatewayPort)"], environment: environment),
+            ChildProcess(
+                name: "ingest",
+                arguments: ["ingest", "--port", "\(self.ingestPort)"],
+                environment: environment
+            ),
+            ChildProcess(
+                name: "retrieval",
+                arguments: ["retrieval", "--port", "\(self.retrievalPort)"],
+                environment: environment
+            ),
+            ChildProcess(
+                name: "scheduler",
+                arguments: ["scheduler", "--port", "\(self.schedulerPort)"],
+                environment: environment
+            ),
+            ChildProcess(
+                name: "gateway",
+                arguments: ["gateway", "--port", "\(self.gatewayPort)"],
+                environment: environment
+            ),
         ]
         let banner = """
 
@@ -87,7 +107,11 @@ struct All: AsyncParsableCommand {
             logger: logger
         )
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: supervisor)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(
+                services: [.init(service: supervisor)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
         )
         try await group.run()
     }
@@ -108,14 +132,20 @@ struct All: AsyncParsableCommand {
             } catch let error as MemOSError where error.code == .alreadyExists {
                 // Made by an earlier run.
             }
-            if let saved = try? String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            if let saved = try? String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines
+            ),
                 let principal = try await accounts.principal(forAPIKey: saved), principal.userID == userID
             {
                 return saved
             }
             let (_, key) = try await accounts.createAPIKey(for: userID, name: "dev")
             try FileManager.default.createDirectory(atPath: self.stateDir, withIntermediateDirectories: true)
-            FileManager.default.createFile(atPath: keyFile.path, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            FileManager.default.createFile(
+                atPath: keyFile.path,
+                contents: Data((key + "\n").utf8),
+                attributes: [.posixPermissions: 0o600]
+            )
             return key
         }
     }

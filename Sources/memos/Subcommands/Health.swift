@@ -16,7 +16,9 @@ struct Health: AsyncParsableCommand {
     var http = false
 
     func run() async throws {
-        guard let colon = self.address.lastIndex(of: ":"), let port = Int(self.address[self.address.index(after: colon)...]) else {
+        guard let colon = self.address.lastIndex(of: ":"),
+            let port = Int(self.address[self.address.index(after: colon)...])
+        else {
             throw ValidationError("--address must be host:port")
         }
         let host = String(self.address[..<colon])
@@ -46,7 +48,9 @@ struct Health: AsyncParsableCommand {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
         guard connected else { throw ExitCode.failure }
         let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n"

@@ -19,7 +19,9 @@ struct Add: AsyncParsableCommand {
     @Argument(help: "Cube id.") var cubeID: String
     @Argument(help: "The text (default: standard input).") var text: String?
     @Flag(help: "Store the text as one memory instead of conversation turns.") var memory = false
-    @Option(help: "Type of the --memory, e.g. LONG_TERM_MEMORY, USER_MEMORY, PREFERENCE_MEMORY (default LONG_TERM_MEMORY).")
+    @Option(
+        help: "Type of the --memory, e.g. LONG_TERM_MEMORY, USER_MEMORY, PREFERENCE_MEMORY (default LONG_TERM_MEMORY)."
+    )
     var type: String?
     @Option(help: "Title (key) of the --memory.") var title: String?
     @Option(name: .customLong("tag"), help: "A tag; repeat for more.") var tags: [String] = []
@@ -42,10 +44,13 @@ struct Add: AsyncParsableCommand {
         }
         let data = try await self.client.data(.POST, path, body: try body.gatewayJSON())
         if self.json { return print(try prettyJSON(data)) }
-        let memories = (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["memories"] as? [[String: Any]] ?? []
+        let memories =
+            (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["memories"] as? [[String: Any]] ?? []
         print("added \(memories.count) \(memories.count == 1 ? "memory" : "memories") to \(self.cubeID)")
         for memory in memories {
-            print("  \(memory["id"] as? String ?? "")  \(memory["memory_type"] as? String ?? "")  \(oneLine(memory["content"]))")
+            print(
+                "  \(memory["id"] as? String ?? "")  \(memory["memory_type"] as? String ?? "")  \(oneLine(memory["content"]))"
+            )
         }
     }
 
@@ -55,7 +60,9 @@ struct Add: AsyncParsableCommand {
         if let type = self.type {
             // The proto JSON reader knows the type names.
             let named = try? Memos_Ingest_V1_MemoryInput(jsonString: "{\"memory_type\": \"\(type.uppercased())\"}")
-            guard let named, named.memoryType != .unspecified else { throw ValidationError("unknown memory type '\(type)'") }
+            guard let named, named.memoryType != .unspecified else {
+                throw ValidationError("unknown memory type '\(type)'")
+            }
             input.memoryType = named.memoryType
         }
         input.key = self.title ?? ""
@@ -103,7 +110,8 @@ struct Search: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "The query.") var query: String
-    @Option(name: .customLong("cube"), help: "A cube to search; repeat for more (at least one).") var cubes: [String] = []
+    @Option(name: .customLong("cube"), help: "A cube to search; repeat for more (at least one).") var cubes: [String] =
+        []
     @Option(help: "How many hits, 1 to 100.") var topK: Int = 10
     @Option(help: "Minimum score, 0 to 1 (default the server's 0.45; 0 keeps every hit).") var relativity: Float?
     @Flag(help: "Fine mode: LLM query expansion and rerank, when the gateway has an LLM.") var fine = false
@@ -124,14 +132,18 @@ struct Search: AsyncParsableCommand {
         let data = try await self.client.data(.POST, "/v1/search", body: try request.gatewayJSON())
         if self.json { return print(try prettyJSON(data)) }
         let answer = try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
-        for warning in answer["warnings"] as? [String] ?? [] { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in answer["warnings"] as? [String] ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let hits = answer["hits"] as? [[String: Any]] ?? []
         if hits.isEmpty { return print("no hits") }
         for (rank, hit) in hits.enumerated() {
             let memory = hit["memory"] as? [String: Any] ?? [:]
             let score = String(format: "%.3f", (hit["score"] as? NSNumber)?.doubleValue ?? 0)
             let cube = self.cubes.count > 1 ? "  \(memory["cube_id"] as? String ?? "")" : ""
-            print("\(rank + 1). \(score)  \(memory["memory_type"] as? String ?? "")\(cube)  \(memory["id"] as? String ?? "")")
+            print(
+                "\(rank + 1). \(score)  \(memory["memory_type"] as? String ?? "")\(cube)  \(memory["id"] as? String ?? "")"
+            )
             print("   \(oneLine(memory["content"]))")
         }
     }
@@ -149,7 +161,10 @@ extension SwiftProtobuf.Message {
 /// A JSON answer indented for reading.
 func prettyJSON(_ data: Data) throws -> String {
     let object = try JSONSerialization.jsonObject(with: data)
-    let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    let pretty = try JSONSerialization.data(
+        withJSONObject: object,
+        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    )
     return String(decoding: pretty, as: UTF8.self)
 }
 

@@ -8,6 +8,9 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let logger = self.common.makeLogger("memos.migrate")
         let applied = try await ServiceRunner.migrate(try self.common.databaseConfiguration(), logger: logger)
-        print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+        print(
+            applied.isEmpty
+                ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))"
+        )
     }
 }

@@ -27,7 +27,8 @@ struct Purge: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.purge")
-        try await ServiceRunner.withTemporaryDatabase(try self.common.databaseConfiguration(), logger: logger) { database in
+        try await ServiceRunner.withTemporaryDatabase(try self.common.databaseConfiguration(), logger: logger) {
+            database in
             let queue = PostgresJobStore(database: database)
             let job: NewJob
             if let name = self.user {
@@ -35,7 +36,8 @@ struct Purge: AsyncParsableCommand {
                     throw ValidationError("no user is named '\(name)'")
                 }
                 job = NewJob(
-                    cubeID: "user:\(userID.lowercasedString)", kind: JobKind.purge,
+                    cubeID: "user:\(userID.lowercasedString)",
+                    kind: JobKind.purge,
                     payload: ["user_id": .string(userID.lowercasedString)]
                 )
             } else {

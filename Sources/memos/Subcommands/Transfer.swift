@@ -17,7 +17,8 @@ import Darwin
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Writes every memory of a cube (all statuses, with history, sources and embedding) as JSON Lines.",
-        discussion: "The last line, {\"end\":{\"memories\":N}}, marks a complete export; `memos import` refuses a file without it."
+        discussion:
+            "The last line, {\"end\":{\"memories\":N}}, marks a complete export; `memos import` refuses a file without it."
     )
 
     @OptionGroup var client: ClientOptions
@@ -61,7 +62,9 @@ struct Export: AsyncParsableCommand {
         }
         bar.finish()
         guard let end, end == written else {
-            FileHandle.standardError.write(Data("error: the export of \(self.cubeID) was cut short after \(written) memories\n".utf8))
+            FileHandle.standardError.write(
+                Data("error: the export of \(self.cubeID) was cut short after \(written) memories\n".utf8)
+            )
             throw ExitCode.failure
         }
         FileHandle.standardError.write(Data("exported \(written) memories of \(self.cubeID)\n".utf8))
@@ -107,20 +110,26 @@ struct Import: AsyncParsableCommand {
         bar.finish()
         let changed = try await self.applyStatuses(records, imported)
         FileHandle.standardError.write(
-            Data("imported \(missing.count) memories into \(self.cubeID) (\(records.count - missing.count) already there; \(changed) statuses set)\n".utf8)
+            Data(
+                "imported \(missing.count) memories into \(self.cubeID) (\(records.count - missing.count) already there; \(changed) statuses set)\n"
+                    .utf8
+            )
         )
     }
 
     /// The file's memories, checked complete by its end line.
     func readRecords() throws -> [Memos_Common_V1_ExportedMemory] {
-        let data = self.file == "-"
+        let data =
+            self.file == "-"
             ? FileHandle.standardInput.readDataToEndOfFile()
             : try Data(contentsOf: URL(fileURLWithPath: self.file))
         var splitter = LineSplitter()
         var lines = splitter.push(ByteBuffer(bytes: data))
         lines += splitter.rest
         guard let last = lines.popLast(), let end = ExportEnd(last)?.memories, end == lines.count else {
-            throw ValidationError("\(self.file) is not a complete `memos export` file: its last line must be {\"end\":{\"memories\":N}}")
+            throw ValidationError(
+                "\(self.file) is not a complete `memos export` file: its last line must be {\"end\":{\"memories\":N}}"
+            )
         }
         return try lines.enumerated().map { number, line in
             do {
@@ -164,9 +173,14 @@ struct Import: AsyncParsableCommand {
 
     /// Deletes or archives the copies that are active while the file says deleted or archived (the state an
     /// interrupted import leaves); returns how many changed.
-    func applyStatuses(_ records: [Memos_Common_V1_ExportedMemory], _ copies: [String: Memos_Common_V1_Memory]) async throws -> Int {
+    func applyStatuses(
+        _ records: [Memos_Common_V1_ExportedMemory],
+        _ copies: [String: Memos_Common_V1_Memory]
+    ) async throws -> Int {
         func ids(_ status: Memos_Common_V1_MemoryStatus) -> [String] {
-            records.filter { $0.memory.status == status }.compactMap { copies[$0.memory.id] }.filter { $0.status == .activated }.map(\.id)
+            records.filter { $0.memory.status == status }.compactMap { copies[$0.memory.id] }.filter {
+                $0.status == .activated
+            }.map(\.id)
         }
         let deleted = ids(.deleted)
         let archived = ids(.archived)

@@ -36,7 +36,9 @@ final class FakeLLMServer: Sendable {
             guard let content = self.answer(prompt) else { return Response(status: .internalServerError) }
             let reply: [String: Any] = [
                 "id": "chatcmpl-test", "object": "chat.completion", "model": decoded.model,
-                "choices": [["index": 0, "finish_reason": "stop", "message": ["role": "assistant", "content": content]]],
+                "choices": [
+                    ["index": 0, "finish_reason": "stop", "message": ["role": "assistant", "content": content]]
+                ],
             ]
             return Response(
                 status: .ok,

@@ -43,7 +43,10 @@ final class FaultProxy: Sendable {
     /// How many connections have been cut.
     var cutCount: Int { self.cuts.withLock { $0 } }
 
-    func close() { shutdown(self.listener, Int32(SHUT_RDWR)); Foundation.close(self.listener) }
+    func close() {
+        shutdown(self.listener, Int32(SHUT_RDWR))
+        Foundation.close(self.listener)
+    }
 
     private static func address(_ host: String, _ port: Int) -> sockaddr_in {
         var address = sockaddr_in()
@@ -58,9 +61,14 @@ final class FaultProxy: Sendable {
             let client = accept(self.listener, nil, nil)
             if client < 0 { return }
             let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = Self.address(self.target.host == "localhost" ? "127.0.0.1" : self.target.host, self.target.port)
+            var address = Self.address(
+                self.target.host == "localhost" ? "127.0.0.1" : self.target.host,
+                self.target.port
+            )
             let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             if connected != 0 {
                 Foundation.close(client)
@@ -127,7 +135,9 @@ final class FaultProxy: Sendable {
             }
             var sent = 0
             while sent < count {
-                let written = buffer.withUnsafeBytes { send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL)) }
+                let written = buffer.withUnsafeBytes {
+                    send(destination, $0.baseAddress! + sent, count - sent, Int32(MSG_NOSIGNAL))
+                }
                 if written <= 0 { return }
                 sent += written
             }

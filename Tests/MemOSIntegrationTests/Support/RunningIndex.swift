@@ -1,6 +1,7 @@
 import Foundation
 import MemOSCore
 import MemOSPostgres
+
 @testable import MemOSRetrieval
 
 /// A ``RetrievalIndex`` following a test database for the duration of a body.
@@ -13,7 +14,11 @@ enum RunningIndex {
         _ body: @Sendable (RetrievalIndex) async throws -> T
     ) async throws -> T {
         let index = RetrievalIndex(
-            feed: feed, model: model, dimension: dimension, catchUpInterval: catchUpInterval, logger: TestDatabase.logger
+            feed: feed,
+            model: model,
+            dimension: dimension,
+            catchUpInterval: catchUpInterval,
+            logger: TestDatabase.logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await index.run() }

@@ -9,7 +9,9 @@ import PostgresNIO
 enum TestDatabase {
     static var serverConfiguration: DatabaseConfiguration {
         get throws {
-            let url = ProcessInfo.processInfo.environment["MEMOS_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+            let url =
+                ProcessInfo.processInfo.environment["MEMOS_TEST_DATABASE_URL"]
+                ?? "postgres://postgres@127.0.0.1:5432/postgres"
             // Each test runs the whole system on one pool, two connections of which stay in LISTEN.
             return try DatabaseConfiguration(url: url, maxConnections: 6)
         }
@@ -56,7 +58,10 @@ enum TestDatabase {
 
     /// `SELECT count(*)` of a table (optionally followed by a `WHERE` clause).
     static func count(_ table: String, in database: Database) async throws -> Int {
-        let rows = try await database.client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"), logger: self.logger)
+        let rows = try await database.client.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)"),
+            logger: self.logger
+        )
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }

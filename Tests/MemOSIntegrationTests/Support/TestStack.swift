@@ -1,5 +1,4 @@
 import Foundation
-import PostgresNIO
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import HTTPTypes
@@ -13,8 +12,9 @@ import MemOSRPC
 import MemOSScheduler
 import MemOSServer
 import NIOCore
-import SwiftProtobuf
+import PostgresNIO
 import ServiceLifecycle
+import SwiftProtobuf
 import Synchronization
 
 /// The whole system on loopback: the three gRPC services and the gateway on ports the OS picks, over a
@@ -60,22 +60,36 @@ struct TestStack: Sendable {
             }
             let alice = try await account("alice")
             let bob = try await account("bob")
-            let adminKey = try await accounts.createAPIKey(for: try await accounts.createUser(name: "admin", role: .admin)).key
+            let adminKey = try await accounts.createAPIKey(
+                for: try await accounts.createUser(name: "admin", role: .admin)
+            ).key
 
             let logger = TestDatabase.logger
             let embedder = FeatureHashingEmbedder()
             let ingest = ServerFactory.ingest(
-                database: database, embedder: embedder, chatModel: chatModel, host: "127.0.0.1", port: 0, logger: logger
+                database: database,
+                embedder: embedder,
+                chatModel: chatModel,
+                host: "127.0.0.1",
+                port: 0,
+                logger: logger
             )
             let retrieval = ServerFactory.retrieval(
-                database: database, embedder: retrievalEmbedder ?? embedder, chatModel: chatModel, host: "127.0.0.1", port: 0,
+                database: database,
+                embedder: retrievalEmbedder ?? embedder,
+                chatModel: chatModel,
+                host: "127.0.0.1",
+                port: 0,
                 logger: logger
             )
             let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
             let workers = ServerFactory.schedulerWorkers(
-                database: database, embedder: embedder, chatModel: chatModel,
+                database: database,
+                embedder: embedder,
+                chatModel: chatModel,
                 configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)),
-                nearDuplicateThreshold: nearDuplicateThreshold, logger: logger
+                nearDuplicateThreshold: nearDuplicateThreshold,
+                logger: logger
             )
 
             // On failure the group cancels every child; on success everything shuts down gracefully.
@@ -139,7 +153,10 @@ struct TestStack: Sendable {
         _ body: @Sendable (GRPCClients) async throws -> T
     ) async throws -> T {
         try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: self.ingestPort), transportSecurity: .plaintext)
+            transport: .http2NIOPosix(
+                target: .ipv4(address: "127.0.0.1", port: self.ingestPort),
+                transportSecurity: .plaintext
+            )
         ) { ingest in
             try await withGRPCClient(
                 transport: .http2NIOPosix(
@@ -202,7 +219,12 @@ struct TestStack: Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
         headers.append(contentsOf: extraHeaders)
-        let request = TestClient.Request(path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let request = TestClient.Request(
+            path,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        )
         let response = try await TestClient.withClient(host: "127.0.0.1", port: self.gatewayPort) { client in
             try await client.execute(request)
         }
