@@ -842,7 +842,7 @@ def main():
             problem = f"UNAVAILABLE and the service's health check fails: {details}"
         if code == grpc.StatusCode.CANCELLED and not problem:
             # The server reset the stream instead of answering (grpc-swift does so for a request past its size
-            # limit): not a crash, but not the RESOURCE_EXHAUSTED the README promises either. Reported, not failed.
+            # limit): not a crash, but not the RESOURCE_EXHAUSTED docs/api.md promises either. Reported, not failed.
             key = (t.path, details[:60], req.ByteSize() > 4 * 1024 * 1024 + 64 * 1024)
             if key not in notes:
                 notes[key] = {"rpc": t.path, "status": code.name, "details": details[:300],

@@ -89,7 +89,7 @@ def flatmap_body(context, body):
 @schemathesis.hook
 def filter_failure(context, failure, case, response):
     """Keeps every failure but one documented answer: a read-your-writes search whose `min_change_seq` the index has
-    not reached within `max_wait_ms` is 503 `unavailable` by design (README: errors table), not a server error."""
+    not reached within `max_wait_ms` is 503 `unavailable` by design (docs/api.md: error table), not a server error."""
     if response is not None and response.status_code == 503:
         try:
             body = response.json()
