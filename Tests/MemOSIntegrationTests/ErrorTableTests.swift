@@ -3,8 +3,9 @@ import GRPCCore
 import HTTPTypes
 import MemOSCore
 import MemOSGateway
-@testable import MemOSRPC
 import Testing
+
+@testable import MemOSRPC
 
 /// The one error table users read (docs/api.md) says what the code does: a row per domain code with the gRPC status
 /// and the HTTP status it is mapped to, and no row the code cannot produce.
@@ -41,7 +42,8 @@ struct ErrorTableTests {
     static func canonical(_ code: RPCError.Code) -> String {
         let names = [
             "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-            "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+            "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+            "UNIMPLEMENTED",
             "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
         ]
         return names[code.rawValue]
