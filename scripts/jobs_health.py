@@ -14,28 +14,15 @@ import argparse
 import json
 import random
 import statistics
-import string
 import threading
 import time
-import urllib.error
-import urllib.request
+
+from faults_load import call as faults_call, words  # the fault suite's HTTP client and word generator
 
 
 def call(gateway, method, path, key, body=None, timeout=30):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(gateway + path, method=method, data=data,
-                                 headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-    except Exception as e:  # noqa: BLE001 - a timeout or refusal is a result here
-        return None, str(e).encode()
-
-
-def words(rng, n):
-    return " ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(5, 9))) for _ in range(n))
+    status, payload, error = faults_call(gateway, method, path, key, body, timeout)
+    return status, payload or (error or "").encode()
 
 
 def importer(args, cube, done, errors):

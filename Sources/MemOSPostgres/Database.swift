@@ -334,42 +334,43 @@ public struct Database: Sendable {
 }
 
 extension PostgresConnection {
-    /// The rows of a query as random-access rows. Every read of more than a handful of rows goes through here.
-    ///
-    /// The rows are collected on the event loop as they arrive (postgres-nio's future-based `query`), never through
-    /// the back-pressured `PostgresRowSequence`: with postgres-nio 1.33.2 a connection that closes while such a
-    /// sequence waits for its consumer stops the process (`RowStreamStateMachine.channelReadComplete`, state
+    /// The rows of a query, collected on the event loop as they arrive (postgres-nio's future-based `query`), never
+    /// through the back-pressured `PostgresRowSequence`: with postgres-nio 1.33.2 a connection that closes while
+    /// such a sequence waits for its consumer stops the process (`RowStreamStateMachine.channelReadComplete`, state
     /// `waitingForDemand`), which a PostgreSQL restart under a large read does. `DatabaseFaultTests` reproduces it.
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+    /// Every read of more than a handful of rows goes through here (or the helpers below, which call it).
+    func collect(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
-        return try await result.get().rows.map(PostgresRandomAccessRow.init)
+        return try await result.get().rows
     }
 
-    /// The rows of a query decoded as a tuple of columns, collected as ``rows(_:logger:)`` collects.
+    /// The rows of a query as random-access rows (``collect(_:logger:)``).
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        try await self.collect(query, logger: logger).map(PostgresRandomAccessRow.init)
+    }
+
+    /// The rows of a query decoded as a tuple of columns (``collect(_:logger:)``).
     func rows<each Column: PostgresDecodable>(
         _ query: PostgresQuery,
         decoding: (repeat each Column).Type,
         logger: Logger
     ) async throws -> [(repeat each Column)] {
-        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
-        return try await result.get().rows.map { try $0.decode((repeat each Column).self) }
+        try await self.collect(query, logger: logger).map { try $0.decode((repeat each Column).self) }
     }
 
-    /// The rows of a statement, run unnamed and collected as ``rows(_:logger:)`` collects: a named prepared
-    /// statement's rows only come as the back-pressured sequence that can stop the process.
+    /// The rows of a statement, run unnamed (``collect(_:logger:)``): a named prepared statement's rows only come
+    /// as the back-pressured sequence that can stop the process.
     func rows<Statement: PostgresPreparedStatement>(
         _ statement: Statement,
         logger: Logger
     ) async throws -> [Statement.Row] {
         let query = PostgresQuery(unsafeSQL: Statement.sql, binds: try statement.makeBindings())
-        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
-        return try await result.get().rows.map(statement.decodeRow)
+        return try await self.collect(query, logger: logger).map(statement.decodeRow)
     }
 
     /// Runs a statement whose rows, if any, are not needed.
     func run(_ query: PostgresQuery, logger: Logger) async throws {
-        let result: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger)
-        _ = try await result.get()
+        _ = try await self.collect(query, logger: logger)
     }
 }
 

@@ -65,7 +65,7 @@ struct DrainInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        if context.descriptor.service.fullyQualifiedService == "grpc.health.v1.Health" {
+        if context.isHealthCheck {
             return try await next(request, context)
         }
         guard self.drain.enter() else {

@@ -52,3 +52,10 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         }
     }
 }
+
+extension ServerContext {
+    /// Whether the call is to the standard health service, which needs no key and is answered while stopping.
+    var isHealthCheck: Bool {
+        self.descriptor.service == Grpc_Health_V1_Health.descriptor
+    }
+}
