@@ -6,7 +6,9 @@ import ServiceLifecycle
 /// gRPC clients of the ingest, retrieval and scheduler services, run as one `Service`.
 ///
 /// A lost connection is retried after 0.1 s, the pause growing by 1.6 up to 1 s, so that the gateway serves
-/// again within about a second of a service coming back.
+/// again within about a second of a service coming back. Meanwhile calls wait for the connection (wait for ready)
+/// instead of failing at once, for at most their timeout (``serviceConfig``): a restart of a service is a pause
+/// for the gateway's clients, not a burst of 503s.
 public final class ServiceClients: Service {
     public struct Address: Sendable, Hashable, CustomStringConvertible {
         public var host: String
@@ -46,7 +48,8 @@ public final class ServiceClients: Service {
                         $0.connection.maxIdleTime = nil
                         // A restarted service is reached again within a second (the default waits up to two minutes).
                         $0.backoff = .init(initial: .milliseconds(100), max: .seconds(1), multiplier: 1.6, jitter: 0.2)
-                    }
+                    },
+                    serviceConfig: Self.serviceConfig
                 )
             )
         }
@@ -57,6 +60,27 @@ public final class ServiceClients: Service {
         self.retrieval = .init(wrapping: self.retrievalClient)
         self.scheduler = .init(wrapping: self.schedulerClient)
     }
+
+    /// Every call waits for a connection that is not ready (a service starting or restarting), within its timeout:
+    /// 30 s, the services' own default deadline, so that no call is cut that the service would have answered;
+    /// WaitUntilIdle, which may wait 300 s by request, 310 s. Sending starts only once connected, so the wait
+    /// never repeats a request.
+    static let serviceConfig: ServiceConfig = {
+        let waitUntilIdle = Memos_Scheduler_V1_SchedulerService.Method.WaitUntilIdle.descriptor
+        return ServiceConfig(methodConfig: [
+            MethodConfig(names: [MethodConfig.Name(service: "")], waitForReady: true, timeout: .seconds(30)),
+            MethodConfig(
+                names: [
+                    MethodConfig.Name(
+                        service: waitUntilIdle.service.fullyQualifiedService,
+                        method: waitUntilIdle.method
+                    )
+                ],
+                waitForReady: true,
+                timeout: .seconds(310)
+            ),
+        ])
+    }()
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
@@ -89,9 +113,12 @@ extension ServiceClients {
 }
 
 extension CallOptions {
+    /// A probe's options: at most `duration`, and failing at once when the service is not connected (a health
+    /// check reports what is, it does not wait for the service to come back).
     static func timeout(_ duration: Duration) -> CallOptions {
         var options = CallOptions.defaults
         options.timeout = duration
+        options.waitForReady = false
         return options
     }
 }
