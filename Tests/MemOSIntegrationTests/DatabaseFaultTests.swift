@@ -34,10 +34,7 @@ struct DatabaseFaultTests {
     func addMemories(_ point: Point) async throws {
         try await TestDatabase.withEmptyDatabase { configuration, direct in
             try await Migrator(database: direct).migrate()
-            let accounts = PostgresAccountStore(database: direct)
-            let user = try await accounts.createUser(name: "alice", role: .user)
-            try await accounts.createCube(id: "alice-cube", name: "alice", owner: user)
-            let key = try await accounts.createAPIKey(for: user).key
+            let key = try await TestDatabase.aliceOwningACube(in: direct)
 
             let proxy = try FaultProxy(targetHost: configuration.host, targetPort: configuration.port)
             defer { proxy.close() }

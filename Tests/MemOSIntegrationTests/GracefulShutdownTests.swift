@@ -29,10 +29,7 @@ struct GracefulShutdownTests {
     @Test("a write in flight at shutdown completes and commits")
     func inFlightWriteCompletes() async throws {
         try await TestDatabase.withMigratedDatabase { database in
-            let accounts = PostgresAccountStore(database: database)
-            let user = try await accounts.createUser(name: "alice", role: .user)
-            try await accounts.createCube(id: "alice-cube", name: "alice", owner: user)
-            let key = try await accounts.createAPIKey(for: user).key
+            let key = try await TestDatabase.aliceOwningACube(in: database)
             let (reached, reaching) = AsyncStream<Void>.makeStream()
             let ingest = ServerFactory.ingest(
                 database: database,

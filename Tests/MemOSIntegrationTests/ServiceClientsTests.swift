@@ -17,10 +17,7 @@ struct ServiceClientsTests {
     @Test("a call made while ingest is down is answered once it starts; the health probe meanwhile says it is down")
     func callWaitsForTheService() async throws {
         try await TestDatabase.withMigratedDatabase { database in
-            let accounts = PostgresAccountStore(database: database)
-            let user = try await accounts.createUser(name: "alice", role: .user)
-            try await accounts.createCube(id: "alice-cube", name: "alice", owner: user)
-            let key = try await accounts.createAPIKey(for: user).key
+            let key = try await TestDatabase.aliceOwningACube(in: database)
             let port = try ProcessTests.freePort()
             let address = ServiceClients.Address(host: "127.0.0.1", port: port)
             let clients = try ServiceClients(ingest: address, retrieval: address, scheduler: address)

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import MemOSCore
 import MemOSPostgres
 import PostgresNIO
 
@@ -49,6 +50,14 @@ enum TestDatabase {
             try await Migrator(database: database).migrate()
             return try await body(database)
         }
+    }
+
+    /// A user `alice` who owns cube `alice-cube`; returns her API key.
+    static func aliceOwningACube(in database: Database) async throws -> String {
+        let accounts = PostgresAccountStore(database: database)
+        let user = try await accounts.createUser(name: "alice", role: .user)
+        try await accounts.createCube(id: "alice-cube", name: "alice", owner: user)
+        return try await accounts.createAPIKey(for: user).key
     }
 
     /// Runs one statement on the server's maintenance database.
