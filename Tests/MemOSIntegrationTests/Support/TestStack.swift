@@ -225,7 +225,13 @@ struct TestStack: Sendable {
             headers: headers,
             body: body.map { ByteBuffer(string: $0) }
         )
-        let response = try await TestClient.withClient(host: "127.0.0.1", port: self.gatewayPort) { client in
+        // 60 s without a byte, not the client's default 15: the suite runs its stacks in parallel beside tests that
+        // hold a core for a minute (HNSW recall), and a starved request is not a failed one. No test asserts time.
+        let response = try await TestClient.withClient(
+            host: "127.0.0.1",
+            port: self.gatewayPort,
+            configuration: .init(timeout: .seconds(60))
+        ) { client in
             try await client.execute(request)
         }
         return HTTPResult(
