@@ -128,6 +128,16 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    // Users, API keys, cubes and members over gRPC (hosted by the scheduler process).
+    .target(
+        name: "MemOSAccounts",
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        swiftSettings: swiftSettings
+    ),
     .target(
         name: "MemOSIngest",
         dependencies: [
@@ -186,8 +196,8 @@ let targets: [Target] = [
     .target(
         name: "MemOSServer",
         dependencies: [
-            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSIngest", "MemOSRetrieval",
-            "MemOSScheduler", "MemOSGateway",
+            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSAccounts", "MemOSIngest",
+            "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -216,6 +226,7 @@ let targets: [Target] = [
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -256,6 +267,7 @@ let targets: [Target] = [
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",
+            "MemOSAccounts",
             "MemOSIngest",
             "MemOSRetrieval",
             "MemOSScheduler",

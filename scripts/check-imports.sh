@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the module boundaries by the import statements in Sources/ (run by .ci/run; exits 1 naming each breach):
 #   - MemOSCore, the domain, imports no framework: no NIO, gRPC, PostgreSQL, Hummingbird, HTTP client or server.
-#   - The service modules (MemOSIngest, MemOSRetrieval, MemOSScheduler, MemOSGateway) never import one another;
+#   - The service modules (MemOSAccounts, MemOSIngest, MemOSRetrieval, MemOSScheduler, MemOSGateway) never import
+#     one another;
 #     they meet only through MemOSProto messages and MemOSCore ports.
 #   - Only the composition roots (MemOSServer, the memos and memos-bench executables) and MemOSPostgres itself
 #     import MemOSPostgres or PostgresNIO: everything else reaches the database through MemOSCore's ports.
@@ -34,7 +35,7 @@ FRAMEWORKS=(NIO NIOCore NIOPosix NIOHTTP1 NIOHTTP2 NIOFoundationCompat GRPCCore 
     PostgresNIO _ConnectionPoolModule Hummingbird AsyncHTTPClient ServiceLifecycle SwiftProtobuf MemOSProto MemOSRPC)
 forbid MemOSCore "the domain module stays free of frameworks" "${FRAMEWORKS[@]}"
 
-SERVICES=(MemOSIngest MemOSRetrieval MemOSScheduler MemOSGateway)
+SERVICES=(MemOSAccounts MemOSIngest MemOSRetrieval MemOSScheduler MemOSGateway)
 for service in "${SERVICES[@]}"; do
     others=()
     for other in "${SERVICES[@]}"; do [[ "$other" == "$service" ]] || others+=("$other"); done

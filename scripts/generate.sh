@@ -2,7 +2,10 @@
 # Regenerates every generated source of the project, or checks that the committed ones are current:
 #   - Sources/MemOSProto/Generated from proto/ (scripts/generate-protos.sh: protoc and the pinned plugins);
 #   - Sources/MemOSPostgres/Generated/Migrations.swift from Sources/MemOSPostgres/Migrations/*.sql
-#     (scripts/generate-migrations.py).
+#     (scripts/generate-migrations.py);
+#   - the gateway's OpenAPI document, Sources/MemOSGateway/Generated/OpenAPIDocument.swift and docs/openapi.json,
+#     from openapi/gateway.json and openapi/overlays.json (kept by hand) and proto/ (the proto messages' schemas)
+#     (scripts/generate-openapi.py: protoc and protobuf from a pinned Python venv, .local/tools-venv).
 #
 #   scripts/generate.sh           regenerate in place
 #   scripts/generate.sh --check   fail (exit 1) when committed generated code differs from what its sources make
@@ -12,4 +15,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/generate-migrations.py "$@"
+scripts/generate-openapi.py "$@"
 scripts/generate-protos.sh "$@"

@@ -2,238 +2,222 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import MemOSCore
+import MemOSProto
+import MemOSRPC
+import SwiftProtobuf
 
-/// The account routes: users (admin only), API keys, cubes and their members.
-///
-/// Who may do what: an admin manages users and anyone's keys; a user manages their own keys; any member of a
-/// cube may read it and its member list; only the owner deletes, shares and unshares it. A key that is not the
-/// caller's is answered 404 for non-admins, so key ids do not leak; a cube the caller is not a member of is 403.
+/// The account routes: users (admin only), API keys, cubes and their members, each a translation of one call of
+/// the accounts service, which authenticates the key and checks who may do what (see
+/// proto/memos/accounts/v1/accounts.proto). The JSON bodies keep their own shape (the records of MemOSCore).
 extension Gateway {
     func addAccountRoutes(to router: Router<GatewayRequestContext>) {
+        let accounts = self.accounts.client
         // Users.
         router.post("/v1/users") { request, context in
-            await self.account(request, context) { principal in
-                try Self.requireAdmin(principal)
+            await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["name", "role"])
                 let name = try body.string("name") ?? ""
                 try Validate.userName(name)
-                let role =
+                let role: Memos_Accounts_V1_UserRole =
                     try body.string("role").map { text in
                         guard let role = UserRole(rawValue: text) else {
                             throw MemOSError.invalidArgument("role must be 'admin' or 'user', not '\(text.prefix(32))'")
                         }
-                        return role
+                        return role.proto
                     } ?? .user
-                let id = try await self.accounts.createUser(name: name, role: role)
-                return try Self.encoded(try await self.existingUser(id), status: .created)
+                let user = try await accounts.createUser(
+                    .with {
+                        $0.name = name
+                        $0.role = role
+                    },
+                    metadata: caller.metadata
+                )
+                return UserRecord(user)
             }
         }
         router.get("/v1/users") { request, context in
-            await self.account(request, context) { principal in
-                try Self.requireAdmin(principal)
-                return try Self.encoded(["users": try await self.accounts.users()])
+            await self.account(request, context) { caller in
+                ["users": try await accounts.listUsers(.init(), metadata: caller.metadata).users.map(UserRecord.init)]
             }
         }
         for (action, disabled) in [("disable", true), ("enable", false)] {
             router.post("/v1/users/:user_id/\(action)") { request, context in
-                await self.account(request, context) { principal in
-                    try Self.requireAdmin(principal)
+                await self.account(request, context) { caller in
                     let userID = try Validate.uuid(try Self.parameter("user_id", context), field: "user_id")
-                    if userID == principal.userID {
-                        throw MemOSError(code: .failedPrecondition, message: "you cannot \(action) yourself")
-                    }
-                    return try Self.encoded(try await self.accounts.setDisabled(disabled, userID: userID))
+                    let user = try await accounts.setUserDisabled(
+                        .with {
+                            $0.userID = userID.lowercasedString
+                            $0.disabled = disabled
+                        },
+                        metadata: caller.metadata
+                    )
+                    self.accounts.forget(userID: user.id)
+                    return UserRecord(user)
                 }
             }
         }
 
         // API keys.
         router.post("/v1/keys") { request, context in
-            await self.account(request, context) { principal in
+            await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["name", "user_id"])
                 let name = try body.string("name") ?? ""
                 try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
-                let userID = try self.keyOwner(try body.string("user_id"), principal: principal)
-                _ = try await self.existingUser(userID)
-                let (id, key) = try await self.accounts.createAPIKey(for: userID, name: name)
-                guard let record = try await self.accounts.apiKey(id: id) else {
-                    throw MemOSError(code: .internalError, message: "the new API key was not stored")
-                }
-                return try Self.encoded(NewAPIKey(record: record, key: key), status: .created)
+                let userID = try body.string("user_id") ?? ""
+                let created = try await accounts.createAPIKey(
+                    .with {
+                        $0.name = name
+                        $0.userID = userID
+                    },
+                    metadata: caller.metadata
+                )
+                return NewAPIKey(created)
             }
         }
         router.get("/v1/keys") { request, context in
-            await self.account(request, context) { principal in
-                let userID = try self.keyOwner(
-                    request.uri.queryParameters["user_id"].map(String.init),
-                    principal: principal
-                )
-                return try Self.encoded(["keys": try await self.accounts.apiKeys(of: userID)])
+            await self.account(request, context) { caller in
+                let userID = request.uri.queryParameters["user_id"].map(String.init) ?? ""
+                let keys = try await accounts.listAPIKeys(.with { $0.userID = userID }, metadata: caller.metadata)
+                return ["keys": keys.keys.map(APIKeyRecord.init)]
             }
         }
         router.post("/v1/keys/:key_id/revoke") { request, context in
-            await self.account(request, context) { principal in
+            await self.account(request, context) { caller in
                 let keyID = try Validate.uuid(try Self.parameter("key_id", context), field: "key_id")
-                guard let key = try await self.accounts.apiKey(id: keyID),
-                    key.userID == principal.userID || principal.role == .admin
-                else {
-                    throw MemOSError.notFound("API key '\(keyID)' does not exist")
-                }
-                return try Self.encoded(try await self.accounts.revokeAPIKey(id: keyID))
+                let key = try await accounts.revokeAPIKey(
+                    .with { $0.keyID = keyID.lowercasedString },
+                    metadata: caller.metadata
+                )
+                self.accounts.forget(keyID: key.id)
+                return APIKeyRecord(key)
             }
         }
 
         // Cubes.
         router.post("/v1/cubes") { request, context in
-            await self.account(request, context) { principal in
+            await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["cube_id", "name"])
                 let cubeID = try body.string("cube_id") ?? ""
                 try Validate.cubeID(cubeID)
                 let name = try body.string("name") ?? cubeID
                 try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
-                try await self.accounts.createCube(id: cubeID, name: name, owner: principal.userID)
-                return try Self.encoded(try await self.memberCube(cubeID, principal), status: .created)
+                let cube = try await accounts.createCube(
+                    .with {
+                        $0.cubeID = cubeID
+                        $0.name = name
+                    },
+                    metadata: caller.metadata
+                )
+                return CubeRecord(cube)
             }
         }
         router.get("/v1/cubes") { request, context in
-            await self.account(request, context) { principal in
-                try Self.encoded(["cubes": try await self.accounts.cubes(of: principal.userID)])
+            await self.account(request, context) { caller in
+                ["cubes": try await self.accounts.cubes(caller)]
             }
         }
         router.get("/v1/cubes/:cube_id") { request, context in
-            await self.account(request, context) { principal in
-                try Self.encoded(try await self.memberCube(try Self.parameter("cube_id", context), principal))
+            await self.account(request, context) { caller in
+                let cubeID = try Self.cubeParameter(context)
+                return CubeRecord(try await accounts.getCube(.with { $0.cubeID = cubeID }, metadata: caller.metadata))
             }
         }
         router.delete("/v1/cubes/:cube_id") { request, context in
-            await self.account(request, context) { principal in
-                let cube = try await self.memberCube(
-                    try Self.parameter("cube_id", context),
-                    principal,
-                    ownerMay: "delete it"
-                )
-                try await self.accounts.deleteCube(id: cube.cubeID)
+            do {
+                let caller = try await self.caller(request, context)
+                let cubeID = try Self.cubeParameter(context)
+                _ = try await accounts.deleteCube(.with { $0.cubeID = cubeID }, metadata: caller.metadata)
                 return Response(status: .noContent)
+            } catch {
+                return self.errorResponse(error, logger: context.logger)
             }
         }
         router.put("/v1/cubes/:cube_id/ttl") { request, context in
-            await self.account(request, context) { principal in
-                let cube = try await self.memberCube(
-                    try Self.parameter("cube_id", context),
-                    principal,
-                    ownerMay: "set its time-to-live"
-                )
+            await self.account(request, context) { caller in
+                let cubeID = try Self.cubeParameter(context)
                 let body = try await self.jsonBody(request, fields: ["memory_ttl_seconds"])
                 guard let seconds = try body.int("memory_ttl_seconds") else {
                     throw MemOSError.invalidArgument("memory_ttl_seconds is required (0 keeps memories forever)")
                 }
-                guard seconds == 0 || (Limits.minMemoryTTLSeconds...Limits.maxMemoryTTLSeconds).contains(seconds) else {
-                    throw MemOSError.invalidArgument(
-                        "memory_ttl_seconds must be 0 (keep memories) or between \(Limits.minMemoryTTLSeconds) and \(Limits.maxMemoryTTLSeconds)"
-                    )
-                }
-                try await self.accounts.setMemoryTTL(seconds == 0 ? nil : seconds, ofCube: cube.cubeID)
-                return try Self.encoded(try await self.memberCube(cube.cubeID, principal))
+                let cube = try await accounts.setCubeTTL(
+                    .with {
+                        $0.cubeID = cubeID
+                        $0.memoryTtlSeconds = Int64(clamping: seconds)
+                    },
+                    metadata: caller.metadata
+                )
+                return CubeRecord(cube)
             }
         }
         router.get("/v1/cubes/:cube_id/members") { request, context in
-            await self.account(request, context) { principal in
-                let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal)
-                return try Self.encoded(["members": try await self.accounts.members(ofCube: cube.cubeID)])
+            await self.account(request, context) { caller in
+                let cubeID = try Self.cubeParameter(context)
+                let members = try await accounts.listMembers(.with { $0.cubeID = cubeID }, metadata: caller.metadata)
+                return ["members": members.members.map(CubeMember.init)]
             }
         }
         router.put("/v1/cubes/:cube_id/members/:user_name") { request, context in
-            await self.account(request, context) { principal in
-                let (cube, member) = try await self.sharing(context, principal)
+            await self.account(request, context) { caller in
+                let (cubeID, userName) = try Self.memberParameters(context)
                 let body = try await self.jsonBody(request, fields: ["role"])
                 let text = try body.string("role") ?? ""
                 guard let role = CubeRole(rawValue: text), role != .owner else {
                     throw MemOSError.invalidArgument("role must be 'reader' or 'writer', not '\(text.prefix(32))'")
                 }
-                try await self.accounts.setMember(member.id, role: role, inCube: cube.cubeID)
-                return try Self.encoded(["members": try await self.accounts.members(ofCube: cube.cubeID)])
+                let members = try await accounts.setMember(
+                    .with {
+                        $0.cubeID = cubeID
+                        $0.userName = userName
+                        $0.role = role.proto
+                    },
+                    metadata: caller.metadata
+                )
+                return ["members": members.members.map(CubeMember.init)]
             }
         }
         router.delete("/v1/cubes/:cube_id/members/:user_name") { request, context in
-            await self.account(request, context) { principal in
-                let (cube, member) = try await self.sharing(context, principal)
-                guard try await self.accounts.removeMember(member.id, fromCube: cube.cubeID) else {
-                    throw MemOSError.notFound("user '\(member.name)' is not a member of cube '\(cube.cubeID)'")
-                }
-                return try Self.encoded(["members": try await self.accounts.members(ofCube: cube.cubeID)])
+            await self.account(request, context) { caller in
+                let (cubeID, userName) = try Self.memberParameters(context)
+                let members = try await accounts.removeMember(
+                    .with {
+                        $0.cubeID = cubeID
+                        $0.userName = userName
+                    },
+                    metadata: caller.metadata
+                )
+                return ["members": members.members.map(CubeMember.init)]
             }
         }
     }
 
-    // MARK: Checks
-
-    /// Authenticates, runs `body` with the caller, and turns any error into the error body.
+    /// Takes the caller's key, runs `body`, and answers its value as JSON with `status`; any error becomes the
+    /// error body.
     func account(
         _ request: Request,
         _ context: GatewayRequestContext,
-        _ body: (Principal) async throws -> Response
+        status: HTTPResponse.Status = .ok,
+        _ body: (Caller) async throws -> some Encodable
     ) async -> Response {
         do {
-            let (principal, _) = try await self.authenticate(request)
-            return try await body(principal)
+            return try Self.encoded(try await body(try await self.caller(request, context)), status: status)
         } catch {
             return self.errorResponse(error, logger: context.logger)
         }
     }
 
-    static func requireAdmin(_ principal: Principal) throws {
-        guard principal.role == .admin else { throw MemOSError.permissionDenied("this route needs an admin's API key") }
-    }
-
-    /// The user whose keys a request names: the caller, or for an admin any user.
-    func keyOwner(_ userIDText: String?, principal: Principal) throws -> UUID {
-        guard let userIDText, !userIDText.isEmpty else { return principal.userID }
-        let userID = try Validate.uuid(userIDText, field: "user_id")
-        if userID != principal.userID { try Self.requireAdmin(principal) }
-        return userID
-    }
-
-    func existingUser(_ id: UUID) async throws -> UserRecord {
-        guard let user = try await self.accounts.user(id: id) else {
-            throw MemOSError.notFound("user '\(id)' does not exist")
-        }
-        return user
-    }
-
-    /// A cube the caller is a member of; with `ownerMay`, one the caller owns.
-    ///
-    /// - Throws: `notFound` for a cube that does not exist, `permissionDenied` for one the caller is not a member
-    ///   of or does not own.
-    func memberCube(_ cubeID: String, _ principal: Principal, ownerMay action: String? = nil) async throws -> CubeRecord
-    {
+    /// The route's cube id, checked.
+    static func cubeParameter(_ context: GatewayRequestContext) throws -> String {
+        let cubeID = try Self.parameter("cube_id", context)
         try Validate.cubeID(cubeID)
-        guard let cube = try await self.accounts.cube(id: cubeID, viewer: principal.userID) else {
-            throw MemOSError.notFound("cube '\(cubeID)' does not exist")
-        }
-        guard let role = cube.role else { throw MemOSError.permissionDenied("cube '\(cubeID)' is not shared with you") }
-        if let action, role != .owner {
-            throw MemOSError.permissionDenied(
-                "cube '\(cubeID)': only its owner may \(action); your role is \(role.rawValue)"
-            )
-        }
-        return cube
+        return cubeID
     }
 
-    /// The cube (owned by the caller) and the other user a share or unshare names.
-    func sharing(_ context: GatewayRequestContext, _ principal: Principal) async throws -> (CubeRecord, UserRecord) {
-        let cube = try await self.memberCube(try Self.parameter("cube_id", context), principal, ownerMay: "share it")
-        let name = try Self.parameter("user_name", context)
-        try Validate.userName(name, field: "user_name")
-        guard let user = try await self.accounts.user(named: name) else {
-            throw MemOSError.notFound("user '\(name)' does not exist")
-        }
-        if user.id == cube.ownerID {
-            throw MemOSError(
-                code: .failedPrecondition,
-                message: "the owner's membership of cube '\(cube.cubeID)' cannot change"
-            )
-        }
-        return (cube, user)
+    /// The cube id and user name of a share or unshare route, checked.
+    static func memberParameters(_ context: GatewayRequestContext) throws -> (cubeID: String, userName: String) {
+        let cubeID = try Self.cubeParameter(context)
+        let userName = try Self.parameter("user_name", context)
+        try Validate.userName(userName, field: "user_name")
+        return (cubeID, userName)
     }
 
     // MARK: Bodies
@@ -280,21 +264,5 @@ struct JSONObjectBody {
             throw MemOSError.invalidArgument("\(field) must be a whole number")
         }
         return exact
-    }
-}
-
-/// A new key: its record and, this once, the key itself.
-struct NewAPIKey: Encodable {
-    var record: APIKeyRecord
-    var key: String
-
-    enum CodingKeys: String, CodingKey {
-        case key
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        try self.record.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.key, forKey: .key)
     }
 }

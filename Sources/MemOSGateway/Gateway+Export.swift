@@ -18,11 +18,11 @@ extension Gateway {
     func addExportRoute(to router: Router<GatewayRequestContext>) {
         router.get("/v1/cubes/:cube_id/export") { request, context in
             do {
-                let (principal, key) = try await self.authenticate(request)
-                let cubeID = try Self.parameter("cube_id", context)
-                try Validate.cubeID(cubeID)
-                try await self.accounts.authorize(principal, cubes: [cubeID], for: .read)
-                let metadata = Self.metadata(key: key, context)
+                let caller = try await self.caller(request, context)
+                let cubeID = try Self.cubeParameter(context)
+                // Checked before the status is sent: a refused export is an error answer, not an empty stream.
+                try await self.accounts.authorize(caller, cubes: [cubeID], for: .read)
+                let metadata = caller.metadata
                 let logger = context.logger
                 return Response(
                     status: .ok,

@@ -28,7 +28,7 @@ extension Gateway {
                         ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids"),
                     field: "writable_cube_ids"
                 )
-                try await self.accounts.authorize(caller.principal, cubes: cubes, for: .write)
+                try await self.accounts.authorize(caller, cubes: cubes, for: .write)
                 self.charge(caller, calls: cubes.count)
                 let session = body.sessionId ?? "default_session"
                 var added: [JSONValue] = []
@@ -85,7 +85,7 @@ extension Gateway {
                         ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "readable_cube_ids"),
                     field: "readable_cube_ids"
                 )
-                try await self.accounts.authorize(caller.principal, cubes: cubes, for: .read)
+                try await self.accounts.authorize(caller, cubes: cubes, for: .read)
                 let response = try await self.clients.retrieval.search(
                     .with {
                         $0.cubeIds = cubes
@@ -116,7 +116,7 @@ extension Gateway {
             await self.product(request, context, message: "Memories retrieved successfully") { caller in
                 let body = try await self.decode(MemOSGetMemoryRequest.self, request)
                 let cube = try Self.cubes(body.memCubeId, orUser: nil, field: "mem_cube_id")[0]
-                try await self.accounts.authorize(caller.principal, cubes: [cube], for: .read)
+                try await self.accounts.authorize(caller, cubes: [cube], for: .read)
                 let pageSize = body.pageSize ?? Limits.maxPageSize
                 guard (1...Limits.maxPageSize).contains(pageSize) else {
                     throw MemOSError.invalidArgument("page_size must be between 1 and \(Limits.maxPageSize)")
@@ -163,8 +163,8 @@ extension Gateway {
                 }
                 // Each cube once, and at most as many as a search may name: every cube costs a call.
                 var cubes = try Self.fanOut(body.memCubeIds ?? [], field: "mem_cube_ids", min: 0)
-                if cubes.isEmpty { cubes = try await self.accounts.cubes(of: caller.principal.userID).map(\.cubeID) }
-                try await self.accounts.authorize(caller.principal, cubes: cubes, for: .read)
+                if cubes.isEmpty { cubes = try await self.accounts.cubes(caller).map(\.cubeID) }
+                try await self.accounts.authorize(caller, cubes: cubes, for: .read)
                 self.charge(caller, calls: cubes.count)
                 var result: [JSONValue] = []
                 for cube in cubes {
@@ -233,7 +233,7 @@ extension Gateway {
                 if let ids = body.memoryIds, !ids.isEmpty {
                     selector = .ids(.with { $0.ids = ids })
                     if named.isEmpty {
-                        named = try await self.accounts.cubes(of: caller.principal.userID).filter {
+                        named = try await self.accounts.cubes(caller).filter {
                             $0.role?.canWrite == true
                         }.map(\.cubeID)
                     }
@@ -248,7 +248,7 @@ extension Gateway {
                     throw MemOSError.invalidArgument("writable_cube_ids is required with a filter or session_id")
                 }
                 named = try Self.fanOut(named, field: "writable_cube_ids")
-                try await self.accounts.authorize(caller.principal, cubes: named, for: .write)
+                try await self.accounts.authorize(caller, cubes: named, for: .write)
                 self.charge(caller, calls: named.count)
                 var deleted: Int64 = 0
                 for cube in named {
@@ -270,10 +270,15 @@ extension Gateway {
                 try Validate.cubeID(cubeID)
                 let name = body.cubeName ?? cubeID
                 try Validate.optionalText(name, field: "cube_name", maxBytes: Limits.maxDisplayNameBytes)
-                try await self.accounts.createCube(id: cubeID, name: name, owner: caller.principal.userID)
+                let cube = try await self.accounts.client.createCube(
+                    .with {
+                        $0.cubeID = cubeID
+                        $0.name = name
+                    },
+                    metadata: caller.metadata
+                )
                 return .object([
-                    "cube_id": .string(cubeID), "cube_name": .string(name),
-                    "owner_id": .string(caller.principal.userName),
+                    "cube_id": .string(cubeID), "cube_name": .string(name), "owner_id": .string(cube.ownerName),
                 ])
             }
         }
@@ -282,7 +287,13 @@ extension Gateway {
                 let body = try await self.decode(MemOSCubeIDRequest.self, request)
                 let cubeID = try Self.cubes(body.memCubeId, orUser: nil, field: "mem_cube_id")[0]
                 try Validate.cubeID(cubeID, field: "mem_cube_id")
-                let exists = try await self.accounts.cube(id: cubeID, viewer: caller.principal.userID)?.role != nil
+                let exists: Bool
+                do {
+                    _ = try await self.accounts.client.getCube(.with { $0.cubeID = cubeID }, metadata: caller.metadata)
+                    exists = true
+                } catch let error as RPCError where error.code == .notFound || error.code == .permissionDenied {
+                    exists = false
+                }
                 return .object([cubeID: .bool(exists)])
             }
         }
@@ -303,7 +314,7 @@ extension Gateway {
             await self.product(request, context, message: "Task status retrieved") { caller in
                 let taskID = request.uri.queryParameters["task_id"].map(String.init)
                 var tasks: [JSONValue] = []
-                let cubes = try await self.accounts.cubes(of: caller.principal.userID)
+                let cubes = try await self.accounts.cubes(caller)
                 self.charge(caller, calls: cubes.count)
                 for cube in cubes {
                     let jobs = try await self.clients.scheduler.listJobs(
@@ -328,7 +339,7 @@ extension Gateway {
                 let deadline = ContinuousClock.now.advanced(by: .milliseconds(Int64(min(timeout, 300) * 1000)))
                 let start = ContinuousClock.now
                 var running: Int64 = 0
-                let cubes = try await self.accounts.cubes(of: caller.principal.userID)
+                let cubes = try await self.accounts.cubes(caller)
                 self.charge(caller, calls: cubes.count)
                 for cube in cubes {
                     let left = ContinuousClock.now.duration(to: deadline)
@@ -359,13 +370,7 @@ extension Gateway {
 
     // MARK: Handling
 
-    /// The caller of a MemOS route: who, and the metadata for the services.
-    struct Caller {
-        var principal: Principal
-        var metadata: Metadata
-    }
-
-    /// Authenticates, runs `body`, and answers `{code: 200, message, data}`.
+    /// Takes the caller's key, runs `body`, and answers `{code: 200, message, data}`.
     func product(
         _ request: Request,
         _ context: GatewayRequestContext,
@@ -375,7 +380,7 @@ extension Gateway {
         await self.product(request, context) { (message, try await body($0)) }
     }
 
-    /// Authenticates, runs `body`, and answers `{code: 200, message, data}` with the message and data it returns;
+    /// Takes the caller's key, runs `body`, and answers `{code: 200, message, data}` with the message and data it returns;
     /// errors keep their HTTP status, with the status as `code`, the error's message, and `data` null.
     func product(
         _ request: Request,
@@ -383,8 +388,7 @@ extension Gateway {
         _ body: (Caller) async throws -> (message: String, data: JSONValue)
     ) async -> Response {
         do {
-            let (principal, key) = try await self.authenticate(request)
-            let reply = try await body(Caller(principal: principal, metadata: Self.metadata(key: key, context)))
+            let reply = try await body(try await self.caller(request, context))
             return try Self.encoded(MemOSEnvelope(code: 200, message: reply.message, data: reply.data))
         } catch {
             let failure = self.failure(error, logger: context.logger)
@@ -426,7 +430,7 @@ extension Gateway {
         var wanted = Self.distinct(ids)
         var calls = 0
         defer { self.charge(caller, calls: calls) }
-        for cube in try await self.accounts.cubes(of: caller.principal.userID) where !wanted.isEmpty {
+        for cube in try await self.accounts.cubes(caller) where !wanted.isEmpty {
             var asked = wanted
             var missing: [String] = []
             while !asked.isEmpty {
@@ -464,7 +468,7 @@ extension Gateway {
     /// Counts the calls a request fanned out into against the caller's rate limit (the request itself paid for one).
     func charge(_ caller: Caller, calls: Int) {
         guard calls > 1 else { return }
-        self.rateLimiter?.charge(caller.principal.apiKeyID, tokens: Double(calls - 1))
+        self.rateLimiter?.charge(caller.key, tokens: Double(calls - 1))
     }
 
     // MARK: MemOS shapes

@@ -12,15 +12,14 @@ import SwiftProtobuf
 
 /// The HTTP/JSON gateway in front of the gRPC services.
 ///
-/// Every `/v1` route authenticates the `Authorization: Bearer <api key>` header, takes a token from the key's
-/// rate-limit bucket, checks the caller's membership of each cube it names, and forwards the key (and the
-/// request id) to the service, which checks again. Bodies and responses of the memory routes are the services'
-/// protobuf messages in their JSON form (field names in snake_case; enums as their names; timestamps as RFC 3339
-/// strings; fields with default values left out).
+/// A pure front: it holds no database connection. Every `/v1` route takes the `Authorization: Bearer <api key>`
+/// header, takes a token from the key's rate-limit bucket, and forwards the key (and the request id) to the
+/// service, which authenticates it and checks the caller's membership of each cube. Bodies and responses of the
+/// memory routes are the services' protobuf messages in their JSON form (field names in snake_case; enums as their
+/// names; timestamps as RFC 3339 strings; fields with default values left out).
 ///
-/// The account routes (users, API keys, cubes, members) talk to PostgreSQL directly through the
-/// ``AccountAdministration`` the gateway already holds for authentication; no service owns accounts.
-/// The routes and their bodies are described by the OpenAPI document served at `/openapi.json`.
+/// The account routes (users, API keys, cubes, members) translate to the accounts service's calls, hosted by the
+/// scheduler process. The routes and their bodies are described by the OpenAPI document served at `/openapi.json`.
 public struct Gateway: Sendable {
     /// Settings of the HTTP server.
     ///
@@ -62,26 +61,16 @@ public struct Gateway: Sendable {
 
     let configuration: Configuration
     let clients: ServiceClients
-    let accounts: any AccountAdministration
-    let databaseIsReady: @Sendable () async -> Bool
-    let queueMetrics: @Sendable () async throws -> QueueMetrics
+    let accounts: AccountsClient
     let logger: Logger
-    let rateLimiter: RateLimiter<UUID>?
+    /// Buckets by API key: the services authenticate keys, so an unknown key spends its own bucket only.
+    let rateLimiter: RateLimiter<String>?
     let requestMetrics = RequestMetrics()
 
-    public init(
-        configuration: Configuration,
-        clients: ServiceClients,
-        accounts: any AccountAdministration,
-        databaseIsReady: @escaping @Sendable () async -> Bool,
-        queueMetrics: @escaping @Sendable () async throws -> QueueMetrics,
-        logger: Logger
-    ) {
+    public init(configuration: Configuration, clients: ServiceClients, logger: Logger) {
         self.configuration = configuration
         self.clients = clients
-        self.accounts = accounts
-        self.databaseIsReady = databaseIsReady
-        self.queueMetrics = queueMetrics
+        self.accounts = AccountsClient(clients.accounts)
         self.logger = logger
         self.rateLimiter = configuration.rateLimit.map {
             RateLimiter(rate: $0.requestsPerSecond, burst: $0.burst)
@@ -123,17 +112,15 @@ public struct Gateway: Sendable {
 
     func addRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in Self.json(["status": "ok", "version": MemOSVersion.current]) }
-        // The job queue and the gateway's requests in Prometheus text format; they name no cube, so no key is needed.
+        // The job queue (from the scheduler) and the gateway's requests in Prometheus text format; they name no
+        // cube, so no key is needed.
         router.get("/metrics") { _, context in
             do {
+                let queue = QueueMetrics(try await self.clients.scheduler.getQueueMetrics(.init()))
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/plain; version=0.0.4"],
-                    body: .init(
-                        byteBuffer: ByteBuffer(
-                            string: try await self.queueMetrics().prometheus + self.requestMetrics.prometheus
-                        )
-                    )
+                    body: .init(byteBuffer: ByteBuffer(string: queue.prometheus + self.requestMetrics.prometheus))
                 )
             } catch {
                 return self.errorResponse(error, logger: context.logger)
@@ -146,10 +133,9 @@ public struct Gateway: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document))
             )
         }
+        // Ready when every service reports SERVING, which each does only while its database answers.
         router.get("/readyz") { _, _ in
-            var problems: [String] = []
-            if await !self.databaseIsReady() { problems.append("database") }
-            problems += await self.clients.unhealthyServices()
+            let problems = await self.clients.unhealthyServices()
             if problems.isEmpty { return Self.json(["status": "ready"]) }
             return Self.json(
                 ["status": "not ready", "failing": problems.joined(separator: ",")],
@@ -162,42 +148,42 @@ public struct Gateway: Sendable {
         let scheduler = self.clients.scheduler
 
         router.post("/v1/memories") { request, context in
-            await self.handle(request, context, body: AddMemoriesBody.self, access: .write) { body, metadata in
+            await self.handle(request, context, body: AddMemoriesBody.self) { body, metadata in
                 try await ingest.addMemories(body.request, metadata: metadata)
             }
         }
         router.post("/v1/messages") { request, context in
-            await self.handle(request, context, body: Memos_Ingest_V1_AddMessagesRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Ingest_V1_AddMessagesRequest.self) {
                 try await ingest.addMessages($0, metadata: $1)
             }
         }
         router.post("/v1/memories/delete") { request, context in
-            await self.handle(request, context, body: Memos_Ingest_V1_DeleteMemoriesRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Ingest_V1_DeleteMemoriesRequest.self) {
                 try await ingest.deleteMemories($0, metadata: $1)
             }
         }
         router.post("/v1/memories/update") { request, context in
-            await self.handle(request, context, body: Memos_Ingest_V1_UpdateMemoryRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Ingest_V1_UpdateMemoryRequest.self) {
                 try await ingest.updateMemory($0, metadata: $1)
             }
         }
         router.post("/v1/memories/restore") { request, context in
-            await self.handle(request, context, body: Memos_Ingest_V1_RestoreMemoriesRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Ingest_V1_RestoreMemoriesRequest.self) {
                 try await ingest.restoreMemories($0, metadata: $1)
             }
         }
         router.post("/v1/memories/archive") { request, context in
-            await self.handle(request, context, body: Memos_Ingest_V1_ArchiveMemoriesRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Ingest_V1_ArchiveMemoriesRequest.self) {
                 try await ingest.archiveMemories($0, metadata: $1)
             }
         }
         router.post("/v1/search") { request, context in
-            await self.handle(request, context, body: Memos_Retrieval_V1_SearchRequest.self, access: .read) {
+            await self.handle(request, context, body: Memos_Retrieval_V1_SearchRequest.self) {
                 try await retrieval.search($0, metadata: $1)
             }
         }
         router.get("/v1/cubes/:cube_id/memories") { request, context in
-            await self.handle(request, context, access: .read) { request, context in
+            await self.handle(request, context) { request, context in
                 try Memos_Retrieval_V1_ListMemoriesRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
@@ -209,7 +195,7 @@ public struct Gateway: Sendable {
             }
         }
         router.get("/v1/cubes/:cube_id/memories/count") { request, context in
-            await self.handle(request, context, access: .read) { request, context in
+            await self.handle(request, context) { request, context in
                 try Memos_Retrieval_V1_CountMemoriesRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.statuses = try Self.statuses(request.uri.queryParameters["statuses"])
@@ -219,7 +205,7 @@ public struct Gateway: Sendable {
             }
         }
         router.get("/v1/cubes/:cube_id/memories/:memory_id") { request, context in
-            await self.handle(request, context, access: .read) { _, context in
+            await self.handle(request, context) { _, context in
                 try Memos_Retrieval_V1_GetMemoriesRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.memoryIds = [try Self.parameter("memory_id", context)]
@@ -235,7 +221,7 @@ public struct Gateway: Sendable {
             }
         }
         router.get("/v1/cubes/:cube_id/memories/:memory_id/history") { request, context in
-            await self.handle(request, context, access: .read) { request, context in
+            await self.handle(request, context) { request, context in
                 try Memos_Ingest_V1_GetHistoryRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.memoryID = try Self.parameter("memory_id", context)
@@ -247,7 +233,7 @@ public struct Gateway: Sendable {
             }
         }
         router.get("/v1/cubes/:cube_id/jobs") { request, context in
-            await self.handle(request, context, access: .read) { request, context in
+            await self.handle(request, context) { request, context in
                 try Memos_Scheduler_V1_ListJobsRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.pageSize = try Self.int32(request.uri.queryParameters["page_size"], field: "page_size")
@@ -258,7 +244,7 @@ public struct Gateway: Sendable {
             }
         }
         router.get("/v1/cubes/:cube_id/jobs/:job_id") { request, context in
-            await self.handle(request, context, access: .read) { _, context in
+            await self.handle(request, context) { _, context in
                 try Memos_Scheduler_V1_GetJobRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.jobID = try Self.parameter("job_id", context)
@@ -268,7 +254,7 @@ public struct Gateway: Sendable {
             }
         }
         router.post("/v1/cubes/:cube_id/jobs/:job_id/cancel") { request, context in
-            await self.handle(request, context, access: .write) { _, context in
+            await self.handle(request, context) { _, context in
                 try Memos_Scheduler_V1_CancelJobRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.jobID = try Self.parameter("job_id", context)
@@ -278,7 +264,7 @@ public struct Gateway: Sendable {
             }
         }
         router.post("/v1/cubes/:cube_id/jobs/wait") { request, context in
-            await self.handle(request, context, access: .read) { request, context in
+            await self.handle(request, context) { request, context in
                 try Memos_Scheduler_V1_WaitUntilIdleRequest.with {
                     $0.cubeID = try Self.parameter("cube_id", context)
                     $0.timeoutMs = try Self.int32(request.uri.queryParameters["timeout_ms"], field: "timeout_ms")
@@ -288,12 +274,12 @@ public struct Gateway: Sendable {
             }
         }
         router.post("/v1/events") { request, context in
-            await self.handle(request, context, body: Memos_Scheduler_V1_SubmitEventRequest.self, access: .write) {
+            await self.handle(request, context, body: Memos_Scheduler_V1_SubmitEventRequest.self) {
                 try await scheduler.submitEvent($0, metadata: $1)
             }
         }
         router.get("/v1/jobs/status") { request, context in
-            await self.handle(request, context, access: .read) { request, _ in
+            await self.handle(request, context) { request, _ in
                 Memos_Scheduler_V1_GetStatusSummaryRequest.with {
                     $0.cubeID = request.uri.queryParameters["cube_id"].map(String.init) ?? ""
                 }
@@ -305,60 +291,68 @@ public struct Gateway: Sendable {
 
     // MARK: Handling
 
-    /// Authenticates, decodes the JSON body, checks cube membership, calls the service, encodes the reply.
+    /// Takes the caller's key, decodes the JSON body, calls the service (which authenticates the key and checks the
+    /// caller's membership of every cube), encodes the reply.
     func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
         _ request: Request,
         _ context: GatewayRequestContext,
         body: Body.Type,
-        access: CubeAccess,
         call: @escaping @Sendable (Body, Metadata) async throws -> Reply
     ) async -> Response {
-        await self.handle(request, context, access: access) { request, _ in
+        await self.handle(request, context) { request, _ in
             try Body(json: try await self.body(of: request))
         } call: { body, metadata in
             try await call(body, metadata)
         }
     }
 
-    /// Authenticates, builds the service request, checks cube membership, calls the service, encodes the reply.
+    /// Takes the caller's key, builds the service request, calls the service (which authenticates the key and
+    /// checks the caller's membership of every cube), encodes the reply.
     func handle<Body: GatewayBody, Reply: SwiftProtobuf.Message>(
         _ request: Request,
         _ context: GatewayRequestContext,
-        access: CubeAccess,
         parse: (Request, GatewayRequestContext) async throws -> Body,
         call: (Body, Metadata) async throws -> Reply
     ) async -> Response {
         do {
-            let (principal, key) = try await self.authenticate(request)
+            let caller = try await self.caller(request, context)
             let body = try await parse(request, context)
-            let cubes = body.cubeIDs.filter { !$0.isEmpty }
-            try await self.accounts.authorize(principal, cubes: cubes, for: access)
-            return try Self.json(try await call(body, Self.metadata(key: key, context)))
+            return try Self.json(try await call(body, caller.metadata))
         } catch {
             return self.errorResponse(error, logger: context.logger)
         }
     }
 
-    /// Resolves the request's API key and takes a token from its rate-limit bucket.
+    /// Who a request is from: the API key it forwards, its user, and the metadata of the calls made for it.
+    struct Caller: Sendable {
+        var key: String
+        var principal: Principal
+        var metadata: Metadata
+    }
+
+    /// The request's caller, with a token taken from its key's rate-limit bucket. The accounts service resolves the
+    /// key (``AccountsClient/principal(key:metadata:)``); every service authenticates it again.
     ///
-    /// - Throws: `unauthenticated` for a missing, unknown or revoked key or a disabled user; ``RateLimited``
-    ///   when the key's bucket is empty.
-    func authenticate(_ request: Request) async throws -> (Principal, String) {
+    /// - Throws: `unauthenticated` for a missing, malformed, unknown or revoked key or a disabled user;
+    ///   ``RateLimited`` when the key's bucket is empty.
+    func caller(_ request: Request, _ context: GatewayRequestContext) async throws -> Caller {
         guard let header = request.headers[.authorization] else {
             throw MemOSError.unauthenticated("missing API key: send the header 'Authorization: Bearer <api key>'")
         }
         let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        let key = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !key.isEmpty else {
             throw MemOSError.unauthenticated("the Authorization header must be 'Bearer <api key>'")
         }
-        let key = parts[1].trimmingCharacters(in: .whitespaces)
-        guard let principal = try await self.accounts.principal(forAPIKey: key) else {
-            throw MemOSError.unauthenticated("the API key is unknown or revoked, or its user is disabled")
-        }
-        if let limiter = self.rateLimiter, let wait = limiter.acquire(principal.apiKeyID) {
+        if let limiter = self.rateLimiter, let wait = limiter.acquire(key) {
             throw RateLimited(retryAfterSeconds: wait, limit: self.configuration.rateLimit ?? RateLimit())
         }
-        return (principal, key)
+        let metadata = Self.metadata(key: key, context)
+        return Caller(
+            key: key,
+            principal: try await self.accounts.principal(key: key, metadata: metadata),
+            metadata: metadata
+        )
     }
 
     /// The error body and status of any error a request ends with.

@@ -3,10 +3,9 @@ import MemOSCore
 import MemOSProto
 import SwiftProtobuf
 
-/// A request the gateway forwards: decodable from a JSON body, and naming the cubes it touches.
+/// A request the gateway forwards, decodable from a JSON body.
 protocol GatewayBody: Sendable {
     init(json: Data) throws
-    var cubeIDs: [String] { get }
 }
 
 extension GatewayBody where Self: SwiftProtobuf.Message {
@@ -23,73 +22,39 @@ extension GatewayBody where Self: SwiftProtobuf.Message {
     }
 }
 
-extension Memos_Ingest_V1_AddMessagesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_AddMessagesRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_AddMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_AddMemoriesRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_UpdateMemoryRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_UpdateMemoryRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_DeleteMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_DeleteMemoriesRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_RestoreMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_RestoreMemoriesRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_ArchiveMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_ArchiveMemoriesRequest: GatewayBody {}
 
-extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {}
 
-extension Memos_Retrieval_V1_SearchRequest: GatewayBody {
-    var cubeIDs: [String] { self.cubeIds }
-}
+extension Memos_Retrieval_V1_SearchRequest: GatewayBody {}
 
-extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {}
 
-extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Retrieval_V1_ListMemoriesRequest: GatewayBody {}
 
-extension Memos_Retrieval_V1_CountMemoriesRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Retrieval_V1_CountMemoriesRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_SubmitEventRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_SubmitEventRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_GetJobRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_GetJobRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_ListJobsRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_ListJobsRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_CancelJobRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_CancelJobRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_WaitUntilIdleRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_WaitUntilIdleRequest: GatewayBody {}
 
-extension Memos_Scheduler_V1_GetStatusSummaryRequest: GatewayBody {
-    var cubeIDs: [String] { [self.cubeID] }
-}
+extension Memos_Scheduler_V1_GetStatusSummaryRequest: GatewayBody {}
 
 /// The body of `POST /v1/memories`: an AddMemoriesRequest, or the shorthand for one memory
 /// `{"cube_id": ..., "content": ..., "session_id"?, "idempotency_key"?, ...MemoryInput fields}`.
@@ -132,7 +97,6 @@ struct AddMemoriesBody: GatewayBody {
         }
     }
 
-    var cubeIDs: [String] { [self.request.cubeID] }
 }
 
 /// Rejects a body that is not a JSON object, before any field is read.

@@ -2,8 +2,12 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSProto
 import ServiceLifecycle
+import SwiftProtobuf
 
-/// gRPC clients of the ingest, retrieval and scheduler services, run as one `Service`.
+/// gRPC clients of the ingest, retrieval, scheduler and accounts services, run as one `Service`.
+///
+/// The accounts service is hosted by the scheduler process: unless given an address of its own, it is reached
+/// over the scheduler's connection.
 ///
 /// A lost connection is retried after 0.1 s, the pause growing by 1.6 up to 1 s, so that the gateway serves
 /// again within about a second of a service coming back. Meanwhile calls wait for the connection (wait for ready)
@@ -33,12 +37,16 @@ public final class ServiceClients: Service {
     let ingestClient: GRPCClient<HTTP2ClientTransport.Posix>
     let retrievalClient: GRPCClient<HTTP2ClientTransport.Posix>
     let schedulerClient: GRPCClient<HTTP2ClientTransport.Posix>
+    /// The accounts service's connection when it has an address other than the scheduler's.
+    let accountsClient: GRPCClient<HTTP2ClientTransport.Posix>?
 
     public let ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
     public let retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
     public let scheduler: Memos_Scheduler_V1_SchedulerService.Client<HTTP2ClientTransport.Posix>
+    public let accounts: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
 
-    public init(ingest: Address, retrieval: Address, scheduler: Address) throws {
+    /// - Parameter accounts: the accounts service's address; nil (the default) for the scheduler's.
+    public init(ingest: Address, retrieval: Address, scheduler: Address, accounts: Address? = nil) throws {
         func client(_ address: Address) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
             GRPCClient(
                 transport: try HTTP2ClientTransport.Posix(
@@ -56,9 +64,11 @@ public final class ServiceClients: Service {
         self.ingestClient = try client(ingest)
         self.retrievalClient = try client(retrieval)
         self.schedulerClient = try client(scheduler)
+        self.accountsClient = try accounts.flatMap { $0 == scheduler ? nil : try client($0) }
         self.ingest = .init(wrapping: self.ingestClient)
         self.retrieval = .init(wrapping: self.retrievalClient)
         self.scheduler = .init(wrapping: self.schedulerClient)
+        self.accounts = .init(wrapping: self.accountsClient ?? self.schedulerClient)
     }
 
     /// Every call waits for a connection that is not ready (a service starting or restarting), within its timeout:
@@ -88,11 +98,13 @@ public final class ServiceClients: Service {
                 group.addTask { try await self.ingestClient.runConnections() }
                 group.addTask { try await self.retrievalClient.runConnections() }
                 group.addTask { try await self.schedulerClient.runConnections() }
+                if let accounts = self.accountsClient { group.addTask { try await accounts.runConnections() } }
             }
         } onGracefulShutdown: {
             self.ingestClient.beginGracefulShutdown()
             self.retrievalClient.beginGracefulShutdown()
             self.schedulerClient.beginGracefulShutdown()
+            self.accountsClient?.beginGracefulShutdown()
         }
     }
 }
@@ -101,11 +113,15 @@ extension ServiceClients {
     /// Asks each service's standard health endpoint; returns the names of those not serving.
     public func unhealthyServices() async -> [String] {
         var unhealthy: [String] = []
-        for (name, client) in [
-            ("ingest", self.ingestClient), ("retrieval", self.retrievalClient), ("scheduler", self.schedulerClient),
-        ] {
+        let probes = [
+            ("ingest", self.ingestClient, "memos.ingest.v1.IngestService"),
+            ("retrieval", self.retrievalClient, "memos.retrieval.v1.RetrievalService"),
+            ("scheduler", self.schedulerClient, "memos.scheduler.v1.SchedulerService"),
+            ("accounts", self.accountsClient ?? self.schedulerClient, "memos.accounts.v1.AccountsService"),
+        ]
+        for (name, client, service) in probes {
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
-            let status = try? await health.check(.init(), options: .timeout(.seconds(2))).status
+            let status = try? await health.check(.with { $0.service = service }, options: .timeout(.seconds(2))).status
             if status != .serving { unhealthy.append(name) }
         }
         return unhealthy

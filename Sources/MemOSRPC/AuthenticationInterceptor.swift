@@ -26,7 +26,7 @@ public struct AuthenticationInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        if context.isHealthCheck {
+        if context.needsNoKey {
             return try await next(request, context)
         }
         let requestID = request.metadata[stringValues: "x-request-id"].first { $0.utf8.count <= 128 }

@@ -20,6 +20,8 @@ public final class GRPCServerService: Service {
     /// - Parameters:
     ///   - host: address to bind, for example "127.0.0.1" or "0.0.0.0".
     ///   - port: TCP port; 0 picks a free one (see ``listeningPort``).
+    ///   - dependenciesReady: whether the services' dependencies (the database) answer; the health service
+    ///     reports NOT_SERVING while they do not.
     ///   - background: work that runs alongside the server and is cancelled when the server stops.
     public init(
         host: String,
@@ -28,6 +30,7 @@ public final class GRPCServerService: Service {
         serviceNames: [String],
         accounts: any AccountStore,
         logger: Logger,
+        dependenciesReady: (@Sendable () async -> Bool)? = nil,
         background: (@Sendable () async -> Void)? = nil
     ) {
         self.transport = HTTP2ServerTransport.Posix(
@@ -35,7 +38,7 @@ public final class GRPCServerService: Service {
             transportSecurity: .plaintext,
             config: .defaults { $0.rpc.maxRequestPayloadSize = Limits.maxRequestBytes + 64 * 1_024 }
         )
-        self.health = HealthService(services: serviceNames)
+        self.health = HealthService(services: serviceNames, dependenciesReady: dependenciesReady)
         self.server = GRPCServer(
             transport: self.transport,
             services: services + [self.health],

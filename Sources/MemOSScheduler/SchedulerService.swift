@@ -182,6 +182,14 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
         }
     }
 
+    /// The whole queue's figures for monitoring; names no cube, so the interceptor lets it through without a key.
+    public func getQueueMetrics(
+        request: Memos_Scheduler_V1_GetQueueMetricsRequest,
+        context: ServerContext
+    ) async throws -> Memos_Scheduler_V1_QueueMetrics {
+        try await self.jobs.metrics().proto
+    }
+
     public func getStatusSummary(
         request: Memos_Scheduler_V1_GetStatusSummaryRequest,
         context: ServerContext
@@ -206,31 +214,6 @@ public struct SchedulerService: Memos_Scheduler_V1_SchedulerService.SimpleServic
             $0.cancelled = Int64(counts[.cancelled, default: 0])
             $0.dead = Int64(counts[.dead, default: 0])
             $0.total = Int64(counts.values.reduce(0, +))
-        }
-    }
-}
-
-extension JobStatus {
-    init?(_ proto: Memos_Scheduler_V1_JobStatus) {
-        switch proto {
-        case .waiting: self = .waiting
-        case .inProgress: self = .inProgress
-        case .completed: self = .completed
-        case .failed: self = .failed
-        case .cancelled: self = .cancelled
-        case .dead: self = .dead
-        case .unspecified, .UNRECOGNIZED: return nil
-        }
-    }
-
-    var proto: Memos_Scheduler_V1_JobStatus {
-        switch self {
-        case .waiting: .waiting
-        case .inProgress: .inProgress
-        case .completed: .completed
-        case .failed: .failed
-        case .cancelled: .cancelled
-        case .dead: .dead
         }
     }
 }

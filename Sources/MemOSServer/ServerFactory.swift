@@ -1,4 +1,5 @@
 import Logging
+import MemOSAccounts
 import MemOSCore
 import MemOSGateway
 import MemOSIngest
@@ -36,7 +37,8 @@ public enum ServerFactory {
             services: [service],
             serviceNames: ["memos.ingest.v1.IngestService"],
             accounts: accounts,
-            logger: logger
+            logger: logger,
+            dependenciesReady: self.databaseAnswers(database)
         )
     }
 
@@ -76,6 +78,7 @@ public enum ServerFactory {
             serviceNames: ["memos.retrieval.v1.RetrievalService"],
             accounts: accounts,
             logger: logger,
+            dependenciesReady: self.databaseAnswers(database),
             background: {
                 async let following: Void = index.run()
                 async let recording: Void = usage.run()
@@ -98,6 +101,12 @@ public enum ServerFactory {
         return megabytes << 20
     }
 
+    /// A service's health probe of its database (run in the background of the health checks): a `SELECT 1` that
+    /// answers within 5 seconds.
+    static func databaseAnswers(_ database: Database) -> @Sendable () async -> Bool {
+        { await database.isReachable(within: .seconds(5)) }
+    }
+
     /// Page tokens under the deployment's key, which the migrations made in `database` (read on first use).
     static func pageTokens(_ database: Database) -> PageTokens {
         PageTokens(key: { try await database.serverSecret(named: "page_tokens") })
@@ -113,6 +122,8 @@ public enum ServerFactory {
         )
     }
 
+    /// The scheduler's server, which also hosts the accounts service: the low-traffic control plane, and the
+    /// process that runs the purges a deleted cube or user queues.
     public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let service = SchedulerService(
@@ -125,10 +136,11 @@ public enum ServerFactory {
         return GRPCServerService(
             host: host,
             port: port,
-            services: [service],
-            serviceNames: ["memos.scheduler.v1.SchedulerService"],
+            services: [service, AccountsService(accounts: accounts)],
+            serviceNames: ["memos.scheduler.v1.SchedulerService", "memos.accounts.v1.AccountsService"],
             accounts: accounts,
-            logger: logger
+            logger: logger,
+            dependenciesReady: self.databaseAnswers(database)
         )
     }
 
@@ -166,23 +178,11 @@ public enum ServerFactory {
         )
     }
 
-    /// - Parameter roleCacheTTL: how long the gateway keeps a member's role in a cube (see
-    ///   ``PostgresAccountStore/roleCacheTTL``); the services check every call again, uncached.
-    public static func gateway(
-        database: Database,
-        clients: ServiceClients,
-        configuration: Gateway.Configuration,
-        roleCacheTTL: Duration = .seconds(5),
-        logger: Logger
-    ) -> Gateway {
-        Gateway(
-            configuration: configuration,
-            clients: clients,
-            accounts: PostgresAccountStore(database: database, roleCacheTTL: roleCacheTTL),
-            databaseIsReady: { await database.isReachable() },
-            queueMetrics: { try await PostgresJobStore(database: database).metrics() },
-            logger: logger
-        )
+    /// The gateway: a pure front that reaches every service, accounts included, over gRPC and holds no database
+    /// connection.
+    public static func gateway(clients: ServiceClients, configuration: Gateway.Configuration, logger: Logger) -> Gateway
+    {
+        Gateway(configuration: configuration, clients: clients, logger: logger)
     }
 }
 

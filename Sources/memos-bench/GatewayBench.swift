@@ -32,8 +32,6 @@ struct GatewayBench: AsyncParsableCommand {
     var memories = 2_000
     @Option(help: "Searches per path, after 50 of warm-up.")
     var queries = 1_000
-    @Option(help: "How long the gateway caches a member's role, in milliseconds (0: a PostgreSQL query per request).")
-    var roleCacheMs = 5_000
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
@@ -68,7 +66,7 @@ struct GatewayBench: AsyncParsableCommand {
         print(
             """
             Search, top 10 of \(self.memories) memories, \(self.embedder) embedder, \(self.queries) queries per path, \
-            gateway role cache \(self.roleCacheMs) ms, on \(Machine.describe())
+            on \(Machine.describe())
             | path | p50 | p99 |
             |---|---|---|
             \(row("gRPC to the retrieval service", grpc))
@@ -111,10 +109,8 @@ struct GatewayBench: AsyncParsableCommand {
                 scheduler: .init(host: "127.0.0.1", port: try await scheduler.listeningPort)
             )
             let gateway = ServerFactory.gateway(
-                database: database,
                 clients: clients,
                 configuration: .init(host: "127.0.0.1", port: 0, rateLimit: nil),
-                roleCacheTTL: .milliseconds(self.roleCacheMs),
                 logger: logger
             )
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -26,14 +26,16 @@ enum ServiceRunner {
         return try await Database.withPool(configuration, logger: logger.quietened(), body)
     }
 
-    /// Runs `services` after the database pool, until SIGTERM or SIGINT; then shuts them down in reverse order
-    /// (the servers drain first, the pool closes last). A process that has not stopped ``drainLimit`` after the
+    /// Runs `services` after the database pool (when the process has one), until SIGTERM or SIGINT; then shuts them
+    /// down in reverse order (the servers drain first, the pool closes last). A process that has not stopped ``drainLimit`` after the
     /// signal exits anyway, with the calls still in flight failing as their connections close.
-    static func run(database: Database, services: [any Service], logger: Logger) async throws {
+    static func run(database: Database?, services: [any Service], logger: Logger) async throws {
         Self.restoreDefaultSignals()
         let group = ServiceGroup(
             configuration: .init(
-                services: ([database.client] + services + [DrainLimit(limit: Self.drainLimit, logger: logger)]).map {
+                services: ((database.map { [$0.client] } ?? []) + services + [
+                    DrainLimit(limit: Self.drainLimit, logger: logger)
+                ]).map {
                     .init(service: $0)
                 },
                 gracefulShutdownSignals: [.sigterm, .sigint],

@@ -43,17 +43,17 @@ struct CLITests {
     )
     func accounts() async throws {
         try await TestStack.run { stack in
-            let url = ["--url", "http://127.0.0.1:\(stack.gatewayPort)"]
-            let user = try await Self.memos(["users", "create", "carol", "--key", stack.adminKey] + url)
+            let address = ["--accounts-addr", "127.0.0.1:\(stack.schedulerPort)"]
+            let user = try await Self.memos(["users", "create", "carol", "--key", stack.adminKey] + address)
             #expect(user.status == 0, "\(user.error)")
             let carolID = try #require(user.json["id"] as? String)
             let key = try await Self.memos(
-                ["keys", "create", "--user-id", carolID, "--name", "laptop", "--key", stack.adminKey] + url
+                ["keys", "create", "--user-id", carolID, "--name", "laptop", "--key", stack.adminKey] + address
             )
             let carolKey = try #require(key.json["key"] as? String)
 
-            // The key may also come from MEMOS_KEY and the URL from MEMOS_URL.
-            let environment = ["MEMOS_KEY": carolKey, "MEMOS_URL": "http://127.0.0.1:\(stack.gatewayPort)"]
+            // The key may also come from MEMOS_KEY and the address from MEMOS_ACCOUNTS_ADDR.
+            let environment = ["MEMOS_KEY": carolKey, "MEMOS_ACCOUNTS_ADDR": "127.0.0.1:\(stack.schedulerPort)"]
             #expect(
                 try await Self.memos(["cubes", "create", "carol-notes", "--name", "Notes"], environment: environment)
                     .status == 0
@@ -64,6 +64,13 @@ struct CLITests {
                     environment: environment
                 ).status == 0
             )
+            // Only reader and writer may be given (bob stays a writer, below).
+            let owner = try await Self.memos(
+                ["cubes", "share", "carol-notes", "bob", "--role", "owner"],
+                environment: environment
+            )
+            #expect(owner.status == 1)
+            #expect(owner.error.contains("role must be 'reader' or 'writer', not 'owner' (invalidArgument)"))
             let members = try await Self.memos(["cubes", "members", "carol-notes"], environment: environment)
             let roles = (members.json["members"] as? [[String: Any]] ?? []).map {
                 "\($0["user_name"] ?? "")=\($0["role"] ?? "")"
@@ -73,9 +80,9 @@ struct CLITests {
             #expect((keys.json["keys"] as? [[String: Any]])?.count == 1)
             #expect(!keys.output.contains(carolKey))
 
-            let refused = try await Self.memos(["users", "list", "--key", stack.alice.key] + url)
+            let refused = try await Self.memos(["users", "list", "--key", stack.alice.key] + address)
             #expect(refused.status != 0)
-            #expect(refused.error.contains("403"))
+            #expect(refused.error.contains("(permissionDenied)"))
         }
     }
 

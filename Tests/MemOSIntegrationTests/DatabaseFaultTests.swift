@@ -142,4 +142,51 @@ struct DatabaseFaultTests {
             }
         }
     }
+
+    /// A service's health check reflects its database, so the gateway's /readyz and load balancers stop sending
+    /// calls that could only fail: SERVING while PostgreSQL answers, NOT_SERVING once it does not.
+    @Test("A service's health follows its database")
+    func healthFollowsDatabase() async throws {
+        try await TestDatabase.withEmptyDatabase { configuration, _ in
+            var down = configuration
+            down.host = "127.0.0.1"
+            down.port = try ProcessTests.freePort()
+            for (configuration, expected) in [
+                (configuration, Grpc_Health_V1_HealthCheckResponse.ServingStatus.serving), (down, .notServing),
+            ] {
+                let database = Database(configuration: configuration, logger: TestDatabase.logger)
+                let server = ServerFactory.ingest(
+                    database: database,
+                    embedder: FeatureHashingEmbedder(),
+                    host: "127.0.0.1",
+                    port: 0,
+                    logger: TestDatabase.logger
+                )
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { await database.client.run() }
+                    group.addTask { try await server.run() }
+                    defer { group.cancelAll() }
+                    let port = try await server.listeningPort
+                    let status = try await withGRPCClient(
+                        transport: .http2NIOPosix(
+                            target: .ipv4(address: "127.0.0.1", port: port),
+                            transportSecurity: .plaintext
+                        )
+                    ) { client in
+                        let health = Grpc_Health_V1_Health.Client(wrapping: client)
+                        // The probe runs in the background of the checks, at most once a second, for up to 5 s.
+                        var status = try await health.check(.with { $0.service = "memos.ingest.v1.IngestService" })
+                            .status
+                        for _ in 0..<40 where status != expected {
+                            try await Task.sleep(for: .milliseconds(250))
+                            status = try await health.check(.with { $0.service = "memos.ingest.v1.IngestService" })
+                                .status
+                        }
+                        return status
+                    }
+                    #expect(status == expected)
+                }
+            }
+        }
+    }
 }

@@ -34,7 +34,6 @@ struct OpenAPITests {
                 scheduler: .init(host: "127.0.0.1", port: stack.schedulerPort)
             )
             let gateway = ServerFactory.gateway(
-                database: stack.database,
                 clients: clients,
                 configuration: .init(),
                 logger: TestDatabase.logger

@@ -160,3 +160,57 @@ struct ProcessTests {
         }
     }
 }
+
+/// The gateway as a pure front: the `memos gateway` process, given no database URL, serves every route through the
+/// services (here the test's in-process stack) over gRPC.
+@Suite("memos gateway runs without a database")
+struct GatewayProcessTests {
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: ProcessTests.binary.path),
+            "build the memos product first"
+        )
+    )
+    func noDatabaseURL() async throws {
+        try await TestStack.run { stack in
+            let port = try ProcessTests.freePort()
+            let process = Process()
+            process.executableURL = ProcessTests.binary
+            process.arguments = ["gateway", "--port", "\(port)"]
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("MEMOS_") }
+            environment["MEMOS_INGEST_ADDR"] = "127.0.0.1:\(stack.ingestPort)"
+            environment["MEMOS_RETRIEVAL_ADDR"] = "127.0.0.1:\(stack.retrievalPort)"
+            environment["MEMOS_SCHEDULER_ADDR"] = "127.0.0.1:\(stack.schedulerPort)"
+            environment["MEMOS_LOG_LEVEL"] = "warning"
+            process.environment = environment
+            try process.run()
+            defer {
+                process.terminate()
+                process.waitUntilExit()
+            }
+            var ready = false
+            for _ in 0..<100 where !ready {
+                if let (status, _) = try? await ProcessTests.get(port, "/readyz"), status == .ok {
+                    ready = true
+                } else {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            #expect(ready, "the gateway never answered /readyz 200")
+            let (cubes, body) = try await ProcessTests.get(port, "/v1/cubes", key: stack.alice.key)
+            #expect(cubes == .ok)
+            #expect(body.contains(stack.alice.cubeID))
+            let (added, _) = try await ProcessTests.get(
+                port,
+                "/v1/memories",
+                key: stack.alice.key,
+                body: #"{"cube_id": "\#(stack.alice.cubeID)", "content": "the gateway needs no database"}"#
+            )
+            #expect(added == .ok)
+            let (stranger, _) = try await ProcessTests.get(port, "/v1/cubes", key: "mk_not-a-key")
+            #expect(stranger == .unauthorized)
+            let (metrics, text) = try await ProcessTests.get(port, "/metrics")
+            #expect(metrics == .ok && text.contains("memos_http_requests_total"))
+        }
+    }
+}

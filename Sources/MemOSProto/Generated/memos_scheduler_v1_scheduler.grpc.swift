@@ -103,6 +103,19 @@ public enum Memos_Scheduler_V1_SchedulerService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetQueueMetrics" metadata.
+        public enum GetQueueMetrics: Sendable {
+            /// Request type for "GetQueueMetrics".
+            public typealias Input = Memos_Scheduler_V1_GetQueueMetricsRequest
+            /// Response type for "GetQueueMetrics".
+            public typealias Output = Memos_Scheduler_V1_QueueMetrics
+            /// Descriptor for "GetQueueMetrics".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.scheduler.v1.SchedulerService"),
+                method: "GetQueueMetrics",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "memos.scheduler.v1.SchedulerService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             SubmitEvent.descriptor,
@@ -110,7 +123,8 @@ public enum Memos_Scheduler_V1_SchedulerService: Sendable {
             ListJobs.descriptor,
             CancelJob.descriptor,
             WaitUntilIdle.descriptor,
-            GetStatusSummary.descriptor
+            GetStatusSummary.descriptor,
+            GetQueueMetrics.descriptor
         ]
     }
 }
@@ -244,6 +258,25 @@ extension Memos_Scheduler_V1_SchedulerService {
             request: GRPCCore.StreamingServerRequest<Memos_Scheduler_V1_GetStatusSummaryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Scheduler_V1_StatusSummary>
+
+        /// Handle the "GetQueueMetrics" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+        /// > cube and returns no content, so like the health service it needs no API key.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Scheduler_V1_GetQueueMetricsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Scheduler_V1_QueueMetrics` messages.
+        func getQueueMetrics(
+            request: GRPCCore.StreamingServerRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Scheduler_V1_QueueMetrics>
     }
 
     /// Service protocol for the "memos.scheduler.v1.SchedulerService" service.
@@ -361,6 +394,25 @@ extension Memos_Scheduler_V1_SchedulerService {
             request: GRPCCore.ServerRequest<Memos_Scheduler_V1_GetStatusSummaryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Scheduler_V1_StatusSummary>
+
+        /// Handle the "GetQueueMetrics" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+        /// > cube and returns no content, so like the health service it needs no API key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Scheduler_V1_GetQueueMetricsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Scheduler_V1_QueueMetrics` message.
+        func getQueueMetrics(
+            request: GRPCCore.ServerRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Scheduler_V1_QueueMetrics>
     }
 
     /// Simple service protocol for the "memos.scheduler.v1.SchedulerService" service.
@@ -476,6 +528,25 @@ extension Memos_Scheduler_V1_SchedulerService {
             request: Memos_Scheduler_V1_GetStatusSummaryRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Scheduler_V1_StatusSummary
+
+        /// Handle the "GetQueueMetrics" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+        /// > cube and returns no content, so like the health service it needs no API key.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Scheduler_V1_GetQueueMetricsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Scheduler_V1_QueueMetrics` to respond with.
+        func getQueueMetrics(
+            request: Memos_Scheduler_V1_GetQueueMetricsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Scheduler_V1_QueueMetrics
     }
 }
 
@@ -549,6 +620,17 @@ extension Memos_Scheduler_V1_SchedulerService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Memos_Scheduler_V1_SchedulerService.Method.GetQueueMetrics.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Scheduler_V1_GetQueueMetricsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Scheduler_V1_QueueMetrics>(),
+            handler: { request, context in
+                try await self.getQueueMetrics(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -615,6 +697,17 @@ extension Memos_Scheduler_V1_SchedulerService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Memos_Scheduler_V1_StatusSummary> {
         let response = try await self.getStatusSummary(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getQueueMetrics(
+        request: GRPCCore.StreamingServerRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Scheduler_V1_QueueMetrics> {
+        let response = try await self.getQueueMetrics(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -696,6 +789,19 @@ extension Memos_Scheduler_V1_SchedulerService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Scheduler_V1_StatusSummary> {
         return GRPCCore.ServerResponse<Memos_Scheduler_V1_StatusSummary>(
             message: try await self.getStatusSummary(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getQueueMetrics(
+        request: GRPCCore.ServerRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Scheduler_V1_QueueMetrics> {
+        return GRPCCore.ServerResponse<Memos_Scheduler_V1_QueueMetrics>(
+            message: try await self.getQueueMetrics(
                 request: request.message,
                 context: context
             ),
@@ -849,6 +955,30 @@ extension Memos_Scheduler_V1_SchedulerService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Scheduler_V1_StatusSummary>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Scheduler_V1_StatusSummary>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetQueueMetrics" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+        /// > cube and returns no content, so like the health service it needs no API key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Scheduler_V1_GetQueueMetricsRequest` message.
+        ///   - serializer: A serializer for `Memos_Scheduler_V1_GetQueueMetricsRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Scheduler_V1_QueueMetrics` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getQueueMetrics<Result>(
+            request: GRPCCore.ClientRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Scheduler_V1_QueueMetrics>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Scheduler_V1_QueueMetrics>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1071,6 +1201,41 @@ extension Memos_Scheduler_V1_SchedulerService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetQueueMetrics" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+        /// > cube and returns no content, so like the health service it needs no API key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Scheduler_V1_GetQueueMetricsRequest` message.
+        ///   - serializer: A serializer for `Memos_Scheduler_V1_GetQueueMetricsRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Scheduler_V1_QueueMetrics` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getQueueMetrics<Result>(
+            request: GRPCCore.ClientRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Scheduler_V1_QueueMetrics>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Scheduler_V1_QueueMetrics>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Scheduler_V1_SchedulerService.Method.GetQueueMetrics.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1246,6 +1411,36 @@ extension Memos_Scheduler_V1_SchedulerService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Scheduler_V1_GetStatusSummaryRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Scheduler_V1_StatusSummary>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQueueMetrics" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+    /// > cube and returns no content, so like the health service it needs no API key.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Scheduler_V1_GetQueueMetricsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQueueMetrics<Result>(
+        request: GRPCCore.ClientRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Scheduler_V1_QueueMetrics>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getQueueMetrics(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Scheduler_V1_GetQueueMetricsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Scheduler_V1_QueueMetrics>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1447,6 +1642,40 @@ extension Memos_Scheduler_V1_SchedulerService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getStatusSummary(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQueueMetrics" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The whole queue's figures for monitoring: jobs by kind and status, and recent latencies by kind. Names no
+    /// > cube and returns no content, so like the health service it needs no API key.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQueueMetrics<Result>(
+        _ message: Memos_Scheduler_V1_GetQueueMetricsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Scheduler_V1_QueueMetrics>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Scheduler_V1_GetQueueMetricsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getQueueMetrics(
             request: request,
             options: options,
             onResponse: handleResponse

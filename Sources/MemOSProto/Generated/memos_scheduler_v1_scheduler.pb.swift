@@ -479,6 +479,67 @@ public nonisolated struct Memos_Scheduler_V1_StatusSummary: Sendable {
   public init() {}
 }
 
+public nonisolated struct Memos_Scheduler_V1_GetQueueMetricsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Scheduler_V1_QueueMetrics: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var counts: [Memos_Scheduler_V1_QueueMetrics.Count] = []
+
+  public var latencies: [Memos_Scheduler_V1_QueueMetrics.Latency] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Jobs of one kind in one status.
+  public nonisolated struct Count: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var kind: String = String()
+
+    public var status: Memos_Scheduler_V1_JobStatus = .unspecified
+
+    public var jobs: Int64 = 0
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  /// Of the jobs of one kind finished in the last 15 minutes: seconds from enqueue to completion (p50, p95) and
+  /// to first start (p50).
+  public nonisolated struct Latency: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var kind: String = String()
+
+    public var completionP50Seconds: Double = 0
+
+    public var completionP95Seconds: Double = 0
+
+    public var startP50Seconds: Double = 0
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "memos.scheduler.v1"
@@ -1079,6 +1140,145 @@ nonisolated extension Memos_Scheduler_V1_StatusSummary: SwiftProtobuf.Message, S
     if lhs.cancelled != rhs.cancelled {return false}
     if lhs.dead != rhs.dead {return false}
     if lhs.total != rhs.total {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Scheduler_V1_GetQueueMetricsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetQueueMetricsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Scheduler_V1_GetQueueMetricsRequest, rhs: Memos_Scheduler_V1_GetQueueMetricsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Scheduler_V1_QueueMetrics: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueueMetrics"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}counts\0\u{1}latencies\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.counts) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.latencies) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.counts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.counts, fieldNumber: 1)
+    }
+    if !self.latencies.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.latencies, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Scheduler_V1_QueueMetrics, rhs: Memos_Scheduler_V1_QueueMetrics) -> Bool {
+    if lhs.counts != rhs.counts {return false}
+    if lhs.latencies != rhs.latencies {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Scheduler_V1_QueueMetrics.Count: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Memos_Scheduler_V1_QueueMetrics.protoMessageName + ".Count"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}status\0\u{1}jobs\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.jobs) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 2)
+    }
+    if self.jobs != 0 {
+      try visitor.visitSingularInt64Field(value: self.jobs, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Scheduler_V1_QueueMetrics.Count, rhs: Memos_Scheduler_V1_QueueMetrics.Count) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.jobs != rhs.jobs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Scheduler_V1_QueueMetrics.Latency: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Memos_Scheduler_V1_QueueMetrics.protoMessageName + ".Latency"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}completion_p50_seconds\0\u{3}completion_p95_seconds\0\u{3}start_p50_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularDoubleField(value: &self.completionP50Seconds) }()
+      case 3: try { try decoder.decodeSingularDoubleField(value: &self.completionP95Seconds) }()
+      case 4: try { try decoder.decodeSingularDoubleField(value: &self.startP50Seconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kind.isEmpty {
+      try visitor.visitSingularStringField(value: self.kind, fieldNumber: 1)
+    }
+    if self.completionP50Seconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.completionP50Seconds, fieldNumber: 2)
+    }
+    if self.completionP95Seconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.completionP95Seconds, fieldNumber: 3)
+    }
+    if self.startP50Seconds.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.startP50Seconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Scheduler_V1_QueueMetrics.Latency, rhs: Memos_Scheduler_V1_QueueMetrics.Latency) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.completionP50Seconds != rhs.completionP50Seconds {return false}
+    if lhs.completionP95Seconds != rhs.completionP95Seconds {return false}
+    if lhs.startP50Seconds != rhs.startP50Seconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -4,21 +4,18 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSPostgres
+import MemOSProto
+import MemOSRPC
 import NIOCore
 import NIOHTTP1
+import SwiftProtobuf
 
-/// Where the gateway is and whose key a client subcommand uses.
+/// Where the gateway is and whose key a memory subcommand (`add`, `search`, `export`, `import`) uses.
 struct ClientOptions: ParsableArguments {
     @Option(help: "Gateway URL (env MEMOS_URL; default http://127.0.0.1:8080).")
     var url: String?
     @Option(help: "API key (env MEMOS_KEY).")
     var key: String?
-
-    /// Calls the gateway and prints the JSON answer, pretty; an error answer goes to standard error and exits 1.
-    func call(_ method: HTTPMethod, _ path: String, body: [String: Any]? = nil) async throws {
-        let data = try await self.data(method, path, body: body.map { try JSONSerialization.data(withJSONObject: $0) })
-        if !data.isEmpty { print(try prettyJSON(data)) }
-    }
 
     /// Calls the gateway with a JSON body and returns the whole answer.
     func data(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
@@ -28,8 +25,8 @@ struct ClientOptions: ParsableArguments {
 
     /// Calls the gateway; the answer's body is left to the caller to read (for streams).
     ///
-    /// `timeout` bounds the whole call, the body's reading included. A 429 is waited out (its `Retry-After`) and retried; any other error answer goes to standard error and
-    /// exits 1.
+    /// `timeout` bounds the whole call, the body's reading included. A 429 is waited out (its `Retry-After`) and
+    /// retried; any other error answer goes to standard error and exits 1.
     func response(
         _ method: HTTPMethod,
         _ path: String,
@@ -66,7 +63,7 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
-/// `memos users …`: administering users through the gateway (an admin's key).
+/// `memos users …`: administering users through the accounts service (an admin's key).
 struct Users: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Creates, lists, disables and enables users (needs an admin's key).",
@@ -75,37 +72,62 @@ struct Users: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Creates a user.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "User name: letters, digits and - _ . @.") var name: String
         @Flag(help: "Make the user an admin.") var admin = false
 
         func run() async throws {
-            try await self.client.call(
-                .POST,
-                "/v1/users",
-                body: ["name": self.name, "role": self.admin ? "admin" : "user"]
-            )
+            try await self.accounts.call { client in
+                try Validate.userName(self.name)
+                let role: UserRole = self.admin ? .admin : .user
+                let user = try await client.createUser(
+                    .with {
+                        $0.name = self.name
+                        $0.role = role.proto
+                    }
+                )
+                return UserRecord(user)
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists every user.")
-        @OptionGroup var client: ClientOptions
-        func run() async throws { try await self.client.call(.GET, "/v1/users") }
+        @OptionGroup var accounts: AccountsClientOptions
+
+        func run() async throws {
+            try await self.accounts.call { client in
+                ["users": try await client.listUsers(.init()).users.map(UserRecord.init)]
+            }
+        }
     }
 
     struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Disables a user: their keys are refused.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "User id.") var userID: String
-        func run() async throws { try await self.client.call(.POST, "/v1/users/\(self.userID)/disable") }
+        func run() async throws { try await Users.setDisabled(true, userID: self.userID, self.accounts) }
     }
 
     struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Enables a disabled user.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "User id.") var userID: String
-        func run() async throws { try await self.client.call(.POST, "/v1/users/\(self.userID)/enable") }
+        func run() async throws { try await Users.setDisabled(false, userID: self.userID, self.accounts) }
+    }
+
+    /// Disables or enables a user and prints it.
+    static func setDisabled(_ disabled: Bool, userID: String, _ accounts: AccountsClientOptions) async throws {
+        try await accounts.call { client in
+            let id = try Validate.uuid(userID, field: "user_id")
+            let user = try await client.setUserDisabled(
+                .with {
+                    $0.userID = id.lowercasedString
+                    $0.disabled = disabled
+                }
+            )
+            return UserRecord(user)
+        }
     }
 }
 
@@ -120,33 +142,49 @@ struct Keys: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Makes a key and prints it: the only time it is shown."
         )
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Option(help: "A label for the key.") var name: String?
         @Option(help: "Whose key (admin only; default yourself).") var userID: String?
 
         func run() async throws {
-            var body: [String: Any] = [:]
-            body["name"] = self.name
-            body["user_id"] = self.userID
-            try await self.client.call(.POST, "/v1/keys", body: body)
+            try await self.accounts.call { client in
+                let name = self.name ?? ""
+                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
+                let created = try await client.createAPIKey(
+                    .with {
+                        $0.name = name
+                        $0.userID = self.userID ?? ""
+                    }
+                )
+                return NewAPIKey(created)
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists keys by prefix, with their last use.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Option(help: "Whose keys (admin only; default yourself).") var userID: String?
 
         func run() async throws {
-            try await self.client.call(.GET, "/v1/keys" + (self.userID.map { "?user_id=\($0)" } ?? ""))
+            try await self.accounts.call { client in
+                let keys = try await client.listAPIKeys(.with { $0.userID = self.userID ?? "" })
+                return ["keys": keys.keys.map(APIKeyRecord.init)]
+            }
         }
     }
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revokes a key.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Key id.") var keyID: String
-        func run() async throws { try await self.client.call(.POST, "/v1/keys/\(self.keyID)/revoke") }
+
+        func run() async throws {
+            try await self.accounts.call { client in
+                let keyID = try Validate.uuid(self.keyID, field: "key_id")
+                return APIKeyRecord(try await client.revokeAPIKey(.with { $0.keyID = keyID.lowercasedString }))
+            }
+        }
     }
 }
 
@@ -159,62 +197,110 @@ struct Cubes: AsyncParsableCommand {
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Creates a cube you own.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Cube id.") var cubeID: String
         @Option(help: "Display name (default the id).") var name: String?
 
         func run() async throws {
-            var body: [String: Any] = ["cube_id": self.cubeID]
-            body["name"] = self.name
-            try await self.client.call(.POST, "/v1/cubes", body: body)
+            try await self.accounts.call { client in
+                try Validate.cubeID(self.cubeID)
+                let name = self.name ?? self.cubeID
+                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
+                let cube = try await client.createCube(
+                    .with {
+                        $0.cubeID = self.cubeID
+                        $0.name = name
+                    }
+                )
+                return CubeRecord(cube)
+            }
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists your cubes with your role.")
-        @OptionGroup var client: ClientOptions
-        func run() async throws { try await self.client.call(.GET, "/v1/cubes") }
+        @OptionGroup var accounts: AccountsClientOptions
+
+        func run() async throws {
+            try await self.accounts.call { client in
+                ["cubes": try await client.listCubes(.init()).cubes.map(CubeRecord.init)]
+            }
+        }
     }
 
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deletes a cube you own.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Cube id.") var cubeID: String
-        func run() async throws { try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)") }
+
+        func run() async throws {
+            try await self.accounts.withClient { client in
+                try Validate.cubeID(self.cubeID)
+                _ = try await client.deleteCube(.with { $0.cubeID = self.cubeID })
+            }
+        }
     }
 
     struct Members: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Lists a cube's members.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Cube id.") var cubeID: String
-        func run() async throws { try await self.client.call(.GET, "/v1/cubes/\(self.cubeID)/members") }
+
+        func run() async throws {
+            try await self.accounts.call { client in
+                try Validate.cubeID(self.cubeID)
+                let members = try await client.listMembers(.with { $0.cubeID = self.cubeID })
+                return ["members": members.members.map(CubeMember.init)]
+            }
+        }
     }
 
     struct Share: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Shares a cube you own with a user, or changes their role."
         )
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Cube id.") var cubeID: String
         @Argument(help: "User name.") var userName: String
         @Option(help: "reader or writer.") var role: String = "reader"
 
         func run() async throws {
-            try await self.client.call(
-                .PUT,
-                "/v1/cubes/\(self.cubeID)/members/\(self.userName)",
-                body: ["role": self.role]
-            )
+            try await self.accounts.call { client in
+                try Validate.cubeID(self.cubeID)
+                try Validate.userName(self.userName, field: "user_name")
+                guard let role = CubeRole(rawValue: self.role), role != .owner else {
+                    throw MemOSError.invalidArgument("role must be 'reader' or 'writer', not '\(self.role.prefix(32))'")
+                }
+                let members = try await client.setMember(
+                    .with {
+                        $0.cubeID = self.cubeID
+                        $0.userName = self.userName
+                        $0.role = role.proto
+                    }
+                )
+                return ["members": members.members.map(CubeMember.init)]
+            }
         }
     }
 
     struct Unshare: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Removes a user from a cube you own.")
-        @OptionGroup var client: ClientOptions
+        @OptionGroup var accounts: AccountsClientOptions
         @Argument(help: "Cube id.") var cubeID: String
         @Argument(help: "User name.") var userName: String
+
         func run() async throws {
-            try await self.client.call(.DELETE, "/v1/cubes/\(self.cubeID)/members/\(self.userName)")
+            try await self.accounts.call { client in
+                try Validate.cubeID(self.cubeID)
+                try Validate.userName(self.userName, field: "user_name")
+                let members = try await client.removeMember(
+                    .with {
+                        $0.cubeID = self.cubeID
+                        $0.userName = self.userName
+                    }
+                )
+                return ["members": members.members.map(CubeMember.init)]
+            }
         }
     }
 }

@@ -8,7 +8,10 @@ import PostgresNIO
 import ServiceLifecycle
 
 struct Gateway: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Runs the HTTP/JSON gateway.")
+    static let configuration = CommandConfiguration(
+        abstract: "Runs the HTTP/JSON gateway.",
+        discussion: "A pure front: it reaches every service over gRPC and needs no database URL."
+    )
 
     @OptionGroup var common: CommonOptions
     @Option(help: "HTTP port (env MEMOS_GATEWAY_PORT; default 8080).")
@@ -19,18 +22,14 @@ struct Gateway: AsyncParsableCommand {
     var retrievalAddr: String?
     @Option(help: "Scheduler service host:port (env MEMOS_SCHEDULER_ADDR; default 127.0.0.1:50053).")
     var schedulerAddr: String?
+    @Option(
+        help: "Accounts service host:port (env MEMOS_ACCOUNTS_ADDR; default the scheduler's, which hosts it)."
+    )
+    var accountsAddr: String?
     @OptionGroup var rateLimit: RateLimitOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.gateway")
-        let configuration = try self.common.databaseConfiguration()
-        _ = try await ServiceRunner.migrate(configuration, logger: logger)
-        if let adminKey = Environment.string("MEMOS_ADMIN_KEY") {
-            try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
-                try await PostgresAccountStore(database: database).ensureAdmin(key: adminKey)
-            }
-        }
-        let database = Database(configuration: configuration, logger: logger)
         func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
             let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
             guard let address = ServiceClients.Address(text) else {
@@ -41,10 +40,12 @@ struct Gateway: AsyncParsableCommand {
         let clients = try ServiceClients(
             ingest: try address(self.ingestAddr, "MEMOS_INGEST_ADDR", DefaultPort.ingest),
             retrieval: try address(self.retrievalAddr, "MEMOS_RETRIEVAL_ADDR", DefaultPort.retrieval),
-            scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler)
+            scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler),
+            accounts: try (self.accountsAddr ?? Environment.string("MEMOS_ACCOUNTS_ADDR")).map {
+                try address($0, "MEMOS_ACCOUNTS_ADDR", DefaultPort.scheduler)
+            }
         )
         let gateway = ServerFactory.gateway(
-            database: database,
             clients: clients,
             configuration: .init(
                 host: self.common.resolvedHost,
@@ -56,7 +57,7 @@ struct Gateway: AsyncParsableCommand {
         let app = gateway.makeApplication { port in
             logger.notice("HTTP gateway listening", metadata: ["port": "\(port)"])
         }
-        try await ServiceRunner.run(database: database, services: [clients, app], logger: logger)
+        try await ServiceRunner.run(database: nil, services: [clients, app], logger: logger)
     }
 }
 

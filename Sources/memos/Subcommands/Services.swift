@@ -71,6 +71,12 @@ struct Scheduler: AsyncParsableCommand {
         let logger = self.common.makeLogger("memos.scheduler")
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
+        // The accounts service lives here, so the deployment's first admin key is made here too.
+        if let adminKey = Environment.string("MEMOS_ADMIN_KEY") {
+            try await ServiceRunner.withTemporaryDatabase(configuration, logger: logger) { database in
+                try await PostgresAccountStore(database: database).ensureAdmin(key: adminKey)
+            }
+        }
         let database = Database(configuration: configuration, logger: logger)
         let server = ServerFactory.scheduler(
             database: database,

@@ -107,7 +107,6 @@ struct TestStack: Sendable {
                     scheduler: .init(host: "127.0.0.1", port: ports.2)
                 )
                 let gateway = ServerFactory.gateway(
-                    database: database,
                     clients: clients,
                     configuration: {
                         var configuration = gatewayConfiguration
@@ -148,7 +147,7 @@ struct TestStack: Sendable {
 
     // MARK: gRPC
 
-    /// Runs `body` with gRPC clients of the three services, connected over TCP.
+    /// Runs `body` with gRPC clients of the services, connected over TCP.
     func withGRPC<T: Sendable>(
         _ body: @Sendable (GRPCClients) async throws -> T
     ) async throws -> T {
@@ -175,6 +174,7 @@ struct TestStack: Sendable {
                             ingest: .init(wrapping: ingest),
                             retrieval: .init(wrapping: retrieval),
                             scheduler: .init(wrapping: scheduler),
+                            accounts: .init(wrapping: scheduler),
                             ingestHealth: .init(wrapping: ingest)
                         )
                     )
@@ -187,6 +187,8 @@ struct TestStack: Sendable {
         var ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
         var retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
         var scheduler: Memos_Scheduler_V1_SchedulerService.Client<HTTP2ClientTransport.Posix>
+        /// The accounts service, hosted by the scheduler's server.
+        var accounts: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
         var ingestHealth: Grpc_Health_V1_Health.Client<HTTP2ClientTransport.Posix>
     }
 
@@ -234,10 +236,53 @@ struct TestStack: Sendable {
         ) { client in
             try await client.execute(request)
         }
-        return HTTPResult(
+        let result = HTTPResult(
             status: response.status,
             body: response.body.map { String(buffer: $0) } ?? "",
             headers: response.headers
         )
+        HTTPExchangeRecorder.shared?.record(method: method, path: path, result: result)
+        return result
+    }
+}
+
+/// Appends every exchange of ``TestStack/http(_:_:key:body:headers:)`` to the JSON Lines file named by
+/// `MEMOS_TEST_HTTP_EXCHANGES` (scripts/test.sh sets it), where scripts/check-openapi.py validates each response
+/// body against the OpenAPI document's schema for its route and status.
+final class HTTPExchangeRecorder: Sendable {
+    static let shared: HTTPExchangeRecorder? = ProcessInfo.processInfo.environment["MEMOS_TEST_HTTP_EXCHANGES"].flatMap
+    {
+        path in
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        return FileHandle(forWritingAtPath: path).map(HTTPExchangeRecorder.init)
+    }
+
+    private let file: Mutex<FileHandle>
+
+    private init(_ file: FileHandle) {
+        self.file = Mutex(file)
+    }
+
+    func record(method: HTTPRequest.Method, path: String, result: TestStack.HTTPResult) {
+        let contentType = result.headers[.contentType] ?? ""
+        let body: Any =
+            contentType.contains("json") && !contentType.contains("ndjson")
+            ? (try? JSONSerialization.jsonObject(with: Data(result.body.utf8), options: [.fragmentsAllowed]))
+                ?? NSNull()
+            : NSNull()
+        let exchange: [String: Any] = [
+            "method": method.rawValue, "path": path, "status": result.status.code, "content_type": contentType,
+            "body": body,
+        ]
+        guard var line = try? JSONSerialization.data(withJSONObject: exchange, options: [.fragmentsAllowed]) else {
+            return
+        }
+        line.append(0x0A)
+        self.file.withLock { file in
+            file.seekToEndOfFile()
+            file.write(line)
+        }
     }
 }
