@@ -19,6 +19,8 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+    .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+    .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -51,6 +53,7 @@ let targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ],
         // The SQL the migrations are generated from (scripts/generate-migrations.py): compiled in, not shipped.
@@ -123,6 +126,7 @@ let targets: [Target] = [
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -153,6 +157,7 @@ let targets: [Target] = [
         dependencies: [
             "MemOSCore", "MemOSProto", "MemOSRPC", "CKernels",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -169,6 +174,7 @@ let targets: [Target] = [
         dependencies: [
             "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
@@ -198,6 +204,7 @@ let targets: [Target] = [
         dependencies: [
             "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSAccounts", "MemOSIngest",
             "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ],
         swiftSettings: swiftSettings
@@ -216,6 +223,9 @@ let targets: [Target] = [
             "MemOSGateway",
             "MemOSProto",
             "MemOSServer",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -242,9 +242,10 @@ FUZZ_ADMIN_KEY="$(cat "$RUN/fuzz-admin-key")"
 MEMORY_IDS="$(cat "$RUN/memory-ids")"
 
 # ---- 5. fuzzing -------------------------------------------------------------------------------------------------
-T_A=$((BUDGET * 55 / 100))
-T_G=$((BUDGET * 30 / 100))
-T_B=$((BUDGET - T_A - T_G))
+T_A=$((BUDGET * 50 / 100))
+T_G=$((BUDGET * 25 / 100))
+T_ACC=$((BUDGET * 10 / 100))
+T_B=$((BUDGET - T_A - T_G - T_ACC))
 CHECKS="not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"
 cat >"$RUN/schemathesis.toml" <<'TOML'
 # 501 is the API's documented "not implemented yet" (e.g. MemOS's file_ids, is_feedback, fine mode without an LLM).
@@ -289,6 +290,19 @@ set -e
 tail -n 3 "$RUN/grpc.log" | sed 's/^/    /' >&2
 
 run_st B "$T_B" "$FUZZ_ADMIN_KEY" --include-tag users --include-tag keys --include-tag cubes
+
+# The accounts service (hosted by the scheduler) as the throw-away admin, so that no call can delete the fuzz user's
+# cubes or keys; its requests name the admin's own cube.
+say "gRPC fuzzing of the accounts service: ${T_ACC}s"
+set +e
+"$PY" scripts/fuzz_grpc.py --proto-dir proto --key "$FUZZ_ADMIN_KEY" --budget "$T_ACC" --seed "$SEED" \
+    --addr "accounts=127.0.0.1:$SCHEDULER_PORT" --cube fzadmin \
+    --supervisor-pid "$STACK_PID" --findings-dir "$RUN/grpc-accounts-findings" --report "$RUN/grpc-accounts.json" \
+    >>"$RUN/grpc.log" 2>&1
+ACCOUNTS_RC=$?
+set -e
+[[ "$GRPC_RC" != 0 ]] || GRPC_RC=$ACCOUNTS_RC
+tail -n 3 "$RUN/grpc.log" | sed 's/^/    /' >&2
 
 # ---- 6. the stack after the fuzzers -----------------------------------------------------------------------------
 # From here on nothing may end the script early (a grep that finds nothing is not an error): the report must come.

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MemOSCore
+import Metrics
 import NIOCore
 import NIOPosix
 import PostgresNIO
@@ -148,6 +149,11 @@ public struct Database: Sendable {
         self.logger = logger
     }
 
+    /// Pooled connections held by calls of this process, and how long each call took, waiting for a connection
+    /// included: `memos_db_connections_in_use` and the histogram `memos_db_call_duration_seconds`.
+    static let connectionsInUse = Meter(label: "memos_db_connections_in_use")
+    static let callDuration = Timer(label: "memos_db_call_duration_seconds")
+
     /// Longest a database call may take outside a request (background jobs): five minutes.
     public static let backgroundCallLimit: Duration = .seconds(300)
 
@@ -193,6 +199,8 @@ public struct Database: Sendable {
     private func bounded<Result: Sendable>(
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let started = ContinuousClock.now
+        defer { Self.callDuration.record(duration: started.duration(to: .now)) }
         let limit = RequestDeadline.current.map { ContinuousClock.now.duration(to: $0) } ?? Self.backgroundCallLimit
         let call = BoundedCall<Result>()
         let client = self.client
@@ -204,6 +212,8 @@ public struct Database: Sendable {
                         Task {
                             do {
                                 let result = try await client.withConnection { connection in
+                                    Self.connectionsInUse.increment()
+                                    defer { Self.connectionsInUse.decrement() }
                                     call.use(connection)
                                     // A connection that closes under the call ends it at once: the driver may
                                     // otherwise leave it waiting (a ROLLBACK written to a closed channel).

@@ -43,7 +43,8 @@ public final class GRPCServerService: Service {
             transport: self.transport,
             services: services + [self.health],
             interceptors: [
-                DrainInterceptor(drain: self.drain), AuthenticationInterceptor(accounts: accounts, logger: logger),
+                RPCMetricsInterceptor(), DrainInterceptor(drain: self.drain),
+                AuthenticationInterceptor(accounts: accounts, logger: logger),
             ]
         )
         self.logger = logger

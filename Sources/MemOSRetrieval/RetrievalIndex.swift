@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Logging
 import MemOSCore
+import Metrics
 import Synchronization
 
 /// The vector index of every cube this process has searched, built from PostgreSQL on a cube's first search
@@ -145,10 +146,17 @@ public final class RetrievalIndex: Sendable {
         } catch {
             self.logger.warning("search index catch-up failed; retrying", metadata: ["error": "\(error)"])
         }
-        for (cubeID, cube) in self.state.withLock({ $0.cubes }) where cube.read(\.wantsGraph) {
+        let cubes = self.state.withLock { $0.cubes }
+        for (cubeID, cube) in cubes where cube.read(\.wantsGraph) {
             if self.state.withLock({ $0.graphing.insert(cubeID).inserted }) { self.requestGraph.yield(cubeID) }
         }
+        Self.cubesLoaded.record(cubes.count)
+        Self.memoriesLoaded.record(cubes.values.reduce(0) { $0 + $1.read(\.liveCount) })
     }
+
+    /// The cubes this process holds and their live memories: `memos_index_cubes`, `memos_index_memories`.
+    static let cubesLoaded = Gauge(label: "memos_index_cubes")
+    static let memoriesLoaded = Gauge(label: "memos_index_memories")
 
     /// Makes a cube's HNSW graph on a copy, off the cooperative threads, then attaches it; searches scan the
     /// cube exactly meanwhile, and changes keep being applied.
@@ -187,6 +195,7 @@ public final class RetrievalIndex: Sendable {
             "search index built",
             metadata: ["cube": "\(cubeID)", "memories": "\(index.liveCount)", "took": "\(self.clock.now - started)"]
         )
+        Timer(label: "memos_index_cube_load_seconds").record(duration: self.clock.now - started)
         return LiveCube(index)
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MemOSCore
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -100,6 +101,7 @@ public struct JobWorkerPool: Service {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.listen(signal) }
+                group.addTask { await self.measureQueue() }
                 for (kind, interval) in self.configuration.periodic where self.handlers[kind] != nil {
                     group.addTask { await self.repeatedly(queue: kind, every: interval) }
                 }
@@ -129,6 +131,24 @@ public struct JobWorkerPool: Service {
                 )
             }
             try? await Task.sleep(for: self.configuration.pollInterval)
+        }
+    }
+
+    /// Every 15 seconds, the whole queue's depth as `memos_queue_jobs{kind,status}` (every status of every kind seen,
+    /// so a status that empties reads 0), until cancelled.
+    func measureQueue() async {
+        var kinds = Set<String>()
+        while !Task.isCancelled {
+            if let metrics = try? await self.queue.metrics() {
+                kinds.formUnion(metrics.counts.keys)
+                for kind in kinds {
+                    for status in JobStatus.allCases {
+                        Gauge(label: "memos_queue_jobs", dimensions: [("kind", kind), ("status", status.rawValue)])
+                            .record(metrics.counts[kind]?[status] ?? 0)
+                    }
+                }
+            }
+            try? await Task.sleep(for: .seconds(15))
         }
     }
 
@@ -181,6 +201,10 @@ public struct JobWorkerPool: Service {
         logger[metadataKey: "kind"] = "\(job.kind)"
         logger[metadataKey: "cube"] = "\(job.cubeID)"
         guard let handler = self.handlers[job.kind] else { return }
+        let started = ContinuousClock.now
+        // From when the job was due to when a worker took it: how far behind the queue runs.
+        Timer(label: "memos_job_wait_seconds", dimensions: [("kind", job.kind)])
+            .record(duration: .milliseconds(max(0, Int64(Date().timeIntervalSince(job.runAt) * 1_000))))
         let outcome: Result<JobResult, any Error> = await withTaskGroup(of: Result<JobResult, any Error>?.self) {
             group in
             group.addTask {
@@ -212,6 +236,16 @@ public struct JobWorkerPool: Service {
             }
             return .failure(CancellationError())
         }
+        Timer(label: "memos_job_run_seconds", dimensions: [("kind", job.kind)])
+            .record(duration: started.duration(to: .now))
+        let outcomeName =
+            switch outcome {
+            case .success: "completed"
+            case .failure(is LeaseLost): "lease_lost"
+            case .failure(is Stopping): "given_back"
+            case .failure: "failed"
+            }
+        Counter(label: "memos_jobs_run_total", dimensions: [("kind", job.kind), ("outcome", outcomeName)]).increment()
         do {
             switch outcome {
             case .success(let result):

@@ -32,7 +32,9 @@ public enum EmbedderFactory {
         switch kind {
         case "minilm":
             // Requests arriving while the model is busy run together as its next batch.
-            return MicroBatchingEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: modelDirectory)))
+            return MicroBatchingEmbedder(
+                base: MeasuredEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: modelDirectory)))
+            )
         case "openai":
             func required(_ name: String) throws -> String {
                 guard let value = environment[name], !value.isEmpty else {
@@ -46,15 +48,17 @@ public enum EmbedderFactory {
                     message: "MEMOS_EMBEDDING_DIMENSION must be a positive integer"
                 )
             }
-            return OpenAIEmbedder(
-                configuration: .init(
-                    baseURL: try required("MEMOS_EMBEDDING_URL"),
-                    model: try required("MEMOS_EMBEDDING_MODEL"),
-                    apiKey: environment["MEMOS_EMBEDDING_API_KEY"],
-                    dimension: dimension,
-                    batchSize: environment["MEMOS_EMBEDDING_BATCH_SIZE"].flatMap(Int.init) ?? 64
-                ),
-                logger: logger
+            return MeasuredEmbedder(
+                base: OpenAIEmbedder(
+                    configuration: .init(
+                        baseURL: try required("MEMOS_EMBEDDING_URL"),
+                        model: try required("MEMOS_EMBEDDING_MODEL"),
+                        apiKey: environment["MEMOS_EMBEDDING_API_KEY"],
+                        dimension: dimension,
+                        batchSize: environment["MEMOS_EMBEDDING_BATCH_SIZE"].flatMap(Int.init) ?? 64
+                    ),
+                    logger: logger
+                )
             )
         case "feature-hash":
             return FeatureHashingEmbedder(dimension: 384)

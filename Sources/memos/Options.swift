@@ -110,4 +110,8 @@ enum DefaultPort {
     static let retrieval = 50052
     static let scheduler = 50053
     static let gateway = 8080
+    /// Each service's Prometheus scrape port (`--metrics-port`).
+    static let ingestMetrics = 9091
+    static let retrievalMetrics = 9092
+    static let schedulerMetrics = 9093
 }

@@ -79,7 +79,7 @@ struct ProcessTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "build the memos product first"))
     func allProcesses() async throws {
         try await TestDatabase.withEmptyDatabase { configuration, _ in
-            let ports = try (0..<4).map { _ in try Self.freePort() }
+            let ports = try (0..<7).map { _ in try Self.freePort() }
             let state = FileManager.default.temporaryDirectory.appendingPathComponent("memos-all-\(UUID())")
             defer { try? FileManager.default.removeItem(at: state) }
             let process = Process()
@@ -87,6 +87,7 @@ struct ProcessTests {
             process.arguments = [
                 "all", "--state-dir", state.path, "--gateway-port", "\(ports[0])", "--ingest-port", "\(ports[1])",
                 "--retrieval-port", "\(ports[2])", "--scheduler-port", "\(ports[3])",
+                "--metrics-ports", "\(ports[4]),\(ports[5]),\(ports[6])",
             ]
             var environment = ProcessInfo.processInfo.environment
             let url =
@@ -133,8 +134,29 @@ struct ProcessTests {
             )
             #expect(admin.0 == .forbidden)
 
+            // Each service serves its own metrics: the calls it answered, its database pool; the search index's
+            // size in retrieval; the accounts calls (the gateway's WhoAmI) in the scheduler.
+            for (port, wanted) in [
+                (
+                    ports[4],
+                    ["memos_rpc_requests_total{method=\"memos.ingest.v1.IngestService/AddMemories\",code=\"ok\"}"]
+                ),
+                (
+                    ports[5],
+                    ["memos_rpc_duration_seconds_bucket", "memos_index_cubes", "memos_db_call_duration_seconds"]
+                ),
+                (ports[6], ["memos.accounts.v1.AccountsService/WhoAmI", "memos_db_connections_in_use"]),
+            ] {
+                let (status, text) = try await Self.get(port, "/metrics")
+                #expect(status == .ok)
+                for series in wanted {
+                    #expect(text.contains(series), "\(series) missing from:\n\(text.prefix(3_000))")
+                }
+            }
+
             // A service that dies (kill -9, as a crash would) is started again; the others keep serving meanwhile.
-            let retrieval = try #require(Self.childProcess(arguments: ["retrieval", "--port", "\(ports[2])"]))
+            let retrievalArguments = ["retrieval", "--port", "\(ports[2])", "--metrics-port", "\(ports[5])"]
+            let retrieval = try #require(Self.childProcess(arguments: retrievalArguments))
             kill(retrieval, SIGKILL)
             #expect(try await Self.get(ports[0], "/v1/cubes/dev/jobs", key: key).0 == .ok)
             var searchable = false
@@ -149,7 +171,7 @@ struct ProcessTests {
                 if !searchable { try await Task.sleep(for: .milliseconds(100)) }
             }
             #expect(searchable)
-            #expect(Self.childProcess(arguments: ["retrieval", "--port", "\(ports[2])"]) != retrieval)
+            #expect(Self.childProcess(arguments: retrievalArguments) != retrieval)
 
             // SIGTERM: every process shuts down gracefully and the supervisor exits cleanly.
             kill(process.processIdentifier, SIGTERM)

@@ -29,6 +29,9 @@ struct All: AsyncParsableCommand {
     var retrievalPort: Int = DefaultPort.retrieval
     @Option(help: "Scheduler gRPC port (default 50053).")
     var schedulerPort: Int = DefaultPort.scheduler
+    @Option(help: "The services' metrics ports, ingest,retrieval,scheduler (default 9091,9092,9093; 0 turns one off).")
+    var metricsPorts: String =
+        "\(DefaultPort.ingestMetrics),\(DefaultPort.retrievalMetrics),\(DefaultPort.schedulerMetrics)"
     @OptionGroup var rateLimit: RateLimitOptions
 
     func run() async throws {
@@ -59,20 +62,24 @@ struct All: AsyncParsableCommand {
             logger: logger
         )
 
+        let metricsPorts = self.metricsPorts.split(separator: ",").compactMap { Int($0) }
+        guard metricsPorts.count == 3 else {
+            throw ValidationError("--metrics-ports must be three ports, ingest,retrieval,scheduler")
+        }
         let children = [
             ChildProcess(
                 name: "ingest",
-                arguments: ["ingest", "--port", "\(self.ingestPort)"],
+                arguments: ["ingest", "--port", "\(self.ingestPort)", "--metrics-port", "\(metricsPorts[0])"],
                 environment: environment
             ),
             ChildProcess(
                 name: "retrieval",
-                arguments: ["retrieval", "--port", "\(self.retrievalPort)"],
+                arguments: ["retrieval", "--port", "\(self.retrievalPort)", "--metrics-port", "\(metricsPorts[1])"],
                 environment: environment
             ),
             ChildProcess(
                 name: "scheduler",
-                arguments: ["scheduler", "--port", "\(self.schedulerPort)"],
+                arguments: ["scheduler", "--port", "\(self.schedulerPort)", "--metrics-port", "\(metricsPorts[2])"],
                 environment: environment
             ),
             ChildProcess(
@@ -87,7 +94,8 @@ struct All: AsyncParsableCommand {
               gateway    http://\(host):\(self.gatewayPort)
               ingest     \(host):\(self.ingestPort)  (gRPC)
               retrieval  \(host):\(self.retrievalPort)  (gRPC)
-              scheduler  \(host):\(self.schedulerPort)  (gRPC)
+              scheduler  \(host):\(self.schedulerPort)  (gRPC; also the accounts service)
+              metrics    http://\(host):{\(self.metricsPorts)}/metrics
               user 'dev', cube 'dev'
               API key    \(key)
 

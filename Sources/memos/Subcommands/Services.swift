@@ -10,9 +10,15 @@ struct Ingest: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "gRPC port (env MEMOS_INGEST_PORT; default 50051).")
     var port: Int?
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.ingest")
+        let metrics = try self.metrics.endpoint(
+            host: self.common.resolvedHost,
+            default: DefaultPort.ingestMetrics,
+            logger: logger
+        )
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let database = Database(configuration: configuration, logger: logger)
@@ -25,7 +31,7 @@ struct Ingest: AsyncParsableCommand {
             port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
             logger: logger
         )
-        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+        try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
     }
 }
 
@@ -35,9 +41,15 @@ struct Retrieval: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "gRPC port (env MEMOS_RETRIEVAL_PORT; default 50052).")
     var port: Int?
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.retrieval")
+        let metrics = try self.metrics.endpoint(
+            host: self.common.resolvedHost,
+            default: DefaultPort.retrievalMetrics,
+            logger: logger
+        )
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let embedder = try self.common.makeEmbedder()
@@ -54,7 +66,7 @@ struct Retrieval: AsyncParsableCommand {
             logger: logger,
             recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
         )
-        try await ServiceRunner.run(database: database, services: [server], logger: logger)
+        try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
     }
 }
 
@@ -64,11 +76,17 @@ struct Scheduler: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "gRPC port (env MEMOS_SCHEDULER_PORT; default 50053).")
     var port: Int?
+    @OptionGroup var metrics: MetricsOptions
     @Option(help: "Jobs run at once by this process (env MEMOS_SCHEDULER_WORKERS; default 2).")
     var workers: Int?
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.scheduler")
+        let metrics = try self.metrics.endpoint(
+            host: self.common.resolvedHost,
+            default: DefaultPort.schedulerMetrics,
+            logger: logger
+        )
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         // The accounts service lives here, so the deployment's first admin key is made here too.
@@ -98,6 +116,6 @@ struct Scheduler: AsyncParsableCommand {
             nearDuplicateThreshold: Environment.string("MEMOS_NEAR_DUPLICATE_THRESHOLD").flatMap(Float.init) ?? 0.92,
             logger: logger
         )
-        try await ServiceRunner.run(database: database, services: [server, workers], logger: logger)
+        try await ServiceRunner.run(database: database, services: metrics + [server, workers], logger: logger)
     }
 }
