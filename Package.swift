@@ -72,7 +72,7 @@ let targets: [Target] = [
     // search index's dot products.
     .target(name: "CKernels"),
 
-    // Embedders: all-MiniLM-L6-v2 computed in-process (the default).
+    // The built-in embedder: all-MiniLM-L6-v2 computed in-process (the default).
     .target(
         name: "MemOSEmbedding",
         dependencies: [
@@ -80,6 +80,16 @@ let targets: [Target] = [
             "CBLAS",
             "CKernels",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
+    // Clients of OpenAI-compatible APIs: the language model (chat completions) and remote embeddings.
+    .target(
+        name: "MemOSOpenAI",
+        dependencies: [
+            "MemOSCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -92,6 +102,7 @@ let targets: [Target] = [
         name: "MemOSEmbeddingTests",
         dependencies: [
             "MemOSEmbedding",
+            "MemOSOpenAI",
             "MemOSCore",
             "CKernels",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -202,7 +213,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSServer",
         dependencies: [
-            "MemOSCore", "MemOSEmbedding", "MemOSPostgres", "MemOSRPC", "MemOSAccounts", "MemOSIngest",
+            "MemOSCore", "MemOSEmbedding", "MemOSOpenAI", "MemOSPostgres", "MemOSRPC", "MemOSAccounts", "MemOSIngest",
             "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
@@ -274,6 +285,7 @@ let targets: [Target] = [
         dependencies: [
             "MemOSCore",
             "MemOSEmbedding",
+            "MemOSOpenAI",
             "MemOSPostgres",
             "MemOSProto",
             "MemOSRPC",

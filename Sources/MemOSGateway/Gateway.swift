@@ -106,7 +106,7 @@ public struct Gateway: Sendable {
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
         self.addExportRoute(to: router)
-        self.addMemOSRoutes(to: router)
+        self.addMemOSCompatibilityRoutes(to: router)
         return router
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import MemOSCore
-import MemOSEmbedding
+import MemOSOpenAI
 
 /// The LLM of the fine reader, from the environment; none when `MEMOS_LLM_URL` is unset.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MemOSCore
 import MemOSEmbedding
+import MemOSOpenAI
 
 /// Which embedder a process uses, from its settings.
 ///

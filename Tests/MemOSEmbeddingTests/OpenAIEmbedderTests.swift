@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import MemOSCore
-import MemOSEmbedding
+import MemOSOpenAI
 import NIOCore
 import Synchronization
 import Testing

@@ -7,8 +7,10 @@ import MemOSServer
 import PostgresNIO
 import ServiceLifecycle
 
-struct Gateway: AsyncParsableCommand {
+/// `memos gateway`; named apart from the library's `Gateway`, which it runs.
+struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "gateway",
         abstract: "Runs the HTTP/JSON gateway.",
         discussion: "A pure front: it reaches every service over gRPC and needs no database URL."
     )
@@ -74,8 +76,8 @@ struct RateLimitOptions: ParsableArguments {
     var burst: Int? { self.rateLimitBurst ?? Environment.int("MEMOS_RATE_LIMIT_BURST") }
 
     /// The limit to configure; nil when turned off.
-    func resolved() throws -> MemOSGateway.Gateway.RateLimit? {
-        let defaults = MemOSGateway.Gateway.RateLimit()
+    func resolved() throws -> Gateway.RateLimit? {
+        let defaults = Gateway.RateLimit()
         let rate = self.requestsPerSecond ?? defaults.requestsPerSecond
         let burst = self.burst ?? defaults.burst
         guard rate >= 0, rate.isFinite else { throw ValidationError("MEMOS_RATE_LIMIT_RPS must be a number >= 0") }

@@ -15,7 +15,7 @@ import SwiftProtobuf
 /// request names (or falls back to) is checked against the caller's membership. Unknown fields are ignored, as
 /// MemOS's clients send many that have no meaning here.
 extension Gateway {
-    func addMemOSRoutes(to router: Router<GatewayRequestContext>) {
+    func addMemOSCompatibilityRoutes(to router: Router<GatewayRequestContext>) {
         router.get("/health") { _, _ in
             Self.json(["status": "healthy", "service": "memos", "version": "1.0.1"])
         }

@@ -4,8 +4,9 @@ import MemOSProto
 import MemOSRPC
 import SwiftProtobuf
 
-// MemOS's request models (`src/memos/api/product_models.py`), with the fields this server reads; the others are
-// ignored. Decoded with snake_case keys converted to these camelCase names.
+// The MemOS-compatibility layer's request models. "MemOS" in these names is the Python MemOS (MemTensor/MemOS),
+// whose clients this layer serves: its `src/memos/api/product_models.py`, with the fields this server reads; the
+// others are ignored. Decoded with snake_case keys converted to these camelCase names.
 
 /// `APIADDRequest`.
 struct MemOSAddRequest: Decodable {
