@@ -221,6 +221,13 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    // The composition root's own logic, without a database: the settings catalog.
+    .testTarget(
+        name: "MemOSServerTests",
+        dependencies: ["MemOSServer", "MemOSCore"],
+        swiftSettings: swiftSettings
+    ),
+
     // The one executable: a subcommand per service, `all` and `migrate`.
     .executableTarget(
         name: "memos",

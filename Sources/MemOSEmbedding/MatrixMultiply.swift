@@ -2,6 +2,7 @@ import CBLAS
 import CKernels
 import Foundation
 import NIOCore
+import Synchronization
 
 /// The matrix products the forward pass uses; the only place that names the backends (OpenBLAS, and own C
 /// kernels with 16-bit weights), so another backend replaces this file alone.
@@ -42,7 +43,7 @@ enum MatrixMultiply {
         )
     }
 
-    /// The instruction set of the own kernels: `MEMOS_EMBEDDER_KERNEL` (`avx512-bf16`, `avx512`, `avx2` or
+    /// The instruction set of the own kernels: the kernel chosen by ``MiniLMEmbedder/configureKernels(kernel:spinMilliseconds:)`` (`MEMOS_EMBEDDER_KERNEL` (`avx512-bf16`, `avx512`, `avx2` or
     /// `portable`) where set and supported, else the fastest this CPU has. bfloat16 (AVX512_BF16) is about twice
     /// as fast as half floats; its embeddings have a cosine of about 0.99997 with float ones (half floats:
     /// 0.9999993).
@@ -51,7 +52,7 @@ enum MatrixMultiply {
             "avx512-bf16": MEMOS_KERNEL_AVX512_BF16, "avx512": MEMOS_KERNEL_AVX512, "avx2": MEMOS_KERNEL_AVX2,
             "portable": MEMOS_KERNEL_SCALAR,
         ]
-        if let name = ProcessInfo.processInfo.environment["MEMOS_EMBEDDER_KERNEL"], let isa = names[name],
+        if let name = KernelSettings.chosen.withLock({ $0.kernel }), let isa = names[name],
             memos_kernel_supported(isa) != 0
         {
             return isa
@@ -61,10 +62,10 @@ enum MatrixMultiply {
 
     /// The kernels' partner thread, configured once before the first layer is packed: allowed where this process
     /// may use two cores as NIO counts them (cgroup quotas and cpusets included), spinning for
-    /// `MEMOS_EMBEDDER_SPIN_MS` milliseconds (0–1000, default 5) after each share of a forward pass (MiniLMEmbedder
+    /// the configured milliseconds (`MEMOS_EMBEDDER_SPIN_MS`) (0–1000, default 5) after each share of a forward pass (MiniLMEmbedder
     /// wakes it before a pass and sends it to rest after one).
     static let partnerConfigured: Void = {
-        let configured = ProcessInfo.processInfo.environment["MEMOS_EMBEDDER_SPIN_MS"].flatMap(UInt32.init)
+        let configured = KernelSettings.chosen.withLock { $0.spinMilliseconds }.map { UInt32(clamping: $0) }
         memos_partner_configure(System.coreCount >= 2 ? 1 : 0, configured.map { min($0, 1_000) } ?? 5)
     }()
 
@@ -118,5 +119,19 @@ final class PackedWeights: Sendable {
 
     deinit {
         self.base.deallocate()
+    }
+}
+
+/// The kernels' settings chosen by the composition root before the first forward pass.
+enum KernelSettings {
+    static let chosen = Mutex<(kernel: String?, spinMilliseconds: Int?)>((nil, nil))
+}
+
+extension MiniLMEmbedder {
+    /// Chooses the kernels' instruction set (`avx512-bf16`, `avx512`, `avx2` or `portable`; one this CPU cannot run
+    /// is ignored) and how long their partner thread spins (0–1000 ms, default 5). Takes effect when called before
+    /// the first embedder is made; nil keeps the default.
+    public static func configureKernels(kernel: String?, spinMilliseconds: Int?) {
+        KernelSettings.chosen.withLock { $0 = (kernel, spinMilliseconds) }
     }
 }

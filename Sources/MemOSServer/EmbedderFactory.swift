@@ -16,37 +16,41 @@ public enum EmbedderFactory {
 
     /// Checks the settings `make` would use — for MiniLM the model files and their hashes, without loading
     /// the weights — so that a supervisor can fail early, once.
-    public static func check(kind: String, modelDirectory: String, logger: Logger) throws {
+    public static func check(kind: String, modelDirectory: String, settings: Settings, logger: Logger) throws {
         if kind == "minilm" {
             try MiniLMEmbedder.verifyFiles(in: URL(fileURLWithPath: modelDirectory))
         } else {
-            _ = try self.make(kind: kind, modelDirectory: modelDirectory, logger: logger)
+            _ = try self.make(kind: kind, modelDirectory: modelDirectory, settings: settings, logger: logger)
         }
     }
 
     public static func make(
         kind: String,
         modelDirectory: String,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
+        settings: Settings = Settings(),
         logger: Logger
     ) throws -> any Embedder {
         switch kind {
         case "minilm":
+            MiniLMEmbedder.configureKernels(
+                kernel: try settings.checked("MEMOS_EMBEDDER_KERNEL"),
+                spinMilliseconds: try settings.int("MEMOS_EMBEDDER_SPIN_MS")
+            )
             // Requests arriving while the model is busy run together as its next batch.
             return MicroBatchingEmbedder(
                 base: MeasuredEmbedder(base: try MiniLMEmbedder(directory: URL(fileURLWithPath: modelDirectory)))
             )
         case "openai":
             func required(_ name: String) throws -> String {
-                guard let value = environment[name], !value.isEmpty else {
+                guard let value = try settings.checked(name) else {
                     throw MemOSError(code: .failedPrecondition, message: "MEMOS_EMBEDDER=openai needs \(name)")
                 }
                 return value
             }
-            guard let dimension = Int(try required("MEMOS_EMBEDDING_DIMENSION")), dimension > 0 else {
+            guard let dimension = try settings.int("MEMOS_EMBEDDING_DIMENSION") else {
                 throw MemOSError(
                     code: .failedPrecondition,
-                    message: "MEMOS_EMBEDDING_DIMENSION must be a positive integer"
+                    message: "MEMOS_EMBEDDER=openai needs MEMOS_EMBEDDING_DIMENSION"
                 )
             }
             return MeasuredEmbedder(
@@ -54,9 +58,9 @@ public enum EmbedderFactory {
                     configuration: .init(
                         baseURL: try required("MEMOS_EMBEDDING_URL"),
                         model: try required("MEMOS_EMBEDDING_MODEL"),
-                        apiKey: environment["MEMOS_EMBEDDING_API_KEY"],
+                        apiKey: settings.string("MEMOS_EMBEDDING_API_KEY"),
                         dimension: dimension,
-                        batchSize: environment["MEMOS_EMBEDDING_BATCH_SIZE"].flatMap(Int.init) ?? 64
+                        batchSize: try settings.int("MEMOS_EMBEDDING_BATCH_SIZE") ?? 64
                     ),
                     logger: logger
                 )

@@ -90,15 +90,8 @@ public enum ServerFactory {
     /// The record cache's budget in bytes from `MEMOS_RECORD_CACHE_MB` (whole MiB, 0–65,536; 0 turns it off), or
     /// nil when unset (the default, 128 MiB).
     /// - Throws: `failedPrecondition` for any other value.
-    public static func recordCacheBytes(environment: [String: String]) throws -> Int? {
-        guard let setting = environment["MEMOS_RECORD_CACHE_MB"] else { return nil }
-        guard let megabytes = Int(setting), (0...65_536).contains(megabytes) else {
-            throw MemOSError(
-                code: .failedPrecondition,
-                message: "MEMOS_RECORD_CACHE_MB must be a whole number of MiB from 0 to 65536"
-            )
-        }
-        return megabytes << 20
+    public static func recordCacheBytes(settings: Settings) throws -> Int? {
+        try settings.int("MEMOS_RECORD_CACHE_MB").map { $0 << 20 }
     }
 
     /// A service's health probe of its database (run in the background of the health checks): a `SELECT 1` that

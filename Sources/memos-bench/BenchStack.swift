@@ -120,7 +120,7 @@ struct BenchStack {
                 port: 0,
                 logger: logger,
                 index: index,
-                recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
+                recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Settings())
             )
             group.addTask { try await ingest.run() }
             group.addTask { try await retrieval.run() }

@@ -36,15 +36,37 @@ struct CommonOptions: ParsableArguments {
 
     var resolvedHost: String { self.host ?? Environment.string("MEMOS_HOST") ?? "127.0.0.1" }
 
+    /// The settings: the environment with these flags, and `flags`, laid over it.
+    func settings(flags: [String: String?] = [:]) -> Settings {
+        let common: [String: String?] = [
+            "MEMOS_DATABASE_URL": self.databaseURL, "MEMOS_HOST": self.host, "MEMOS_LOG_LEVEL": self.logLevel,
+            "MEMOS_EMBEDDER": self.embedder, "MEMOS_MODEL_DIR": self.modelDir,
+            "MEMOS_DB_POOL_SIZE": self.dbPoolSize.map(String.init),
+            "MEMOS_DB_WAIT_SECONDS": self.dbWaitSeconds.map(String.init),
+        ]
+        return Settings(flags: common.merging(flags) { $1 })
+    }
+
+    /// Checks every setting `process` reads (the environment, with these and `flags` laid over it) before anything
+    /// starts, and warns of `MEMOS_*` variables no process reads.
+    /// - Throws: one error naming every variable whose value is not allowed.
+    func validateSettings(_ process: Settings.Process, flags: [String: String?] = [:], logger: Logger) throws {
+        let settings = self.settings(flags: flags)
+        try settings.validate(for: process)
+        for name in settings.unknownVariables {
+            logger.warning("no process reads this variable; is it misspelt?", metadata: ["variable": "\(name)"])
+        }
+    }
+
     func databaseConfiguration() throws -> DatabaseConfiguration {
         guard let url = self.databaseURL ?? Environment.string("MEMOS_DATABASE_URL") else {
             throw ValidationError(
                 "no database configured: pass --database-url or set MEMOS_DATABASE_URL (scripts/dev.sh starts a local PostgreSQL)"
             )
         }
-        let poolSize = self.dbPoolSize ?? Environment.int("MEMOS_DB_POOL_SIZE") ?? 8
+        let poolSize = try self.dbPoolSize ?? Environment.int("MEMOS_DB_POOL_SIZE") ?? 8
         var configuration = try DatabaseConfiguration(url: url, maxConnections: poolSize)
-        let wait = self.dbWaitSeconds ?? Environment.int("MEMOS_DB_WAIT_SECONDS") ?? 30
+        let wait = try self.dbWaitSeconds ?? Environment.int("MEMOS_DB_WAIT_SECONDS") ?? 30
         guard (0...3_600).contains(wait) else {
             throw ValidationError("--db-wait-seconds (MEMOS_DB_WAIT_SECONDS) must be 0–3600, not \(wait)")
         }
@@ -61,27 +83,22 @@ struct CommonOptions: ParsableArguments {
         try EmbedderFactory.make(
             kind: self.embedderKind,
             modelDirectory: self.modelDirectory,
+            settings: Environment.settings,
             logger: self.makeLogger("memos.embedder")
         )
     }
 
     /// The fast reader with the window of `MEMOS_FAST_WINDOW` (`turns/overlap`, e.g. `4/0`), else the default.
     func makeFastReader() throws -> FastReader {
-        guard let setting = Environment.string("MEMOS_FAST_WINDOW") else { return FastReader() }
-        let parts = setting.split(separator: "/").map { Int($0) }
-        guard parts.count == 2, let turns = parts[0], let overlap = parts[1], (1...50).contains(turns),
-            (0..<turns).contains(overlap)
-        else {
-            throw ValidationError(
-                "MEMOS_FAST_WINDOW must be turns/overlap with 1 ≤ turns ≤ 50 and 0 ≤ overlap < turns, e.g. 4/0"
-            )
-        }
-        return FastReader(windowSize: turns, overlap: overlap)
+        guard let setting = try Environment.settings.checked("MEMOS_FAST_WINDOW"),
+            let window = Settings.fastWindow(setting)
+        else { return FastReader() }
+        return FastReader(windowSize: window.turns, overlap: window.overlap)
     }
 
     /// The fine reader's LLM from `MEMOS_LLM_*`; nil when `MEMOS_LLM_URL` is unset.
     func makeChatModel() throws -> (any ChatModel)? {
-        try ChatModelFactory.make(logger: self.makeLogger("memos.llm"))
+        try ChatModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.llm"))
     }
 
     func makeLogger(_ label: String) -> Logger {
@@ -93,15 +110,16 @@ struct CommonOptions: ParsableArguments {
     }
 }
 
+/// The process's `MEMOS_*` variables, read only through the settings catalog (``Settings``): a variable missing
+/// from the catalog cannot be read, and a value the catalog does not allow is an error naming the variable.
 enum Environment {
-    static func string(_ name: String) -> String? {
-        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
-        return value
-    }
+    static let settings = Settings()
 
-    static func int(_ name: String) -> Int? {
-        self.string(name).flatMap(Int.init)
-    }
+    static func string(_ name: String) -> String? { self.settings.string(name) }
+
+    static func int(_ name: String) throws -> Int? { try self.settings.int(name) }
+
+    static func double(_ name: String) throws -> Double? { try self.settings.double(name) }
 }
 
 /// Default ports of the processes.

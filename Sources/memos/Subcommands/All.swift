@@ -36,6 +36,10 @@ struct All: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.all")
+        // Every child's settings, checked once here rather than by four children failing apart.
+        for process in [Settings.Process.ingest, .retrieval, .scheduler, .gateway] {
+            try self.common.validateSettings(process, logger: logger)
+        }
         let configuration = try self.common.databaseConfiguration()
         _ = try await ServiceRunner.migrate(configuration, logger: logger)
         let key = try await self.bootstrapDevAccount(configuration, logger: logger)
@@ -53,12 +57,13 @@ struct All: AsyncParsableCommand {
         if let size = self.common.dbPoolSize { environment["MEMOS_DB_POOL_SIZE"] = "\(size)" }
         if let wait = self.common.dbWaitSeconds { environment["MEMOS_DB_WAIT_SECONDS"] = "\(wait)" }
         _ = try self.rateLimit.resolved()
-        if let rate = self.rateLimit.requestsPerSecond { environment["MEMOS_RATE_LIMIT_RPS"] = "\(rate)" }
-        if let burst = self.rateLimit.burst { environment["MEMOS_RATE_LIMIT_BURST"] = "\(burst)" }
+        if let rate = try self.rateLimit.requestsPerSecond { environment["MEMOS_RATE_LIMIT_RPS"] = "\(rate)" }
+        if let burst = try self.rateLimit.burst { environment["MEMOS_RATE_LIMIT_BURST"] = "\(burst)" }
         // Fail here, once, with the fetch instructions, rather than in two child processes.
         try EmbedderFactory.check(
             kind: self.common.embedderKind,
             modelDirectory: self.common.modelDirectory,
+            settings: Environment.settings,
             logger: logger
         )
 

@@ -32,6 +32,17 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.gateway")
+        try self.common.validateSettings(
+            .gateway,
+            flags: [
+                "MEMOS_GATEWAY_PORT": self.port.map(String.init), "MEMOS_INGEST_ADDR": self.ingestAddr,
+                "MEMOS_RETRIEVAL_ADDR": self.retrievalAddr, "MEMOS_SCHEDULER_ADDR": self.schedulerAddr,
+                "MEMOS_ACCOUNTS_ADDR": self.accountsAddr,
+                "MEMOS_RATE_LIMIT_RPS": self.rateLimit.rateLimitRps.map { "\($0)" },
+                "MEMOS_RATE_LIMIT_BURST": self.rateLimit.rateLimitBurst.map(String.init),
+            ],
+            logger: logger
+        )
         func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
             let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
             guard let address = ServiceClients.Address(text) else {
@@ -51,7 +62,7 @@ struct GatewayCommand: AsyncParsableCommand {
             clients: clients,
             configuration: .init(
                 host: self.common.resolvedHost,
-                port: self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway,
+                port: try self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway,
                 rateLimit: try self.rateLimit.resolved()
             ),
             logger: logger
@@ -71,15 +82,17 @@ struct RateLimitOptions: ParsableArguments {
     var rateLimitBurst: Int?
 
     var requestsPerSecond: Double? {
-        self.rateLimitRps ?? Environment.string("MEMOS_RATE_LIMIT_RPS").flatMap(Double.init)
+        get throws { try self.rateLimitRps ?? Environment.double("MEMOS_RATE_LIMIT_RPS") }
     }
-    var burst: Int? { self.rateLimitBurst ?? Environment.int("MEMOS_RATE_LIMIT_BURST") }
+    var burst: Int? {
+        get throws { try self.rateLimitBurst ?? Environment.int("MEMOS_RATE_LIMIT_BURST") }
+    }
 
     /// The limit to configure; nil when turned off.
     func resolved() throws -> Gateway.RateLimit? {
         let defaults = Gateway.RateLimit()
-        let rate = self.requestsPerSecond ?? defaults.requestsPerSecond
-        let burst = self.burst ?? defaults.burst
+        let rate = try self.requestsPerSecond ?? defaults.requestsPerSecond
+        let burst = try self.burst ?? defaults.burst
         guard rate >= 0, rate.isFinite else { throw ValidationError("MEMOS_RATE_LIMIT_RPS must be a number >= 0") }
         guard burst >= 1 else { throw ValidationError("MEMOS_RATE_LIMIT_BURST must be at least 1") }
         return rate == 0 ? nil : .init(requestsPerSecond: rate, burst: burst)

@@ -14,6 +14,14 @@ struct Ingest: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.ingest")
+        try self.common.validateSettings(
+            .ingest,
+            flags: [
+                "MEMOS_INGEST_PORT": self.port.map(String.init),
+                "MEMOS_METRICS_PORT": self.metrics.metricsPort.map(String.init),
+            ],
+            logger: logger
+        )
         let metrics = try self.metrics.endpoint(
             host: self.common.resolvedHost,
             default: DefaultPort.ingestMetrics,
@@ -28,7 +36,7 @@ struct Ingest: AsyncParsableCommand {
             reader: try self.common.makeFastReader(),
             chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
-            port: self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
+            port: try self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
@@ -45,6 +53,14 @@ struct Retrieval: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.retrieval")
+        try self.common.validateSettings(
+            .retrieval,
+            flags: [
+                "MEMOS_RETRIEVAL_PORT": self.port.map(String.init),
+                "MEMOS_METRICS_PORT": self.metrics.metricsPort.map(String.init),
+            ],
+            logger: logger
+        )
         let metrics = try self.metrics.endpoint(
             host: self.common.resolvedHost,
             default: DefaultPort.retrievalMetrics,
@@ -62,9 +78,9 @@ struct Retrieval: AsyncParsableCommand {
             embedder: embedder,
             chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
-            port: self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
+            port: try self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
             logger: logger,
-            recordCacheBytes: try ServerFactory.recordCacheBytes(environment: ProcessInfo.processInfo.environment)
+            recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Environment.settings)
         )
         try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
     }
@@ -82,6 +98,15 @@ struct Scheduler: AsyncParsableCommand {
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.scheduler")
+        try self.common.validateSettings(
+            .scheduler,
+            flags: [
+                "MEMOS_SCHEDULER_PORT": self.port.map(String.init),
+                "MEMOS_METRICS_PORT": self.metrics.metricsPort.map(String.init),
+                "MEMOS_SCHEDULER_WORKERS": self.workers.map(String.init),
+            ],
+            logger: logger
+        )
         let metrics = try self.metrics.endpoint(
             host: self.common.resolvedHost,
             default: DefaultPort.schedulerMetrics,
@@ -99,7 +124,7 @@ struct Scheduler: AsyncParsableCommand {
         let server = ServerFactory.scheduler(
             database: database,
             host: self.common.resolvedHost,
-            port: self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
+            port: try self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
             logger: logger
         )
         let embedder = try self.common.makeEmbedder()
@@ -111,9 +136,9 @@ struct Scheduler: AsyncParsableCommand {
             embedder: embedder,
             reader: try self.common.makeFastReader(),
             chatModel: try self.common.makeChatModel(),
-            configuration: .init(workers: max(1, self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2)),
-            idempotencyRetention: .seconds(3_600 * max(1, Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
-            nearDuplicateThreshold: Environment.string("MEMOS_NEAR_DUPLICATE_THRESHOLD").flatMap(Float.init) ?? 0.92,
+            configuration: .init(workers: try self.workers ?? Environment.int("MEMOS_SCHEDULER_WORKERS") ?? 2),
+            idempotencyRetention: .seconds(3_600 * (try Environment.int("MEMOS_IDEMPOTENCY_RETENTION_HOURS") ?? 24)),
+            nearDuplicateThreshold: Float(try Environment.double("MEMOS_NEAR_DUPLICATE_THRESHOLD") ?? 0.92),
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: metrics + [server, workers], logger: logger)
