@@ -41,8 +41,12 @@ public enum Limits {
     public static let maxMemOSPageWindow = 10_000
     /// Default page of a listing.
     public static let defaultPageSize = 50
-    /// Default relevance threshold on the 0–1 score (MemOS's `relativity`).
-    public static let defaultRelativity: Float = 0.45
+    /// The default cut on a search hit's score (the estimated probability that it is relevant): every hit returned
+    /// reaches it. Chosen with ``defaultBestHitScore`` on LoCoMo (docs/benchmarks.md, "Relevance").
+    public static let defaultRelativity: Float = 0.005
+    /// By default a search returns nothing unless its best hit's score reaches this: what tells a search with
+    /// something relevant from one with nothing relevant. An explicit `relativity` replaces both defaults.
+    public static let defaultBestHitScore: Float = 0.025
     /// Bytes of a user name (ASCII letters, digits and `-_.@`).
     public static let maxUserNameBytes = 64
     /// Bytes of a cube's or an API key's display name.

@@ -303,25 +303,36 @@ struct CubeIndex: Sendable {
         .map { (self.ids[Int($0.row)], $0.score) }
     }
 
-    /// What ranking needs of a memory the index holds: its session, content fingerprint and vector, and the
-    /// change sequence number of the state the index holds.
+    /// What ranking needs of a memory the index holds: its session, content fingerprint and vector, the change
+    /// sequence number of the state the index holds, and how much of the query's words it holds.
     struct Summary: Sendable {
         var sessionID: String
         var contentFingerprint: UInt64
         var embedding: [Float]
         var changeSeq: Int64
+        /// ``KeywordIndex/coverage(_:rows:liveCount:isLive:)`` of the query's terms.
+        var keywordCoverage: Float = 0
+        /// The query's terms the memory holds.
+        var matchedTerms: [String] = []
     }
 
-    /// The summaries of the memories of `ids` the index holds.
-    func summaries(_ ids: some Sequence<UUID>) -> [UUID: Summary] {
+    /// The summaries of the memories of `ids` the index holds, with their coverage of the query's `terms`.
+    func summaries(_ ids: some Sequence<UUID>, terms: [String] = []) -> [UUID: Summary] {
+        let rows = ids.compactMap { id in self.rowOf[id].map { (id, $0) } }
+        let live = self.live
+        let coverage =
+            terms.isEmpty
+            ? []
+            : self.keyword.coverage(terms, rows: rows.map(\.1), liveCount: self.liveCount, isLive: { live[$0] })
         var found: [UUID: Summary] = [:]
-        for id in ids {
-            guard let row = self.rowOf[id] else { continue }
+        for (index, (id, row)) in rows.enumerated() {
             found[id] = Summary(
                 sessionID: self.sessionNames[Int(self.sessions[Int(row)])],
                 contentFingerprint: self.contentFingerprints[Int(row)],
                 embedding: Array(self.vector(row)),
-                changeSeq: self.seqs[Int(row)]
+                changeSeq: self.seqs[Int(row)],
+                keywordCoverage: coverage.isEmpty ? 0 : coverage[index].coverage,
+                matchedTerms: coverage.isEmpty ? [] : coverage[index].matched
             )
         }
         return found

@@ -30,17 +30,25 @@ struct HybridRanker {
         var changeSeq: Int64 = 0
         /// Query–memory cosine clamped to 0...1 (0 when the vector ranker did not run).
         var vectorScore: Float
-        /// Keyword score divided by the best keyword score of the search, 0...1.
+        /// Keyword score divided by the best keyword score of the search, 0...1: what the fused ranking uses.
         var keywordScore: Float
+        /// The rarity-weighted share of the query's words the memory holds (``KeywordIndex/coverage(_:rows:liveCount:isLive:)``),
+        /// 0...1: what the calibrated relevance uses.
+        var keywordCoverage: Float = 0
+        /// The query's terms the memory holds.
+        var matchedTerms: [String] = []
         /// Fused ranking score; higher is better.
         var fused: Float = 0
-        /// What the relevance threshold applies to: the larger of the two scores the mode uses.
+        /// What the relevance threshold applies to: the calibrated probability that the memory is relevant.
         var relevance: Float = 0
     }
 
     var mode: Mode
     var topK: Int
+    /// Every hit's relevance reaches it.
     var relativity: Float
+    /// Nothing is returned unless the best candidate's relevance reaches it.
+    var bestHitScore: Float = 0
     var dedup: Dedup
     /// Results from this session get a 20 % larger fused score.
     var sessionID: String
@@ -73,16 +81,16 @@ struct HybridRanker {
         }
         var ranked: [Candidate] = scored.values.compactMap { candidate in
             var candidate = candidate
-            candidate.relevance =
-                switch self.mode {
-                case .hybrid: max(candidate.vectorScore, candidate.keywordScore)
-                case .vector: candidate.vectorScore
-                case .keyword: candidate.keywordScore
-                }
+            candidate.relevance = RelevanceCalibration.current.probability(
+                mode: self.mode,
+                vector: candidate.vectorScore,
+                keyword: candidate.keywordCoverage
+            )
             guard candidate.relevance >= self.relativity else { return nil }
             if !self.sessionID.isEmpty, candidate.sessionID == self.sessionID { candidate.fused *= 1.2 }
             return candidate
         }
+        if let best = ranked.map(\.relevance).max(), best < self.bestHitScore { return [] }
         ranked.sort { $0.fused != $1.fused ? $0.fused > $1.fused : $0.id < $1.id }
         switch self.dedup {
         case .none: return Array(ranked.prefix(self.topK))

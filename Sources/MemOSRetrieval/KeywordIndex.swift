@@ -152,4 +152,57 @@ struct KeywordIndex: Sendable {
         }
         return best.sortedBestFirst()
     }
+
+    /// How much of the query's information each of `rows` holds, on an absolute scale: the summed inverse document
+    /// frequency of the distinct query terms the row contains, over that of all the query's distinct terms, in
+    /// 0...1. A term no live row holds counts with the largest inverse document frequency (a word nobody in the cube
+    /// used, such as a name it never mentions), so that matching the query's common words alone scores low. Unlike a
+    /// BM25 score divided by the best of the search, it does not reach 1 just because some row matched best.
+    ///
+    /// - Returns: per row, the coverage and the query terms the row contains (in the query's order).
+    func coverage(
+        _ terms: [String],
+        rows: [Int32],
+        liveCount: Int,
+        isLive: (Int) -> Bool
+    ) -> [(coverage: Float, matched: [String])] {
+        var distinct: [String] = []
+        for term in terms where !distinct.contains(term) { distinct.append(term) }
+        guard !distinct.isEmpty, liveCount > 0 else { return rows.map { _ in (0, []) } }
+        func idf(_ frequency: Int) -> Double {
+            log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5))
+        }
+        var total = 0.0
+        var known: [(term: String, idf: Double, postings: [Posting])] = []
+        for term in distinct {
+            guard let number = self.termNumbers[term] else {
+                total += idf(0)
+                continue
+            }
+            let list = self.postings[Int(number)]
+            var frequency = 0
+            for posting in list where isLive(Int(posting.row)) { frequency += 1 }
+            total += idf(frequency)
+            if frequency > 0 { known.append((term, idf(frequency), list)) }
+        }
+        return rows.map { row in
+            var held = 0.0
+            var matched: [String] = []
+            for (term, weight, list) in known where Self.contains(list, row) {
+                held += weight
+                matched.append(term)
+            }
+            return (total > 0 ? Float(min(held / total, 1)) : 0, matched)
+        }
+    }
+
+    /// Whether a postings list (ascending by row) holds `row`.
+    private static func contains(_ list: [Posting], _ row: Int32) -> Bool {
+        var (low, high) = (0, list.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if list[middle].row < row { low = middle + 1 } else { high = middle }
+        }
+        return low < list.count && list[low].row == row
+    }
 }

@@ -333,7 +333,7 @@ public final class RetrievalIndex: Sendable {
     }
 
     /// What ranking needs of the memories of `ids` in a cube the index holds (see ``CubeIndex/summaries(_:)``).
-    func summaries(_ ids: [UUID], in cubeID: String) async throws -> [UUID: CubeIndex.Summary] {
-        try await self.cube(cubeID).read { $0.summaries(ids) }
+    func summaries(_ ids: [UUID], in cubeID: String, terms: [String] = []) async throws -> [UUID: CubeIndex.Summary] {
+        try await self.cube(cubeID).read { $0.summaries(ids, terms: terms) }
     }
 }

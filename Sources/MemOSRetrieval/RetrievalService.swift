@@ -3,6 +3,7 @@ import GRPCCore
 import MemOSCore
 import MemOSProto
 import MemOSRPC
+import Metrics
 import SwiftProtobuf
 
 /// The retrieval service: search, get by ids, list with a cursor, counts per type.
@@ -24,6 +25,9 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
     let clock = ContinuousClock()
     /// The LLM of FINE searches (query expansion); without one they run FAST and say so.
     let chatModel: (any ChatModel)?
+    /// The cross-encoder that reorders the best ``rerankDepth`` hits of a search; none by default.
+    let reranker: (any Reranker)?
+    let rerankDepth: Int
     let pageTokens: PageTokens
 
     public init(
@@ -35,8 +39,12 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         usage: UsageBatcher,
         records: MemoryRecordCache = MemoryRecordCache(),
         chatModel: (any ChatModel)? = nil,
+        reranker: (any Reranker)? = nil,
+        rerankDepth: Int = 20,
         pageTokens: PageTokens
     ) {
+        self.reranker = reranker
+        self.rerankDepth = rerankDepth
         self.pageTokens = pageTokens
         self.records = records
         self.chatModel = chatModel
@@ -71,7 +79,7 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         // The session's working memory is read from PostgreSQL while the index ranks.
         async let workingItems = self.workingItems(query: query, sessionID: request.sessionID)
 
-        let (queries, warnings) = await self.expand(request.query, fine: fine)
+        let (queries, expansionWarnings) = await self.expand(request.query, fine: fine)
 
         // Each ranker contributes its best `depth` candidates per query (the original and, in FINE mode, the
         // LLM's expansions; a memory keeps its best score over them); fusion, threshold and dedup pick from
@@ -118,8 +126,9 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             scores.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
         }
         var candidates: [UUID: HybridRanker.Candidate] = [:]
+        let terms = query.ranker.mode == .vector ? [] : KeywordTokenizer.terms(request.query)
         for (cubeID, entries) in Dictionary(grouping: cubeOf, by: \.value) {
-            for (id, summary) in try await self.index.summaries(entries.map(\.key), in: cubeID) {
+            for (id, summary) in try await self.index.summaries(entries.map(\.key), in: cubeID, terms: terms) {
                 candidates[id] = HybridRanker.Candidate(
                     id: id,
                     cubeID: cubeID,
@@ -128,28 +137,57 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                     embedding: summary.embedding,
                     changeSeq: summary.changeSeq,
                     vectorScore: vectorScores[id] ?? 0,
-                    keywordScore: keywordScores[id] ?? 0
+                    keywordScore: keywordScores[id] ?? 0,
+                    keywordCoverage: summary.keywordCoverage,
+                    matchedTerms: summary.matchedTerms
                 )
             }
         }
-        let ranked = query.ranker.rank(
+        // With a reranker, the ranking keeps its best `rerankDepth` (at least `top_k`) for it to reorder.
+        var ranker = query.ranker
+        if self.reranker != nil { ranker.topK = max(query.topK, self.rerankDepth) }
+        let ranked = ranker.rank(
             vectorOrder: order(vectorScores),
             keywordOrder: order(keywordScores),
             candidates: candidates
         )
-        let hits = try await self.workingMemoryFirst(
+        let working = try await workingItems
+        var hits = try await self.workingMemoryFirst(
             ranked,
-            working: try await workingItems,
+            working: working,
             query: query,
+            limit: ranker.topK,
             queryVector: queryVector,
             includeEmbeddings: request.includeEmbeddings
         )
+        var warnings = expansionWarnings
+        if let reranker = self.reranker {
+            let workingCount = hits.prefix { $0.memory.memoryType == .workingMemory }.count
+            let (reordered, warning) = await Self.rerank(hits, after: workingCount, query: request.query, by: reranker)
+            hits = reordered
+            if let warning { warnings.append(warning) }
+        }
+        hits = Array(hits.prefix(query.topK))
         let protoHits = hits.map { hit in
             Memos_Retrieval_V1_SearchHit.with {
                 $0.memory = hit.memory.proto(includeEmbedding: request.includeEmbeddings)
                 $0.score = hit.relevance
                 $0.vectorScore = hit.vectorScore
-                $0.keywordScore = hit.keywordScore
+                $0.keywordScore = hit.keywordCoverage
+                if request.explain {
+                    $0.explanation = .with {
+                        $0.vectorSimilarity = hit.vectorScore
+                        $0.keywordCoverage = hit.keywordCoverage
+                        $0.matchedTerms = hit.matchedTerms
+                        $0.keywordRankScore = hit.keywordRankScore
+                        $0.fusedScore = hit.fused
+                        $0.score = hit.relevance
+                        $0.threshold = query.ranker.relativity
+                        $0.bestHitThreshold = query.ranker.bestHitScore
+                        if let rerankScore = hit.rerankScore { $0.rerankScore = rerankScore }
+                        $0.calibration = RelevanceCalibration.current.name
+                    }
+                }
             }
         }
         let fitting = ResponseBudget.fitting(protoHits)
@@ -226,8 +264,49 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         var memory: Memory
         var relevance: Float
         var vectorScore: Float
-        var keywordScore: Float
+        var keywordCoverage: Float
+        var keywordRankScore: Float = 0
+        var matchedTerms: [String] = []
+        var fused: Float = 0
+        /// The reranker's score, when one reordered the hit.
+        var rerankScore: Float?
     }
+
+    /// The hits after the first `kept` (the session's working memory, which stays first) reordered by the
+    /// reranker's scores; when the reranker fails, the hits as they were and a warning saying so.
+    static func rerank(
+        _ hits: [Hit],
+        after kept: Int,
+        query: String,
+        by reranker: any Reranker
+    ) async -> ([Hit], String?) {
+        let rest = Array(hits.dropFirst(kept))
+        guard rest.count > 1 else { return (hits, nil) }
+        do {
+            let scores = try await reranker.rerank(query: query, documents: rest.map(\.memory.content))
+            guard scores.count == rest.count else {
+                throw MemOSError(
+                    code: .unavailable,
+                    message: "the reranker scored \(scores.count) of \(rest.count) hits"
+                )
+            }
+            let reordered = zip(rest, scores).enumerated().sorted {
+                $0.element.1 != $1.element.1 ? $0.element.1 > $1.element.1 : $0.offset < $1.offset
+            }.map { entry in
+                var hit = entry.element.0
+                hit.rerankScore = entry.element.1
+                return hit
+            }
+            return (Array(hits.prefix(kept)) + reordered, nil)
+        } catch {
+            Self.rerankFailures.increment()
+            let reason = (error as? MemOSError)?.message ?? "\(error)"
+            return (hits, "the reranker failed (\(reason)); the fused order was kept")
+        }
+    }
+
+    /// Searches whose reranking failed: `memos_reranker_failures_total`.
+    static let rerankFailures = Counter(label: "memos_reranker_failures_total")
 
     /// The session's WorkingMemory `items` (kept by the scheduler from the session's recent queries) that reach
     /// the relevance threshold for this query come first, best first; the ranked candidates fill the rest of `top_k`,
@@ -238,27 +317,26 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         _ ranked: [HybridRanker.Candidate],
         working items: [Memory],
         query: SearchQuery,
+        limit: Int,
         queryVector: [Float]?,
         includeEmbeddings: Bool
     ) async throws -> [Hit] {
         let working = items.map { item in
-            let relevance = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) } ?? item.confidence
-            return Hit(
-                memory: item,
-                relevance: relevance,
-                vectorScore: queryVector == nil ? 0 : relevance,
-                keywordScore: 0
-            )
+            let cosine = queryVector.map { max(0, min(1, VectorMath.dot($0, item.embedding))) }
+            let relevance =
+                cosine.map { RelevanceCalibration.current.probability(mode: .vector, vector: $0, keyword: 0) }
+                ?? item.confidence
+            return Hit(memory: item, relevance: relevance, vectorScore: cosine ?? 0, keywordCoverage: 0)
         }
         .filter { $0.relevance >= query.ranker.relativity }
         .sorted { $0.relevance > $1.relevance }
-        .prefix(query.topK)
+        .prefix(limit)
         let copied = Set(
             working.compactMap {
                 $0.memory.sources.first { $0.type == "memory" }?.memoryID.flatMap(UUID.init(uuidString:))
             }
         )
-        let chosen = ranked.filter { !copied.contains($0.id) }.prefix(query.topK - working.count)
+        let chosen = ranked.filter { !copied.contains($0.id) }.prefix(limit - working.count)
         var memories = self.records.records(chosen.map { .init(cubeID: $0.cubeID, id: $0.id, changeSeq: $0.changeSeq) })
         if includeEmbeddings {
             // A record matches the index's state of the memory, vector included.
@@ -277,7 +355,10 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
                         memory: $0,
                         relevance: candidate.relevance,
                         vectorScore: candidate.vectorScore,
-                        keywordScore: candidate.keywordScore
+                        keywordCoverage: candidate.keywordCoverage,
+                        keywordRankScore: candidate.keywordScore,
+                        matchedTerms: candidate.matchedTerms,
+                        fused: candidate.fused
                     )
                 }
             }
@@ -424,6 +505,7 @@ struct SearchQuery {
             mode: mode,
             topK: request.topK == 0 ? Limits.defaultTopK : Int(request.topK),
             relativity: request.hasRelativity ? request.relativity : Limits.defaultRelativity,
+            bestHitScore: request.hasRelativity ? request.relativity : Limits.defaultBestHitScore,
             dedup: dedup,
             sessionID: request.sessionID
         )

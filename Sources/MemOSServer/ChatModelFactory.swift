@@ -28,3 +28,24 @@ public enum ChatModelFactory {
         )
     }
 }
+
+/// The search's reranker, from the settings; none when `MEMOS_RERANKER_URL` is unset.
+///
+/// `MEMOS_RERANKER_URL` (the `/rerank` endpoint of a TEI, Jina or Cohere-style server), `MEMOS_RERANKER_MODEL`
+/// (sent when set, in Cohere's and Jina's dialect), `MEMOS_RERANKER_API_KEY`, `MEMOS_RERANKER_TOP_N` (how many of
+/// the best hits it reorders, default 20), `MEMOS_RERANKER_TIMEOUT_MS` (default 2,000).
+public enum RerankerFactory {
+    public static func make(settings: Settings, logger: Logger) throws -> (reranker: any Reranker, depth: Int)? {
+        guard let url = try settings.checked("MEMOS_RERANKER_URL") else { return nil }
+        let reranker = HTTPReranker(
+            configuration: .init(
+                url: url,
+                model: settings.string("MEMOS_RERANKER_MODEL"),
+                apiKey: settings.string("MEMOS_RERANKER_API_KEY"),
+                timeout: .milliseconds(try settings.int("MEMOS_RERANKER_TIMEOUT_MS") ?? 2_000)
+            ),
+            logger: logger
+        )
+        return (reranker, try settings.int("MEMOS_RERANKER_TOP_N") ?? 20)
+    }
+}

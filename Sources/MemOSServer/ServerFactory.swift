@@ -50,6 +50,7 @@ public enum ServerFactory {
         database: Database,
         embedder: any Embedder,
         chatModel: (any ChatModel)? = nil,
+        reranker: (reranker: any Reranker, depth: Int)? = nil,
         host: String,
         port: Int,
         logger: Logger,
@@ -69,6 +70,8 @@ public enum ServerFactory {
             usage: usage,
             records: MemoryRecordCache(budget: recordCacheBytes ?? MemoryRecordCache.defaultBudget),
             chatModel: chatModel,
+            reranker: reranker?.reranker,
+            rerankDepth: reranker?.depth ?? 20,
             pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(

@@ -258,6 +258,23 @@ extension Settings {
         integer("MEMOS_LLM_TIMEOUT_SECONDS", services, default: 60, 1...3_600),
         integer("MEMOS_LLM_MAX_RETRIES", services, default: 2, 0...10),
         oneOf("MEMOS_LLM_JSON_MODE", services, default: "true", ["true", "false", "1", "0"]),
+        url("MEMOS_RERANKER_URL", processes: [.retrieval], default: "none: no reranking"),
+        Variable(
+            name: "MEMOS_RERANKER_MODEL",
+            processes: [.retrieval],
+            defaultText: "none: TEI's request",
+            secret: false,
+            check: { _ in nil }
+        ),
+        Variable(
+            name: "MEMOS_RERANKER_API_KEY",
+            processes: [.retrieval],
+            defaultText: "none",
+            secret: true,
+            check: { _ in nil }
+        ),
+        integer("MEMOS_RERANKER_TOP_N", [.retrieval], default: 20, 1...100),
+        integer("MEMOS_RERANKER_TIMEOUT_MS", [.retrieval], default: 2_000, 50...60_000),
         Variable(
             name: "MEMOS_FAST_WINDOW",
             processes: [.ingest, .scheduler],

@@ -37,6 +37,11 @@ struct LoCoMoBench: AsyncParsableCommand {
     var baselines = true
     @Flag(help: "Also fuse the service's vector and keyword lists offline with other weights, to choose the fusion.")
     var fusionGrid = false
+    @Option(
+        help:
+            "Write the features of every hybrid hit (top 20, own cube and another conversation's) as JSON Lines, for scripts/fit-relevance.py."
+    )
+    var features: String?
 
     static let ks = [5, 10, 20]
     static let categories = [1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"]
@@ -148,6 +153,15 @@ struct LoCoMoBench: AsyncParsableCommand {
                         tokenizer: tokenizer,
                         label: name
                     )
+                }
+                if label == "window \(settings[0].0)/\(settings[0].1)" {
+                    let relevance = try await LoCoMoRelevance.run(
+                        samples,
+                        cubes: cubes,
+                        stack: stack,
+                        features: self.features
+                    )
+                    FileHandle.standardOutput.write(Data((relevance + "\n").utf8))
                 }
                 if self.fusionGrid {
                     let grid = try await LoCoMoFusionGrid.run(samples, cubes: cubes, stack: stack, label: label)

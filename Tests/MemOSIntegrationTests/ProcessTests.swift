@@ -42,7 +42,12 @@ struct ProcessTests {
             headers: headers,
             body: body.map { ByteBuffer(string: $0) }
         )
-        let response = try await TestClient.withClient(host: "127.0.0.1", port: port) { try await $0.execute(request) }
+        // 60 s without a byte, as TestStack's client: the suite's compute-bound tests can starve a stack for long.
+        let response = try await TestClient.withClient(
+            host: "127.0.0.1",
+            port: port,
+            configuration: .init(timeout: .seconds(60))
+        ) { try await $0.execute(request) }
         return (response.status, response.body.map { String(buffer: $0) } ?? "")
     }
 

@@ -4514,6 +4514,56 @@ extension OpenAPI {
                 ],
                 "description": "MemOS's event labels.\n\n- `QUERY`: A user asked something; refreshes the session's WorkingMemory.\n- `ANSWER`: The application answered.\n- `ADD`: Memories were added; triggers reorganisation (dedup, merge, conflicts)."
               },
+              "Explanation": {
+                "type": "object",
+                "description": "The features of a hit's score and ranking (SearchRequest.explain).",
+                "properties": {
+                  "vector_similarity": {
+                    "type": "number",
+                    "description": "`vector_score`: the cosine of query and memory vectors."
+                  },
+                  "keyword_coverage": {
+                    "type": "number",
+                    "description": "`keyword_score`: the rarity-weighted share of the query's words the memory holds."
+                  },
+                  "matched_terms": {
+                    "type": "array",
+                    "description": "The query's words (as the keyword index stems them) the memory holds.",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "keyword_rank_score": {
+                    "type": "number",
+                    "description": "The BM25 score divided by the best of the search, which the fused ranking uses (0 outside the keyword side's candidates)."
+                  },
+                  "fused_score": {
+                    "type": "number",
+                    "description": "The fused ranking score the hits are ordered by."
+                  },
+                  "score": {
+                    "type": "number",
+                    "description": "`score`."
+                  },
+                  "threshold": {
+                    "type": "number",
+                    "description": "The threshold the score passed."
+                  },
+                  "calibration": {
+                    "type": "string",
+                    "description": "The calibration that made `score` (its name and version)."
+                  },
+                  "best_hit_threshold": {
+                    "type": "number",
+                    "description": "The score the search's best hit had to reach for the search to return anything."
+                  },
+                  "rerank_score": {
+                    "type": "number",
+                    "description": "The reranker's score, when a reranker (MEMOS_RERANKER_URL) reordered the hits; the hits are then in its order."
+                  }
+                },
+                "additionalProperties": false
+              },
               "ExportedMemory": {
                 "type": "object",
                 "description": "One line of a cube export (JSON Lines, `GET /v1/cubes/{cube_id}/export`): a memory, whatever its status, with its embedding and its whole history.",
@@ -5392,7 +5442,7 @@ extension OpenAPI {
                   },
                   "score": {
                     "type": "number",
-                    "description": "Relevance, 0 to 1 (higher is better): the larger of `vector_score` and `keyword_score` among those the retrieval mode uses; the threshold `relativity` applies to it. Hits are ordered by the fused ranking."
+                    "description": "The estimated probability, 0 to 1, that the memory is relevant to the query: a logistic model of `vector_score` and `keyword_score`, fitted on labelled searches, so that scores compare across queries and cubes. The threshold `relativity` applies to it. Hits are ordered by the fused ranking, not by this score."
                   },
                   "vector_score": {
                     "type": "number",
@@ -5400,7 +5450,11 @@ extension OpenAPI {
                   },
                   "keyword_score": {
                     "type": "number",
-                    "description": "Keyword score normalised to 0 to 1; 0 when the keyword ranker did not run or found no match."
+                    "description": "Keyword coverage, 0 to 1: the share of the query's words, weighted by how rare each is in the cube (inverse document frequency), that the memory contains; a word no memory of the cube holds counts as rarest. Absolute: not relative to the other hits. 0 when the keyword side did not run."
+                  },
+                  "explanation": {
+                    "$ref": "#/components/schemas/Explanation",
+                    "description": "With `explain`: how the score was made."
                   }
                 },
                 "additionalProperties": false
@@ -5462,7 +5516,7 @@ extension OpenAPI {
                   },
                   "relativity": {
                     "type": "number",
-                    "description": "Minimum relevance score on the 0 to 1 scale of `SearchHit.score` (MemOS's `relativity`). Unset means the server default 0.45; 0 disables the threshold.",
+                    "description": "Minimum `SearchHit.score`, the estimated probability that a memory is relevant (MemOS's `relativity`), 0 to 1, for every hit. Unset: the server's defaults, a search returns nothing unless its best hit scores at least 0.03, and then every hit scoring at least 0.01 (docs/api.md, \"How search ranks\"). 0 disables the threshold, so that every search returns `top_k` hits whatever their relevance.",
                     "minimum": 0,
                     "maximum": 1
                   },
@@ -5494,6 +5548,10 @@ extension OpenAPI {
                   "include_embeddings": {
                     "type": "boolean",
                     "description": "When true, each hit's memory carries its embedding."
+                  },
+                  "explain": {
+                    "type": "boolean",
+                    "description": "When true, each hit carries `explanation`: the features its score was computed from."
                   }
                 },
                 "required": [

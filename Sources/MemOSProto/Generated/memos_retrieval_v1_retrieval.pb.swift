@@ -205,8 +205,10 @@ public nonisolated struct Memos_Retrieval_V1_SearchRequest: Sendable {
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
   public mutating func clearFilter() {self._filter = nil}
 
-  /// Minimum relevance score on the 0 to 1 scale of `SearchHit.score` (MemOS's `relativity`). Unset means
-  /// the server default 0.45; 0 disables the threshold.
+  /// Minimum `SearchHit.score`, the estimated probability that a memory is relevant (MemOS's `relativity`), 0 to
+  /// 1, for every hit. Unset: the server's defaults, a search returns nothing unless its best hit scores at least
+  /// 0.03, and then every hit scoring at least 0.01 (docs/api.md, "How search ranks"). 0 disables the threshold, so
+  /// that every search returns `top_k` hits whatever their relevance.
   public var relativity: Float {
     get {_relativity ?? 0}
     set {_relativity = newValue}
@@ -237,6 +239,9 @@ public nonisolated struct Memos_Retrieval_V1_SearchRequest: Sendable {
   /// When true, each hit's memory carries its embedding.
   public var includeEmbeddings: Bool = false
 
+  /// When true, each hit carries `explanation`: the features its score was computed from.
+  public var explain: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -260,21 +265,86 @@ public nonisolated struct Memos_Retrieval_V1_SearchHit: Sendable {
   /// Clears the value of `memory`. Subsequent reads from it will return its default value.
   public mutating func clearMemory() {self._memory = nil}
 
-  /// Relevance, 0 to 1 (higher is better): the larger of `vector_score` and `keyword_score` among those the
-  /// retrieval mode uses; the threshold `relativity` applies to it. Hits are ordered by the fused ranking.
+  /// The estimated probability, 0 to 1, that the memory is relevant to the query: a logistic model of
+  /// `vector_score` and `keyword_score`, fitted on labelled searches, so that scores compare across queries and
+  /// cubes. The threshold `relativity` applies to it. Hits are ordered by the fused ranking, not by this score.
   public var score: Float = 0
 
   /// Cosine similarity of query and memory vectors, clamped to 0 to 1; 0 when the vector ranker did not run.
   public var vectorScore: Float = 0
 
-  /// Keyword score normalised to 0 to 1; 0 when the keyword ranker did not run or found no match.
+  /// Keyword coverage, 0 to 1: the share of the query's words, weighted by how rare each is in the cube (inverse
+  /// document frequency), that the memory contains; a word no memory of the cube holds counts as rarest. Absolute:
+  /// not relative to the other hits. 0 when the keyword side did not run.
   public var keywordScore: Float = 0
+
+  /// With `explain`: how the score was made.
+  public var explanation: Memos_Retrieval_V1_Explanation {
+    get {_explanation ?? Memos_Retrieval_V1_Explanation()}
+    set {_explanation = newValue}
+  }
+  /// Returns true if `explanation` has been explicitly set.
+  public var hasExplanation: Bool {self._explanation != nil}
+  /// Clears the value of `explanation`. Subsequent reads from it will return its default value.
+  public mutating func clearExplanation() {self._explanation = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _memory: Memos_Common_V1_Memory? = nil
+  fileprivate var _explanation: Memos_Retrieval_V1_Explanation? = nil
+}
+
+/// The features of a hit's score and ranking (SearchRequest.explain).
+public nonisolated struct Memos_Retrieval_V1_Explanation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// `vector_score`: the cosine of query and memory vectors.
+  public var vectorSimilarity: Float = 0
+
+  /// `keyword_score`: the rarity-weighted share of the query's words the memory holds.
+  public var keywordCoverage: Float = 0
+
+  /// The query's words (as the keyword index stems them) the memory holds.
+  public var matchedTerms: [String] = []
+
+  /// The BM25 score divided by the best of the search, which the fused ranking uses (0 outside the keyword side's
+  /// candidates).
+  public var keywordRankScore: Float = 0
+
+  /// The fused ranking score the hits are ordered by.
+  public var fusedScore: Float = 0
+
+  /// `score`.
+  public var score: Float = 0
+
+  /// The threshold the score passed.
+  public var threshold: Float = 0
+
+  /// The calibration that made `score` (its name and version).
+  public var calibration: String = String()
+
+  /// The score the search's best hit had to reach for the search to return anything.
+  public var bestHitThreshold: Float = 0
+
+  /// The reranker's score, when a reranker (MEMOS_RERANKER_URL) reordered the hits; the hits are then in its order.
+  public var rerankScore: Float {
+    get {_rerankScore ?? 0}
+    set {_rerankScore = newValue}
+  }
+  /// Returns true if `rerankScore` has been explicitly set.
+  public var hasRerankScore: Bool {self._rerankScore != nil}
+  /// Clears the value of `rerankScore`. Subsequent reads from it will return its default value.
+  public mutating func clearRerankScore() {self._rerankScore = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _rerankScore: Float? = nil
 }
 
 public nonisolated struct Memos_Retrieval_V1_SearchResponse: Sendable {
@@ -479,7 +549,7 @@ nonisolated extension Memos_Retrieval_V1_Dedup: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_ids\0\u{1}query\0\u{3}top_k\0\u{1}mode\0\u{3}retrieval_mode\0\u{3}memory_types\0\u{1}filter\0\u{1}relativity\0\u{1}dedup\0\u{3}session_id\0\u{1}statuses\0\u{3}min_change_seq\0\u{3}max_wait_ms\0\u{3}include_embeddings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_ids\0\u{1}query\0\u{3}top_k\0\u{1}mode\0\u{3}retrieval_mode\0\u{3}memory_types\0\u{1}filter\0\u{1}relativity\0\u{1}dedup\0\u{3}session_id\0\u{1}statuses\0\u{3}min_change_seq\0\u{3}max_wait_ms\0\u{3}include_embeddings\0\u{1}explain\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -501,6 +571,7 @@ nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, S
       case 12: try { try decoder.decodeSingularInt64Field(value: &self.minChangeSeq) }()
       case 13: try { try decoder.decodeSingularInt32Field(value: &self.maxWaitMs) }()
       case 14: try { try decoder.decodeSingularBoolField(value: &self.includeEmbeddings) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
       default: break
       }
     }
@@ -553,6 +624,9 @@ nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, S
     if self.includeEmbeddings != false {
       try visitor.visitSingularBoolField(value: self.includeEmbeddings, fieldNumber: 14)
     }
+    if self.explain != false {
+      try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -571,6 +645,7 @@ nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, S
     if lhs.minChangeSeq != rhs.minChangeSeq {return false}
     if lhs.maxWaitMs != rhs.maxWaitMs {return false}
     if lhs.includeEmbeddings != rhs.includeEmbeddings {return false}
+    if lhs.explain != rhs.explain {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -578,7 +653,7 @@ nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, S
 
 nonisolated extension Memos_Retrieval_V1_SearchHit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchHit"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memory\0\u{1}score\0\u{3}vector_score\0\u{3}keyword_score\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}memory\0\u{1}score\0\u{3}vector_score\0\u{3}keyword_score\0\u{1}explanation\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -590,6 +665,7 @@ nonisolated extension Memos_Retrieval_V1_SearchHit: SwiftProtobuf.Message, Swift
       case 2: try { try decoder.decodeSingularFloatField(value: &self.score) }()
       case 3: try { try decoder.decodeSingularFloatField(value: &self.vectorScore) }()
       case 4: try { try decoder.decodeSingularFloatField(value: &self.keywordScore) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._explanation) }()
       default: break
       }
     }
@@ -612,6 +688,9 @@ nonisolated extension Memos_Retrieval_V1_SearchHit: SwiftProtobuf.Message, Swift
     if self.keywordScore.bitPattern != 0 {
       try visitor.visitSingularFloatField(value: self.keywordScore, fieldNumber: 4)
     }
+    try { if let v = self._explanation {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -620,6 +699,86 @@ nonisolated extension Memos_Retrieval_V1_SearchHit: SwiftProtobuf.Message, Swift
     if lhs.score != rhs.score {return false}
     if lhs.vectorScore != rhs.vectorScore {return false}
     if lhs.keywordScore != rhs.keywordScore {return false}
+    if lhs._explanation != rhs._explanation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Retrieval_V1_Explanation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Explanation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}vector_similarity\0\u{3}keyword_coverage\0\u{3}matched_terms\0\u{3}keyword_rank_score\0\u{3}fused_score\0\u{1}score\0\u{1}threshold\0\u{1}calibration\0\u{3}best_hit_threshold\0\u{3}rerank_score\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularFloatField(value: &self.vectorSimilarity) }()
+      case 2: try { try decoder.decodeSingularFloatField(value: &self.keywordCoverage) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.matchedTerms) }()
+      case 4: try { try decoder.decodeSingularFloatField(value: &self.keywordRankScore) }()
+      case 5: try { try decoder.decodeSingularFloatField(value: &self.fusedScore) }()
+      case 6: try { try decoder.decodeSingularFloatField(value: &self.score) }()
+      case 7: try { try decoder.decodeSingularFloatField(value: &self.threshold) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.calibration) }()
+      case 9: try { try decoder.decodeSingularFloatField(value: &self.bestHitThreshold) }()
+      case 10: try { try decoder.decodeSingularFloatField(value: &self._rerankScore) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.vectorSimilarity.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.vectorSimilarity, fieldNumber: 1)
+    }
+    if self.keywordCoverage.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.keywordCoverage, fieldNumber: 2)
+    }
+    if !self.matchedTerms.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.matchedTerms, fieldNumber: 3)
+    }
+    if self.keywordRankScore.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.keywordRankScore, fieldNumber: 4)
+    }
+    if self.fusedScore.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.fusedScore, fieldNumber: 5)
+    }
+    if self.score.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.score, fieldNumber: 6)
+    }
+    if self.threshold.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.threshold, fieldNumber: 7)
+    }
+    if !self.calibration.isEmpty {
+      try visitor.visitSingularStringField(value: self.calibration, fieldNumber: 8)
+    }
+    if self.bestHitThreshold.bitPattern != 0 {
+      try visitor.visitSingularFloatField(value: self.bestHitThreshold, fieldNumber: 9)
+    }
+    try { if let v = self._rerankScore {
+      try visitor.visitSingularFloatField(value: v, fieldNumber: 10)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Retrieval_V1_Explanation, rhs: Memos_Retrieval_V1_Explanation) -> Bool {
+    if lhs.vectorSimilarity != rhs.vectorSimilarity {return false}
+    if lhs.keywordCoverage != rhs.keywordCoverage {return false}
+    if lhs.matchedTerms != rhs.matchedTerms {return false}
+    if lhs.keywordRankScore != rhs.keywordRankScore {return false}
+    if lhs.fusedScore != rhs.fusedScore {return false}
+    if lhs.score != rhs.score {return false}
+    if lhs.threshold != rhs.threshold {return false}
+    if lhs.calibration != rhs.calibration {return false}
+    if lhs.bestHitThreshold != rhs.bestHitThreshold {return false}
+    if lhs._rerankScore != rhs._rerankScore {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -113,7 +113,11 @@ struct Search: AsyncParsableCommand {
     @Option(name: .customLong("cube"), help: "A cube to search; repeat for more (at least one).") var cubes: [String] =
         []
     @Option(help: "How many hits, 1 to 100.") var topK: Int = 10
-    @Option(help: "Minimum score, 0 to 1 (default the server's 0.45; 0 keeps every hit).") var relativity: Float?
+    @Option(
+        help:
+            "Minimum score of every hit, 0 to 1 (default: the server's, which answers nothing when nothing is relevant; 0 keeps every hit)."
+    )
+    var relativity: Float?
     @Flag(help: "Fine mode: LLM query expansion and rerank, when the gateway has an LLM.") var fine = false
     @Flag(help: "Print the gateway's JSON answer.") var json = false
 

@@ -77,6 +77,7 @@ struct Retrieval: AsyncParsableCommand {
             database: database,
             embedder: embedder,
             chatModel: try self.common.makeChatModel(),
+            reranker: try RerankerFactory.make(settings: Environment.settings, logger: logger),
             host: self.common.resolvedHost,
             port: try self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
             logger: logger,

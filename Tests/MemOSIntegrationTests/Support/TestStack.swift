@@ -43,11 +43,13 @@ struct TestStack: Sendable {
     ///   - nearDuplicateThreshold: the scheduler merges memories this similar (above 1: never).
     ///   - gateway: the gateway's settings; host and port are always loopback and 0.
     ///   - retrievalEmbedder: the retrieval service's embedder, where it must differ from the others' (a failing one).
+    ///   - reranker: the retrieval service's reranker (a client of a local fake); none by default.
     static func run(
         chatModel: (any ChatModel)? = nil,
         nearDuplicateThreshold: Float = 0.92,
         gateway gatewayConfiguration: Gateway.Configuration = .init(),
         retrievalEmbedder: (any Embedder)? = nil,
+        reranker: (any Reranker)? = nil,
         _ body: @Sendable (TestStack) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { database in
@@ -78,6 +80,7 @@ struct TestStack: Sendable {
                 database: database,
                 embedder: retrievalEmbedder ?? embedder,
                 chatModel: chatModel,
+                reranker: reranker.map { ($0, 20) },
                 host: "127.0.0.1",
                 port: 0,
                 logger: logger
