@@ -27,22 +27,26 @@ public struct Gateway: Sendable {
     /// - `maxBodyBytes`: largest request body; larger ones get 413 (default ``Limits/maxRequestBytes``).
     /// - `rateLimit`: requests per API key (`MEMOS_RATE_LIMIT_RPS`, default 50 a second, and
     ///   `MEMOS_RATE_LIMIT_BURST`, default 100); nil turns rate limiting off.
+    /// - `corsOrigins`: the web origins browsers may call from (`MEMOS_CORS_ORIGINS`; none by default).
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         public var maxBodyBytes: Int
         public var rateLimit: RateLimit?
+        public var corsOrigins: CORSOrigins
 
         public init(
             host: String = "127.0.0.1",
             port: Int = 8080,
             maxBodyBytes: Int = Limits.maxRequestBytes,
-            rateLimit: RateLimit? = RateLimit()
+            rateLimit: RateLimit? = RateLimit(),
+            corsOrigins: CORSOrigins = .none
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.rateLimit = rateLimit
+            self.corsOrigins = corsOrigins
         }
     }
 
@@ -97,6 +101,10 @@ public struct Gateway: Sendable {
     /// The router with every route; its `routes` are the ones the OpenAPI document must describe.
     public func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
+        // Outermost, so that every answer, errors included, carries the CORS headers an allowed origin needs.
+        if self.configuration.corsOrigins != .none {
+            router.add(middleware: OriginCheckedCORS(self.configuration.corsOrigins))
+        }
         router.add(
             middleware: RequestIDMiddleware(
                 errorResponse: { self.errorResponse($0, logger: $1) },

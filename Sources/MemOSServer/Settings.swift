@@ -1,5 +1,6 @@
 import Foundation
 import MemOSCore
+import MemOSGateway
 import MemOSPostgres
 
 /// Every `MEMOS_*` setting of the processes, in one place: the catalog of variables (which process reads each,
@@ -196,6 +197,16 @@ extension Settings {
             check: { Double($0).map { $0 >= 0 && $0.isFinite } == true ? nil : "must be a number ≥ 0 (0: no limit)" }
         ),
         integer("MEMOS_RATE_LIMIT_BURST", [.gateway], default: 100, 1...1_000_000),
+        Variable(
+            name: "MEMOS_CORS_ORIGINS",
+            processes: [.gateway],
+            defaultText: "none: no cross-origin calls",
+            secret: false,
+            check: {
+                Gateway.CORSOrigins(setting: $0) == nil
+                    ? "must be *, or origins such as https://app.example.com separated by commas" : nil
+            }
+        ),
         Variable(
             name: "MEMOS_ADMIN_KEY",
             processes: [.scheduler],

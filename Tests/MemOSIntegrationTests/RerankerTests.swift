@@ -94,6 +94,7 @@ struct RerankerTests {
                     $0.dedup = .none
                     $0.explain = true
                     $0.minChangeSeq = added.changeSeq
+                    $0.maxWaitMs = 30_000
                 },
                 metadata: metadata
             )
@@ -156,6 +157,7 @@ struct RelevanceSearchTests {
                             if let relativity { $0.relativity = relativity }
                             $0.explain = true
                             $0.minChangeSeq = added.changeSeq
+                            $0.maxWaitMs = 30_000
                         },
                         metadata: metadata
                     )

@@ -63,7 +63,9 @@ struct GatewayCommand: AsyncParsableCommand {
             configuration: .init(
                 host: self.common.resolvedHost,
                 port: try self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway,
-                rateLimit: try self.rateLimit.resolved()
+                rateLimit: try self.rateLimit.resolved(),
+                corsOrigins: Environment.string("MEMOS_CORS_ORIGINS").flatMap(Gateway.CORSOrigins.init(setting:))
+                    ?? .none
             ),
             logger: logger
         )
