@@ -2,12 +2,15 @@ import Foundation
 import GRPCCore
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import MemOSCore
 import MemOSProto
 import MemOSRPC
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import SwiftProtobuf
 
 /// The HTTP/JSON gateway in front of the gRPC services.
@@ -28,25 +31,29 @@ public struct Gateway: Sendable {
     /// - `rateLimit`: requests per API key (`MEMOS_RATE_LIMIT_RPS`, default 50 a second, and
     ///   `MEMOS_RATE_LIMIT_BURST`, default 100); nil turns rate limiting off.
     /// - `corsOrigins`: the web origins browsers may call from (`MEMOS_CORS_ORIGINS`; none by default).
+    /// - `tls`: with a certificate and key, HTTPS (`MEMOS_TLS_CERT`, `MEMOS_TLS_KEY`); else plain HTTP.
     public struct Configuration: Sendable {
         public var host: String
         public var port: Int
         public var maxBodyBytes: Int
         public var rateLimit: RateLimit?
         public var corsOrigins: CORSOrigins
+        public var tls: TLSFiles
 
         public init(
             host: String = "127.0.0.1",
             port: Int = 8080,
             maxBodyBytes: Int = Limits.maxRequestBytes,
             rateLimit: RateLimit? = RateLimit(),
-            corsOrigins: CORSOrigins = .none
+            corsOrigins: CORSOrigins = .none,
+            tls: TLSFiles = TLSFiles()
         ) {
             self.host = host
             self.port = port
             self.maxBodyBytes = maxBodyBytes
             self.rateLimit = rateLimit
             self.corsOrigins = corsOrigins
+            self.tls = tls
         }
     }
 
@@ -81,12 +88,14 @@ public struct Gateway: Sendable {
         }
     }
 
-    /// The HTTP application; `onListening` receives the bound port.
+    /// The HTTP application (HTTPS with the configuration's certificate); `onListening` receives the bound port.
+    /// - Throws: when the certificate or key cannot be read.
     public func makeApplication(
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        Application(
+    ) throws -> some ApplicationProtocol {
+        try Application(
             router: self.makeRouter(),
+            server: self.serverBuilder(),
             configuration: .init(
                 address: .hostname(self.configuration.host, port: self.configuration.port),
                 serverName: "memos-gateway"
@@ -96,6 +105,18 @@ public struct Gateway: Sendable {
             },
             logger: self.logger
         )
+    }
+
+    /// HTTP/1.1, over TLS when the configuration has a certificate and key.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        guard let certificate = self.configuration.tls.certificate, let key = self.configuration.tls.privateKey else {
+            return .http1()
+        }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+        )
+        return try .tls(.http1(), tlsConfiguration: configuration)
     }
 
     /// The router with every route; its `routes` are the ones the OpenAPI document must describe.

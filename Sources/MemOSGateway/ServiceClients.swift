@@ -1,6 +1,7 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSProto
+import MemOSRPC
 import ServiceLifecycle
 import SwiftProtobuf
 
@@ -46,12 +47,20 @@ public final class ServiceClients: Service {
     public let accounts: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
 
     /// - Parameter accounts: the accounts service's address; nil (the default) for the scheduler's.
-    public init(ingest: Address, retrieval: Address, scheduler: Address, accounts: Address? = nil) throws {
+    /// - Parameter tls: with a certificate authority, the services are reached over TLS and verified against it
+    ///   (presenting this process's certificate where the services require client certificates).
+    public init(
+        ingest: Address,
+        retrieval: Address,
+        scheduler: Address,
+        accounts: Address? = nil,
+        tls: TLSFiles = TLSFiles()
+    ) throws {
         func client(_ address: Address) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
             GRPCClient(
                 transport: try HTTP2ClientTransport.Posix(
-                    target: .dns(host: address.host, port: address.port),
-                    transportSecurity: .plaintext,
+                    target: GRPCTarget.of(host: address.host, port: address.port),
+                    transportSecurity: tls.clientSecurity,
                     config: .defaults {
                         $0.connection.maxIdleTime = nil
                         // A restarted service is reached again within a second (the default waits up to two minutes).

@@ -4,7 +4,7 @@ import Logging
 import MemOSCore
 import ServiceLifecycle
 
-/// A gRPC server on plaintext HTTP/2 over TCP, run as a `Service`.
+/// A gRPC server on HTTP/2 over TCP (plaintext, TLS or mutual TLS), run as a `Service`.
 ///
 /// Serves the given services behind ``AuthenticationInterceptor`` plus the standard health service. On
 /// graceful shutdown it reports NOT_SERVING, refuses new calls (UNAVAILABLE), waits for the calls in flight to
@@ -22,6 +22,8 @@ public final class GRPCServerService: Service {
     ///   - port: TCP port; 0 picks a free one (see ``listeningPort``).
     ///   - dependenciesReady: whether the services' dependencies (the database) answer; the health service
     ///     reports NOT_SERVING while they do not.
+    ///   - tls: the server's certificate (TLS, or mutual TLS with required client certificates); plaintext
+    ///     without one.
     ///   - background: work that runs alongside the server and is cancelled when the server stops.
     public init(
         host: String,
@@ -31,11 +33,12 @@ public final class GRPCServerService: Service {
         accounts: any AccountStore,
         logger: Logger,
         dependenciesReady: (@Sendable () async -> Bool)? = nil,
+        tls: TLSFiles = TLSFiles(),
         background: (@Sendable () async -> Void)? = nil
     ) {
         self.transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port),
-            transportSecurity: .plaintext,
+            transportSecurity: tls.serverSecurity,
             config: .defaults { $0.rpc.maxRequestPayloadSize = Limits.maxRequestBytes + 64 * 1_024 }
         )
         self.health = HealthService(services: serviceNames, dependenciesReady: dependenciesReady)

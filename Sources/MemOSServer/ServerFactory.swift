@@ -20,6 +20,7 @@ public enum ServerFactory {
         chatModel: (any ChatModel)? = nil,
         host: String,
         port: Int,
+        tls: TLSFiles = TLSFiles(),
         logger: Logger
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
@@ -38,7 +39,8 @@ public enum ServerFactory {
             serviceNames: ["memos.ingest.v1.IngestService"],
             accounts: accounts,
             logger: logger,
-            dependenciesReady: self.databaseAnswers(database)
+            dependenciesReady: self.databaseAnswers(database),
+            tls: tls
         )
     }
 
@@ -53,6 +55,7 @@ public enum ServerFactory {
         reranker: (reranker: any Reranker, depth: Int)? = nil,
         host: String,
         port: Int,
+        tls: TLSFiles = TLSFiles(),
         logger: Logger,
         index: RetrievalIndex? = nil,
         recordCacheBytes: Int? = nil
@@ -82,6 +85,7 @@ public enum ServerFactory {
             accounts: accounts,
             logger: logger,
             dependenciesReady: self.databaseAnswers(database),
+            tls: tls,
             background: {
                 async let following: Void = index.run()
                 async let recording: Void = usage.run()
@@ -120,7 +124,13 @@ public enum ServerFactory {
 
     /// The scheduler's server, which also hosts the accounts service: the low-traffic control plane, and the
     /// process that runs the purges a deleted cube or user queues.
-    public static func scheduler(database: Database, host: String, port: Int, logger: Logger) -> GRPCServerService {
+    public static func scheduler(
+        database: Database,
+        host: String,
+        port: Int,
+        tls: TLSFiles = TLSFiles(),
+        logger: Logger
+    ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let service = SchedulerService(
             jobs: PostgresJobStore(database: database),
@@ -136,7 +146,8 @@ public enum ServerFactory {
             serviceNames: ["memos.scheduler.v1.SchedulerService", "memos.accounts.v1.AccountsService"],
             accounts: accounts,
             logger: logger,
-            dependenciesReady: self.databaseAnswers(database)
+            dependenciesReady: self.databaseAnswers(database),
+            tls: tls
         )
     }
 

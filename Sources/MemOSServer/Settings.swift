@@ -2,6 +2,7 @@ import Foundation
 import MemOSCore
 import MemOSGateway
 import MemOSPostgres
+import MemOSRPC
 
 /// Every `MEMOS_*` setting of the processes, in one place: the catalog of variables (which process reads each,
 /// its default, whether it is a secret, what values it allows), their values for this process (the environment
@@ -76,6 +77,16 @@ public struct Settings: Sendable {
         try self.checked(name).map { ["true", "1"].contains($0.lowercased()) }
     }
 
+    /// The process's TLS files (``TLSFiles``): each path checked readable.
+    public func tlsFiles() throws -> TLSFiles {
+        TLSFiles(
+            certificate: try self.checked("MEMOS_TLS_CERT"),
+            privateKey: try self.checked("MEMOS_TLS_KEY"),
+            certificateAuthority: try self.checked("MEMOS_TLS_CA"),
+            requireClientCertificates: try self.checked("MEMOS_TLS_CLIENT_AUTH") == "require"
+        )
+    }
+
     /// A text variable, checked against the catalog; nil when unset.
     public func checked(_ name: String) throws -> String? {
         guard let value = self.string(name) else { return nil }
@@ -101,6 +112,14 @@ public struct Settings: Sendable {
             if self.values["MEMOS_LLM_URL"] != nil, self.values["MEMOS_LLM_MODEL"] == nil {
                 problems.append("MEMOS_LLM_MODEL is required with MEMOS_LLM_URL")
             }
+            if self.values["MEMOS_TLS_CLIENT_AUTH"] == "require",
+                self.values["MEMOS_TLS_CA"] == nil || self.values["MEMOS_TLS_CERT"] == nil
+            {
+                problems.append("MEMOS_TLS_CLIENT_AUTH=require needs MEMOS_TLS_CA and MEMOS_TLS_CERT")
+            }
+        }
+        if process != .client, (self.values["MEMOS_TLS_CERT"] == nil) != (self.values["MEMOS_TLS_KEY"] == nil) {
+            problems.append("MEMOS_TLS_CERT and MEMOS_TLS_KEY go together")
         }
         guard problems.isEmpty else {
             throw MemOSError(
@@ -197,6 +216,14 @@ extension Settings {
             check: { Double($0).map { $0 >= 0 && $0.isFinite } == true ? nil : "must be a number ≥ 0 (0: no limit)" }
         ),
         integer("MEMOS_RATE_LIMIT_BURST", [.gateway], default: 100, 1...1_000_000),
+        file("MEMOS_TLS_CERT", default: "none: plaintext"),
+        file("MEMOS_TLS_KEY", default: "none: plaintext"),
+        file(
+            "MEMOS_TLS_CA",
+            processes: [.ingest, .retrieval, .scheduler, .gateway, .client],
+            default: "none: plaintext clients"
+        ),
+        oneOf("MEMOS_TLS_CLIENT_AUTH", services, default: "none", ["none", "require"]),
         Variable(
             name: "MEMOS_CORS_ORIGINS",
             processes: [.gateway],
@@ -345,6 +372,13 @@ extension Settings {
     {
         Variable(name: name, processes: processes, defaultText: defaultText, secret: false) { value in
             allowed.contains(value) ? nil : "must be one of \(allowed.joined(separator: ", "))"
+        }
+    }
+
+    /// A readable file.
+    static func file(_ name: String, processes: Set<Process> = everyProcess, default defaultText: String) -> Variable {
+        Variable(name: name, processes: processes, defaultText: defaultText, secret: false) { value in
+            FileManager.default.isReadableFile(atPath: value) ? nil : "must name a readable file"
         }
     }
 

@@ -115,7 +115,7 @@ struct GatewayBench: AsyncParsableCommand {
             )
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let services = ServiceGroup(
-                services: [clients, gateway.makeApplication { portContinuation.yield($0) }],
+                services: [clients, try gateway.makeApplication { portContinuation.yield($0) }],
                 logger: logger
             )
             group.addTask { try await services.run() }

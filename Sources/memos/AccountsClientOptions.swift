@@ -5,10 +5,11 @@ import GRPCNIOTransportHTTP2
 import MemOSCore
 import MemOSProto
 import MemOSRPC
+import MemOSServer
 
 /// Where the accounts service is and whose key an account subcommand (`users`, `keys`, `cubes`) uses.
 ///
-/// The service is hosted by the scheduler process; the subcommands call it over plaintext gRPC, each call with the
+/// The service is hosted by the scheduler process; the subcommands call it over gRPC (TLS verified against `MEMOS_TLS_CA` when set), each call with the
 /// key as `authorization: Bearer` metadata and a timeout of ``timeout``.
 struct AccountsClientOptions: ParsableArguments {
     typealias Client = Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
@@ -44,8 +45,8 @@ struct AccountsClientOptions: ParsableArguments {
         do {
             return try await withGRPCClient(
                 transport: .http2NIOPosix(
-                    target: .dns(host: host, port: port),
-                    transportSecurity: .plaintext,
+                    target: GRPCTarget.of(host: host, port: port),
+                    transportSecurity: try Environment.settings.tlsFiles().clientSecurity,
                     serviceConfig: ServiceConfig(methodConfig: [
                         MethodConfig(names: [MethodConfig.Name(service: "")], timeout: Self.timeout)
                     ])

@@ -45,23 +45,10 @@ struct RerankerTests {
                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: answer)))
             )
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "fake-reranker")
-        logger.logLevel = .critical
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-            logger: logger
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            defer { group.cancelAll() }
-            var port = 0
-            for await bound in ports {
-                port = bound
-                break
-            }
+        var quiet = Logger(label: "fake-reranker")
+        quiet.logLevel = .critical
+        let logger = quiet
+        return try await LocalHTTPServer.serve(router, logger: logger) { port in
             let reranker = HTTPReranker(
                 configuration: .init(url: "http://127.0.0.1:\(port)/rerank", model: cohere ? "rerank-test" : nil),
                 logger: logger

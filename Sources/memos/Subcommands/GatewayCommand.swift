@@ -56,7 +56,8 @@ struct GatewayCommand: AsyncParsableCommand {
             scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler),
             accounts: try (self.accountsAddr ?? Environment.string("MEMOS_ACCOUNTS_ADDR")).map {
                 try address($0, "MEMOS_ACCOUNTS_ADDR", DefaultPort.scheduler)
-            }
+            },
+            tls: try Environment.settings.tlsFiles()
         )
         let gateway = ServerFactory.gateway(
             clients: clients,
@@ -69,7 +70,7 @@ struct GatewayCommand: AsyncParsableCommand {
             ),
             logger: logger
         )
-        let app = gateway.makeApplication { port in
+        let app = try gateway.makeApplication { port in
             logger.notice("HTTP gateway listening", metadata: ["port": "\(port)"])
         }
         try await ServiceRunner.run(database: nil, services: [clients, app], logger: logger)

@@ -3,6 +3,8 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSProto
+import MemOSRPC
+import MemOSServer
 
 /// For container health checks: exits 0 when the process at the address is healthy.
 struct Health: AsyncParsableCommand {
@@ -29,7 +31,10 @@ struct Health: AsyncParsableCommand {
             return
         }
         let serving = try await withGRPCClient(
-            transport: .http2NIOPosix(target: .dns(host: host, port: port), transportSecurity: .plaintext)
+            transport: .http2NIOPosix(
+                target: GRPCTarget.of(host: host, port: port),
+                transportSecurity: try Environment.settings.tlsFiles().clientSecurity
+            )
         ) { client in
             var options = CallOptions.defaults
             options.timeout = .seconds(3)

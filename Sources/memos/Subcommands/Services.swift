@@ -37,6 +37,7 @@ struct Ingest: AsyncParsableCommand {
             chatModel: try self.common.makeChatModel(),
             host: self.common.resolvedHost,
             port: try self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
+            tls: try Environment.settings.tlsFiles(),
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
@@ -80,6 +81,7 @@ struct Retrieval: AsyncParsableCommand {
             reranker: try RerankerFactory.make(settings: Environment.settings, logger: logger),
             host: self.common.resolvedHost,
             port: try self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
+            tls: try Environment.settings.tlsFiles(),
             logger: logger,
             recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Environment.settings)
         )
@@ -126,6 +128,7 @@ struct Scheduler: AsyncParsableCommand {
             database: database,
             host: self.common.resolvedHost,
             port: try self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
+            tls: try Environment.settings.tlsFiles(),
             logger: logger
         )
         let embedder = try self.common.makeEmbedder()

@@ -46,9 +46,28 @@ final class FakeLLMServer: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: reply)))
             )
         }
+        var quiet = Logger(label: "fake-llm-server")
+        quiet.logLevel = .critical
+        let logger = quiet
+        return try await LocalHTTPServer.serve(router, logger: logger) { port in
+            let model = OpenAIChatModel(
+                configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", maxRetries: 0),
+                logger: logger
+            )
+            return try await body(model)
+        }
+    }
+}
+
+/// Runs a local HTTP server of `router` on a free loopback port for the duration of `body`, which gets the port:
+/// the stand-in for a remote API (an LLM, a reranker) in tests.
+enum LocalHTTPServer {
+    static func serve<T: Sendable>(
+        _ router: Router<BasicRequestContext>,
+        logger: Logger,
+        _ body: @Sendable (Int) async throws -> T
+    ) async throws -> T {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "fake-llm-server")
-        logger.logLevel = .critical
         let app = Application(
             router: router,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -63,11 +82,7 @@ final class FakeLLMServer: Sendable {
                 port = value
                 break
             }
-            let model = OpenAIChatModel(
-                configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", maxRetries: 0),
-                logger: logger
-            )
-            return try await body(model)
+            return try await body(port)
         }
     }
 }

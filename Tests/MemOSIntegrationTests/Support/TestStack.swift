@@ -12,6 +12,7 @@ import MemOSRPC
 import MemOSScheduler
 import MemOSServer
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import SwiftProtobuf
@@ -37,6 +38,9 @@ struct TestStack: Sendable {
     let bob: Account
     /// Key of user "admin" (role admin), who owns no cube.
     let adminKey: String
+    /// The TLS files the stack runs with: with a certificate, the gateway serves HTTPS and ``http(_:_:key:body:headers:)``
+    /// speaks it, trusting the CA.
+    var tls = TLSFiles()
 
     /// - Parameters:
     ///   - chatModel: the LLM of mode FINE and reorganisation (a local fake); none by default.
@@ -50,6 +54,7 @@ struct TestStack: Sendable {
         gateway gatewayConfiguration: Gateway.Configuration = .init(),
         retrievalEmbedder: (any Embedder)? = nil,
         reranker: (any Reranker)? = nil,
+        tls: TLSFiles = TLSFiles(),
         _ body: @Sendable (TestStack) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { database in
@@ -74,6 +79,7 @@ struct TestStack: Sendable {
                 chatModel: chatModel,
                 host: "127.0.0.1",
                 port: 0,
+                tls: tls,
                 logger: logger
             )
             let retrieval = ServerFactory.retrieval(
@@ -83,9 +89,16 @@ struct TestStack: Sendable {
                 reranker: reranker.map { ($0, 20) },
                 host: "127.0.0.1",
                 port: 0,
+                tls: tls,
                 logger: logger
             )
-            let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
+            let scheduler = ServerFactory.scheduler(
+                database: database,
+                host: "127.0.0.1",
+                port: 0,
+                tls: tls,
+                logger: logger
+            )
             let workers = ServerFactory.schedulerWorkers(
                 database: database,
                 embedder: embedder,
@@ -107,7 +120,8 @@ struct TestStack: Sendable {
                 let clients = try ServiceClients(
                     ingest: .init(host: "127.0.0.1", port: ports.0),
                     retrieval: .init(host: "127.0.0.1", port: ports.1),
-                    scheduler: .init(host: "127.0.0.1", port: ports.2)
+                    scheduler: .init(host: "127.0.0.1", port: ports.2),
+                    tls: tls
                 )
                 let gateway = ServerFactory.gateway(
                     clients: clients,
@@ -115,12 +129,13 @@ struct TestStack: Sendable {
                         var configuration = gatewayConfiguration
                         configuration.host = "127.0.0.1"
                         configuration.port = 0
+                        configuration.tls = tls
                         return configuration
                     }(),
                     logger: logger
                 )
                 let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-                let app = gateway.makeApplication { port in portContinuation.yield(port) }
+                let app = try gateway.makeApplication { port in portContinuation.yield(port) }
                 let serviceGroup = ServiceGroup(services: [clients, app, workers], logger: logger)
                 group.addTask { try await serviceGroup.run() }
                 var gatewayPort = 0
@@ -136,7 +151,8 @@ struct TestStack: Sendable {
                     gatewayPort: gatewayPort,
                     alice: alice,
                     bob: bob,
-                    adminKey: adminKey
+                    adminKey: adminKey,
+                    tls: tls
                 )
                 try await body(stack)
                 await serviceGroup.triggerGracefulShutdown()
@@ -232,10 +248,16 @@ struct TestStack: Sendable {
         )
         // 60 s without a byte, not the client's default 15: the suite runs its stacks in parallel beside tests that
         // hold a core for a minute (HNSW recall), and a starved request is not a failed one. No test asserts time.
+        var tlsConfiguration: TLSConfiguration?
+        if self.tls.certificate != nil, let authority = self.tls.certificateAuthority {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.trustRoots = .file(authority)
+            tlsConfiguration = configuration
+        }
         let response = try await TestClient.withClient(
             host: "127.0.0.1",
             port: self.gatewayPort,
-            configuration: .init(timeout: .seconds(60))
+            configuration: .init(tlsConfiguration: tlsConfiguration, timeout: .seconds(60), serverName: "localhost")
         ) { client in
             try await client.execute(request)
         }
