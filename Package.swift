@@ -210,6 +210,8 @@ let targets: [Target] = [
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
+        // The memory browser's files, compiled in by scripts/generate-ui.py.
+        exclude: ["UI"],
         swiftSettings: swiftSettings
     ),
 

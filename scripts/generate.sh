@@ -6,6 +6,8 @@
 #   - the gateway's OpenAPI document, Sources/MemOSGateway/Generated/OpenAPIDocument.swift and docs/openapi.json,
 #     from openapi/gateway.json and openapi/overlays.json (kept by hand) and proto/ (the proto messages' schemas)
 #     (scripts/generate-openapi.py: protoc and protobuf from a pinned Python venv, .local/tools-venv).
+#   - the memory browser's files, Sources/MemOSGateway/Generated/UIFiles.swift, from Sources/MemOSGateway/UI
+#     (scripts/generate-ui.py).
 #
 #   scripts/generate.sh           regenerate in place
 #   scripts/generate.sh --check   fail (exit 1) when committed generated code differs from what its sources make
@@ -16,4 +18,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/generate-migrations.py "$@"
 scripts/generate-openapi.py "$@"
+scripts/generate-ui.py "$@"
 scripts/generate-protos.sh "$@"

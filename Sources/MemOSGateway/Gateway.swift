@@ -136,6 +136,7 @@ public struct Gateway: Sendable {
         self.addAccountRoutes(to: router)
         self.addExportRoute(to: router)
         self.addMemOSCompatibilityRoutes(to: router)
+        self.addMemoryBrowserRoutes(to: router)
         return router
     }
 

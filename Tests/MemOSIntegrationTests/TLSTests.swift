@@ -83,14 +83,20 @@ struct TLSTests {
     static let openssl = FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
 
     /// The status of a health check of `port` over `security`; nil when the connection is refused.
-    static func health(_ port: Int, _ security: HTTP2ClientTransport.Posix.TransportSecurity) async -> String? {
+    static func health(
+        _ port: Int,
+        _ security: HTTP2ClientTransport.Posix.TransportSecurity,
+        expected: Bool = false
+    ) async -> String? {
         do {
             return try await withGRPCClient(
                 transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: port), transportSecurity: security)
             ) { client in
                 var options = CallOptions.defaults
-                options.timeout = .seconds(5)
-                options.waitForReady = false
+                // A connection that should work may take a while to come up on a busy machine: wait for it. One that
+                // should be refused fails at once.
+                options.timeout = .seconds(expected ? 30 : 5)
+                options.waitForReady = expected
                 return
                     "\(try await Grpc_Health_V1_Health.Client(wrapping: client).check(.init(), options: options).status)"
             }
@@ -120,9 +126,17 @@ struct TLSTests {
                     group.addTask { try await server.run() }
                     defer { server.server.beginGracefulShutdown() }
                     let port = try await server.listeningPort
-                    let withCertificate = await Self.health(port, certificates.client(certificate: true).clientSecurity)
+                    let withCertificate = await Self.health(
+                        port,
+                        certificates.client(certificate: true).clientSecurity,
+                        expected: true
+                    )
                     #expect(withCertificate == "serving", "mutual: \(mutual)")
-                    let withoutCertificate = await Self.health(port, certificates.client().clientSecurity)
+                    let withoutCertificate = await Self.health(
+                        port,
+                        certificates.client().clientSecurity,
+                        expected: !mutual
+                    )
                     #expect((withoutCertificate == "serving") == !mutual, "mutual: \(mutual)")
                     #expect(
                         await Self.health(port, certificates.client(authority: "other-ca.pem").clientSecurity) == nil

@@ -42,6 +42,9 @@ extension OpenAPI {
             },
             {
               "name": "memos-compatible"
+            },
+            {
+              "name": "ui"
             }
           ],
           "paths": {
@@ -3755,6 +3758,72 @@ extension OpenAPI {
                     "headers": {
                       "X-Request-Id": {
                         "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/ui": {
+              "get": {
+                "operationId": "memoryBrowser",
+                "summary": "The memory browser: a page to sign in with an API key, pick a cube, list, search (with the scores' explanations), open, delete and restore memories, and see the job queue. It calls only the /v1 API.",
+                "tags": [
+                  "ui"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/html": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/ui/app.js": {
+              "get": {
+                "operationId": "memoryBrowserScript",
+                "summary": "The memory browser's script.",
+                "tags": [
+                  "ui"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/javascript": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/ui/app.css": {
+              "get": {
+                "operationId": "memoryBrowserStyle",
+                "summary": "The memory browser's style.",
+                "tags": [
+                  "ui"
+                ],
+                "security": [],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "text/css": {
+                        "schema": {
+                          "type": "string"
+                        }
                       }
                     }
                   }
