@@ -150,8 +150,9 @@ if ! server_running; then
     fi
     touch "$LOG"
     ((IS_ROOT)) && chown postgres: "$LOG"
-    # The tests run many whole stacks at once, each with a pool of its own (two connections of which LISTEN).
-    MAX_CONNECTIONS=400
+    # The tests run many whole stacks at once, each with a pool of its own (two connections of which LISTEN), and
+    # some start real processes with pools of their own: 400 was seen exhausted ("too many clients already").
+    MAX_CONNECTIONS=1000
     echo "local-postgres: starting server on 127.0.0.1:$PORT (log: $LOG)"
     if ! (
         for fd in /proc/$BASHPID/fd/*; do

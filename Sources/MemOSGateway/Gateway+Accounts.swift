@@ -7,8 +7,9 @@ import MemOSRPC
 import SwiftProtobuf
 
 /// The account routes: users (admin only), API keys, cubes and their members, each a translation of one call of
-/// the accounts service, which authenticates the key and checks who may do what (see
-/// proto/memos/accounts/v1/accounts.proto). The JSON bodies keep their own shape (the records of MemOSCore).
+/// the accounts service, which authenticates the key, checks who may do what and validates every field (see
+/// proto/memos/accounts/v1/accounts.proto). The gateway reads the JSON and the role names only; the bodies keep
+/// their own shape (the records of MemOSCore).
 extension Gateway {
     func addAccountRoutes(to router: Router<GatewayRequestContext>) {
         let accounts = self.accounts.client
@@ -17,7 +18,6 @@ extension Gateway {
             await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["name", "role"])
                 let name = try body.string("name") ?? ""
-                try Validate.userName(name)
                 let role: Memos_Accounts_V1_UserRole =
                     try body.string("role").map { text in
                         guard let role = UserRole(rawValue: text) else {
@@ -43,10 +43,10 @@ extension Gateway {
         for (action, disabled) in [("disable", true), ("enable", false)] {
             router.post("/v1/users/:user_id/\(action)") { request, context in
                 await self.account(request, context) { caller in
-                    let userID = try Validate.uuid(try Self.parameter("user_id", context), field: "user_id")
+                    let userID = try Self.parameter("user_id", context)
                     let user = try await accounts.setUserDisabled(
                         .with {
-                            $0.userID = userID.lowercasedString
+                            $0.userID = userID
                             $0.disabled = disabled
                         },
                         metadata: caller.metadata
@@ -62,7 +62,6 @@ extension Gateway {
             await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["name", "user_id"])
                 let name = try body.string("name") ?? ""
-                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
                 let userID = try body.string("user_id") ?? ""
                 let created = try await accounts.createAPIKey(
                     .with {
@@ -83,9 +82,8 @@ extension Gateway {
         }
         router.post("/v1/keys/:key_id/revoke") { request, context in
             await self.account(request, context) { caller in
-                let keyID = try Validate.uuid(try Self.parameter("key_id", context), field: "key_id")
                 let key = try await accounts.revokeAPIKey(
-                    .with { $0.keyID = keyID.lowercasedString },
+                    .with { $0.keyID = try Self.parameter("key_id", context) },
                     metadata: caller.metadata
                 )
                 self.accounts.forget(keyID: key.id)
@@ -98,9 +96,7 @@ extension Gateway {
             await self.account(request, context, status: .created) { caller in
                 let body = try await self.jsonBody(request, fields: ["cube_id", "name"])
                 let cubeID = try body.string("cube_id") ?? ""
-                try Validate.cubeID(cubeID)
-                let name = try body.string("name") ?? cubeID
-                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
+                let name = try body.string("name") ?? ""
                 let cube = try await accounts.createCube(
                     .with {
                         $0.cubeID = cubeID
@@ -205,19 +201,14 @@ extension Gateway {
         }
     }
 
-    /// The route's cube id, checked.
+    /// The route's cube id (the accounts service checks it).
     static func cubeParameter(_ context: GatewayRequestContext) throws -> String {
-        let cubeID = try Self.parameter("cube_id", context)
-        try Validate.cubeID(cubeID)
-        return cubeID
+        try Self.parameter("cube_id", context)
     }
 
-    /// The cube id and user name of a share or unshare route, checked.
+    /// The cube id and user name of a share or unshare route (the accounts service checks them).
     static func memberParameters(_ context: GatewayRequestContext) throws -> (cubeID: String, userName: String) {
-        let cubeID = try Self.cubeParameter(context)
-        let userName = try Self.parameter("user_name", context)
-        try Validate.userName(userName, field: "user_name")
-        return (cubeID, userName)
+        (try Self.parameter("cube_id", context), try Self.parameter("user_name", context))
     }
 
     // MARK: Bodies

@@ -480,7 +480,8 @@ public struct Gateway: Sendable {
         )
     }
 
-    static let jsonEncoder: JSONEncoder = {
+    /// The JSON of the records the account routes answer with (the CLI prints the same).
+    public static let jsonEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

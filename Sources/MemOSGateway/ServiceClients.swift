@@ -119,15 +119,18 @@ public final class ServiceClients: Service {
 }
 
 extension ServiceClients {
-    /// Asks each service's standard health endpoint; returns the names of those not serving.
+    /// Asks each service's standard health endpoint; returns the names of those not serving. The accounts service
+    /// is asked apart only when it has an address of its own: else its health is the scheduler's.
     public func unhealthyServices() async -> [String] {
         var unhealthy: [String] = []
-        let probes = [
+        var probes = [
             ("ingest", self.ingestClient, "memos.ingest.v1.IngestService"),
             ("retrieval", self.retrievalClient, "memos.retrieval.v1.RetrievalService"),
             ("scheduler", self.schedulerClient, "memos.scheduler.v1.SchedulerService"),
-            ("accounts", self.accountsClient ?? self.schedulerClient, "memos.accounts.v1.AccountsService"),
         ]
+        if let accounts = self.accountsClient {
+            probes.append(("accounts", accounts, "memos.accounts.v1.AccountsService"))
+        }
         for (name, client, service) in probes {
             let health = Grpc_Health_V1_Health.Client(wrapping: client)
             let status = try? await health.check(.with { $0.service = service }, options: .timeout(.seconds(2))).status

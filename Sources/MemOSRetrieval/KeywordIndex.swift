@@ -108,14 +108,8 @@ struct KeywordIndex: Sendable {
     ) -> [(row: Int32, score: Float)] {
         guard k > 0, liveCount > 0 else { return [] }
         let averageLength = max(Double(self.liveLength) / Double(liveCount), 1)
-        var lists: [(idf: Double, postings: [Posting])] = []
-        for term in Set(terms) {
-            guard let number = self.termNumbers[term] else { continue }
-            let list = self.postings[Int(number)]
-            var frequency = 0
-            for posting in list where isLive(Int(posting.row)) { frequency += 1 }
-            guard frequency > 0 else { continue }
-            lists.append((log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5)), list))
+        let lists = self.weighted(Array(Set(terms)), liveCount: liveCount, isLive: isLive).compactMap { term in
+            term.postings.isEmpty ? nil : (idf: term.idf, postings: term.postings)
         }
         // Scores add up in an array over all rows when the lists are long (common terms in a large cube), where a
         // dictionary would hash every posting; in a dictionary when they are short.
@@ -169,22 +163,9 @@ struct KeywordIndex: Sendable {
         var distinct: [String] = []
         for term in terms where !distinct.contains(term) { distinct.append(term) }
         guard !distinct.isEmpty, liveCount > 0 else { return rows.map { _ in (0, []) } }
-        func idf(_ frequency: Int) -> Double {
-            log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5))
-        }
-        var total = 0.0
-        var known: [(term: String, idf: Double, postings: [Posting])] = []
-        for term in distinct {
-            guard let number = self.termNumbers[term] else {
-                total += idf(0)
-                continue
-            }
-            let list = self.postings[Int(number)]
-            var frequency = 0
-            for posting in list where isLive(Int(posting.row)) { frequency += 1 }
-            total += idf(frequency)
-            if frequency > 0 { known.append((term, idf(frequency), list)) }
-        }
+        let weighted = self.weighted(distinct, liveCount: liveCount, isLive: isLive)
+        let total = weighted.reduce(0) { $0 + $1.idf }
+        let known = weighted.filter { !$0.postings.isEmpty }
         return rows.map { row in
             var held = 0.0
             var matched: [String] = []
@@ -193,6 +174,22 @@ struct KeywordIndex: Sendable {
                 matched.append(term)
             }
             return (total > 0 ? Float(min(held / total, 1)) : 0, matched)
+        }
+    }
+
+    /// Each term with its BM25 inverse document frequency over the live rows and its postings; a term no live row
+    /// holds gets the frequency 0's (the largest) and no postings.
+    private func weighted(
+        _ terms: [String],
+        liveCount: Int,
+        isLive: (Int) -> Bool
+    ) -> [(term: String, idf: Double, postings: [Posting])] {
+        terms.map { term in
+            let list = self.termNumbers[term].map { self.postings[Int($0)] } ?? []
+            var frequency = 0
+            for posting in list where isLive(Int(posting.row)) { frequency += 1 }
+            let idf = log(1 + (Double(liveCount) - Double(frequency) + 0.5) / (Double(frequency) + 0.5))
+            return (term, idf, frequency > 0 ? list : [])
         }
     }
 

@@ -94,10 +94,11 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         let fastVectors = try early?.get()
         var cubeOf: [UUID: String] = [:]
         var keywordScores: [UUID: Float] = [:]
+        let queryTerms = query.ranker.mode == .vector ? [] : queries.map(KeywordTokenizer.terms)
         if query.ranker.mode != .vector {
-            for text in queries {
+            for terms in queryTerms {
                 let hits = try await self.index.keywordSearch(
-                    KeywordTokenizer.terms(text),
+                    terms,
                     in: query.scope.cubeIDs,
                     k: depth,
                     filter: filter
@@ -126,7 +127,8 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
             scores.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
         }
         var candidates: [UUID: HybridRanker.Candidate] = [:]
-        let terms = query.ranker.mode == .vector ? [] : KeywordTokenizer.terms(request.query)
+        // Coverage is of the question as asked (the first query), not of the LLM's rephrasings.
+        let terms = queryTerms.first ?? []
         for (cubeID, entries) in Dictionary(grouping: cubeOf, by: \.value) {
             for (id, summary) in try await self.index.summaries(entries.map(\.key), in: cubeID, terms: terms) {
                 candidates[id] = HybridRanker.Candidate(

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import MemOSCore
+import MemOSGateway
 import MemOSProto
 import MemOSRPC
 import MemOSServer
@@ -27,7 +28,7 @@ struct AccountsClientOptions: ParsableArguments {
     /// An error of the service, or bad input that `body` refuses with a ``MemOSError`` before its call, goes to
     /// standard error as `error: <message> (<code>)` and exits 1.
     func call<Answer: Encodable>(_ body: (Client) async throws -> Answer) async throws {
-        let data = try await self.withClient { client in try Self.jsonEncoder.encode(try await body(client)) }
+        let data = try await self.withClient { client in try Gateway.jsonEncoder.encode(try await body(client)) }
         print(try prettyJSON(data))
     }
 
@@ -67,14 +68,6 @@ struct AccountsClientOptions: ParsableArguments {
         FileHandle.standardError.write(Data("error: \(message) (\(code))\n".utf8))
         return ExitCode.failure
     }
-
-    /// The gateway's JSON encoding of the account records (`Gateway.jsonEncoder`), so the output is the same.
-    static let jsonEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
 /// Sends the caller's API key with every call.

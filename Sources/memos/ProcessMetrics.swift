@@ -18,9 +18,10 @@ enum ProcessMetrics {
     }()
 
     /// The scrape endpoint on `port`, or nil when `port` is 0 (turned off).
+    /// Turned off, swift-metrics keeps its no-op backend: nothing is counted that nobody reads.
     static func endpoint(host: String, port: Int, logger: Logger) -> (any Service)? {
-        let registry = Self.registry
         guard port != 0 else { return nil }
+        let registry = Self.registry
         let router = Router()
         router.get("/metrics") { _, _ in
             Response(

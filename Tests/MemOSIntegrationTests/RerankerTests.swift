@@ -88,18 +88,25 @@ struct RerankerTests {
         }
     }
 
-    @Test("the reranker's order wins, in either dialect, and each hit shows its score", arguments: [false, true])
+    @Test(
+        "the reranker's order wins, in either dialect and either direction, and each hit shows its score",
+        arguments: [false, true]
+    )
     func reorders(cohere: Bool) async throws {
-        // Scores the contents in the reverse of their order above, whatever order the search found them in.
-        let score: @Sendable (String) -> Float? = { text in
-            Float(Self.contents.firstIndex(of: text).map { Self.contents.count - $0 } ?? 0)
-        }
-        try await Self.withServer(cohere: cohere, score: score) { reranker in
-            try await TestStack.run(reranker: reranker) { stack in
-                let response = try await Self.search(stack)
-                #expect(response.hits.map(\.memory.content) == Array(Self.contents))
-                #expect(response.hits.map(\.explanation.rerankScore) == [3, 2, 1])
-                #expect(response.warnings.isEmpty)
+        // The reranker ranks the contents in their order above, then in the reverse order: whichever the fused
+        // ranking had, one of the two differs from it, and the hits must follow the reranker both times.
+        for reversed in [false, true] {
+            let expected = reversed ? Array(Self.contents.reversed()) : Self.contents
+            let score: @Sendable (String) -> Float? = { text in
+                Float(expected.firstIndex(of: text).map { expected.count - $0 } ?? 0)
+            }
+            try await Self.withServer(cohere: cohere, score: score) { reranker in
+                try await TestStack.run(reranker: reranker) { stack in
+                    let response = try await Self.search(stack)
+                    #expect(response.hits.map(\.memory.content) == expected, "reversed: \(reversed)")
+                    #expect(response.hits.map(\.explanation.rerankScore) == [3, 2, 1])
+                    #expect(response.warnings.isEmpty)
+                }
             }
         }
     }

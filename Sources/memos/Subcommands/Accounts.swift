@@ -78,7 +78,6 @@ struct Users: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                try Validate.userName(self.name)
                 let role: UserRole = self.admin ? .admin : .user
                 let user = try await client.createUser(
                     .with {
@@ -119,10 +118,9 @@ struct Users: AsyncParsableCommand {
     /// Disables or enables a user and prints it.
     static func setDisabled(_ disabled: Bool, userID: String, _ accounts: AccountsClientOptions) async throws {
         try await accounts.call { client in
-            let id = try Validate.uuid(userID, field: "user_id")
             let user = try await client.setUserDisabled(
                 .with {
-                    $0.userID = id.lowercasedString
+                    $0.userID = userID
                     $0.disabled = disabled
                 }
             )
@@ -149,7 +147,6 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             try await self.accounts.call { client in
                 let name = self.name ?? ""
-                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
                 let created = try await client.createAPIKey(
                     .with {
                         $0.name = name
@@ -181,8 +178,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                let keyID = try Validate.uuid(self.keyID, field: "key_id")
-                return APIKeyRecord(try await client.revokeAPIKey(.with { $0.keyID = keyID.lowercasedString }))
+                APIKeyRecord(try await client.revokeAPIKey(.with { $0.keyID = self.keyID }))
             }
         }
     }
@@ -203,9 +199,7 @@ struct Cubes: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                try Validate.cubeID(self.cubeID)
-                let name = self.name ?? self.cubeID
-                try Validate.optionalText(name, field: "name", maxBytes: Limits.maxDisplayNameBytes)
+                let name = self.name ?? ""
                 let cube = try await client.createCube(
                     .with {
                         $0.cubeID = self.cubeID
@@ -235,7 +229,6 @@ struct Cubes: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.withClient { client in
-                try Validate.cubeID(self.cubeID)
                 _ = try await client.deleteCube(.with { $0.cubeID = self.cubeID })
             }
         }
@@ -248,7 +241,6 @@ struct Cubes: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                try Validate.cubeID(self.cubeID)
                 let members = try await client.listMembers(.with { $0.cubeID = self.cubeID })
                 return ["members": members.members.map(CubeMember.init)]
             }
@@ -266,8 +258,6 @@ struct Cubes: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                try Validate.cubeID(self.cubeID)
-                try Validate.userName(self.userName, field: "user_name")
                 guard let role = CubeRole(rawValue: self.role), role != .owner else {
                     throw MemOSError.invalidArgument("role must be 'reader' or 'writer', not '\(self.role.prefix(32))'")
                 }
@@ -291,8 +281,6 @@ struct Cubes: AsyncParsableCommand {
 
         func run() async throws {
             try await self.accounts.call { client in
-                try Validate.cubeID(self.cubeID)
-                try Validate.userName(self.userName, field: "user_name")
                 let members = try await client.removeMember(
                     .with {
                         $0.cubeID = self.cubeID
