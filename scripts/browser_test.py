@@ -80,6 +80,10 @@ def main():
         driver.find_element(By.ID, "query").send_keys("who keeps beehives on the library roof")
         driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
         wait.until(lambda d: content in results())
+        # Each hit says why it scored so: the words it shares with the question among them.
+        why = driver.find_element(By.CSS_SELECTOR, "#results .why").text
+        if "keyword coverage" not in why or "beehiv" not in why:
+            raise AssertionError(f"the hit's explanation is {why!r}")
         shot("search")
 
         step = "open, delete and restore"

@@ -93,7 +93,7 @@ async function api(method, path, body) {
 
 function show(error) { $("error").textContent = error ? String(error.message || error) : ""; }
 
-function item(memory, score) {
+function item(memory, score, explanation) {
   const li = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
@@ -106,7 +106,19 @@ function item(memory, score) {
   button.append(head, text);
   button.addEventListener("click", () => open(memory));
   li.append(button);
+  if (explanation) li.append(explain(explanation));
   return li;
+}
+
+// Why a hit scored as it did: its cosine, the share of the query's words it holds and which, and the thresholds.
+function explain(e) {
+  const line = document.createElement("p");
+  line.className = "why";
+  const words = (e.matched_terms || []).join(", ") || "none";
+  line.textContent = "cosine " + (e.vector_similarity || 0).toFixed(2) + " · keyword coverage " +
+    (e.keyword_coverage || 0).toFixed(2) + " (" + words + ") · score " + (e.score || 0).toFixed(3) +
+    " ≥ " + (e.threshold || 0) + (e.rerank_score === undefined ? "" : " · reranker " + e.rerank_score.toFixed(2));
+  return line;
 }
 
 async function cubes() {
@@ -145,7 +157,7 @@ async function search() {
   const answer = await api("POST", "/v1/search", body);
   $("more").hidden = true;
   const hits = answer.hits || [];
-  $("results").replaceChildren(...hits.map((hit) => item(hit.memory, hit.score || 0)));
+  $("results").replaceChildren(...hits.map((hit) => item(hit.memory, hit.score || 0, hit.explanation || {})));
   if (hits.length === 0) $("results").textContent = "Nothing relevant.";
 }
 
@@ -218,6 +230,7 @@ ol { padding-left: 1.5rem; }
 li { margin: 0.5rem 0; }
 li button { text-align: left; background: none; border: 1px solid #ccc; width: 100%; }
 .score { font-variant-numeric: tabular-nums; color: #444; }
+.why { margin: 0.2rem 0 0; font-size: 0.875rem; color: #444; }
 pre { white-space: pre-wrap; background: #f4f4f4; padding: 0.75rem; }
 #error { color: #a51d2d; font-weight: 600; }
 @media (max-width: 40rem) { body { padding: 0.5rem; } header, form { flex-direction: column; align-items: stretch; } }

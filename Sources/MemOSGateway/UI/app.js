@@ -20,7 +20,7 @@ async function api(method, path, body) {
 
 function show(error) { $("error").textContent = error ? String(error.message || error) : ""; }
 
-function item(memory, score) {
+function item(memory, score, explanation) {
   const li = document.createElement("li");
   const button = document.createElement("button");
   button.type = "button";
@@ -33,7 +33,19 @@ function item(memory, score) {
   button.append(head, text);
   button.addEventListener("click", () => open(memory));
   li.append(button);
+  if (explanation) li.append(explain(explanation));
   return li;
+}
+
+// Why a hit scored as it did: its cosine, the share of the query's words it holds and which, and the thresholds.
+function explain(e) {
+  const line = document.createElement("p");
+  line.className = "why";
+  const words = (e.matched_terms || []).join(", ") || "none";
+  line.textContent = "cosine " + (e.vector_similarity || 0).toFixed(2) + " · keyword coverage " +
+    (e.keyword_coverage || 0).toFixed(2) + " (" + words + ") · score " + (e.score || 0).toFixed(3) +
+    " ≥ " + (e.threshold || 0) + (e.rerank_score === undefined ? "" : " · reranker " + e.rerank_score.toFixed(2));
+  return line;
 }
 
 async function cubes() {
@@ -72,7 +84,7 @@ async function search() {
   const answer = await api("POST", "/v1/search", body);
   $("more").hidden = true;
   const hits = answer.hits || [];
-  $("results").replaceChildren(...hits.map((hit) => item(hit.memory, hit.score || 0)));
+  $("results").replaceChildren(...hits.map((hit) => item(hit.memory, hit.score || 0, hit.explanation || {})));
   if (hits.length === 0) $("results").textContent = "Nothing relevant.";
 }
 
