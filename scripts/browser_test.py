@@ -79,6 +79,8 @@ def main():
         step = "search"
         driver.find_element(By.ID, "query").send_keys("who keeps beehives on the library roof")
         driver.find_element(By.CSS_SELECTOR, "#search button[type=submit]").click()
+        # The list already shows the memory: wait for the search's own answer, whose hits carry explanations.
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "#results .why")))
         wait.until(lambda d: content in results())
         # Each hit says why it scored so: the words it shares with the question among them.
         why = driver.find_element(By.CSS_SELECTOR, "#results .why").text
