@@ -22,6 +22,8 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -115,6 +117,40 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    // libxml2's HTML parser (Debian: libxml2-dev), for HTML documents.
+    .systemLibrary(
+        name: "CLibXML2",
+        pkgConfig: "libxml-2.0",
+        providers: [.apt(["libxml2-dev"])]
+    ),
+
+    // Documents: file formats recognised and parsed (text, Markdown, HTML, PDF, DOCX), cut into chunks that fit the
+    // embedder, and made into memories.
+    .target(
+        name: "MemOSDocuments",
+        dependencies: [
+            "MemOSCore", "CLibXML2",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MemOSDocumentsTests",
+        dependencies: [
+            "MemOSDocuments", "MemOSCore", "MemOSDocumentFixtures",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    // PDF and DOCX files made in code, for the parsers' tests and the integration tests.
+    .target(
+        name: "MemOSDocumentFixtures",
+        dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")],
+        path: "Tests/MemOSDocumentFixtures",
+        swiftSettings: swiftSettings
+    ),
+
     // Generated protobuf messages and gRPC stubs (scripts/generate-protos.sh).
     .target(
         name: "MemOSProto",
@@ -157,7 +193,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSIngest",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC",
+            "MemOSCore", "MemOSDocuments", "MemOSProto", "MemOSRPC",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,7 +220,7 @@ let targets: [Target] = [
     .target(
         name: "MemOSScheduler",
         dependencies: [
-            "MemOSCore", "MemOSProto", "MemOSRPC", "CBLAS",
+            "MemOSCore", "MemOSDocuments", "MemOSProto", "MemOSRPC", "CBLAS",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
@@ -209,6 +245,7 @@ let targets: [Target] = [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "MultipartKit", package: "multipart-kit"),
         ],
         // The memory browser's files, compiled in by scripts/generate-ui.py.
         exclude: ["UI"],
@@ -220,7 +257,7 @@ let targets: [Target] = [
         name: "MemOSServer",
         dependencies: [
             "MemOSCore", "MemOSEmbedding", "MemOSOpenAI", "MemOSPostgres", "MemOSRPC", "MemOSAccounts", "MemOSIngest",
-            "MemOSRetrieval", "MemOSScheduler", "MemOSGateway",
+            "MemOSRetrieval", "MemOSScheduler", "MemOSGateway", "MemOSDocuments",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Logging", package: "swift-log"),
         ],
@@ -297,6 +334,7 @@ let targets: [Target] = [
         name: "MemOSIntegrationTests",
         dependencies: [
             "MemOSCore",
+            "MemOSDocumentFixtures",
             "MemOSEmbedding",
             "MemOSOpenAI",
             "MemOSPostgres",

@@ -226,6 +226,49 @@ CREATE TABLE public.cubes (
 
 
 --
+-- Name: document_contents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.document_contents (
+    cube_id text NOT NULL,
+    document_id uuid NOT NULL,
+    data bytea NOT NULL
+);
+ALTER TABLE ONLY public.document_contents ALTER COLUMN data SET STORAGE EXTERNAL;
+
+
+--
+-- Name: documents; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.documents (
+    cube_id text NOT NULL,
+    id uuid NOT NULL,
+    name text NOT NULL,
+    media_type text NOT NULL,
+    size_bytes bigint NOT NULL,
+    sha256 text NOT NULL,
+    status text NOT NULL,
+    status_before_delete text,
+    title text DEFAULT ''::text NOT NULL,
+    page_count integer DEFAULT 0 NOT NULL,
+    chunk_count integer DEFAULT 0 NOT NULL,
+    chunks_done integer DEFAULT 0 NOT NULL,
+    error text DEFAULT ''::text NOT NULL,
+    error_reason text DEFAULT ''::text NOT NULL,
+    author_user_id uuid NOT NULL,
+    job_id uuid,
+    session_id text DEFAULT ''::text NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    info jsonb DEFAULT '{}'::jsonb NOT NULL,
+    mode text DEFAULT 'fast'::text NOT NULL,
+    chunk_overlap_tokens integer DEFAULT 32 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: idempotency_keys; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -427,6 +470,22 @@ ALTER TABLE ONLY public.cubes
 
 
 --
+-- Name: document_contents document_contents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.document_contents
+    ADD CONSTRAINT document_contents_pkey PRIMARY KEY (cube_id, document_id);
+
+
+--
+-- Name: documents documents_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.documents
+    ADD CONSTRAINT documents_pkey PRIMARY KEY (cube_id, id);
+
+
+--
 -- Name: idempotency_keys idempotency_keys_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -529,6 +588,20 @@ CREATE INDEX cube_members_user_idx ON public.cube_members USING btree (user_id);
 
 
 --
+-- Name: documents_listing; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX documents_listing ON public.documents USING btree (cube_id, created_at DESC, id DESC);
+
+
+--
+-- Name: documents_live_content; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX documents_live_content ON public.documents USING btree (cube_id, sha256) WHERE (status <> 'deleted'::text);
+
+
+--
 -- Name: idempotency_keys_created_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -568,6 +641,13 @@ CREATE INDEX jobs_runnable_idx ON public.jobs USING btree (priority DESC, run_at
 --
 
 CREATE UNIQUE INDEX jobs_system_pending_idx ON public.jobs USING btree (kind) WHERE ((cube_id = ''::text) AND (status = ANY (ARRAY['waiting'::text, 'failed'::text, 'in_progress'::text])));
+
+
+--
+-- Name: memories_by_document; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX memories_by_document ON public.memories USING btree (cube_id, (((sources -> 0) ->> 'document_id'::text))) WHERE (((sources -> 0) ->> 'type'::text) = 'doc'::text);
 
 
 --
@@ -677,6 +757,14 @@ ALTER TABLE ONLY public.cube_members
 
 ALTER TABLE ONLY public.cubes
     ADD CONSTRAINT cubes_owner_id_fkey FOREIGN KEY (owner_id) REFERENCES public.users(id);
+
+
+--
+-- Name: document_contents document_contents_cube_id_document_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.document_contents
+    ADD CONSTRAINT document_contents_cube_id_document_id_fkey FOREIGN KEY (cube_id, document_id) REFERENCES public.documents(cube_id, id) ON DELETE CASCADE;
 
 
 --

@@ -83,6 +83,8 @@ public enum JobKind {
     public static let purge = "purge"
     /// System-wide upkeep: archives memories past their validity, forgets old idempotency keys.
     public static let lifecycleSweep = "lifecycle_sweep"
+    /// Parses, chunks and embeds a queued document (``DocumentJob``).
+    public static let parseDocument = "parse_document"
     /// An event with no work of its own (`answer`, `add`), recorded as completed.
     public static let event = "event"
 }

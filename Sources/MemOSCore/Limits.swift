@@ -51,6 +51,20 @@ public enum Limits {
     public static let maxUserNameBytes = 64
     /// Bytes of a cube's or an API key's display name.
     public static let maxDisplayNameBytes = 256
+    /// Bytes of an uploaded document (AddDocument, `POST /v1/documents`), enforced while it streams in.
+    public static let maxDocumentBytes = 50 * 1_024 * 1_024
+    /// Bytes of one data message of an AddDocument stream.
+    public static let maxDocumentPartBytes = 1_024 * 1_024
+    /// Documents of at most this many bytes (but PDFs) are parsed before AddDocument returns; larger ones are
+    /// queued for the scheduler.
+    public static let maxInlineDocumentBytes = 1_024 * 1_024
+    /// Bytes of a document's file name.
+    public static let maxDocumentNameBytes = 256
+    /// Chunks one document may make.
+    public static let maxDocumentChunks = 20_000
+    /// Tokens a chunk repeats from the one before it: at most this; default ``defaultChunkOverlapTokens``.
+    public static let maxChunkOverlapTokens = 128
+    public static let defaultChunkOverlapTokens = 32
 }
 
 extension Limits {

@@ -31,6 +31,13 @@ public struct Source: Sendable, Hashable, Codable {
     public var docPath: String?
     public var chunkIndex: Int?
     public var memoryID: String?
+    /// For document chunks: the document's id, the headings the chunk sits under, its pages (from 1) and the
+    /// document's media type.
+    public var documentID: String?
+    public var section: [String]?
+    public var pageStart: Int?
+    public var pageEnd: Int?
+    public var mediaType: String?
 
     public init(
         type: String,
@@ -41,7 +48,12 @@ public struct Source: Sendable, Hashable, Codable {
         content: String? = nil,
         docPath: String? = nil,
         chunkIndex: Int? = nil,
-        memoryID: String? = nil
+        memoryID: String? = nil,
+        documentID: String? = nil,
+        section: [String]? = nil,
+        pageStart: Int? = nil,
+        pageEnd: Int? = nil,
+        mediaType: String? = nil
     ) {
         self.type = type
         self.role = role
@@ -52,6 +64,11 @@ public struct Source: Sendable, Hashable, Codable {
         self.docPath = docPath
         self.chunkIndex = chunkIndex
         self.memoryID = memoryID
+        self.documentID = documentID
+        self.section = section
+        self.pageStart = pageStart
+        self.pageEnd = pageEnd
+        self.mediaType = mediaType
     }
 
     enum CodingKeys: String, CodingKey {
@@ -62,6 +79,11 @@ public struct Source: Sendable, Hashable, Codable {
         case docPath = "doc_path"
         case chunkIndex = "chunk_index"
         case memoryID = "memory_id"
+        case documentID = "document_id"
+        case section
+        case pageStart = "page_start"
+        case pageEnd = "page_end"
+        case mediaType = "media_type"
     }
 }
 

@@ -13,6 +13,15 @@ public indirect enum MemoryFilter: Sendable, Hashable {
         case createdAt, updatedAt, validFrom, validTo
         /// A key of the memory's `info` object.
         case info(String)
+        /// A field of the document a chunk came from (its sources of type `doc`).
+        case document(DocumentField)
+
+        /// Fields of a document source; raw values are the source's JSON keys.
+        public enum DocumentField: String, Sendable, Hashable {
+            case id = "document_id"
+            case name = "doc_path"
+            case mediaType = "media_type"
+        }
 
         /// Parses a field name as the API spells it: `session_id`, `created_at`, `info.<name>`, ...
         public init?(name: String) {
@@ -29,6 +38,9 @@ public indirect enum MemoryFilter: Sendable, Hashable {
             case "updated_at": self = .updatedAt
             case "valid_from": self = .validFrom
             case "valid_to": self = .validTo
+            case "document_id": self = .document(.id)
+            case "document_name": self = .document(.name)
+            case "document_media_type": self = .document(.mediaType)
             default:
                 guard name.hasPrefix("info."), name.count > 5 else { return nil }
                 self = .info(String(name.dropFirst(5)))

@@ -32,14 +32,44 @@ extension Gateway {
                 self.charge(caller, calls: cubes.count)
                 let session = body.sessionId ?? "default_session"
                 var added: [JSONValue] = []
+                let files = try (body.messages ?? []).flatMap(\.files).map { file in
+                    guard let bytes = file.bytes else {
+                        throw MemOSError.invalidArgument(
+                            "a file part's file_data must be base64, bare or as a data: URL; this server fetches no URL"
+                        )
+                    }
+                    return (file, bytes)
+                }
+                let texts = (body.messages ?? []).filter { !$0.content.isEmpty }
                 for cube in cubes {
                     var memories: [Memos_Common_V1_Memory] = []
-                    if let messages = body.messages, !messages.isEmpty {
+                    for (file, bytes) in files {
+                        let document = try await self.addDocument(
+                            bytes,
+                            metadata: .with {
+                                $0.cubeID = cube
+                                $0.name = file.filename.isEmpty ? "file" : file.filename
+                                $0.mediaType = file.mediaType
+                                $0.sessionID = session
+                                $0.tags = body.customTags ?? []
+                                if let info = body.info { $0.info = Google_Protobuf_Struct(jsonObject: info) }
+                            },
+                            caller: caller
+                        ).document
+                        added.append(
+                            .object([
+                                "memory": .string(document.name), "memory_id": .string(document.id),
+                                "memory_type": .string(MemoryType.rawFileMemory.rawValue), "cube_id": .string(cube),
+                                "file_id": .string(document.id),
+                            ])
+                        )
+                    }
+                    if !texts.isEmpty {
                         memories += try await self.clients.ingest.addMessages(
                             .with {
                                 $0.cubeID = cube
                                 $0.sessionID = session
-                                $0.messages = messages.map(\.proto)
+                                $0.messages = texts.map(\.proto)
                                 $0.customTags = body.customTags ?? []
                                 if let info = body.info { $0.info = Google_Protobuf_Struct(jsonObject: info) }
                                 if body.mode == "fine" { $0.mode = .fine }
@@ -71,7 +101,7 @@ extension Gateway {
                         ])
                     }
                 }
-                if body.messages?.isEmpty ?? true, body.memoryContent?.isEmpty ?? true {
+                if texts.isEmpty, files.isEmpty, body.memoryContent?.isEmpty ?? true {
                     throw MemOSError.invalidArgument("messages is required (or the deprecated memory_content)")
                 }
                 return .array(added)
@@ -227,8 +257,10 @@ extension Gateway {
         router.post("/product/delete_memory") { request, context in
             await self.product(request, context, message: "Memories deleted successfully") { caller in
                 let body = try await self.decode(MemOSDeleteRequest.self, request)
-                if body.fileIds?.isEmpty == false { throw MemOSError.unimplemented("deleting by file_ids") }
                 var named: [String] = body.writableCubeIds ?? body.memCubeId.map { [$0] } ?? []
+                if let fileIDs = body.fileIds, !fileIDs.isEmpty {
+                    return try await self.deleteFiles(fileIDs, cubes: named, caller: caller)
+                }
                 let selector: Memos_Ingest_V1_DeleteMemoriesRequest.OneOf_Selector
                 if let ids = body.memoryIds, !ids.isEmpty {
                     selector = .ids(.with { $0.ids = ids })
@@ -425,6 +457,37 @@ extension Gateway {
     /// The memories with these ids in any cube the caller may read.
     /// The memories with these ids in any cube the caller belongs to; each call's response stays under the size
     /// limit, so ids a response left out are asked for again. Every call counts against the caller's rate limit.
+    /// MemOS's `delete_memory` by `file_ids`: each document (and its memories) in the named cubes, or in every cube
+    /// the caller may write; ids found in none of them are left alone.
+    func deleteFiles(_ fileIDs: [String], cubes named: [String], caller: Caller) async throws -> JSONValue {
+        try Validate.count(fileIDs.count, field: "file_ids", max: Limits.maxIDsPerRequest)
+        _ = try Validate.uuids(fileIDs, field: "file_ids")
+        var cubes = named
+        if cubes.isEmpty {
+            cubes = try await self.accounts.cubes(caller).filter { $0.role?.canWrite == true }.map(\.cubeID)
+        }
+        cubes = try Self.fanOut(cubes, field: "writable_cube_ids")
+        try await self.accounts.authorize(caller, cubes: cubes, for: .write)
+        self.charge(caller, calls: cubes.count * fileIDs.count)
+        var deleted: Int64 = 0
+        for cube in cubes {
+            for id in fileIDs {
+                do {
+                    deleted += try await self.clients.ingest.deleteDocument(
+                        .with {
+                            $0.cubeID = cube
+                            $0.documentID = id
+                        },
+                        metadata: caller.metadata
+                    ).deletedMemoryCount
+                } catch let error as RPCError where error.code == .notFound {
+                    continue
+                }
+            }
+        }
+        return .object(["status": .string("success"), "deleted_count": .number(Double(deleted))])
+    }
+
     func memories(_ ids: [String], _ caller: Caller) async throws -> [Memos_Common_V1_Memory] {
         var found: [Memos_Common_V1_Memory] = []
         var wanted = Self.distinct(ids)

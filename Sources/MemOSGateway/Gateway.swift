@@ -134,6 +134,7 @@ public struct Gateway: Sendable {
         )
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
+        self.addDocumentRoutes(to: router)
         self.addExportRoute(to: router)
         self.addMemOSCompatibilityRoutes(to: router)
         self.addMemoryBrowserRoutes(to: router)

@@ -36,6 +36,16 @@ extension Memos_Ingest_V1_ArchiveMemoriesRequest: GatewayBody {}
 
 extension Memos_Ingest_V1_GetHistoryRequest: GatewayBody {}
 
+extension Memos_Ingest_V1_GetDocumentRequest: GatewayBody {}
+
+extension Memos_Ingest_V1_ListDocumentsRequest: GatewayBody {}
+
+extension Memos_Ingest_V1_DeleteDocumentRequest: GatewayBody {}
+
+extension Memos_Ingest_V1_RestoreDocumentRequest: GatewayBody {}
+
+extension Memos_Ingest_V1_ReparseDocumentRequest: GatewayBody {}
+
 extension Memos_Retrieval_V1_SearchRequest: GatewayBody {}
 
 extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {}

@@ -75,12 +75,14 @@ struct MemOSCubeIDRequest: Decodable {
 }
 
 /// One of MemOS's `MessagesType` items: a bare string (a user turn) or an OpenAI-style message whose content is
-/// a string or a list of parts, of which the `text` parts are kept.
+/// a string or a list of parts, of which the `text` parts are its text and the `file` parts documents.
 struct MemOSMessage: Decodable {
     var role: String
     var content: String
     var chatTime: Date?
     var messageId: String
+    /// The `file` parts: `{"type": "file", "file": {"filename": …, "file_data": "data:<type>;base64,…"}}`.
+    var files: [MemOSFile] = []
 
     enum CodingKeys: String, CodingKey {
         case role, content, chatTime, messageId
@@ -100,6 +102,7 @@ struct MemOSMessage: Decodable {
             self.content = text
         } else {
             let parts = (try? container.decode([JSONValue].self, forKey: .content)) ?? []
+            self.files = parts.compactMap(MemOSFile.init(part:))
             self.content = parts.compactMap { part -> String? in
                 guard case .object(let fields) = part, fields["type"] == .string("text"),
                     case .string(let text)? = fields["text"]
@@ -120,6 +123,31 @@ struct MemOSMessage: Decodable {
             $0.messageID = self.messageId
             if let chatTime = self.chatTime { $0.chatTime = .init(date: chatTime) }
         }
+    }
+}
+
+/// A file sent inline as a message part (OpenAI's `file` content part): its bytes in base64, bare or as a data URL.
+struct MemOSFile {
+    var filename: String
+    var mediaType: String
+    /// Nil when `file_data` is missing or not base64 (a URL, which this server does not fetch).
+    var bytes: [UInt8]?
+
+    init?(part: JSONValue) {
+        guard case .object(let fields) = part, fields["type"] == .string("file"),
+            case .object(let file)? = fields["file"]
+        else { return nil }
+        if case .string(let name)? = file["filename"] { self.filename = name } else { self.filename = "" }
+        self.mediaType = ""
+        self.bytes = nil
+        guard case .string(var data)? = file["file_data"] else { return }
+        if data.hasPrefix("data:"), let comma = data.firstIndex(of: ",") {
+            let header = data[data.index(data.startIndex, offsetBy: 5)..<comma]
+            self.mediaType = header.split(separator: ";").first.map(String.init) ?? ""
+            guard header.hasSuffix(";base64") else { return }
+            data = String(data[data.index(after: comma)...])
+        }
+        self.bytes = Data(base64Encoded: data, options: .ignoreUnknownCharacters).map { Array($0) }
     }
 }
 

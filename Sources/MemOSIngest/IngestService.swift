@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import MemOSCore
+import MemOSDocuments
 import MemOSProto
 import MemOSRPC
 import SwiftProtobuf
@@ -14,17 +15,22 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
     let embedder: any Embedder
     let extractor: MemoryExtractor
     let pageTokens: PageTokens
+    let documents: any DocumentStore
+    let documentIngestor: DocumentIngestor
 
     /// - Parameter chatModel: the LLM of mode FINE; without one, FINE requests fail with `failedPrecondition`.
     public init(
         store: any MemoryStore,
         accounts: any AccountStore,
+        documents: any DocumentStore,
         embedder: any Embedder,
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
         pageTokens: PageTokens
     ) {
         self.pageTokens = pageTokens
+        self.documents = documents
+        self.documentIngestor = DocumentIngestor(embedder: embedder, chatModel: chatModel)
         self.store = store
         self.accounts = accounts
         self.embedder = embedder

@@ -31,6 +31,7 @@ struct FilterSQL {
         switch condition.field {
         case .tags: return try self.tags(condition)
         case .info(let name): return try self.info(name, condition)
+        case .document(let field): return try self.document(field, condition)
         case .createdAt, .updatedAt, .validFrom, .validTo: return try self.time(condition)
         case .id, .authorUserID, .key, .content, .sessionID, .memoryType, .status: return try self.text(condition)
         }
@@ -51,6 +52,7 @@ struct FilterSQL {
         case .validFrom: "m.valid_from"
         case .validTo: "m.valid_to"
         case .info: "m.info"
+        case .document(let field): "(s.value ->> '\(field.rawValue)')"
         }
     }
 
@@ -67,7 +69,7 @@ struct FilterSQL {
         case .memoryType:
             let squashed = text.replacingOccurrences(of: "_", with: "").lowercased()
             return MemoryType.allCases.first { $0.rawValue.lowercased() == squashed }?.rawValue ?? text
-        case .status, .id, .authorUserID: return text.lowercased()
+        case .status, .id, .authorUserID, .document(.id): return text.lowercased()
         default: return text
         }
     }
@@ -89,6 +91,29 @@ struct FilterSQL {
             return
                 "\(column) \(Self.comparison[condition.op] ?? "=") \(try self.bind(Self.canonical(condition.value, for: condition.field) ?? ""))"
         }
+    }
+
+    /// True when one of the memory's document sources matches; for `ne` (and `eq null`), when none equals the value.
+    private mutating func document(
+        _ field: MemoryFilter.Field.DocumentField,
+        _ condition: MemoryFilter.Condition
+    ) throws -> String {
+        var positive = condition
+        var negate = false
+        if case .null = condition.value {
+            // `eq null`: no document source; `ne null`: some.
+            return (condition.op == .eq ? "NOT " : "")
+                + "EXISTS (SELECT 1 FROM jsonb_array_elements(m.sources) s WHERE s.value ->> 'type' = 'doc')"
+        }
+        if condition.op == .ne {
+            positive.op = .eq
+            negate = true
+        }
+        let exists = """
+            EXISTS (SELECT 1 FROM jsonb_array_elements(m.sources) s WHERE s.value ->> 'type' = 'doc' \
+            AND \(try self.text(positive)))
+            """
+        return negate ? "NOT \(exists)" : exists
     }
 
     private mutating func tags(_ condition: MemoryFilter.Condition) throws -> String {

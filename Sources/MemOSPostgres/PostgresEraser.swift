@@ -6,7 +6,7 @@ import PostgresNIO
 /// Erases cubes and users for good, in batches of short transactions so that no table stays locked for long.
 ///
 /// A cube: its memories (leaving the id-only tombstones that followers of the change sequence need), their
-/// history, raw messages, merge candidates, idempotency keys, jobs (but the purge job itself), memberships and the
+/// history, documents and their bytes, raw messages, merge candidates, idempotency keys, jobs (but the purge job itself), memberships and the
 /// cube. A user: every cube they own as above, then whatever they wrote into other users' cubes (memories, raw
 /// messages, idempotency keys, jobs), their name on other history rows (set to none), their memberships, keys
 /// and the user row.
@@ -20,6 +20,12 @@ public struct PostgresEraser: Eraser {
     public func purgeCube(_ cubeID: String, keepingJob jobID: UUID?, batch: Int) async throws -> Int {
         // Memories first, in batches; their history goes with them.
         let removed = try await self.deleteMemories(where: "cube_id", is: cubeID, batch: batch)
+        // A document's bytes go with its row (a cascading foreign key), a few at a time: each may be 50 MiB.
+        try await self.drain(
+            "DELETE FROM documents WHERE ctid IN (SELECT ctid FROM documents WHERE cube_id = $1 LIMIT $2)",
+            cubeID,
+            max(1, batch / 100)
+        )
         for table in ["memory_history", "messages", "merge_candidates", "idempotency_keys"] {
             try await self.drain(
                 "DELETE FROM \(table) WHERE ctid IN (SELECT ctid FROM \(table) WHERE cube_id = $1 LIMIT $2)",
@@ -59,6 +65,11 @@ public struct PostgresEraser: Eraser {
             "UPDATE memory_history SET actor_user_id = NULL WHERE ctid IN (SELECT ctid FROM memory_history WHERE actor_user_id = $1 LIMIT $2)",
             userID,
             batch
+        )
+        try await self.drain(
+            "DELETE FROM documents WHERE ctid IN (SELECT ctid FROM documents WHERE author_user_id = $1 LIMIT $2)",
+            userID,
+            max(1, batch / 100)
         )
         try await self.drain(
             "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys WHERE user_id = $1 LIMIT $2)",

@@ -521,6 +521,38 @@ public struct PostgresMemoryStore: MemoryStore {
         action: String,
         actor: UUID?
     ) async throws -> (ids: [UUID], changeSeq: Int64) {
+        let logger = self.database.logger
+        let rows = try await self.database.transaction { connection in
+            try await Self.transition(
+                where: condition,
+                binds: binds,
+                to: status,
+                action: action,
+                actor: actor,
+                on: connection,
+                logger: logger
+            )
+        }
+        let changeSeq: Int64
+        if let max = rows.map(\.1).max() {
+            changeSeq = max
+        } else {
+            changeSeq = try await self.currentChangeSeq()
+        }
+        return (rows.map(\.0), changeSeq)
+    }
+
+    /// Moves the memories matching `condition` (over `memories m`, with `$1` the cube id) to `status` on a
+    /// connection in a transaction, one history row each; returns their ids and change sequence numbers.
+    static func transition(
+        where condition: String,
+        binds: PostgresBindings,
+        to status: MemoryStatus,
+        action: String,
+        actor: UUID?,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> [(UUID, Int64)] {
         var binds = binds
         try binds.append(status.rawValue)
         let statusParameter = binds.count
@@ -549,17 +581,7 @@ public struct PostgresMemoryStore: MemoryStore {
                 """,
             binds: binds
         )
-        let logger = self.database.logger
-        let rows = try await self.database.transaction { connection in
-            try await connection.rows(query, decoding: (UUID, Int64).self, logger: logger)
-        }
-        let changeSeq: Int64
-        if let max = rows.map(\.1).max() {
-            changeSeq = max
-        } else {
-            changeSeq = try await self.currentChangeSeq()
-        }
-        return (rows.map(\.0), changeSeq)
+        return try await connection.rows(query, decoding: (UUID, Int64).self, logger: logger)
     }
 
     public func update(

@@ -15,7 +15,7 @@ extension MemoryFilter {
             guard let field = Field(name: condition.field) else {
                 throw MemOSError.invalidArgument(
                     "\(path).condition.field '\(condition.field.prefix(64))' is not filterable; use id, key, content, tags, "
-                        + "session_id, memory_type, status, author_user_id, created_at, updated_at, valid_from, valid_to or info.<name>"
+                        + "session_id, memory_type, status, author_user_id, created_at, updated_at, valid_from, valid_to, document_id, document_name, document_media_type or info.<name>"
                 )
             }
             guard let op = Self.operator(condition.op) else {

@@ -125,8 +125,14 @@ extension Source {
             chatTime: proto.hasChatTime ? proto.chatTime.date : nil,
             content: proto.content.nilIfEmpty.map { String($0.utf8.prefix(2_048)) ?? String($0.prefix(512)) },
             docPath: proto.docPath.nilIfEmpty,
-            chunkIndex: proto.chunkIndex == 0 ? nil : Int(proto.chunkIndex),
-            memoryID: proto.memoryID.nilIfEmpty
+            chunkIndex: proto.chunkIndex == 0 && proto.type != "doc" ? nil : Int(proto.chunkIndex),
+            memoryID: proto.memoryID.nilIfEmpty,
+            documentID: proto.documentID.nilIfEmpty,
+            section: proto.section.isEmpty
+                ? nil : proto.section.prefix(16).map { String($0.utf8.prefix(256)) ?? String($0.prefix(64)) },
+            pageStart: proto.pageStart == 0 ? nil : Int(proto.pageStart),
+            pageEnd: proto.pageEnd == 0 ? nil : Int(proto.pageEnd),
+            mediaType: proto.mediaType.nilIfEmpty
         )
     }
 
@@ -141,6 +147,11 @@ extension Source {
             $0.docPath = self.docPath ?? ""
             $0.chunkIndex = Int32(self.chunkIndex ?? 0)
             $0.memoryID = self.memoryID ?? ""
+            $0.documentID = self.documentID ?? ""
+            $0.section = self.section ?? []
+            $0.pageStart = Int32(clamping: self.pageStart ?? 0)
+            $0.pageEnd = Int32(clamping: self.pageEnd ?? 0)
+            $0.mediaType = self.mediaType ?? ""
         }
     }
 }
@@ -209,5 +220,5 @@ extension HistoryEntry {
 }
 
 extension String {
-    var nilIfEmpty: String? { self.isEmpty ? nil : self }
+    public var nilIfEmpty: String? { self.isEmpty ? nil : self }
 }

@@ -1,6 +1,7 @@
 import Logging
 import MemOSAccounts
 import MemOSCore
+import MemOSDocuments
 import MemOSGateway
 import MemOSIngest
 import MemOSPostgres
@@ -27,6 +28,7 @@ public enum ServerFactory {
         let service = IngestService(
             store: PostgresMemoryStore(database: database),
             accounts: accounts,
+            documents: PostgresDocumentStore(database: database),
             embedder: embedder,
             reader: reader,
             chatModel: chatModel,
@@ -180,6 +182,11 @@ public enum ServerFactory {
                 JobKind.reembed: ReembedHandler(store: store, queue: queue, embedder: embedder),
                 JobKind.purge: PurgeHandler(eraser: PostgresEraser(database: database)),
                 JobKind.lifecycleSweep: LifecycleSweepHandler(store: store, idempotencyRetention: idempotencyRetention),
+                JobKind.parseDocument: DocumentHandler(
+                    documents: PostgresDocumentStore(database: database),
+                    jobs: queue,
+                    ingestor: DocumentIngestor(embedder: embedder, chatModel: chatModel)
+                ),
             ],
             logger: logger
         )

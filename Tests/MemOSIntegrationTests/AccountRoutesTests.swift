@@ -28,6 +28,7 @@ struct AccountRoutesTests {
                     .replacingOccurrences(of: "{key_id}", with: keyID)
                     .replacingOccurrences(of: "{memory_id}", with: UUID().uuidString)
                     .replacingOccurrences(of: "{job_id}", with: UUID().uuidString)
+                    .replacingOccurrences(of: "{document_id}", with: UUID().uuidString)
                 let method = HTTPRequest.Method(route.method.uppercased())!
                 for key in [nil, revokedKey] {
                     let result = try await stack.http(method, path, key: key, body: "{}")

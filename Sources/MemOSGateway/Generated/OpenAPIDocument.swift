@@ -32,6 +32,10 @@ extension OpenAPI {
               "name": "jobs"
             },
             {
+              "name": "documents",
+              "description": "Files as memories: upload, status, delete, restore, re-parse."
+            },
+            {
               "name": "users"
             },
             {
@@ -3829,6 +3833,584 @@ extension OpenAPI {
                   }
                 }
               }
+            },
+            "/v1/documents": {
+              "post": {
+                "operationId": "addDocument",
+                "summary": "Upload a file (PDF, DOCX, HTML, Markdown, plain text; at most 50 MiB) into a cube; its chunks become RAW_FILE_MEMORY memories.",
+                "description": "Either multipart/form-data (the fields, then one part with a filename) or the file itself as the body with its Content-Type and the fields as query parameters. A file of at most 1 MiB that is not a PDF is parsed, chunked and embedded before the answer (status READY; a file that cannot be read is a 400 naming the cause and nothing is written). A larger file, a PDF or an async upload is stored with a parse job and answered at once (status QUEUED); follow it with GET /v1/cubes/{cube_id}/documents/{document_id}. The same bytes added to a cube again return the first document with duplicate true.",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "name": "cube_id",
+                    "in": "query",
+                    "required": false,
+                    "description": "The cube to write into (owner or writer). Required.",
+                    "schema": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128
+                    }
+                  },
+                  {
+                    "name": "name",
+                    "in": "query",
+                    "required": false,
+                    "description": "The file name, 1 to 256 bytes. Required unless the upload names its file (a form part's filename, or Content-Disposition).",
+                    "schema": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 256
+                    }
+                  },
+                  {
+                    "name": "media_type",
+                    "in": "query",
+                    "required": false,
+                    "description": "The declared media type; the bytes decide first. Default: the body's or the part's Content-Type.",
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 256
+                    }
+                  },
+                  {
+                    "name": "session_id",
+                    "in": "query",
+                    "required": false,
+                    "description": "Session recorded on every chunk; at most 128 bytes.",
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 128
+                    }
+                  },
+                  {
+                    "name": "tags",
+                    "in": "query",
+                    "required": false,
+                    "description": "Tags put on every chunk, comma-separated; at most 32, each 1 to 64 bytes.",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "info",
+                    "in": "query",
+                    "required": false,
+                    "description": "A JSON object put on every chunk as its info; at most 16,384 bytes.",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "mode",
+                    "in": "query",
+                    "required": false,
+                    "description": "fast (default): chunks only; fine: with an LLM, facts are also extracted from each chunk.",
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "fast",
+                        "fine",
+                        "FAST",
+                        "FINE"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "async",
+                    "in": "query",
+                    "required": false,
+                    "description": "true: always queue the document for the scheduler. Default false: a file of at most 1 MiB that is not a PDF is parsed before the answer.",
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "true",
+                        "false"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "chunk_overlap_tokens",
+                    "in": "query",
+                    "required": false,
+                    "description": "Tokens each chunk repeats from the one before it, 0 to 128; default 32.",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[0-9]{1,3}$"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "multipart/form-data": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "cube_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 128,
+                            "description": "The cube to write into (owner or writer). Required."
+                          },
+                          "name": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 256,
+                            "description": "The file name, 1 to 256 bytes. Required unless the upload names its file (a form part's filename, or Content-Disposition)."
+                          },
+                          "media_type": {
+                            "type": "string",
+                            "maxLength": 256,
+                            "description": "The declared media type; the bytes decide first. Default: the body's or the part's Content-Type."
+                          },
+                          "session_id": {
+                            "type": "string",
+                            "maxLength": 128,
+                            "description": "Session recorded on every chunk; at most 128 bytes."
+                          },
+                          "tags": {
+                            "type": "string",
+                            "description": "Tags put on every chunk, comma-separated; at most 32, each 1 to 64 bytes."
+                          },
+                          "info": {
+                            "type": "string",
+                            "description": "A JSON object put on every chunk as its info; at most 16,384 bytes."
+                          },
+                          "mode": {
+                            "type": "string",
+                            "enum": [
+                              "fast",
+                              "fine",
+                              "FAST",
+                              "FINE"
+                            ],
+                            "description": "fast (default): chunks only; fine: with an LLM, facts are also extracted from each chunk."
+                          },
+                          "async": {
+                            "type": "string",
+                            "enum": [
+                              "true",
+                              "false"
+                            ],
+                            "description": "true: always queue the document for the scheduler. Default false: a file of at most 1 MiB that is not a PDF is parsed before the answer."
+                          },
+                          "chunk_overlap_tokens": {
+                            "type": "string",
+                            "pattern": "^[0-9]{1,3}$",
+                            "description": "Tokens each chunk repeats from the one before it, 0 to 128; default 32."
+                          },
+                          "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The file: PDF, DOCX, HTML, Markdown or plain text; at most 50 MiB. Send the fields before it."
+                          }
+                        },
+                        "required": [
+                          "file"
+                        ]
+                      }
+                    },
+                    "application/octet-stream": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "*/*": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AddDocumentResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "412": {
+                    "$ref": "#/components/responses/E412"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              }
+            },
+            "/v1/cubes/{cube_id}/documents": {
+              "get": {
+                "operationId": "listDocuments",
+                "summary": "A cube's documents, newest first (readers too).",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CubeID"
+                  },
+                  {
+                    "name": "statuses",
+                    "in": "query",
+                    "required": false,
+                    "description": "Which statuses, comma-separated: queued, parsing, ready, failed, deleted (any case). Default: all but deleted.",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/PageSize"
+                  },
+                  {
+                    "$ref": "#/components/parameters/PageToken"
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ListDocumentsResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              }
+            },
+            "/v1/cubes/{cube_id}/documents/{document_id}": {
+              "get": {
+                "operationId": "getDocument",
+                "summary": "One document with its status and progress (readers too).",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CubeID"
+                  },
+                  {
+                    "name": "document_id",
+                    "in": "path",
+                    "required": true,
+                    "description": "The document.",
+                    "schema": {
+                      "type": "string",
+                      "format": "uuid"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Document"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteDocument",
+                "summary": "Delete a document and every memory made from it (owner or writer): restorable, or for good with hard=true.",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CubeID"
+                  },
+                  {
+                    "name": "document_id",
+                    "in": "path",
+                    "required": true,
+                    "description": "The document.",
+                    "schema": {
+                      "type": "string",
+                      "format": "uuid"
+                    }
+                  },
+                  {
+                    "name": "hard",
+                    "in": "query",
+                    "required": false,
+                    "description": "true: remove the document, its bytes, its memories and their history for good.",
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "true",
+                        "false"
+                      ]
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/DeleteDocumentResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              }
+            },
+            "/v1/cubes/{cube_id}/documents/{document_id}/restore": {
+              "post": {
+                "operationId": "restoreDocument",
+                "summary": "Bring a deleted document and its memories back (owner or writer).",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CubeID"
+                  },
+                  {
+                    "name": "document_id",
+                    "in": "path",
+                    "required": true,
+                    "description": "The document.",
+                    "schema": {
+                      "type": "string",
+                      "format": "uuid"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RestoreDocumentResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "412": {
+                    "$ref": "#/components/responses/E412"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              }
+            },
+            "/v1/cubes/{cube_id}/documents/{document_id}/reparse": {
+              "post": {
+                "operationId": "reparseDocument",
+                "summary": "Parse a ready or failed document again from its kept bytes, as a job (owner or writer); its chunks are replaced when the job ends.",
+                "tags": [
+                  "documents"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CubeID"
+                  },
+                  {
+                    "name": "document_id",
+                    "in": "path",
+                    "required": true,
+                    "description": "The document.",
+                    "schema": {
+                      "type": "string",
+                      "format": "uuid"
+                    }
+                  },
+                  {
+                    "name": "chunk_overlap_tokens",
+                    "in": "query",
+                    "required": false,
+                    "description": "Tokens each chunk repeats from the one before it, 0 to 128; default: the document's.",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[0-9]{1,3}$"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ReparseDocumentResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "412": {
+                    "$ref": "#/components/responses/E412"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -4111,6 +4693,28 @@ extension OpenAPI {
                   "prefix",
                   "created_at"
                 ],
+                "additionalProperties": false
+              },
+              "AddDocumentResponse": {
+                "type": "object",
+                "properties": {
+                  "document": {
+                    "$ref": "#/components/schemas/Document",
+                    "description": "The document: READY when parsed inline, QUEUED when the scheduler will parse it."
+                  },
+                  "job_id": {
+                    "type": "string",
+                    "description": "The parse job, for a queued document."
+                  },
+                  "duplicate": {
+                    "type": "boolean",
+                    "description": "True when the cube already held a live document with the same bytes: that one is returned, nothing written."
+                  },
+                  "change_seq": {
+                    "type": "integer",
+                    "description": "The change sequence number of this write (see AddMessagesResponse)."
+                  }
+                },
                 "additionalProperties": false
               },
               "AddMemoriesBody": {
@@ -4474,6 +5078,24 @@ extension OpenAPI {
                 ],
                 "description": "Removal of near-duplicates from the results.\n\n- `NONE`: Keep everything.\n- `EXACT`: Drop results whose text equals a better result's text.\n- `MMR`: Maximal marginal relevance as MemOS does it (lambda 0.8, strong penalty above cosine 0.9)."
               },
+              "DeleteDocumentResponse": {
+                "type": "object",
+                "properties": {
+                  "document": {
+                    "$ref": "#/components/schemas/Document",
+                    "description": "The document afterwards (for a hard delete, as it was)."
+                  },
+                  "deleted_memory_count": {
+                    "type": "integer",
+                    "description": "How many memories were deleted with it."
+                  },
+                  "change_seq": {
+                    "type": "integer",
+                    "description": "The change sequence number of this write."
+                  }
+                },
+                "additionalProperties": false
+              },
               "DeleteMemoriesRequest": {
                 "type": "object",
                 "description": "Exactly one selector of ids, filter, session_id, whole_cube.",
@@ -4541,6 +5163,106 @@ extension OpenAPI {
                   }
                 },
                 "additionalProperties": false
+              },
+              "Document": {
+                "type": "object",
+                "description": "An uploaded file and what became of it.",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "Stable id (UUID). Chunks cite it in their sources' `document_id`."
+                  },
+                  "cube_id": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string",
+                    "description": "The file name given at upload (at most 256 bytes)."
+                  },
+                  "media_type": {
+                    "type": "string",
+                    "description": "The media type the content was recognised as (by its bytes first, then the declared type, then the name)."
+                  },
+                  "size_bytes": {
+                    "type": "integer",
+                    "description": "The size of the uploaded bytes."
+                  },
+                  "sha256": {
+                    "type": "string",
+                    "description": "SHA-256 of the bytes, lower-case hex. The same bytes added again to the cube return this document."
+                  },
+                  "status": {
+                    "$ref": "#/components/schemas/DocumentStatus"
+                  },
+                  "title": {
+                    "type": "string",
+                    "description": "The document's own title when the format has one (HTML <title>, DOCX core properties), else empty."
+                  },
+                  "page_count": {
+                    "type": "integer",
+                    "description": "Pages, for paged formats (PDF); 0 otherwise."
+                  },
+                  "chunk_count": {
+                    "type": "integer",
+                    "description": "Chunks made (known once parsing has cut the text)."
+                  },
+                  "chunks_done": {
+                    "type": "integer",
+                    "description": "Chunks embedded so far, while PARSING; equal to `chunk_count` when READY."
+                  },
+                  "error": {
+                    "type": "string",
+                    "description": "Why parsing failed, in words, for FAILED."
+                  },
+                  "error_reason": {
+                    "type": "string",
+                    "description": "The cause of a failure as a word: \"empty\", \"unsupported\", \"corrupt\", \"encrypted\", \"too_large\", \"too_complex\", \"timeout\" or \"internal\"."
+                  },
+                  "author_user_id": {
+                    "type": "string",
+                    "description": "The user whose key uploaded it."
+                  },
+                  "job_id": {
+                    "type": "string",
+                    "description": "The job that parses it, for queued documents."
+                  },
+                  "session_id": {
+                    "type": "string",
+                    "description": "Session recorded on its memories."
+                  },
+                  "tags": {
+                    "type": "array",
+                    "description": "Tags put on every chunk.",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "info": {
+                    "type": "object",
+                    "description": "The caller's JSON object, put on every chunk as its `info`.",
+                    "additionalProperties": true
+                  },
+                  "created_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "updated_at": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                },
+                "additionalProperties": false
+              },
+              "DocumentStatus": {
+                "type": "string",
+                "enum": [
+                  "QUEUED",
+                  "PARSING",
+                  "READY",
+                  "FAILED",
+                  "DELETED"
+                ],
+                "description": "Where a document is in its life.\n\n- `QUEUED`: Stored with its parse job; the scheduler has not started it.\n- `PARSING`: Being parsed, chunked and embedded (see `chunks_done` of `chunk_count`).\n- `READY`: Its chunks are memories and searchable.\n- `FAILED`: It could not be parsed; `error` says why. Its bytes are kept: ReparseDocument tries again.\n- `DELETED`: Deleted with its memories; restorable with RestoreDocument until deleted with `hard`."
               },
               "Error": {
                 "type": "object",
@@ -4682,7 +5404,7 @@ extension OpenAPI {
                 "properties": {
                   "field": {
                     "type": "string",
-                    "description": "One of: `id`, `key`, `content`, `tags`, `session_id`, `memory_type`, `status`, `author_user_id`, `created_at`, `updated_at`, `valid_from`, `valid_to`, or `info.<name>` for a key of the memory's `info`. Times compare against RFC 3339 strings or numbers of seconds since 1970."
+                    "description": "One of: `id`, `key`, `content`, `tags`, `session_id`, `memory_type`, `status`, `author_user_id`, `created_at`, `updated_at`, `valid_from`, `valid_to`, `info.<name>` for a key of the memory's `info`, or a field of the document a chunk came from: `document_id`, `document_name`, `document_media_type` (a memory matches when one of its document sources does; `ne` matches when none does). Times compare against RFC 3339 strings or numbers of seconds since 1970."
                   },
                   "op": {
                     "$ref": "#/components/schemas/FilterOperator",
@@ -4881,6 +5603,23 @@ extension OpenAPI {
                   "DEAD"
                 ],
                 "description": "- `WAITING`: Queued, not yet taken.\n- `IN_PROGRESS`: Held by a worker under a lease.\n- `FAILED`: Failed on its last attempt and will be retried after a backoff.\n- `DEAD`: Failed on every allowed attempt; kept with its last error."
+              },
+              "ListDocumentsResponse": {
+                "type": "object",
+                "properties": {
+                  "documents": {
+                    "type": "array",
+                    "description": "Newest first.",
+                    "items": {
+                      "$ref": "#/components/schemas/Document"
+                    }
+                  },
+                  "next_page_token": {
+                    "type": "string",
+                    "description": "Empty when there are no more."
+                  }
+                },
+                "additionalProperties": false
               },
               "ListJobsResponse": {
                 "type": "object",
@@ -5452,6 +6191,38 @@ extension OpenAPI {
                 ],
                 "description": "How messages become memories.\n\n- `FAST`: No LLM: windows of consecutive turns, each window one memory.\n- `FINE`: An OpenAI-compatible LLM extracts facts. `failedPrecondition` when no LLM is configured."
               },
+              "ReparseDocumentResponse": {
+                "type": "object",
+                "properties": {
+                  "document": {
+                    "$ref": "#/components/schemas/Document",
+                    "description": "The document, QUEUED; its old chunks stay searchable until the new ones replace them."
+                  },
+                  "job_id": {
+                    "type": "string",
+                    "description": "The parse job."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "RestoreDocumentResponse": {
+                "type": "object",
+                "properties": {
+                  "document": {
+                    "$ref": "#/components/schemas/Document",
+                    "description": "The document afterwards, with the status it had before it was deleted."
+                  },
+                  "restored_memory_count": {
+                    "type": "integer",
+                    "description": "How many of its memories were restored."
+                  },
+                  "change_seq": {
+                    "type": "integer",
+                    "description": "The change sequence number of this write."
+                  }
+                },
+                "additionalProperties": false
+              },
               "RestoreMemoriesRequest": {
                 "type": "object",
                 "properties": {
@@ -5720,11 +6491,33 @@ extension OpenAPI {
                   },
                   "chunk_index": {
                     "type": "integer",
-                    "description": "For document chunks: the chunk's index within the document."
+                    "description": "For document chunks: the chunk's index within the document (0 for the first)."
                   },
                   "memory_id": {
                     "type": "string",
                     "description": "For merged memories: the id of the memory that was merged in."
+                  },
+                  "document_id": {
+                    "type": "string",
+                    "description": "For document chunks: the id of the document (see IngestService.AddDocument)."
+                  },
+                  "section": {
+                    "type": "array",
+                    "description": "For document chunks: the headings the chunk sits under, outermost first.",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "page_start": {
+                    "type": "integer",
+                    "description": "For document chunks of paged formats (PDF): the first and last page the chunk's text comes from, from 1; 0 for formats without pages."
+                  },
+                  "page_end": {
+                    "type": "integer"
+                  },
+                  "media_type": {
+                    "type": "string",
+                    "description": "For document chunks: the document's media type (for example \"application/pdf\")."
                   }
                 },
                 "additionalProperties": false

@@ -642,5 +642,66 @@ extension Schema {
                 """,
             ]
         ),
+        Migration(
+            version: 14,
+            name: "documents with their bytes",
+            file: "0014_documents_with_their_bytes.sql",
+            checksum: "f1727b81fac61cdaa55accdea30b0feb3b06ef2e93bb8c040260477781185b4b",
+            sql: [
+                """
+                CREATE TABLE documents (
+                    cube_id text NOT NULL,
+                    id uuid NOT NULL,
+                    name text NOT NULL,
+                    media_type text NOT NULL,
+                    size_bytes bigint NOT NULL,
+                    sha256 text NOT NULL,
+                    -- queued, parsing, ready, failed, deleted
+                    status text NOT NULL,
+                    -- The status before a soft delete, for a restore.
+                    status_before_delete text,
+                    title text NOT NULL DEFAULT '',
+                    page_count integer NOT NULL DEFAULT 0,
+                    chunk_count integer NOT NULL DEFAULT 0,
+                    chunks_done integer NOT NULL DEFAULT 0,
+                    error text NOT NULL DEFAULT '',
+                    error_reason text NOT NULL DEFAULT '',
+                    author_user_id uuid NOT NULL,
+                    job_id uuid,
+                    session_id text NOT NULL DEFAULT '',
+                    tags text[] NOT NULL DEFAULT '{}',
+                    info jsonb NOT NULL DEFAULT '{}',
+                    -- fast or fine, and the chunk overlap in tokens: how a re-parse cuts it again.
+                    mode text NOT NULL DEFAULT 'fast',
+                    chunk_overlap_tokens integer NOT NULL DEFAULT 32,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (cube_id, id)
+                )
+                """,
+                """
+                CREATE UNIQUE INDEX documents_live_content ON documents (cube_id, sha256) WHERE status <> 'deleted'
+                """,
+                """
+                CREATE INDEX documents_listing ON documents (cube_id, created_at DESC, id DESC)
+                """,
+                """
+                CREATE TABLE document_contents (
+                    cube_id text NOT NULL,
+                    document_id uuid NOT NULL,
+                    data bytea NOT NULL,
+                    PRIMARY KEY (cube_id, document_id),
+                    FOREIGN KEY (cube_id, document_id) REFERENCES documents (cube_id, id) ON DELETE CASCADE
+                )
+                """,
+                """
+                ALTER TABLE document_contents ALTER COLUMN data SET STORAGE EXTERNAL
+                """,
+                """
+                CREATE INDEX memories_by_document ON memories (cube_id, (sources -> 0 ->> 'document_id'))
+                    WHERE sources -> 0 ->> 'type' = 'doc'
+                """,
+            ]
+        ),
     ]
 }

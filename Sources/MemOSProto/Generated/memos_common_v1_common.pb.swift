@@ -313,11 +313,26 @@ public nonisolated struct Memos_Common_V1_Source: Sendable {
   /// For document chunks: the document's path or name.
   public var docPath: String = String()
 
-  /// For document chunks: the chunk's index within the document.
+  /// For document chunks: the chunk's index within the document (0 for the first).
   public var chunkIndex: Int32 = 0
 
   /// For merged memories: the id of the memory that was merged in.
   public var memoryID: String = String()
+
+  /// For document chunks: the id of the document (see IngestService.AddDocument).
+  public var documentID: String = String()
+
+  /// For document chunks: the headings the chunk sits under, outermost first.
+  public var section: [String] = []
+
+  /// For document chunks of paged formats (PDF): the first and last page the chunk's text comes from, from 1;
+  /// 0 for formats without pages.
+  public var pageStart: Int32 = 0
+
+  public var pageEnd: Int32 = 0
+
+  /// For document chunks: the document's media type (for example "application/pdf").
+  public var mediaType: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -494,7 +509,9 @@ public nonisolated struct Memos_Common_V1_FilterCondition: Sendable {
   // methods supported on all messages.
 
   /// One of: `id`, `key`, `content`, `tags`, `session_id`, `memory_type`, `status`, `author_user_id`,
-  /// `created_at`, `updated_at`, `valid_from`, `valid_to`, or `info.<name>` for a key of the memory's `info`.
+  /// `created_at`, `updated_at`, `valid_from`, `valid_to`, `info.<name>` for a key of the memory's `info`, or a
+  /// field of the document a chunk came from: `document_id`, `document_name`, `document_media_type` (a memory
+  /// matches when one of its document sources does; `ne` matches when none does).
   /// Times compare against RFC 3339 strings or numbers of seconds since 1970.
   public var field: String = String()
 
@@ -761,7 +778,7 @@ nonisolated extension Memos_Common_V1_ChatMessage: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Memos_Common_V1_Source: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Source"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}role\0\u{3}message_id\0\u{3}session_id\0\u{3}chat_time\0\u{1}content\0\u{3}doc_path\0\u{3}chunk_index\0\u{3}memory_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}role\0\u{3}message_id\0\u{3}session_id\0\u{3}chat_time\0\u{1}content\0\u{3}doc_path\0\u{3}chunk_index\0\u{3}memory_id\0\u{3}document_id\0\u{1}section\0\u{3}page_start\0\u{3}page_end\0\u{3}media_type\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -778,6 +795,11 @@ nonisolated extension Memos_Common_V1_Source: SwiftProtobuf.Message, SwiftProtob
       case 7: try { try decoder.decodeSingularStringField(value: &self.docPath) }()
       case 8: try { try decoder.decodeSingularInt32Field(value: &self.chunkIndex) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.memoryID) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.documentID) }()
+      case 11: try { try decoder.decodeRepeatedStringField(value: &self.section) }()
+      case 12: try { try decoder.decodeSingularInt32Field(value: &self.pageStart) }()
+      case 13: try { try decoder.decodeSingularInt32Field(value: &self.pageEnd) }()
+      case 14: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
       default: break
       }
     }
@@ -815,6 +837,21 @@ nonisolated extension Memos_Common_V1_Source: SwiftProtobuf.Message, SwiftProtob
     if !self.memoryID.isEmpty {
       try visitor.visitSingularStringField(value: self.memoryID, fieldNumber: 9)
     }
+    if !self.documentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentID, fieldNumber: 10)
+    }
+    if !self.section.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.section, fieldNumber: 11)
+    }
+    if self.pageStart != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageStart, fieldNumber: 12)
+    }
+    if self.pageEnd != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageEnd, fieldNumber: 13)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -828,6 +865,11 @@ nonisolated extension Memos_Common_V1_Source: SwiftProtobuf.Message, SwiftProtob
     if lhs.docPath != rhs.docPath {return false}
     if lhs.chunkIndex != rhs.chunkIndex {return false}
     if lhs.memoryID != rhs.memoryID {return false}
+    if lhs.documentID != rhs.documentID {return false}
+    if lhs.section != rhs.section {return false}
+    if lhs.pageStart != rhs.pageStart {return false}
+    if lhs.pageEnd != rhs.pageEnd {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

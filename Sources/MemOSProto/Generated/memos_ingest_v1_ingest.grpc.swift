@@ -130,6 +130,84 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AddDocument" metadata.
+        public enum AddDocument: Sendable {
+            /// Request type for "AddDocument".
+            public typealias Input = Memos_Ingest_V1_AddDocumentRequest
+            /// Response type for "AddDocument".
+            public typealias Output = Memos_Ingest_V1_AddDocumentResponse
+            /// Descriptor for "AddDocument".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "AddDocument",
+                type: .clientStreaming
+            )
+        }
+        /// Namespace for "GetDocument" metadata.
+        public enum GetDocument: Sendable {
+            /// Request type for "GetDocument".
+            public typealias Input = Memos_Ingest_V1_GetDocumentRequest
+            /// Response type for "GetDocument".
+            public typealias Output = Memos_Ingest_V1_Document
+            /// Descriptor for "GetDocument".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "GetDocument",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListDocuments" metadata.
+        public enum ListDocuments: Sendable {
+            /// Request type for "ListDocuments".
+            public typealias Input = Memos_Ingest_V1_ListDocumentsRequest
+            /// Response type for "ListDocuments".
+            public typealias Output = Memos_Ingest_V1_ListDocumentsResponse
+            /// Descriptor for "ListDocuments".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "ListDocuments",
+                type: .unary
+            )
+        }
+        /// Namespace for "DeleteDocument" metadata.
+        public enum DeleteDocument: Sendable {
+            /// Request type for "DeleteDocument".
+            public typealias Input = Memos_Ingest_V1_DeleteDocumentRequest
+            /// Response type for "DeleteDocument".
+            public typealias Output = Memos_Ingest_V1_DeleteDocumentResponse
+            /// Descriptor for "DeleteDocument".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "DeleteDocument",
+                type: .unary
+            )
+        }
+        /// Namespace for "RestoreDocument" metadata.
+        public enum RestoreDocument: Sendable {
+            /// Request type for "RestoreDocument".
+            public typealias Input = Memos_Ingest_V1_RestoreDocumentRequest
+            /// Response type for "RestoreDocument".
+            public typealias Output = Memos_Ingest_V1_RestoreDocumentResponse
+            /// Descriptor for "RestoreDocument".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "RestoreDocument",
+                type: .unary
+            )
+        }
+        /// Namespace for "ReparseDocument" metadata.
+        public enum ReparseDocument: Sendable {
+            /// Request type for "ReparseDocument".
+            public typealias Input = Memos_Ingest_V1_ReparseDocumentRequest
+            /// Response type for "ReparseDocument".
+            public typealias Output = Memos_Ingest_V1_ReparseDocumentResponse
+            /// Descriptor for "ReparseDocument".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "ReparseDocument",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "memos.ingest.v1.IngestService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             AddMessages.descriptor,
@@ -139,7 +217,13 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
             RestoreMemories.descriptor,
             ArchiveMemories.descriptor,
             GetHistory.descriptor,
-            BatchGetHistory.descriptor
+            BatchGetHistory.descriptor,
+            AddDocument.descriptor,
+            GetDocument.descriptor,
+            ListDocuments.descriptor,
+            DeleteDocument.descriptor,
+            RestoreDocument.descriptor,
+            ReparseDocument.descriptor
         ]
     }
 }
@@ -309,6 +393,115 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>
+
+        /// Handle the "AddDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+        /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_AddDocumentResponse` messages.
+        func addDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_AddDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_AddDocumentResponse>
+
+        /// Handle the "GetDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One document with its status and progress.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_GetDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_Document` messages.
+        func getDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_GetDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_Document>
+
+        /// Handle the "ListDocuments" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A cube's documents, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_ListDocumentsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_ListDocumentsResponse` messages.
+        func listDocuments(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ListDocumentsResponse>
+
+        /// Handle the "DeleteDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_DeleteDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_DeleteDocumentResponse` messages.
+        func deleteDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_DeleteDocumentResponse>
+
+        /// Handle the "RestoreDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Brings a soft-deleted document and its memories back.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_RestoreDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_RestoreDocumentResponse` messages.
+        func restoreDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_RestoreDocumentResponse>
+
+        /// Handle the "ReparseDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_ReparseDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_ReparseDocumentResponse` messages.
+        func reparseDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>
     }
 
     /// Service protocol for the "memos.ingest.v1.IngestService" service.
@@ -462,6 +655,115 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.ServerRequest<Memos_Ingest_V1_BatchGetHistoryRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>
+
+        /// Handle the "AddDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+        /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_AddDocumentResponse` message.
+        func addDocument(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_AddDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_AddDocumentResponse>
+
+        /// Handle the "GetDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One document with its status and progress.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_GetDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_Document` message.
+        func getDocument(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_GetDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_Document>
+
+        /// Handle the "ListDocuments" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A cube's documents, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ListDocumentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_ListDocumentsResponse` message.
+        func listDocuments(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ListDocumentsResponse>
+
+        /// Handle the "DeleteDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_DeleteDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_DeleteDocumentResponse` message.
+        func deleteDocument(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_DeleteDocumentResponse>
+
+        /// Handle the "RestoreDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Brings a soft-deleted document and its memories back.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_RestoreDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_RestoreDocumentResponse` message.
+        func restoreDocument(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreDocumentResponse>
+
+        /// Handle the "ReparseDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ReparseDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_ReparseDocumentResponse` message.
+        func reparseDocument(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>
     }
 
     /// Simple service protocol for the "memos.ingest.v1.IngestService" service.
@@ -613,6 +915,115 @@ extension Memos_Ingest_V1_IngestService {
             request: Memos_Ingest_V1_BatchGetHistoryRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Ingest_V1_BatchGetHistoryResponse
+
+        /// Handle the "AddDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+        /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_AddDocumentResponse` to respond with.
+        func addDocument(
+            request: GRPCCore.RPCAsyncSequence<Memos_Ingest_V1_AddDocumentRequest, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_AddDocumentResponse
+
+        /// Handle the "GetDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One document with its status and progress.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_GetDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_Document` to respond with.
+        func getDocument(
+            request: Memos_Ingest_V1_GetDocumentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_Document
+
+        /// Handle the "ListDocuments" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A cube's documents, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_ListDocumentsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_ListDocumentsResponse` to respond with.
+        func listDocuments(
+            request: Memos_Ingest_V1_ListDocumentsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_ListDocumentsResponse
+
+        /// Handle the "DeleteDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_DeleteDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_DeleteDocumentResponse` to respond with.
+        func deleteDocument(
+            request: Memos_Ingest_V1_DeleteDocumentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_DeleteDocumentResponse
+
+        /// Handle the "RestoreDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Brings a soft-deleted document and its memories back.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_RestoreDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_RestoreDocumentResponse` to respond with.
+        func restoreDocument(
+            request: Memos_Ingest_V1_RestoreDocumentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_RestoreDocumentResponse
+
+        /// Handle the "ReparseDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_ReparseDocumentRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_ReparseDocumentResponse` to respond with.
+        func reparseDocument(
+            request: Memos_Ingest_V1_ReparseDocumentRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_ReparseDocumentResponse
     }
 }
 
@@ -708,6 +1119,72 @@ extension Memos_Ingest_V1_IngestService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.AddDocument.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_AddDocumentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_AddDocumentResponse>(),
+            handler: { request, context in
+                try await self.addDocument(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.GetDocument.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_GetDocumentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_Document>(),
+            handler: { request, context in
+                try await self.getDocument(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.ListDocuments.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ListDocumentsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ListDocumentsResponse>(),
+            handler: { request, context in
+                try await self.listDocuments(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.DeleteDocument.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_DeleteDocumentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_DeleteDocumentResponse>(),
+            handler: { request, context in
+                try await self.deleteDocument(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.RestoreDocument.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_RestoreDocumentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_RestoreDocumentResponse>(),
+            handler: { request, context in
+                try await self.restoreDocument(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.ReparseDocument.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ReparseDocumentRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ReparseDocumentResponse>(),
+            handler: { request, context in
+                try await self.reparseDocument(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -796,6 +1273,72 @@ extension Memos_Ingest_V1_IngestService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse> {
         let response = try await self.batchGetHistory(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func addDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_AddDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_AddDocumentResponse> {
+        let response = try await self.addDocument(
+            request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_GetDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_Document> {
+        let response = try await self.getDocument(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listDocuments(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ListDocumentsResponse> {
+        let response = try await self.listDocuments(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_DeleteDocumentResponse> {
+        let response = try await self.deleteDocument(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func restoreDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_RestoreDocumentResponse> {
+        let response = try await self.restoreDocument(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func reparseDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ReparseDocumentResponse> {
+        let response = try await self.reparseDocument(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -903,6 +1446,84 @@ extension Memos_Ingest_V1_IngestService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse> {
         return GRPCCore.ServerResponse<Memos_Ingest_V1_BatchGetHistoryResponse>(
             message: try await self.batchGetHistory(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addDocument(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_AddDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_AddDocumentResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_AddDocumentResponse>(
+            message: try await self.addDocument(
+                request: request.messages,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getDocument(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_GetDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_Document> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_Document>(
+            message: try await self.getDocument(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listDocuments(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ListDocumentsResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_ListDocumentsResponse>(
+            message: try await self.listDocuments(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteDocument(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_DeleteDocumentResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_DeleteDocumentResponse>(
+            message: try await self.deleteDocument(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func restoreDocument(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreDocumentResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_RestoreDocumentResponse>(
+            message: try await self.restoreDocument(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func reparseDocument(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>(
+            message: try await self.reparseDocument(
                 request: request.message,
                 context: context
             ),
@@ -1102,6 +1723,145 @@ extension Memos_Ingest_V1_IngestService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_BatchGetHistoryResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_BatchGetHistoryResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+        /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_AddDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addDocument<Result>(
+            request: GRPCCore.StreamingClientRequest<Memos_Ingest_V1_AddDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_AddDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_AddDocumentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_AddDocumentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One document with its status and progress.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_GetDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_GetDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_Document` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_GetDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_GetDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_Document>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_Document>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListDocuments" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A cube's documents, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ListDocumentsRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ListDocumentsRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ListDocumentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listDocuments<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ListDocumentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ListDocumentsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ListDocumentsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_DeleteDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_DeleteDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_DeleteDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_DeleteDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_DeleteDocumentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_DeleteDocumentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RestoreDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Brings a soft-deleted document and its memories back.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_RestoreDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_RestoreDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_RestoreDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func restoreDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_RestoreDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_RestoreDocumentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_RestoreDocumentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ReparseDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ReparseDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ReparseDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ReparseDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func reparseDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ReparseDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ReparseDocumentResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ReparseDocumentResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1392,6 +2152,211 @@ extension Memos_Ingest_V1_IngestService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AddDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+        /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_AddDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_AddDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addDocument<Result>(
+            request: GRPCCore.StreamingClientRequest<Memos_Ingest_V1_AddDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_AddDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_AddDocumentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_AddDocumentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.AddDocument.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > One document with its status and progress.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_GetDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_GetDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_Document` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_GetDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_GetDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_Document>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_Document>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.GetDocument.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListDocuments" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A cube's documents, newest first.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ListDocumentsRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ListDocumentsRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ListDocumentsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listDocuments<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ListDocumentsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ListDocumentsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ListDocumentsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.ListDocuments.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_DeleteDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_DeleteDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_DeleteDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_DeleteDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_DeleteDocumentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_DeleteDocumentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.DeleteDocument.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RestoreDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Brings a soft-deleted document and its memories back.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_RestoreDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_RestoreDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_RestoreDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func restoreDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_RestoreDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_RestoreDocumentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_RestoreDocumentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.RestoreDocument.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ReparseDocument" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_ReparseDocumentRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_ReparseDocumentRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_ReparseDocumentResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func reparseDocument<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_ReparseDocumentRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ReparseDocumentResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ReparseDocumentResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.ReparseDocument.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1625,6 +2590,181 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_BatchGetHistoryRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_BatchGetHistoryResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+    /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Memos_Ingest_V1_AddDocumentRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addDocument<Result>(
+        request: GRPCCore.StreamingClientRequest<Memos_Ingest_V1_AddDocumentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_AddDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addDocument(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_AddDocumentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_AddDocumentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One document with its status and progress.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_GetDocumentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDocument<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_GetDocumentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_Document>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getDocument(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_GetDocumentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_Document>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDocuments" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A cube's documents, newest first.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_ListDocumentsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDocuments<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_ListDocumentsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ListDocumentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listDocuments(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ListDocumentsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ListDocumentsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_DeleteDocumentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteDocument<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_DeleteDocumentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_DeleteDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteDocument(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_DeleteDocumentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_DeleteDocumentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestoreDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Brings a soft-deleted document and its memories back.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_RestoreDocumentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restoreDocument<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_RestoreDocumentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_RestoreDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.restoreDocument(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_RestoreDocumentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_RestoreDocumentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReparseDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_ReparseDocumentRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reparseDocument<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ReparseDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.reparseDocument(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ReparseDocumentRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ReparseDocumentResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1892,6 +3032,206 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             metadata: metadata
         )
         return try await self.batchGetHistory(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Uploads a file (PDF, DOCX, HTML, Markdown or plain text) and turns it into RAW_FILE_MEMORY chunks. The first
+    /// > message carries the metadata, the next ones the bytes in order (each at most 1 MiB; 50 MiB in all).
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addDocument<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Memos_Ingest_V1_AddDocumentRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_AddDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Memos_Ingest_V1_AddDocumentRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.addDocument(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > One document with its status and progress.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getDocument<Result>(
+        _ message: Memos_Ingest_V1_GetDocumentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_Document>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_GetDocumentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getDocument(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListDocuments" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A cube's documents, newest first.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listDocuments<Result>(
+        _ message: Memos_Ingest_V1_ListDocumentsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ListDocumentsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_ListDocumentsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listDocuments(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes a document and every memory made from it: soft (restorable) unless `hard`.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteDocument<Result>(
+        _ message: Memos_Ingest_V1_DeleteDocumentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_DeleteDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_DeleteDocumentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteDocument(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestoreDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Brings a soft-deleted document and its memories back.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restoreDocument<Result>(
+        _ message: Memos_Ingest_V1_RestoreDocumentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_RestoreDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_RestoreDocumentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.restoreDocument(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ReparseDocument" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Parses a document again from its kept bytes (for example after a parser improved), replacing its chunks.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func reparseDocument<Result>(
+        _ message: Memos_Ingest_V1_ReparseDocumentRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ReparseDocumentResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_ReparseDocumentRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.reparseDocument(
             request: request,
             options: options,
             onResponse: handleResponse

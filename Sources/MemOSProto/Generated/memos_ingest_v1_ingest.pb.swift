@@ -14,6 +14,11 @@
 /// `idempotency_key` already seen for the same cube and caller within 24 hours returns the first response
 /// and writes nothing; the same key with a different body is `alreadyExists`.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -67,6 +72,67 @@ public nonisolated enum Memos_Ingest_V1_ReaderMode: SwiftProtobuf.Enum, Swift.Ca
     .unspecified,
     .fast,
     .fine,
+  ]
+
+}
+
+/// Where a document is in its life.
+public nonisolated enum Memos_Ingest_V1_DocumentStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// Stored with its parse job; the scheduler has not started it.
+  case queued // = 1
+
+  /// Being parsed, chunked and embedded (see `chunks_done` of `chunk_count`).
+  case parsing // = 2
+
+  /// Its chunks are memories and searchable.
+  case ready // = 3
+
+  /// It could not be parsed; `error` says why. Its bytes are kept: ReparseDocument tries again.
+  case failed // = 4
+
+  /// Deleted with its memories; restorable with RestoreDocument until deleted with `hard`.
+  case deleted // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .queued
+    case 2: self = .parsing
+    case 3: self = .ready
+    case 4: self = .failed
+    case 5: self = .deleted
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .queued: return 1
+    case .parsing: return 2
+    case .ready: return 3
+    case .failed: return 4
+    case .deleted: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Memos_Ingest_V1_DocumentStatus] = [
+    .unspecified,
+    .queued,
+    .parsing,
+    .ready,
+    .failed,
+    .deleted,
   ]
 
 }
@@ -645,12 +711,487 @@ public nonisolated struct Memos_Ingest_V1_GetHistoryResponse: Sendable {
   public init() {}
 }
 
+/// An uploaded file and what became of it.
+public nonisolated struct Memos_Ingest_V1_Document: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Stable id (UUID). Chunks cite it in their sources' `document_id`.
+  public var id: String {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
+
+  public var cubeID: String {
+    get {_storage._cubeID}
+    set {_uniqueStorage()._cubeID = newValue}
+  }
+
+  /// The file name given at upload (at most 256 bytes).
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
+
+  /// The media type the content was recognised as (by its bytes first, then the declared type, then the name).
+  public var mediaType: String {
+    get {_storage._mediaType}
+    set {_uniqueStorage()._mediaType = newValue}
+  }
+
+  /// The size of the uploaded bytes.
+  public var sizeBytes: Int64 {
+    get {_storage._sizeBytes}
+    set {_uniqueStorage()._sizeBytes = newValue}
+  }
+
+  /// SHA-256 of the bytes, lower-case hex. The same bytes added again to the cube return this document.
+  public var sha256: String {
+    get {_storage._sha256}
+    set {_uniqueStorage()._sha256 = newValue}
+  }
+
+  public var status: Memos_Ingest_V1_DocumentStatus {
+    get {_storage._status}
+    set {_uniqueStorage()._status = newValue}
+  }
+
+  /// The document's own title when the format has one (HTML <title>, DOCX core properties), else empty.
+  public var title: String {
+    get {_storage._title}
+    set {_uniqueStorage()._title = newValue}
+  }
+
+  /// Pages, for paged formats (PDF); 0 otherwise.
+  public var pageCount: Int32 {
+    get {_storage._pageCount}
+    set {_uniqueStorage()._pageCount = newValue}
+  }
+
+  /// Chunks made (known once parsing has cut the text).
+  public var chunkCount: Int32 {
+    get {_storage._chunkCount}
+    set {_uniqueStorage()._chunkCount = newValue}
+  }
+
+  /// Chunks embedded so far, while PARSING; equal to `chunk_count` when READY.
+  public var chunksDone: Int32 {
+    get {_storage._chunksDone}
+    set {_uniqueStorage()._chunksDone = newValue}
+  }
+
+  /// Why parsing failed, in words, for FAILED.
+  public var error: String {
+    get {_storage._error}
+    set {_uniqueStorage()._error = newValue}
+  }
+
+  /// The cause of a failure as a word: "empty", "unsupported", "corrupt", "encrypted", "too_large", "too_complex",
+  /// "timeout" or "internal".
+  public var errorReason: String {
+    get {_storage._errorReason}
+    set {_uniqueStorage()._errorReason = newValue}
+  }
+
+  /// The user whose key uploaded it.
+  public var authorUserID: String {
+    get {_storage._authorUserID}
+    set {_uniqueStorage()._authorUserID = newValue}
+  }
+
+  /// The job that parses it, for queued documents.
+  public var jobID: String {
+    get {_storage._jobID}
+    set {_uniqueStorage()._jobID = newValue}
+  }
+
+  /// Session recorded on its memories.
+  public var sessionID: String {
+    get {_storage._sessionID}
+    set {_uniqueStorage()._sessionID = newValue}
+  }
+
+  /// Tags put on every chunk.
+  public var tags: [String] {
+    get {_storage._tags}
+    set {_uniqueStorage()._tags = newValue}
+  }
+
+  /// The caller's JSON object, put on every chunk as its `info`.
+  public var info: SwiftProtobuf.Google_Protobuf_Struct {
+    get {_storage._info ?? SwiftProtobuf.Google_Protobuf_Struct()}
+    set {_uniqueStorage()._info = newValue}
+  }
+  /// Returns true if `info` has been explicitly set.
+  public var hasInfo: Bool {_storage._info != nil}
+  /// Clears the value of `info`. Subsequent reads from it will return its default value.
+  public mutating func clearInfo() {_uniqueStorage()._info = nil}
+
+  public var createdAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._createdAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._createdAt = newValue}
+  }
+  /// Returns true if `createdAt` has been explicitly set.
+  public var hasCreatedAt: Bool {_storage._createdAt != nil}
+  /// Clears the value of `createdAt`. Subsequent reads from it will return its default value.
+  public mutating func clearCreatedAt() {_uniqueStorage()._createdAt = nil}
+
+  public var updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._updatedAt ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._updatedAt = newValue}
+  }
+  /// Returns true if `updatedAt` has been explicitly set.
+  public var hasUpdatedAt: Bool {_storage._updatedAt != nil}
+  /// Clears the value of `updatedAt`. Subsequent reads from it will return its default value.
+  public mutating func clearUpdatedAt() {_uniqueStorage()._updatedAt = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// The first message of an AddDocument stream.
+public nonisolated struct Memos_Ingest_V1_DocumentMetadata: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The cube to write into; the caller must be its owner or a writer. Required.
+  public var cubeID: String = String()
+
+  /// The file name; required, 1 to 256 bytes. Its extension helps tell Markdown from plain text.
+  public var name: String = String()
+
+  /// The declared media type (for example from Content-Type); optional. The bytes decide first.
+  public var mediaType: String = String()
+
+  /// Session recorded on every chunk; at most 128 bytes.
+  public var sessionID: String = String()
+
+  /// Tags put on every chunk; at most 32, each 1 to 64 bytes.
+  public var tags: [String] = []
+
+  /// JSON object put on every chunk as `info`; at most 16,384 bytes serialised.
+  public var info: SwiftProtobuf.Google_Protobuf_Struct {
+    get {_info ?? SwiftProtobuf.Google_Protobuf_Struct()}
+    set {_info = newValue}
+  }
+  /// Returns true if `info` has been explicitly set.
+  public var hasInfo: Bool {self._info != nil}
+  /// Clears the value of `info`. Subsequent reads from it will return its default value.
+  public mutating func clearInfo() {self._info = nil}
+
+  /// FAST (default): chunks only. FINE: with an LLM configured, facts are also extracted from each chunk into
+  /// LONG_TERM_MEMORY memories citing it; `failedPrecondition` without one.
+  public var mode: Memos_Ingest_V1_ReaderMode = .unspecified
+
+  /// When true, the document is always queued for the scheduler, however small. When false (default), a file of
+  /// at most 1 MiB that is not a PDF is parsed, chunked and embedded before the call returns (status READY); a
+  /// larger file or a PDF is queued (status QUEUED) and the call returns at once.
+  public var async: Bool = false
+
+  /// Tokens (MiniLM word pieces) each chunk repeats from the one before it within a section; 0 to 128, default 32.
+  public var chunkOverlapTokens: Int32 {
+    get {_chunkOverlapTokens ?? 0}
+    set {_chunkOverlapTokens = newValue}
+  }
+  /// Returns true if `chunkOverlapTokens` has been explicitly set.
+  public var hasChunkOverlapTokens: Bool {self._chunkOverlapTokens != nil}
+  /// Clears the value of `chunkOverlapTokens`. Subsequent reads from it will return its default value.
+  public mutating func clearChunkOverlapTokens() {self._chunkOverlapTokens = nil}
+
+  /// The size the client will send, when it knows it: a file over the limit is refused before any byte is read.
+  public var sizeBytes: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _info: SwiftProtobuf.Google_Protobuf_Struct? = nil
+  fileprivate var _chunkOverlapTokens: Int32? = nil
+}
+
+public nonisolated struct Memos_Ingest_V1_AddDocumentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var part: Memos_Ingest_V1_AddDocumentRequest.OneOf_Part? = nil
+
+  /// First message only.
+  public var metadata: Memos_Ingest_V1_DocumentMetadata {
+    get {
+      if case .metadata(let v)? = part {return v}
+      return Memos_Ingest_V1_DocumentMetadata()
+    }
+    set {part = .metadata(newValue)}
+  }
+
+  /// The file's bytes, in order, after the metadata; each message at most 1 MiB.
+  public var data: Data {
+    get {
+      if case .data(let v)? = part {return v}
+      return Data()
+    }
+    set {part = .data(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Part: Equatable, Sendable {
+    /// First message only.
+    case metadata(Memos_Ingest_V1_DocumentMetadata)
+    /// The file's bytes, in order, after the metadata; each message at most 1 MiB.
+    case data(Data)
+
+  }
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_AddDocumentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The document: READY when parsed inline, QUEUED when the scheduler will parse it.
+  public var document: Memos_Ingest_V1_Document {
+    get {_document ?? Memos_Ingest_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  /// The parse job, for a queued document.
+  public var jobID: String = String()
+
+  /// True when the cube already held a live document with the same bytes: that one is returned, nothing written.
+  public var duplicate: Bool = false
+
+  /// The change sequence number of this write (see AddMessagesResponse).
+  public var changeSeq: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Memos_Ingest_V1_Document? = nil
+}
+
+public nonisolated struct Memos_Ingest_V1_GetDocumentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be able to read the cube.
+  public var cubeID: String = String()
+
+  /// Required.
+  public var documentID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_ListDocumentsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be able to read the cube.
+  public var cubeID: String = String()
+
+  /// Only these statuses; empty means every status but DELETED.
+  public var statuses: [Memos_Ingest_V1_DocumentStatus] = []
+
+  /// 1 to 500; default 50.
+  public var pageSize: Int32 = 0
+
+  /// From a previous response's `next_page_token`, unchanged; empty for the first page.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_ListDocumentsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Newest first.
+  public var documents: [Memos_Ingest_V1_Document] = []
+
+  /// Empty when there are no more.
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_DeleteDocumentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be its owner or a writer.
+  public var cubeID: String = String()
+
+  /// Required.
+  public var documentID: String = String()
+
+  /// False (default): the document becomes DELETED and its memories DELETED (history kept), all
+  /// restorable. True: the document, its bytes, its memories and their history are removed for good.
+  public var hard: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_DeleteDocumentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The document afterwards (for a hard delete, as it was).
+  public var document: Memos_Ingest_V1_Document {
+    get {_document ?? Memos_Ingest_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  /// How many memories were deleted with it.
+  public var deletedMemoryCount: Int64 = 0
+
+  /// The change sequence number of this write.
+  public var changeSeq: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Memos_Ingest_V1_Document? = nil
+}
+
+public nonisolated struct Memos_Ingest_V1_RestoreDocumentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be its owner or a writer.
+  public var cubeID: String = String()
+
+  /// Required; a soft-deleted document.
+  public var documentID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_RestoreDocumentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The document afterwards, with the status it had before it was deleted.
+  public var document: Memos_Ingest_V1_Document {
+    get {_document ?? Memos_Ingest_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  /// How many of its memories were restored.
+  public var restoredMemoryCount: Int64 = 0
+
+  /// The change sequence number of this write.
+  public var changeSeq: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Memos_Ingest_V1_Document? = nil
+}
+
+public nonisolated struct Memos_Ingest_V1_ReparseDocumentRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Required; the caller must be its owner or a writer.
+  public var cubeID: String = String()
+
+  /// Required; a document that is not deleted and not being parsed.
+  public var documentID: String = String()
+
+  /// Optional, as in DocumentMetadata; the document's earlier value when unset.
+  public var chunkOverlapTokens: Int32 {
+    get {_chunkOverlapTokens ?? 0}
+    set {_chunkOverlapTokens = newValue}
+  }
+  /// Returns true if `chunkOverlapTokens` has been explicitly set.
+  public var hasChunkOverlapTokens: Bool {self._chunkOverlapTokens != nil}
+  /// Clears the value of `chunkOverlapTokens`. Subsequent reads from it will return its default value.
+  public mutating func clearChunkOverlapTokens() {self._chunkOverlapTokens = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _chunkOverlapTokens: Int32? = nil
+}
+
+public nonisolated struct Memos_Ingest_V1_ReparseDocumentResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The document, QUEUED; its old chunks stay searchable until the new ones replace them.
+  public var document: Memos_Ingest_V1_Document {
+    get {_document ?? Memos_Ingest_V1_Document()}
+    set {_document = newValue}
+  }
+  /// Returns true if `document` has been explicitly set.
+  public var hasDocument: Bool {self._document != nil}
+  /// Clears the value of `document`. Subsequent reads from it will return its default value.
+  public mutating func clearDocument() {self._document = nil}
+
+  /// The parse job.
+  public var jobID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _document: Memos_Ingest_V1_Document? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "memos.ingest.v1"
 
 nonisolated extension Memos_Ingest_V1_ReaderMode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0READER_MODE_UNSPECIFIED\0\u{1}FAST\0\u{1}FINE\0")
+}
+
+nonisolated extension Memos_Ingest_V1_DocumentStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DOCUMENT_STATUS_UNSPECIFIED\0\u{1}QUEUED\0\u{1}PARSING\0\u{1}READY\0\u{1}FAILED\0\u{1}DELETED\0")
 }
 
 nonisolated extension Memos_Ingest_V1_AddMessagesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1588,6 +2129,760 @@ nonisolated extension Memos_Ingest_V1_GetHistoryResponse: SwiftProtobuf.Message,
   public static func ==(lhs: Memos_Ingest_V1_GetHistoryResponse, rhs: Memos_Ingest_V1_GetHistoryResponse) -> Bool {
     if lhs.entries != rhs.entries {return false}
     if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_Document: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Document"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}cube_id\0\u{1}name\0\u{3}media_type\0\u{3}size_bytes\0\u{1}sha256\0\u{1}status\0\u{1}title\0\u{3}page_count\0\u{3}chunk_count\0\u{3}chunks_done\0\u{1}error\0\u{3}error_reason\0\u{3}author_user_id\0\u{3}job_id\0\u{3}session_id\0\u{1}tags\0\u{1}info\0\u{3}created_at\0\u{3}updated_at\0")
+
+  fileprivate class _StorageClass {
+    var _id: String = String()
+    var _cubeID: String = String()
+    var _name: String = String()
+    var _mediaType: String = String()
+    var _sizeBytes: Int64 = 0
+    var _sha256: String = String()
+    var _status: Memos_Ingest_V1_DocumentStatus = .unspecified
+    var _title: String = String()
+    var _pageCount: Int32 = 0
+    var _chunkCount: Int32 = 0
+    var _chunksDone: Int32 = 0
+    var _error: String = String()
+    var _errorReason: String = String()
+    var _authorUserID: String = String()
+    var _jobID: String = String()
+    var _sessionID: String = String()
+    var _tags: [String] = []
+    var _info: SwiftProtobuf.Google_Protobuf_Struct? = nil
+    var _createdAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _updatedAt: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _cubeID = source._cubeID
+      _name = source._name
+      _mediaType = source._mediaType
+      _sizeBytes = source._sizeBytes
+      _sha256 = source._sha256
+      _status = source._status
+      _title = source._title
+      _pageCount = source._pageCount
+      _chunkCount = source._chunkCount
+      _chunksDone = source._chunksDone
+      _error = source._error
+      _errorReason = source._errorReason
+      _authorUserID = source._authorUserID
+      _jobID = source._jobID
+      _sessionID = source._sessionID
+      _tags = source._tags
+      _info = source._info
+      _createdAt = source._createdAt
+      _updatedAt = source._updatedAt
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._cubeID) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._mediaType) }()
+        case 5: try { try decoder.decodeSingularInt64Field(value: &_storage._sizeBytes) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._sha256) }()
+        case 7: try { try decoder.decodeSingularEnumField(value: &_storage._status) }()
+        case 8: try { try decoder.decodeSingularStringField(value: &_storage._title) }()
+        case 9: try { try decoder.decodeSingularInt32Field(value: &_storage._pageCount) }()
+        case 10: try { try decoder.decodeSingularInt32Field(value: &_storage._chunkCount) }()
+        case 11: try { try decoder.decodeSingularInt32Field(value: &_storage._chunksDone) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._error) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._errorReason) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._authorUserID) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._jobID) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._sessionID) }()
+        case 17: try { try decoder.decodeRepeatedStringField(value: &_storage._tags) }()
+        case 18: try { try decoder.decodeSingularMessageField(value: &_storage._info) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._createdAt) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._updatedAt) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._id.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._cubeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._cubeID, fieldNumber: 2)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 3)
+      }
+      if !_storage._mediaType.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._mediaType, fieldNumber: 4)
+      }
+      if _storage._sizeBytes != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._sizeBytes, fieldNumber: 5)
+      }
+      if !_storage._sha256.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sha256, fieldNumber: 6)
+      }
+      if _storage._status != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._status, fieldNumber: 7)
+      }
+      if !_storage._title.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._title, fieldNumber: 8)
+      }
+      if _storage._pageCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._pageCount, fieldNumber: 9)
+      }
+      if _storage._chunkCount != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._chunkCount, fieldNumber: 10)
+      }
+      if _storage._chunksDone != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._chunksDone, fieldNumber: 11)
+      }
+      if !_storage._error.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._error, fieldNumber: 12)
+      }
+      if !_storage._errorReason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._errorReason, fieldNumber: 13)
+      }
+      if !_storage._authorUserID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._authorUserID, fieldNumber: 14)
+      }
+      if !_storage._jobID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._jobID, fieldNumber: 15)
+      }
+      if !_storage._sessionID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sessionID, fieldNumber: 16)
+      }
+      if !_storage._tags.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._tags, fieldNumber: 17)
+      }
+      try { if let v = _storage._info {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      } }()
+      try { if let v = _storage._createdAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      try { if let v = _storage._updatedAt {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_Document, rhs: Memos_Ingest_V1_Document) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._cubeID != rhs_storage._cubeID {return false}
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._mediaType != rhs_storage._mediaType {return false}
+        if _storage._sizeBytes != rhs_storage._sizeBytes {return false}
+        if _storage._sha256 != rhs_storage._sha256 {return false}
+        if _storage._status != rhs_storage._status {return false}
+        if _storage._title != rhs_storage._title {return false}
+        if _storage._pageCount != rhs_storage._pageCount {return false}
+        if _storage._chunkCount != rhs_storage._chunkCount {return false}
+        if _storage._chunksDone != rhs_storage._chunksDone {return false}
+        if _storage._error != rhs_storage._error {return false}
+        if _storage._errorReason != rhs_storage._errorReason {return false}
+        if _storage._authorUserID != rhs_storage._authorUserID {return false}
+        if _storage._jobID != rhs_storage._jobID {return false}
+        if _storage._sessionID != rhs_storage._sessionID {return false}
+        if _storage._tags != rhs_storage._tags {return false}
+        if _storage._info != rhs_storage._info {return false}
+        if _storage._createdAt != rhs_storage._createdAt {return false}
+        if _storage._updatedAt != rhs_storage._updatedAt {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_DocumentMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DocumentMetadata"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{1}name\0\u{3}media_type\0\u{3}session_id\0\u{1}tags\0\u{1}info\0\u{1}mode\0\u{1}async\0\u{3}chunk_overlap_tokens\0\u{3}size_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.mediaType) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.tags) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._info) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.async) }()
+      case 9: try { try decoder.decodeSingularInt32Field(value: &self._chunkOverlapTokens) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.sizeBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.mediaType.isEmpty {
+      try visitor.visitSingularStringField(value: self.mediaType, fieldNumber: 3)
+    }
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 4)
+    }
+    if !self.tags.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.tags, fieldNumber: 5)
+    }
+    try { if let v = self._info {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if self.mode != .unspecified {
+      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 7)
+    }
+    if self.async != false {
+      try visitor.visitSingularBoolField(value: self.async, fieldNumber: 8)
+    }
+    try { if let v = self._chunkOverlapTokens {
+      try visitor.visitSingularInt32Field(value: v, fieldNumber: 9)
+    } }()
+    if self.sizeBytes != 0 {
+      try visitor.visitSingularInt64Field(value: self.sizeBytes, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_DocumentMetadata, rhs: Memos_Ingest_V1_DocumentMetadata) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.mediaType != rhs.mediaType {return false}
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.tags != rhs.tags {return false}
+    if lhs._info != rhs._info {return false}
+    if lhs.mode != rhs.mode {return false}
+    if lhs.async != rhs.async {return false}
+    if lhs._chunkOverlapTokens != rhs._chunkOverlapTokens {return false}
+    if lhs.sizeBytes != rhs.sizeBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_AddDocumentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddDocumentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}metadata\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Memos_Ingest_V1_DocumentMetadata?
+        var hadOneofValue = false
+        if let current = self.part {
+          hadOneofValue = true
+          if case .metadata(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.part = .metadata(v)
+        }
+      }()
+      case 2: try {
+        var v: Data?
+        try decoder.decodeSingularBytesField(value: &v)
+        if let v = v {
+          if self.part != nil {try decoder.handleConflictingOneOf()}
+          self.part = .data(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.part {
+    case .metadata?: try {
+      guard case .metadata(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .data?: try {
+      guard case .data(let v)? = self.part else { preconditionFailure() }
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_AddDocumentRequest, rhs: Memos_Ingest_V1_AddDocumentRequest) -> Bool {
+    if lhs.part != rhs.part {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_AddDocumentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddDocumentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}document\0\u{3}job_id\0\u{1}duplicate\0\u{3}change_seq\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.duplicate) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    if self.duplicate != false {
+      try visitor.visitSingularBoolField(value: self.duplicate, fieldNumber: 3)
+    }
+    if self.changeSeq != 0 {
+      try visitor.visitSingularInt64Field(value: self.changeSeq, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_AddDocumentResponse, rhs: Memos_Ingest_V1_AddDocumentResponse) -> Bool {
+    if lhs._document != rhs._document {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.duplicate != rhs.duplicate {return false}
+    if lhs.changeSeq != rhs.changeSeq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_GetDocumentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetDocumentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}document_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.documentID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.documentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_GetDocumentRequest, rhs: Memos_Ingest_V1_GetDocumentRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.documentID != rhs.documentID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ListDocumentsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDocumentsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{1}statuses\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeRepeatedEnumField(value: &self.statuses) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.statuses.isEmpty {
+      try visitor.visitPackedEnumField(value: self.statuses, fieldNumber: 2)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 3)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ListDocumentsRequest, rhs: Memos_Ingest_V1_ListDocumentsRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.statuses != rhs.statuses {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ListDocumentsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListDocumentsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}documents\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.documents) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.documents.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.documents, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ListDocumentsResponse, rhs: Memos_Ingest_V1_ListDocumentsResponse) -> Bool {
+    if lhs.documents != rhs.documents {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_DeleteDocumentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteDocumentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}document_id\0\u{1}hard\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.documentID) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.hard) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.documentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentID, fieldNumber: 2)
+    }
+    if self.hard != false {
+      try visitor.visitSingularBoolField(value: self.hard, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_DeleteDocumentRequest, rhs: Memos_Ingest_V1_DeleteDocumentRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.documentID != rhs.documentID {return false}
+    if lhs.hard != rhs.hard {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_DeleteDocumentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteDocumentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}document\0\u{3}deleted_memory_count\0\u{3}change_seq\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.deletedMemoryCount) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.deletedMemoryCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.deletedMemoryCount, fieldNumber: 2)
+    }
+    if self.changeSeq != 0 {
+      try visitor.visitSingularInt64Field(value: self.changeSeq, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_DeleteDocumentResponse, rhs: Memos_Ingest_V1_DeleteDocumentResponse) -> Bool {
+    if lhs._document != rhs._document {return false}
+    if lhs.deletedMemoryCount != rhs.deletedMemoryCount {return false}
+    if lhs.changeSeq != rhs.changeSeq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_RestoreDocumentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreDocumentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}document_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.documentID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.documentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_RestoreDocumentRequest, rhs: Memos_Ingest_V1_RestoreDocumentRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.documentID != rhs.documentID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_RestoreDocumentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestoreDocumentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}document\0\u{3}restored_memory_count\0\u{3}change_seq\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.restoredMemoryCount) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.changeSeq) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.restoredMemoryCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.restoredMemoryCount, fieldNumber: 2)
+    }
+    if self.changeSeq != 0 {
+      try visitor.visitSingularInt64Field(value: self.changeSeq, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_RestoreDocumentResponse, rhs: Memos_Ingest_V1_RestoreDocumentResponse) -> Bool {
+    if lhs._document != rhs._document {return false}
+    if lhs.restoredMemoryCount != rhs.restoredMemoryCount {return false}
+    if lhs.changeSeq != rhs.changeSeq {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ReparseDocumentRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReparseDocumentRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{3}document_id\0\u{3}chunk_overlap_tokens\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.documentID) }()
+      case 3: try { try decoder.decodeSingularInt32Field(value: &self._chunkOverlapTokens) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.documentID.isEmpty {
+      try visitor.visitSingularStringField(value: self.documentID, fieldNumber: 2)
+    }
+    try { if let v = self._chunkOverlapTokens {
+      try visitor.visitSingularInt32Field(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ReparseDocumentRequest, rhs: Memos_Ingest_V1_ReparseDocumentRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.documentID != rhs.documentID {return false}
+    if lhs._chunkOverlapTokens != rhs._chunkOverlapTokens {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_ReparseDocumentResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ReparseDocumentResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}document\0\u{3}job_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._document) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._document {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_ReparseDocumentResponse, rhs: Memos_Ingest_V1_ReparseDocumentResponse) -> Bool {
+    if lhs._document != rhs._document {return false}
+    if lhs.jobID != rhs.jobID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -235,16 +235,18 @@ struct TestStack: Sendable {
         _ path: String,
         key: String?,
         body: String? = nil,
+        bytes: [UInt8]? = nil,
         headers extraHeaders: HTTPFields = [:]
     ) async throws -> HTTPResult {
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [:]
         if let key { headers[.authorization] = "Bearer \(key)" }
         headers.append(contentsOf: extraHeaders)
+        if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         let request = TestClient.Request(
             path,
             method: method,
             headers: headers,
-            body: body.map { ByteBuffer(string: $0) }
+            body: bytes.map { ByteBuffer(bytes: $0) } ?? body.map { ByteBuffer(string: $0) }
         )
         // 60 s without a byte, not the client's default 15: the suite runs its stacks in parallel beside tests that
         // hold a core for a minute (HNSW recall), and a starved request is not a failed one. No test asserts time.
