@@ -315,6 +315,8 @@ let targets: [Target] = [
             "MemOSScheduler",
             "MemOSServer",
             "MemOSGateway",
+            "MemOSDocuments",
+            "MemOSDocumentFixtures",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "PostgresNIO", package: "postgres-nio"),

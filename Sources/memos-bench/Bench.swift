@@ -10,7 +10,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Speed figures for MemOS-Swift. Build with -c release; run on a quiet machine.",
         subcommands: [
             EmbedderBench.self, LoCoMoBench.self, IngestBench.self, SearchBench.self, QueueBench.self,
-            GatewayBench.self,
+            GatewayBench.self, DocumentsBench.self,
         ]
     )
 }
