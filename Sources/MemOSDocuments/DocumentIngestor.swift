@@ -7,25 +7,52 @@ import MemOSCore
 public struct DocumentIngestor: Sendable {
     public let embedder: any Embedder
     public let extractor: MemoryExtractor
+    /// Describes uploaded images; without one, images are refused.
+    public let visionModel: (any VisionModel)?
     public let limits: DocumentLimits
     /// Chunks embedded per call to the embedder (and per progress report).
     public var batchSize = 32
 
-    public init(embedder: any Embedder, chatModel: (any ChatModel)?, limits: DocumentLimits = .default) {
+    public init(
+        embedder: any Embedder,
+        chatModel: (any ChatModel)?,
+        visionModel: (any VisionModel)? = nil,
+        limits: DocumentLimits = .default
+    ) {
         self.embedder = embedder
         self.extractor = MemoryExtractor(embedder: embedder, chatModel: chatModel)
+        self.visionModel = visionModel
         self.limits = limits
     }
+
+    /// What a vision model is asked about an image.
+    public static let imagePrompt = """
+        Describe this image for a search index: what it shows, any text in it (verbatim), names, numbers, dates and \
+        places. Plain prose, no preamble.
+        """
+
+    /// The error an image gets when no vision model is configured.
+    public static let noVisionModel = MemOSError(
+        code: .failedPrecondition,
+        message: "images need a vision-capable model and none is configured: set MEMOS_VISION_MODEL (served by "
+            + "MEMOS_LLM_URL) for the ingest and scheduler services"
+    )
 
     /// The most tokens of the embedder a chunk may take (special tokens included).
     var maxTokens: Int { self.embedder.maxInputTokens ?? 256 }
 
-    /// Recognises the format of `bytes` without parsing them.
-    /// - Throws: `invalidArgument` naming the cause for an empty or unsupported file.
-    public static func format(of bytes: [UInt8], declaredMediaType: String?, name: String) throws -> DocumentFormat {
+    /// The media type of `bytes` (an image's, or a document format's), without parsing them.
+    /// - Throws: `invalidArgument` naming the cause for an empty or unsupported file; `failedPrecondition` for an
+    ///   image without a vision model.
+    public func mediaType(of bytes: [UInt8], declaredMediaType: String?, name: String) throws -> String {
+        if let image = ImageKind.mediaType(of: bytes) {
+            guard self.visionModel != nil else { throw Self.noVisionModel }
+            return image
+        }
         do {
             if bytes.isEmpty { throw DocumentError(reason: .empty, message: "the file is empty") }
             return try DocumentFormat.detect(data: Data(bytes), declaredMediaType: declaredMediaType, name: name)
+                .rawValue
         } catch let error as DocumentError {
             throw MemOSError.invalidArgument("file: \(error.message)")
         }
@@ -34,12 +61,24 @@ public struct DocumentIngestor: Sendable {
     /// Parses and chunks `bytes`.
     /// - Throws: ``DocumentError`` when the file cannot be read.
     public func chunks(of bytes: [UInt8], document: Document) async throws -> (ParsedDocument, [Chunk]) {
-        let parsed = try await DocumentParsers.parse(
-            Data(bytes),
-            declaredMediaType: document.mediaType,
-            name: document.name,
-            limits: self.limits
-        )
+        let parsed: ParsedDocument
+        if let image = ImageKind.mediaType(of: bytes) {
+            guard let visionModel = self.visionModel else { throw Self.noVisionModel }
+            let description = try await visionModel.describe(image: bytes, mediaType: image, prompt: Self.imagePrompt)
+            parsed = ParsedDocument(
+                format: .plainText,
+                pageCount: 0,
+                title: nil,
+                blocks: [TextBlock(text: description, sectionPath: [], page: 0)]
+            )
+        } else {
+            parsed = try await DocumentParsers.parse(
+                Data(bytes),
+                declaredMediaType: document.mediaType,
+                name: document.name,
+                limits: self.limits
+            )
+        }
         let embedder = self.embedder
         let chunker = Chunker(
             maxTokens: self.maxTokens,

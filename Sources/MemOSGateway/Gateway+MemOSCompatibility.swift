@@ -35,7 +35,8 @@ extension Gateway {
                 let files = try (body.messages ?? []).flatMap(\.files).map { file in
                     guard let bytes = file.bytes else {
                         throw MemOSError.invalidArgument(
-                            "a file part's file_data must be base64, bare or as a data: URL; this server fetches no URL"
+                            "a file part's file_data and an image_url part's url must hold the bytes in base64, bare or as a "
+                                + "data: URL; this server fetches no URL"
                         )
                     }
                     return (file, bytes)

@@ -126,7 +126,8 @@ struct MemOSMessage: Decodable {
     }
 }
 
-/// A file sent inline as a message part (OpenAI's `file` content part): its bytes in base64, bare or as a data URL.
+/// A file sent inline as a message part (OpenAI's `file` or `image_url` content part): its bytes in base64, bare or
+/// as a data URL.
 struct MemOSFile {
     var filename: String
     var mediaType: String
@@ -134,13 +135,30 @@ struct MemOSFile {
     var bytes: [UInt8]?
 
     init?(part: JSONValue) {
-        guard case .object(let fields) = part, fields["type"] == .string("file"),
-            case .object(let file)? = fields["file"]
-        else { return nil }
-        if case .string(let name)? = file["filename"] { self.filename = name } else { self.filename = "" }
-        self.mediaType = ""
-        self.bytes = nil
-        guard case .string(var data)? = file["file_data"] else { return }
+        guard case .object(let fields) = part else { return nil }
+        var data: String
+        switch (fields["type"], fields["file"], fields["image_url"]) {
+        case (.string("file"), .object(let file)?, _):
+            if case .string(let name)? = file["filename"] { self.filename = name } else { self.filename = "" }
+            self.mediaType = ""
+            self.bytes = nil
+            guard case .string(let text)? = file["file_data"] else { return }
+            data = text
+        case (.string("image_url"), _, .object(let image)?):
+            self.filename = "image"
+            self.mediaType = ""
+            self.bytes = nil
+            guard case .string(let url)? = image["url"] else { return }
+            data = url
+        case (.string("image_url"), _, .string(let url)?):
+            self.filename = "image"
+            self.mediaType = ""
+            self.bytes = nil
+            data = url
+        default:
+            return nil
+        }
+        if data.hasPrefix("http://") || data.hasPrefix("https://") { return }
         if data.hasPrefix("data:"), let comma = data.firstIndex(of: ",") {
             let header = data[data.index(data.startIndex, offsetBy: 5)..<comma]
             self.mediaType = header.split(separator: ";").first.map(String.init) ?? ""

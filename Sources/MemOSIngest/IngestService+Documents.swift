@@ -6,7 +6,8 @@ import MemOSProto
 import MemOSRPC
 import SwiftProtobuf
 
-// Documents: upload, read, list, delete, restore and re-parse.
+// Documents: upload, read, list, delete, restore and re-parse. An image is described by the vision model and its
+// description is the document's text (FAILED_PRECONDITION without one).
 //
 // A file of at most `Limits.maxInlineDocumentBytes` that is not a PDF is parsed, chunked and embedded inside the
 // call, and its row, bytes and memories commit in one transaction: a file that cannot be read is refused with
@@ -45,7 +46,7 @@ extension IngestService {
                 continue
             }
         }
-        let format = try DocumentIngestor.format(
+        let mediaType = try self.documentIngestor.mediaType(
             of: upload.bytes,
             declaredMediaType: metadata.mediaType.nilIfEmpty,
             name: metadata.name
@@ -55,7 +56,7 @@ extension IngestService {
             id: UUID.random(),
             cubeID: metadata.cubeID,
             name: metadata.name,
-            mediaType: format.rawValue,
+            mediaType: mediaType,
             sizeBytes: Int64(upload.bytes.count),
             sha256: upload.sha256,
             status: .queued,
@@ -69,7 +70,9 @@ extension IngestService {
             createdAt: now,
             updatedAt: now
         )
-        let inline = !metadata.async && upload.bytes.count <= Limits.maxInlineDocumentBytes && format != .pdf
+        let inline =
+            !metadata.async && upload.bytes.count <= Limits.maxInlineDocumentBytes
+            && mediaType != DocumentFormat.pdf.rawValue
         var parsed: ParsedContent?
         var job: NewJob?
         if inline {

@@ -18,7 +18,9 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
     let documents: any DocumentStore
     let documentIngestor: DocumentIngestor
 
-    /// - Parameter chatModel: the LLM of mode FINE; without one, FINE requests fail with `failedPrecondition`.
+    /// - Parameters:
+    ///   - chatModel: the LLM of mode FINE; without one, FINE requests fail with `failedPrecondition`.
+    ///   - visionModel: describes uploaded images; without one, images fail with `failedPrecondition`.
     public init(
         store: any MemoryStore,
         accounts: any AccountStore,
@@ -26,11 +28,12 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         embedder: any Embedder,
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
+        visionModel: (any VisionModel)? = nil,
         pageTokens: PageTokens
     ) {
         self.pageTokens = pageTokens
         self.documents = documents
-        self.documentIngestor = DocumentIngestor(embedder: embedder, chatModel: chatModel)
+        self.documentIngestor = DocumentIngestor(embedder: embedder, chatModel: chatModel, visionModel: visionModel)
         self.store = store
         self.accounts = accounts
         self.embedder = embedder

@@ -29,6 +29,28 @@ public enum ChatModelFactory {
     }
 }
 
+/// The vision model that describes uploaded images, from the settings; none when `MEMOS_VISION_MODEL` is unset.
+///
+/// It is served by the API of `MEMOS_LLM_URL`, with its key, timeout and retries.
+public enum VisionModelFactory {
+    public static func make(settings: Settings, logger: Logger) throws -> (any VisionModel)? {
+        guard let model = settings.string("MEMOS_VISION_MODEL") else { return nil }
+        guard let url = try settings.checked("MEMOS_LLM_URL") else {
+            throw MemOSError(code: .failedPrecondition, message: "MEMOS_VISION_MODEL is set but MEMOS_LLM_URL is not")
+        }
+        return OpenAIVisionModel(
+            configuration: .init(
+                baseURL: url,
+                model: model,
+                apiKey: settings.string("MEMOS_LLM_API_KEY"),
+                timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60),
+                maxRetries: try settings.int("MEMOS_LLM_MAX_RETRIES") ?? 2
+            ),
+            logger: logger
+        )
+    }
+}
+
 /// The search's reranker, from the settings; none when `MEMOS_RERANKER_URL` is unset.
 ///
 /// `MEMOS_RERANKER_URL` (the `/rerank` endpoint of a TEI, Jina or Cohere-style server), `MEMOS_RERANKER_MODEL`

@@ -19,6 +19,7 @@ public enum ServerFactory {
         embedder: any Embedder,
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
+        visionModel: (any VisionModel)? = nil,
         host: String,
         port: Int,
         tls: TLSFiles = TLSFiles(),
@@ -32,6 +33,7 @@ public enum ServerFactory {
             embedder: embedder,
             reader: reader,
             chatModel: chatModel,
+            visionModel: visionModel,
             pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
@@ -159,6 +161,7 @@ public enum ServerFactory {
         embedder: any Embedder,
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
+        visionModel: (any VisionModel)? = nil,
         configuration: JobWorkerPool.Configuration = .init(),
         idempotencyRetention: Duration = .seconds(24 * 3_600),
         nearDuplicateThreshold: Float = 0.92,
@@ -185,7 +188,7 @@ public enum ServerFactory {
                 JobKind.parseDocument: DocumentHandler(
                     documents: PostgresDocumentStore(database: database),
                     jobs: queue,
-                    ingestor: DocumentIngestor(embedder: embedder, chatModel: chatModel)
+                    ingestor: DocumentIngestor(embedder: embedder, chatModel: chatModel, visionModel: visionModel)
                 ),
             ],
             logger: logger

@@ -112,6 +112,9 @@ public struct Settings: Sendable {
             if self.values["MEMOS_LLM_URL"] != nil, self.values["MEMOS_LLM_MODEL"] == nil {
                 problems.append("MEMOS_LLM_MODEL is required with MEMOS_LLM_URL")
             }
+            if self.values["MEMOS_VISION_MODEL"] != nil, self.values["MEMOS_LLM_URL"] == nil {
+                problems.append("MEMOS_VISION_MODEL needs MEMOS_LLM_URL (the API that serves it)")
+            }
             if self.values["MEMOS_TLS_CLIENT_AUTH"] == "require",
                 self.values["MEMOS_TLS_CA"] == nil || self.values["MEMOS_TLS_CERT"] == nil
             {
@@ -296,6 +299,13 @@ extension Settings {
         integer("MEMOS_LLM_TIMEOUT_SECONDS", services, default: 60, 1...3_600),
         integer("MEMOS_LLM_MAX_RETRIES", services, default: 2, 0...10),
         oneOf("MEMOS_LLM_JSON_MODE", services, default: "true", ["true", "false", "1", "0"]),
+        Variable(
+            name: "MEMOS_VISION_MODEL",
+            processes: [.ingest, .scheduler],
+            defaultText: "none: images are refused",
+            secret: false,
+            check: { _ in nil }
+        ),
         url("MEMOS_RERANKER_URL", processes: [.retrieval], default: "none: no reranking"),
         Variable(
             name: "MEMOS_RERANKER_MODEL",

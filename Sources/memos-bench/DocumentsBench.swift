@@ -31,7 +31,9 @@ struct DocumentsBench: AsyncParsableCommand {
 
     func run() async throws {
         guard let url = self.databaseURL ?? ProcessInfo.processInfo.environment["MEMOS_DATABASE_URL"] else {
-            throw ValidationError("pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)")
+            throw ValidationError(
+                "pass --database-url or set MEMOS_DATABASE_URL (scripts/local-postgres.sh prints one)"
+            )
         }
         let logger = BenchStack.logger
         let embedder = try EmbedderFactory.make(
@@ -41,7 +43,10 @@ struct DocumentsBench: AsyncParsableCommand {
         )
         let pageTexts = (0..<self.pages).map(Self.page)
         let files: [(String, String, [UInt8])] = [
-            ("plain text", "manual.txt", Array(pageTexts.map { $0.joined(separator: "\n\n") }.joined(separator: "\n\n").utf8)),
+            (
+                "plain text", "manual.txt",
+                Array(pageTexts.map { $0.joined(separator: "\n\n") }.joined(separator: "\n\n").utf8)
+            ),
             ("Markdown", "manual.md", Array(Self.markdown(pageTexts).utf8)),
             ("HTML", "manual.html", Array(Self.html(pageTexts).utf8)),
             ("DOCX", "manual.docx", Array(try Self.docx(pageTexts))),
@@ -64,8 +69,14 @@ struct DocumentsBench: AsyncParsableCommand {
             let embedding = LoCoMoBench.seconds(ContinuousClock.now - embedStart)
             rows.append(
                 "| \(format) | \(bytes.count / 1_024) KiB | \(chunks.count) | "
-                    + String(format: "%.0f | %.1f | %.2f s | %.2f s | %.1f %% |", Double(self.pages) / best,
-                        Double(bytes.count) / 1_048_576 / best, best, embedding, 100 * best / (best + embedding))
+                    + String(
+                        format: "%.0f | %.1f | %.2f s | %.2f s | %.1f %% |",
+                        Double(self.pages) / best,
+                        Double(bytes.count) / 1_048_576 / best,
+                        best,
+                        embedding,
+                        100 * best / (best + embedding)
+                    )
             )
         }
         let server = try DatabaseConfiguration(url: url, maxConnections: 16)
@@ -108,7 +119,13 @@ struct DocumentsBench: AsyncParsableCommand {
         key: String
     ) async throws -> (Double, Double) {
         let logger = BenchStack.logger
-        let ingest = ServerFactory.ingest(database: database, embedder: embedder, host: "127.0.0.1", port: 0, logger: logger)
+        let ingest = ServerFactory.ingest(
+            database: database,
+            embedder: embedder,
+            host: "127.0.0.1",
+            port: 0,
+            logger: logger
+        )
         let retrieval = ServerFactory.retrieval(
             database: database,
             embedder: embedder,
@@ -150,7 +167,10 @@ struct DocumentsBench: AsyncParsableCommand {
     func upload(_ pdf: [UInt8], ingestPort: Int, retrievalPort: Int, key: String) async throws -> (Double, Double) {
         let metadata: Metadata = ["authorization": "Bearer \(key)"]
         return try await withGRPCClient(
-            transport: .http2NIOPosix(target: .ipv4(address: "127.0.0.1", port: ingestPort), transportSecurity: .plaintext)
+            transport: .http2NIOPosix(
+                target: .ipv4(address: "127.0.0.1", port: ingestPort),
+                transportSecurity: .plaintext
+            )
         ) { ingestClient in
             try await withGRPCClient(
                 transport: .http2NIOPosix(
@@ -171,7 +191,9 @@ struct DocumentsBench: AsyncParsableCommand {
                         }
                     )
                     for offset in stride(from: 0, to: pdf.count, by: 256 * 1_024) {
-                        try await writer.write(.with { $0.data = Data(pdf[offset..<min(offset + 256 * 1_024, pdf.count)]) })
+                        try await writer.write(
+                            .with { $0.data = Data(pdf[offset..<min(offset + 256 * 1_024, pdf.count)]) }
+                        )
                     }
                 }
                 let acknowledged = ContinuousClock.now
@@ -232,7 +254,8 @@ struct DocumentsBench: AsyncParsableCommand {
         var paragraphs = (0..<5).map { _ in
             (0..<6).map { _ in
                 let sentence = (0..<15).map { _ in Self.words[Int(generator.next() % UInt64(Self.words.count))] }
-                return sentence.joined(separator: " ").prefix(1).uppercased() + sentence.joined(separator: " ").dropFirst()
+                return sentence.joined(separator: " ").prefix(1).uppercased()
+                    + sentence.joined(separator: " ").dropFirst()
                     + "."
             }.joined(separator: " ")
         }
@@ -246,7 +269,9 @@ struct DocumentsBench: AsyncParsableCommand {
     static func lines(_ page: [String]) -> [String] {
         page.flatMap { paragraph -> [String] in
             let words = paragraph.split(separator: " ")
-            return stride(from: 0, to: words.count, by: 12).map { words[$0..<min($0 + 12, words.count)].joined(separator: " ") }
+            return stride(from: 0, to: words.count, by: 12).map {
+                words[$0..<min($0 + 12, words.count)].joined(separator: " ")
+            }
                 + [""]
         }
     }

@@ -101,6 +101,11 @@ struct CommonOptions: ParsableArguments {
         try ChatModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.llm"))
     }
 
+    /// The model that describes uploaded images, from `MEMOS_VISION_MODEL`; nil when unset.
+    func makeVisionModel() throws -> (any VisionModel)? {
+        try VisionModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.vision"))
+    }
+
     func makeLogger(_ label: String) -> Logger {
         let level =
             (self.logLevel ?? Environment.string("MEMOS_LOG_LEVEL")).flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -239,9 +239,9 @@ struct DocumentTests {
             let empty = try await Self.upload(stack, [], query: "cube_id=alice-cube&name=empty.txt")
             #expect(empty.status == .badRequest)
             #expect(empty.errorMessage.contains("empty"), "\(empty.body)")
-            let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 0, count: 64)
-            let image = try await Self.upload(stack, png, query: "cube_id=alice-cube&name=photo.png")
-            #expect(image.status == .badRequest)
+            let binary: [UInt8] = [0x00, 0x01, 0x02, 0xFE] + Array(repeating: 0, count: 64)
+            let unsupported = try await Self.upload(stack, binary, query: "cube_id=alice-cube&name=data.bin")
+            #expect(unsupported.status == .badRequest)
             let corruptDOCX = try await Self.upload(
                 stack,
                 Array("PK\u{3}\u{4}this is not really a zip archive".utf8),
@@ -459,6 +459,86 @@ struct DocumentTests {
                 #expect(streamedTooLarge?.code == .invalidArgument)
                 #expect(streamedTooLarge?.message.contains("50 MiB") == true)
             }
+        }
+    }
+
+    static let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array(repeating: 7, count: 120)
+
+    @Test("an image becomes a memory of its description with a vision model, and 412 naming the setting without")
+    func images() async throws {
+        try await TestStack.run { stack in
+            let refused = try await Self.upload(stack, Self.png, query: "cube_id=alice-cube&name=whiteboard.png")
+            #expect(refused.status == .preconditionFailed, "\(refused.body)")
+            #expect(refused.errorMessage.contains("MEMOS_VISION_MODEL"))
+        }
+        let vision = FakeLLMServer { prompt in
+            prompt.contains("[image image/png]")
+                ? "A whiteboard listing the sprint goals: ship the invoice export by Friday." : nil
+        }
+        try await vision.runVision { model in
+            try await TestStack.run(visionModel: model) { stack in
+                let added = try await Self.upload(stack, Self.png, query: "cube_id=alice-cube&name=whiteboard.png")
+                #expect(added.status == .ok, "\(added.body)")
+                let document = try #require(added.json["document"] as? [String: Any])
+                #expect(document["media_type"] as? String == "image/png")
+                #expect(document["status"] as? String == "READY")
+                let hits = try await Self.search(stack, "When is the invoice export due?")
+                let memory = try #require(hits.first?["memory"] as? [String: Any])
+                #expect((memory["content"] as? String)?.contains("invoice export") == true)
+                let source = try #require((memory["sources"] as? [[String: Any]])?.first)
+                #expect(source["document_id"] as? String == document["id"] as? String)
+                #expect(source["media_type"] as? String == "image/png")
+
+                // MemOS's image_url part goes the same way.
+                let encoded = Data(Self.png + [1]).base64EncodedString()
+                let memos = try await stack.http(
+                    .post,
+                    "/product/add",
+                    key: stack.alice.key,
+                    body:
+                        #"{"writable_cube_ids": ["alice-cube"], "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,\#(encoded)"}}]}]}"#
+                )
+                #expect(memos.status == .ok, "\(memos.body)")
+                let listed = try await stack.http(.get, "/v1/cubes/alice-cube/documents", key: stack.alice.key)
+                #expect((listed.json["documents"] as? [[String: Any]])?.count == 2)
+            }
+        }
+    }
+
+    @Test("mode fine also extracts facts from each chunk, citing it")
+    func fineFacts() async throws {
+        let llm = FakeLLMServer { _ in
+            #"{"memory list": [{"key": "Porto office", "memory_type": "LongTermMemory", "value": "The office in Porto issues the health insurance cards."}]}"#
+        }
+        try await llm.run { model in
+            try await TestStack.run(chatModel: model) { stack in
+                let added = try await Self.upload(
+                    stack,
+                    Array(Self.markdown.utf8),
+                    query: "cube_id=alice-cube&name=handbook.md&mode=fine"
+                )
+                #expect(added.status == .ok, "\(added.body)")
+                let id = try #require((added.json["document"] as? [String: Any])?["id"] as? String)
+                let facts = try await Self.search(
+                    stack,
+                    "Porto office",
+                    extra: #", "memory_types": ["LONG_TERM_MEMORY"]"#
+                )
+                let fact = try #require(facts.first?["memory"] as? [String: Any])
+                #expect((fact["content"] as? String)?.contains("Porto") == true)
+                let source = try #require((fact["sources"] as? [[String: Any]])?.first)
+                #expect(source["type"] as? String == "doc")
+                #expect(source["document_id"] as? String == id)
+            }
+        }
+        try await TestStack.run { stack in
+            let refused = try await Self.upload(
+                stack,
+                Array(Self.markdown.utf8),
+                query: "cube_id=alice-cube&name=handbook.md&mode=fine"
+            )
+            #expect(refused.status == .preconditionFailed)
+            #expect(refused.errorMessage.contains("MEMOS_LLM_URL"))
         }
     }
 

@@ -19,7 +19,29 @@ final class FakeLLMServer: Sendable {
     struct Body: Decodable {
         struct Message: Decodable {
             var role: String
+            /// The text; a list of content parts is read as its text parts, each `image_url` part as
+            /// `[image <media type>]`.
             var content: String
+
+            enum CodingKeys: String, CodingKey { case role, content }
+
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.role = try container.decode(String.self, forKey: .role)
+                if let text = try? container.decode(String.self, forKey: .content) {
+                    self.content = text
+                    return
+                }
+                let parts = try container.decode([JSONValue].self, forKey: .content)
+                self.content = parts.compactMap { part -> String? in
+                    guard case .object(let fields) = part else { return nil }
+                    if case .string(let text)? = fields["text"] { return text }
+                    if case .object(let image)? = fields["image_url"], case .string(let url)? = image["url"] {
+                        return "[image \(url.dropFirst(5).prefix { $0 != ";" })]"
+                    }
+                    return nil
+                }.joined(separator: "\n")
+            }
         }
 
         var model: String
@@ -28,6 +50,29 @@ final class FakeLLMServer: Sendable {
 
     /// Runs the server on a free port for the duration of `body`, which gets a chat model pointed at it.
     func run<T: Sendable>(_ body: @Sendable (any ChatModel) async throws -> T) async throws -> T {
+        try await self.serve { port, logger in
+            try await body(
+                OpenAIChatModel(
+                    configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", maxRetries: 0),
+                    logger: logger
+                )
+            )
+        }
+    }
+
+    /// Runs the server for the duration of `body`, which gets a vision model pointed at it.
+    func runVision<T: Sendable>(_ body: @Sendable (any VisionModel) async throws -> T) async throws -> T {
+        try await self.serve { port, logger in
+            try await body(
+                OpenAIVisionModel(
+                    configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-vision", maxRetries: 0),
+                    logger: logger
+                )
+            )
+        }
+    }
+
+    private func serve<T: Sendable>(_ body: @Sendable (Int, Logger) async throws -> T) async throws -> T {
         let router = Router()
         router.post("/v1/chat/completions") { request, context -> Response in
             let decoded = try await request.decode(as: Body.self, context: context)
@@ -49,13 +94,7 @@ final class FakeLLMServer: Sendable {
         var quiet = Logger(label: "fake-llm-server")
         quiet.logLevel = .critical
         let logger = quiet
-        return try await LocalHTTPServer.serve(router, logger: logger) { port in
-            let model = OpenAIChatModel(
-                configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", maxRetries: 0),
-                logger: logger
-            )
-            return try await body(model)
-        }
+        return try await LocalHTTPServer.serve(router, logger: logger) { port in try await body(port, logger) }
     }
 }
 

@@ -44,12 +44,14 @@ struct TestStack: Sendable {
 
     /// - Parameters:
     ///   - chatModel: the LLM of mode FINE and reorganisation (a local fake); none by default.
+    ///   - visionModel: the model that describes uploaded images (a local fake); none by default.
     ///   - nearDuplicateThreshold: the scheduler merges memories this similar (above 1: never).
     ///   - gateway: the gateway's settings; host and port are always loopback and 0.
     ///   - retrievalEmbedder: the retrieval service's embedder, where it must differ from the others' (a failing one).
     ///   - reranker: the retrieval service's reranker (a client of a local fake); none by default.
     static func run(
         chatModel: (any ChatModel)? = nil,
+        visionModel: (any VisionModel)? = nil,
         nearDuplicateThreshold: Float = 0.92,
         gateway gatewayConfiguration: Gateway.Configuration = .init(),
         retrievalEmbedder: (any Embedder)? = nil,
@@ -77,6 +79,7 @@ struct TestStack: Sendable {
                 database: database,
                 embedder: embedder,
                 chatModel: chatModel,
+                visionModel: visionModel,
                 host: "127.0.0.1",
                 port: 0,
                 tls: tls,
@@ -103,6 +106,7 @@ struct TestStack: Sendable {
                 database: database,
                 embedder: embedder,
                 chatModel: chatModel,
+                visionModel: visionModel,
                 configuration: .init(pollInterval: .milliseconds(200), initialBackoff: .milliseconds(50)),
                 nearDuplicateThreshold: nearDuplicateThreshold,
                 logger: logger
