@@ -2,6 +2,7 @@ import Foundation
 import GRPCCore
 import HTTPTypes
 import Hummingbird
+import Logging
 import MemOSCore
 import MemOSProto
 import MemOSRPC
@@ -424,12 +425,17 @@ extension Gateway {
             let reply = try await body(try await self.caller(request, context))
             return try Self.encoded(MemOSEnvelope(code: 200, message: reply.message, data: reply.data))
         } catch {
-            let failure = self.failure(error, logger: context.logger)
-            let envelope = MemOSEnvelope(code: Int(failure.status.code), message: failure.message, data: .null)
-            var response = (try? Self.encoded(envelope, status: failure.status)) ?? Response(status: failure.status)
-            if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = "\(seconds)" }
-            return response
+            return self.memosErrorResponse(error, logger: context.logger)
         }
+    }
+
+    /// An error in MemOS's envelope, with its HTTP status.
+    func memosErrorResponse(_ error: any Error, logger: Logger) -> Response {
+        let failure = self.failure(error, logger: logger)
+        let envelope = MemOSEnvelope(code: Int(failure.status.code), message: failure.message, data: .null)
+        var response = (try? Self.encoded(envelope, status: failure.status)) ?? Response(status: failure.status)
+        if let seconds = failure.retryAfterSeconds { response.headers[.retryAfter] = "\(seconds)" }
+        return response
     }
 
     func decode<Body: Decodable>(_ type: Body.Type, _ request: Request) async throws -> Body {

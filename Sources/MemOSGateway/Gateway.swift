@@ -39,6 +39,8 @@ public struct Gateway: Sendable {
         public var rateLimit: RateLimit?
         public var corsOrigins: CORSOrigins
         public var tls: TLSFiles
+        /// The LLM of the chat routes (`MEMOS_LLM_*`); without one they answer `FAILED_PRECONDITION`.
+        public var answerModel: (any AnswerModel)?
 
         public init(
             host: String = "127.0.0.1",
@@ -46,7 +48,8 @@ public struct Gateway: Sendable {
             maxBodyBytes: Int = Limits.maxRequestBytes,
             rateLimit: RateLimit? = RateLimit(),
             corsOrigins: CORSOrigins = .none,
-            tls: TLSFiles = TLSFiles()
+            tls: TLSFiles = TLSFiles(),
+            answerModel: (any AnswerModel)? = nil
         ) {
             self.host = host
             self.port = port
@@ -54,6 +57,7 @@ public struct Gateway: Sendable {
             self.rateLimit = rateLimit
             self.corsOrigins = corsOrigins
             self.tls = tls
+            self.answerModel = answerModel
         }
     }
 
@@ -135,6 +139,7 @@ public struct Gateway: Sendable {
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
         self.addDocumentRoutes(to: router)
+        self.addChatRoutes(to: router)
         self.addExportRoute(to: router)
         self.addMemOSCompatibilityRoutes(to: router)
         self.addMemoryBrowserRoutes(to: router)
@@ -403,6 +408,13 @@ public struct Gateway: Sendable {
             domain = error
         case let error as RPCError:
             domain = MemOSError(error)
+        case let error as UpstreamError:
+            logger.warning("the LLM service failed", metadata: ["cause": "\(error.message)"])
+            return Failure(
+                status: error.timedOut ? .gatewayTimeout : .badGateway,
+                code: error.timedOut ? "upstream_timeout" : "upstream_error",
+                message: error.message
+            )
         case let error as RateLimited:
             return Failure(
                 status: .tooManyRequests,

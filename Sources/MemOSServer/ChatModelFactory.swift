@@ -29,6 +29,25 @@ public enum ChatModelFactory {
     }
 }
 
+/// The LLM of the gateway's chat routes, from the same `MEMOS_LLM_*` settings; none when `MEMOS_LLM_URL` is unset.
+public enum AnswerModelFactory {
+    public static func make(settings: Settings, logger: Logger) throws -> (any AnswerModel)? {
+        guard let url = try settings.checked("MEMOS_LLM_URL") else { return nil }
+        guard let model = settings.string("MEMOS_LLM_MODEL") else {
+            throw MemOSError(code: .failedPrecondition, message: "MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not")
+        }
+        return OpenAIAnswerModel(
+            configuration: .init(
+                baseURL: url,
+                model: model,
+                apiKey: settings.string("MEMOS_LLM_API_KEY"),
+                timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60)
+            ),
+            logger: logger
+        )
+    }
+}
+
 /// The vision model that describes uploaded images, from the settings; none when `MEMOS_VISION_MODEL` is unset.
 ///
 /// It is served by the API of `MEMOS_LLM_URL`, with its key, timeout and retries.

@@ -109,9 +109,6 @@ public struct Settings: Sendable {
                     problems.append("\(name) is required with MEMOS_EMBEDDER=openai")
                 }
             }
-            if self.values["MEMOS_LLM_URL"] != nil, self.values["MEMOS_LLM_MODEL"] == nil {
-                problems.append("MEMOS_LLM_MODEL is required with MEMOS_LLM_URL")
-            }
             if self.values["MEMOS_VISION_MODEL"] != nil, self.values["MEMOS_LLM_URL"] == nil {
                 problems.append("MEMOS_VISION_MODEL needs MEMOS_LLM_URL (the API that serves it)")
             }
@@ -120,6 +117,11 @@ public struct Settings: Sendable {
             {
                 problems.append("MEMOS_TLS_CLIENT_AUTH=require needs MEMOS_TLS_CA and MEMOS_TLS_CERT")
             }
+        }
+        if [.ingest, .retrieval, .scheduler, .gateway].contains(process), self.values["MEMOS_LLM_URL"] != nil,
+            self.values["MEMOS_LLM_MODEL"] == nil
+        {
+            problems.append("MEMOS_LLM_MODEL is required with MEMOS_LLM_URL")
         }
         if process != .client, (self.values["MEMOS_TLS_CERT"] == nil) != (self.values["MEMOS_TLS_KEY"] == nil) {
             problems.append("MEMOS_TLS_CERT and MEMOS_TLS_KEY go together")
@@ -281,22 +283,22 @@ extension Settings {
             check: { _ in nil }
         ),
         integer("MEMOS_EMBEDDING_BATCH_SIZE", services, default: 64, 1...2_048),
-        url("MEMOS_LLM_URL", default: "none: fine mode off"),
+        url("MEMOS_LLM_URL", processes: services.union([.gateway]), default: "none: fine mode and chat off"),
         Variable(
             name: "MEMOS_LLM_MODEL",
-            processes: services,
+            processes: services.union([.gateway]),
             defaultText: "none: required with MEMOS_LLM_URL",
             secret: false,
             check: { _ in nil }
         ),
         Variable(
             name: "MEMOS_LLM_API_KEY",
-            processes: services,
+            processes: services.union([.gateway]),
             defaultText: "none",
             secret: true,
             check: { _ in nil }
         ),
-        integer("MEMOS_LLM_TIMEOUT_SECONDS", services, default: 60, 1...3_600),
+        integer("MEMOS_LLM_TIMEOUT_SECONDS", services.union([.gateway]), default: 60, 1...3_600),
         integer("MEMOS_LLM_MAX_RETRIES", services, default: 2, 0...10),
         oneOf("MEMOS_LLM_JSON_MODE", services, default: "true", ["true", "false", "1", "0"]),
         Variable(

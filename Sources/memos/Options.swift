@@ -101,6 +101,11 @@ struct CommonOptions: ParsableArguments {
         try ChatModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.llm"))
     }
 
+    /// The chat routes' LLM from `MEMOS_LLM_*`; nil when `MEMOS_LLM_URL` is unset.
+    func makeAnswerModel() throws -> (any AnswerModel)? {
+        try AnswerModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.llm"))
+    }
+
     /// The model that describes uploaded images, from `MEMOS_VISION_MODEL`; nil when unset.
     func makeVisionModel() throws -> (any VisionModel)? {
         try VisionModelFactory.make(settings: Environment.settings, logger: self.makeLogger("memos.vision"))

@@ -36,6 +36,10 @@ extension OpenAPI {
               "description": "Files as memories: upload, status, delete, restore, re-parse."
             },
             {
+              "name": "chat",
+              "description": "Memory-augmented chat for OpenAI clients."
+            },
+            {
               "name": "users"
             },
             {
@@ -4411,6 +4415,346 @@ extension OpenAPI {
                   }
                 }
               }
+            },
+            "/v1/chat/completions": {
+              "post": {
+                "operationId": "chatCompletions",
+                "summary": "An OpenAI-compatible chat completion that searches the caller's memories for the last user turn, answers with them in its system prompt, and adds the exchange to a cube afterwards.",
+                "tags": [
+                  "chat"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ChatCompletionRequest"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The answer, or with stream: true its server-sent events.",
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ChatCompletion"
+                        }
+                      },
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "412": {
+                    "$ref": "#/components/responses/E412"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/E413"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "502": {
+                    "$ref": "#/components/responses/E502"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  },
+                  "504": {
+                    "$ref": "#/components/responses/E504"
+                  }
+                }
+              }
+            },
+            "/product/chat/complete": {
+              "post": {
+                "operationId": "memosChatComplete",
+                "summary": "MemOS's chat: an answer using the caller's memories, in the envelope; data {response, reasoning}.",
+                "tags": [
+                  "memos-compatible"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "query": {
+                            "type": "string",
+                            "minLength": 1
+                          },
+                          "user_id": {
+                            "type": "string",
+                            "description": "user_id is ignored: the API key names the user."
+                          },
+                          "readable_cube_ids": {
+                            "type": "array",
+                            "items": {
+                              "type": "string",
+                              "minLength": 1,
+                              "maxLength": 128,
+                              "pattern": "^[A-Za-z0-9_.:@-]+$"
+                            }
+                          },
+                          "writable_cube_ids": {
+                            "type": "array",
+                            "items": {
+                              "type": "string",
+                              "minLength": 1,
+                              "maxLength": 128,
+                              "pattern": "^[A-Za-z0-9_.:@-]+$"
+                            }
+                          },
+                          "mem_cube_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 128,
+                            "pattern": "^[A-Za-z0-9_.:@-]+$"
+                          },
+                          "history": {
+                            "type": "array",
+                            "items": {}
+                          },
+                          "system_prompt": {
+                            "type": "string"
+                          },
+                          "top_k": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 100
+                          },
+                          "session_id": {
+                            "type": "string",
+                            "maxLength": 128
+                          },
+                          "add_message_on_answer": {
+                            "type": "boolean"
+                          },
+                          "max_tokens": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1000000
+                          },
+                          "temperature": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 2
+                          },
+                          "top_p": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 1
+                          }
+                        },
+                        "required": [
+                          "query"
+                        ]
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "allOf": [
+                            {
+                              "$ref": "#/components/schemas/MemOSEnvelope"
+                            },
+                            {
+                              "type": "object",
+                              "properties": {
+                                "data": {
+                                  "type": "object",
+                                  "properties": {
+                                    "response": {
+                                      "type": "string"
+                                    },
+                                    "reasoning": {
+                                      "type": "string"
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "default": {
+                    "description": "An error: its HTTP status (400, 401, 403, 404, 412, 429 with Retry-After, 502, 503, 504) and the envelope with code = the status, the message and data null.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MemOSEnvelope"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/product/chat/stream": {
+              "post": {
+                "operationId": "memosChatStream",
+                "summary": "MemOS's streamed chat: server-sent events {type: reference | text | error | end, data}.",
+                "tags": [
+                  "memos-compatible"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "query": {
+                            "type": "string",
+                            "minLength": 1
+                          },
+                          "user_id": {
+                            "type": "string",
+                            "description": "user_id is ignored: the API key names the user."
+                          },
+                          "readable_cube_ids": {
+                            "type": "array",
+                            "items": {
+                              "type": "string",
+                              "minLength": 1,
+                              "maxLength": 128,
+                              "pattern": "^[A-Za-z0-9_.:@-]+$"
+                            }
+                          },
+                          "writable_cube_ids": {
+                            "type": "array",
+                            "items": {
+                              "type": "string",
+                              "minLength": 1,
+                              "maxLength": 128,
+                              "pattern": "^[A-Za-z0-9_.:@-]+$"
+                            }
+                          },
+                          "mem_cube_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 128,
+                            "pattern": "^[A-Za-z0-9_.:@-]+$"
+                          },
+                          "history": {
+                            "type": "array",
+                            "items": {}
+                          },
+                          "system_prompt": {
+                            "type": "string"
+                          },
+                          "top_k": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 100
+                          },
+                          "session_id": {
+                            "type": "string",
+                            "maxLength": 128
+                          },
+                          "add_message_on_answer": {
+                            "type": "boolean"
+                          },
+                          "max_tokens": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 1000000
+                          },
+                          "temperature": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 2
+                          },
+                          "top_p": {
+                            "type": "number",
+                            "minimum": 0,
+                            "maximum": 1
+                          }
+                        },
+                        "required": [
+                          "query"
+                        ]
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The events.",
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    },
+                    "content": {
+                      "text/event-stream": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "default": {
+                    "description": "An error: its HTTP status (400, 401, 403, 404, 412, 429 with Retry-After, 502, 503, 504) and the envelope with code = the status, the message and data null.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MemOSEnvelope"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -4639,6 +4983,36 @@ extension OpenAPI {
               },
               "E503": {
                 "description": "A service or the database is unavailable.",
+                "headers": {
+                  "X-Request-Id": {
+                    "$ref": "#/components/headers/RequestID"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "E502": {
+                "description": "The LLM service failed; the message gives its reason.",
+                "headers": {
+                  "X-Request-Id": {
+                    "$ref": "#/components/headers/RequestID"
+                  }
+                },
+                "content": {
+                  "application/json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Error"
+                    }
+                  }
+                }
+              },
+              "E504": {
+                "description": "The LLM service did not answer in time.",
                 "headers": {
                   "X-Request-Id": {
                     "$ref": "#/components/headers/RequestID"
@@ -4968,6 +5342,164 @@ extension OpenAPI {
                   }
                 },
                 "additionalProperties": false
+              },
+              "ChatCompletion": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "object": {
+                    "type": "string",
+                    "enum": [
+                      "chat.completion"
+                    ]
+                  },
+                  "created": {
+                    "type": "integer"
+                  },
+                  "model": {
+                    "type": "string"
+                  },
+                  "choices": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "index": {
+                          "type": "integer"
+                        },
+                        "finish_reason": {
+                          "type": "string"
+                        },
+                        "message": {
+                          "type": "object",
+                          "properties": {
+                            "role": {
+                              "type": "string"
+                            },
+                            "content": {
+                              "type": "string"
+                            }
+                          }
+                        }
+                      }
+                    }
+                  },
+                  "memory_ids": {
+                    "type": "array",
+                    "items": {
+                      "type": "string",
+                      "format": "uuid"
+                    },
+                    "description": "The memories put into the system prompt, most relevant first."
+                  },
+                  "write_back_job_id": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": "The job that makes memories of the exchange, when it was written back."
+                  }
+                },
+                "required": [
+                  "id",
+                  "object",
+                  "choices"
+                ]
+              },
+              "ChatCompletionRequest": {
+                "type": "object",
+                "description": "OpenAI's chat completion request; fields this server does not use (n, user, tools, ...) are accepted and ignored.",
+                "properties": {
+                  "model": {
+                    "type": "string",
+                    "description": "Echoed in the answer; the configured MEMOS_LLM_MODEL answers."
+                  },
+                  "messages": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "role": {
+                          "type": "string",
+                          "enum": [
+                            "system",
+                            "developer",
+                            "user",
+                            "assistant",
+                            "tool"
+                          ]
+                        },
+                        "content": {
+                          "description": "A string (at most 32,768 bytes), or a list of parts whose text parts are read.",
+                          "anyOf": [
+                            {
+                              "type": "string"
+                            },
+                            {
+                              "type": "array"
+                            },
+                            {
+                              "type": "null"
+                            }
+                          ]
+                        }
+                      },
+                      "required": [
+                        "role"
+                      ]
+                    }
+                  },
+                  "stream": {
+                    "type": "boolean",
+                    "description": "true: server-sent events of chat.completion.chunk objects, ending with data: [DONE]."
+                  },
+                  "temperature": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 2
+                  },
+                  "max_tokens": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000000
+                  },
+                  "top_p": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1
+                  },
+                  "cube_ids": {
+                    "type": "array",
+                    "maxItems": 32,
+                    "items": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 128,
+                      "pattern": "^[A-Za-z0-9_.:@-]+$"
+                    },
+                    "description": "The cubes searched; default every cube the caller may read. The exchange is written back into the first."
+                  },
+                  "session_id": {
+                    "type": "string",
+                    "maxLength": 128,
+                    "description": "A search boost, and the session of the written-back exchange."
+                  },
+                  "top_k": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 100,
+                    "description": "Memories put into the system prompt; default 5."
+                  },
+                  "write_back": {
+                    "type": "boolean",
+                    "description": "Add the user turn and the answer to the first of cube_ids afterwards (default: true when cube_ids are given and the caller may write the first; true is 403 otherwise)."
+                  }
+                },
+                "required": [
+                  "messages"
+                ]
               },
               "ChatMessage": {
                 "type": "object",

@@ -66,7 +66,8 @@ struct GatewayCommand: AsyncParsableCommand {
                 port: try self.port ?? Environment.int("MEMOS_GATEWAY_PORT") ?? DefaultPort.gateway,
                 rateLimit: try self.rateLimit.resolved(),
                 corsOrigins: Environment.string("MEMOS_CORS_ORIGINS").flatMap(Gateway.CORSOrigins.init(setting:))
-                    ?? .none
+                    ?? .none,
+                answerModel: try self.common.makeAnswerModel()
             ),
             logger: logger
         )

@@ -11,6 +11,8 @@ import Synchronization
 final class FakeLLMServer: Sendable {
     let answer: @Sendable (String) -> String?
     let prompts = Mutex<[String]>([])
+    /// The system message of each request, in order ("" for none).
+    let systemPrompts = Mutex<[String]>([])
 
     init(answer: @escaping @Sendable (String) -> String?) {
         self.answer = answer
@@ -46,6 +48,7 @@ final class FakeLLMServer: Sendable {
 
         var model: String
         var messages: [Message]
+        var stream: Bool?
     }
 
     /// Runs the server on a free port for the duration of `body`, which gets a chat model pointed at it.
@@ -54,6 +57,18 @@ final class FakeLLMServer: Sendable {
             try await body(
                 OpenAIChatModel(
                     configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", maxRetries: 0),
+                    logger: logger
+                )
+            )
+        }
+    }
+
+    /// Runs the server for the duration of `body`, which gets the chat routes' model pointed at it.
+    func runAnswer<T: Sendable>(_ body: @Sendable (any AnswerModel) async throws -> T) async throws -> T {
+        try await self.serve { port, logger in
+            try await body(
+                OpenAIAnswerModel(
+                    configuration: .init(baseURL: "http://127.0.0.1:\(port)", model: "fake-llm", timeout: .seconds(5)),
                     logger: logger
                 )
             )
@@ -78,7 +93,27 @@ final class FakeLLMServer: Sendable {
             let decoded = try await request.decode(as: Body.self, context: context)
             let prompt = decoded.messages.last { $0.role == "user" }?.content ?? ""
             self.prompts.withLock { $0.append(prompt) }
+            self.systemPrompts.withLock { $0.append(decoded.messages.first { $0.role == "system" }?.content ?? "") }
             guard let content = self.answer(prompt) else { return Response(status: .internalServerError) }
+            if decoded.stream == true {
+                // Server-sent events, a word per chunk, as OpenAI streams.
+                var events = ""
+                for word in content.split(separator: " ", omittingEmptySubsequences: false).enumerated() {
+                    let piece = (word.offset == 0 ? "" : " ") + word.element
+                    let chunk: [String: Any] = [
+                        "id": "chatcmpl-test", "object": "chat.completion.chunk", "model": decoded.model,
+                        "choices": [["index": 0, "delta": ["content": piece], "finish_reason": NSNull()]],
+                    ]
+                    events +=
+                        "data: \(String(decoding: try JSONSerialization.data(withJSONObject: chunk), as: UTF8.self))\n\n"
+                }
+                events += "data: [DONE]\n\n"
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/event-stream"],
+                    body: .init(byteBuffer: ByteBuffer(string: events))
+                )
+            }
             let reply: [String: Any] = [
                 "id": "chatcmpl-test", "object": "chat.completion", "model": decoded.model,
                 "choices": [
