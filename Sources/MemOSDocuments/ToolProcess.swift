@@ -103,11 +103,11 @@ struct ToolProcess {
             }
         }
         let timer = DispatchWorkItem { state.kill(timedOut: true) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + Self.interval(timeout), execute: timer)
+        Self.queue.asyncAfter(deadline: .now() + Self.interval(timeout), execute: timer)
 
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                group.notify(queue: .global()) { continuation.resume() }
+                group.notify(queue: Self.queue) { continuation.resume() }
             }
         } onCancel: {
             state.kill()
@@ -128,14 +128,19 @@ struct ToolProcess {
         }
     }
 
-    /// Reads `handle` to its end on a Dispatch thread, handing each chunk to `consume`.
+    /// The queue of the blocking reads, the timer and the wake-up: a queue of its own, which gets a thread per
+    /// blocked read. (The global queues have as many threads as cores on Linux: two parses' reads there would hold
+    /// them all, and the timer that kills a tool past its time limit would never run.)
+    private static let queue = DispatchQueue(label: "memos.documents.tool-process", attributes: .concurrent)
+
+    /// Reads `handle` to its end on a thread of ``queue``, handing each chunk to `consume`.
     private static func drain(
         _ handle: FileHandle,
         group: DispatchGroup,
         consume: @escaping @Sendable (Data) -> Void
     ) {
         group.enter()
-        DispatchQueue.global().async {
+        Self.queue.async {
             while let chunk = try? handle.read(upToCount: 65_536), !chunk.isEmpty {
                 consume(chunk)
             }
