@@ -7,9 +7,11 @@ public struct DocumentUpload: Sendable {
     /// The most bytes accepted.
     public let limit: Int
 
+    /// - Parameter expectedSize: the size the client announced; at most 8 MiB of it is reserved up front, so that an
+    ///   announcement alone cannot take memory.
     public init(limit: Int = Limits.maxDocumentBytes, expectedSize: Int = 0) {
         self.limit = limit
-        self.bytes.reserveCapacity(min(max(expectedSize, 0), limit))
+        self.bytes.reserveCapacity(min(max(expectedSize, 0), limit, 8 * 1_024 * 1_024))
     }
 
     /// Appends one part.
