@@ -24,6 +24,7 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -229,6 +230,30 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    // The memory tools for MCP clients (Model Context Protocol), over stdio (`memos mcp`) and the gateway's /mcp.
+    .target(
+        name: "MemOSMCP",
+        dependencies: [
+            "MemOSCore", "MemOSProto", "MemOSRPC",
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "MCP", package: "swift-sdk"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "MemOSMCPTests",
+        dependencies: [
+            "MemOSMCP", "MemOSProto", "MemOSCore",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ],
+        swiftSettings: swiftSettings
+    ),
+
     // HTTP/JSON gateway in front of the gRPC services.
     .target(
         name: "MemOSGateway",
@@ -236,6 +261,8 @@ let targets: [Target] = [
             "MemOSCore",
             "MemOSProto",
             "MemOSRPC",
+            "MemOSMCP",
+            .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -275,6 +302,7 @@ let targets: [Target] = [
     .executableTarget(
         name: "memos",
         dependencies: [
+            "MemOSMCP",
             "MemOSCore",
             "MemOSPostgres",
             "MemOSRPC",
@@ -348,6 +376,7 @@ let targets: [Target] = [
             "MemOSScheduler",
             "MemOSGateway",
             "MemOSServer",
+            .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             .product(name: "NIOCore", package: "swift-nio"),

@@ -50,11 +50,14 @@ struct OriginCheckedCORS<Context: RequestContext>: RouterMiddleware {
         self.origins = origins
         self.cors = CORSMiddleware(
             allowOrigin: origins == .any ? .all : .originBased,
+            // The MCP headers let a browser agent hold a session at /mcp.
             allowHeaders: [.accept, .authorization, .contentType, .origin]
-                + [HTTPField.Name("X-Request-Id")].compactMap { $0 },
+                + ["X-Request-Id", "Mcp-Session-Id", "MCP-Protocol-Version", "Last-Event-ID"].compactMap {
+                    HTTPField.Name($0)
+                },
             allowMethods: [.get, .post, .put, .delete, .head, .options],
             allowCredentials: false,
-            exposedHeaders: ["X-Request-Id", "Retry-After"],
+            exposedHeaders: ["X-Request-Id", "Retry-After", "Mcp-Session-Id"],
             maxAge: .seconds(600)
         )
     }
@@ -88,7 +91,7 @@ struct OriginCheckedCORS<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         var response = try await self.cors.handle(request, context: context, next: next)
         if request.method != .options, request.headers[.origin] != nil {
-            response.headers[.accessControlExposeHeaders] = "X-Request-Id, Retry-After"
+            response.headers[.accessControlExposeHeaders] = "X-Request-Id, Retry-After, Mcp-Session-Id"
         }
         return response
     }

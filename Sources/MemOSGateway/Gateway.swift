@@ -140,6 +140,7 @@ public struct Gateway: Sendable {
         self.addAccountRoutes(to: router)
         self.addDocumentRoutes(to: router)
         self.addChatRoutes(to: router)
+        self.addMCPRoutes(to: router)
         self.addExportRoute(to: router)
         self.addMemOSCompatibilityRoutes(to: router)
         self.addMemoryBrowserRoutes(to: router)

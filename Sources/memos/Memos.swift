@@ -10,7 +10,7 @@ struct Memos: AsyncParsableCommand {
         subcommands: [
             All.self, Ingest.self, Retrieval.self, Scheduler.self, GatewayCommand.self, Migrate.self, Health.self,
             Users.self, Keys.self, Cubes.self, AdminKey.self, Purge.self,
-            Add.self, Search.self, Export.self, Import.self, Config.self,
+            Add.self, Search.self, Export.self, Import.self, Config.self, MCPCommand.self,
         ]
     )
 }

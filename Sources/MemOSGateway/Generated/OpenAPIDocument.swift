@@ -53,6 +53,10 @@ extension OpenAPI {
             },
             {
               "name": "ui"
+            },
+            {
+              "name": "mcp",
+              "description": "The memory tools for MCP clients (Model Context Protocol, Streamable HTTP)."
             }
           ],
           "paths": {
@@ -4755,6 +4759,238 @@ extension OpenAPI {
                   }
                 }
               }
+            },
+            "/mcp": {
+              "post": {
+                "operationId": "mcpPost",
+                "summary": "A JSON-RPC message of an MCP session; an initialize request without Mcp-Session-Id opens one.",
+                "tags": [
+                  "mcp"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/JSONRPCMessage"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The answer to a request (Mcp-Session-Id names the session).",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      },
+                      "text/event-stream": {}
+                    }
+                  },
+                  "202": {
+                    "description": "A notification or response was accepted."
+                  },
+                  "400": {
+                    "description": "Not a JSON-RPC message, no session, or a bad field.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "anyOf": [
+                            {
+                              "$ref": "#/components/schemas/Error"
+                            },
+                            {
+                              "$ref": "#/components/schemas/JSONRPCMessage"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "description": "A browser origin not in MEMOS_CORS_ORIGINS.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "No such session, or another user's.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "406": {
+                    "description": "Accept lacks application/json.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/E413"
+                  },
+                  "415": {
+                    "description": "Content-Type is not application/json.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "5XX": {
+                    "description": "Too many sessions (503), no answer in time (504).",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "anyOf": [
+                            {
+                              "$ref": "#/components/schemas/Error"
+                            },
+                            {
+                              "$ref": "#/components/schemas/JSONRPCMessage"
+                            }
+                          ]
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "get": {
+                "operationId": "mcpEvents",
+                "summary": "The session's event stream, for messages the server starts.",
+                "tags": [
+                  "mcp"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Server-sent events.",
+                    "content": {
+                      "text/event-stream": {}
+                    }
+                  },
+                  "400": {
+                    "description": "No Mcp-Session-Id.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "404": {
+                    "description": "No such session, or another user's.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "406": {
+                    "description": "Accept lacks text/event-stream.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "The session's stream is already open.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "mcpClose",
+                "summary": "Closes the session named by Mcp-Session-Id.",
+                "tags": [
+                  "mcp"
+                ],
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Closed."
+                  },
+                  "400": {
+                    "description": "No Mcp-Session-Id.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "404": {
+                    "description": "No such session, or another user's.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/JSONRPCMessage"
+                        }
+                      }
+                    }
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -6043,6 +6279,37 @@ extension OpenAPI {
                   }
                 },
                 "additionalProperties": false
+              },
+              "JSONRPCMessage": {
+                "type": "object",
+                "description": "A JSON-RPC 2.0 request, notification or response (https://modelcontextprotocol.io/specification).",
+                "required": [
+                  "jsonrpc"
+                ],
+                "properties": {
+                  "jsonrpc": {
+                    "const": "2.0"
+                  },
+                  "id": {
+                    "type": [
+                      "string",
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "method": {
+                    "type": "string"
+                  },
+                  "params": {
+                    "type": "object"
+                  },
+                  "result": {
+                    "type": "object"
+                  },
+                  "error": {
+                    "type": "object"
+                  }
+                }
               },
               "Job": {
                 "type": "object",
