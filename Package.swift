@@ -25,6 +25,7 @@ let dependencies: [Package.Dependency] = [
     .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+    .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
 ]
 
 let swiftSettings: [SwiftSetting] = [
@@ -376,6 +377,7 @@ let targets: [Target] = [
             "MemOSScheduler",
             "MemOSGateway",
             "MemOSServer",
+            .product(name: "SystemPackage", package: "swift-system"),
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -69,9 +69,13 @@ struct JobQueueTests {
             }
             var ids: [UUID] = []
             for _ in 0..<40 { ids.append(try await queue.enqueue(NewJob(cubeID: "c", kind: "noop")).id) }
+            // A lease far longer than the test: when the suite starves this process for seconds, a missed heartbeat
+            // must not hand a running job to the other pool (running again after a lost lease is another test's).
+            var configuration = Self.fast
+            configuration.lease = .seconds(300)
             let pools = (0..<2).map { index in
                 JobWorkerPool(
-                    configuration: Self.fast,
+                    configuration: configuration,
                     queue: queue,
                     handlers: ["noop": handler],
                     name: "pool\(index)",

@@ -2423,6 +2423,11 @@ extension OpenAPI {
                                       },
                                       "cube_id": {
                                         "type": "string"
+                                      },
+                                      "file_id": {
+                                        "type": "string",
+                                        "format": "uuid",
+                                        "description": "For a file or image part: the document it became (memory_id is the same id, memory the file's name)."
                                       }
                                     },
                                     "additionalProperties": false

@@ -18,47 +18,21 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "HTTP port (env MEMOS_GATEWAY_PORT; default 8080).")
     var port: Int?
-    @Option(help: "Ingest service host:port (env MEMOS_INGEST_ADDR; default 127.0.0.1:50051).")
-    var ingestAddr: String?
-    @Option(help: "Retrieval service host:port (env MEMOS_RETRIEVAL_ADDR; default 127.0.0.1:50052).")
-    var retrievalAddr: String?
-    @Option(help: "Scheduler service host:port (env MEMOS_SCHEDULER_ADDR; default 127.0.0.1:50053).")
-    var schedulerAddr: String?
-    @Option(
-        help: "Accounts service host:port (env MEMOS_ACCOUNTS_ADDR; default the scheduler's, which hosts it)."
-    )
-    var accountsAddr: String?
+    @OptionGroup var services: ServiceAddressOptions
     @OptionGroup var rateLimit: RateLimitOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.gateway")
         try self.common.validateSettings(
             .gateway,
-            flags: [
-                "MEMOS_GATEWAY_PORT": self.port.map(String.init), "MEMOS_INGEST_ADDR": self.ingestAddr,
-                "MEMOS_RETRIEVAL_ADDR": self.retrievalAddr, "MEMOS_SCHEDULER_ADDR": self.schedulerAddr,
-                "MEMOS_ACCOUNTS_ADDR": self.accountsAddr,
+            flags: self.services.flags.merging([
+                "MEMOS_GATEWAY_PORT": self.port.map(String.init),
                 "MEMOS_RATE_LIMIT_RPS": self.rateLimit.rateLimitRps.map { "\($0)" },
                 "MEMOS_RATE_LIMIT_BURST": self.rateLimit.rateLimitBurst.map(String.init),
-            ],
+            ]) { first, _ in first },
             logger: logger
         )
-        func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
-            let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
-            guard let address = ServiceClients.Address(text) else {
-                throw ValidationError("\(variable) must be host:port, not '\(text)'")
-            }
-            return address
-        }
-        let clients = try ServiceClients(
-            ingest: try address(self.ingestAddr, "MEMOS_INGEST_ADDR", DefaultPort.ingest),
-            retrieval: try address(self.retrievalAddr, "MEMOS_RETRIEVAL_ADDR", DefaultPort.retrieval),
-            scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler),
-            accounts: try (self.accountsAddr ?? Environment.string("MEMOS_ACCOUNTS_ADDR")).map {
-                try address($0, "MEMOS_ACCOUNTS_ADDR", DefaultPort.scheduler)
-            },
-            tls: try Environment.settings.tlsFiles()
-        )
+        let clients = try self.services.clients()
         let gateway = ServerFactory.gateway(
             clients: clients,
             configuration: .init(

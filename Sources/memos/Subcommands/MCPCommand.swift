@@ -21,38 +21,14 @@ struct MCPCommand: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "API key (env MEMOS_KEY).")
     var key: String?
-    @Option(help: "Ingest service host:port (env MEMOS_INGEST_ADDR; default 127.0.0.1:50051).")
-    var ingestAddr: String?
-    @Option(help: "Retrieval service host:port (env MEMOS_RETRIEVAL_ADDR; default 127.0.0.1:50052).")
-    var retrievalAddr: String?
-    @Option(help: "Scheduler service host:port (env MEMOS_SCHEDULER_ADDR; default 127.0.0.1:50053).")
-    var schedulerAddr: String?
-    @Option(
-        help: "Accounts service host:port (env MEMOS_ACCOUNTS_ADDR; default the scheduler's, which hosts it)."
-    )
-    var accountsAddr: String?
+    @OptionGroup var services: ServiceAddressOptions
 
     func run() async throws {
         let logger = self.common.makeLogger("memos.mcp")
         guard let key = self.key ?? Environment.string("MEMOS_KEY") else {
             throw ValidationError("no API key: pass --key or set MEMOS_KEY")
         }
-        func address(_ flag: String?, _ variable: String, _ port: Int) throws -> ServiceClients.Address {
-            let text = flag ?? Environment.string(variable) ?? "127.0.0.1:\(port)"
-            guard let address = ServiceClients.Address(text) else {
-                throw ValidationError("\(variable) must be host:port, not '\(text)'")
-            }
-            return address
-        }
-        let clients = try ServiceClients(
-            ingest: try address(self.ingestAddr, "MEMOS_INGEST_ADDR", DefaultPort.ingest),
-            retrieval: try address(self.retrievalAddr, "MEMOS_RETRIEVAL_ADDR", DefaultPort.retrieval),
-            scheduler: try address(self.schedulerAddr, "MEMOS_SCHEDULER_ADDR", DefaultPort.scheduler),
-            accounts: try (self.accountsAddr ?? Environment.string("MEMOS_ACCOUNTS_ADDR")).map {
-                try address($0, "MEMOS_ACCOUNTS_ADDR", DefaultPort.scheduler)
-            },
-            tls: try Environment.settings.tlsFiles()
-        )
+        let clients = try self.services.clients()
         let tools = MemoryTools(
             ingest: clients.ingest,
             retrieval: clients.retrieval,
