@@ -229,19 +229,8 @@ public struct PostgresDocumentStore: DocumentStore {
         let logger = self.database.logger
         let binds = try PostgresMemoryStore.bindings(cubeID, documentID.lowercasedString)
         return try await self.database.transaction { connection in
-            guard
-                var document = try await connection.rows(
-                    """
-                    SELECT \(unescaped: Self.columns) FROM documents d
-                    WHERE d.cube_id = \(cubeID) AND d.id = \(documentID) FOR UPDATE
-                    """,
-                    logger: logger
-                ).first.map(Self.document(from:)), hard || document.status != .deleted
-            else {
-                throw MemOSError.notFound(
-                    "document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'"
-                )
-            }
+            var document = try await Self.locked(documentID, cubeID: cubeID, on: connection, logger: logger)
+            if !hard, document.status == .deleted { throw Self.notFound(documentID, cubeID: cubeID) }
             if hard {
                 let removed = try await connection.rows(
                     PostgresQuery(
@@ -295,19 +284,7 @@ public struct PostgresDocumentStore: DocumentStore {
     ) async throws -> (document: Document, memoryCount: Int, changeSeq: Int64) {
         let logger = self.database.logger
         return try await self.database.transaction { connection in
-            guard
-                let found = try await connection.rows(
-                    """
-                    SELECT \(unescaped: Self.columns) FROM documents d
-                    WHERE d.cube_id = \(cubeID) AND d.id = \(documentID) FOR UPDATE
-                    """,
-                    logger: logger
-                ).first.map(Self.document(from:))
-            else {
-                throw MemOSError.notFound(
-                    "document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'"
-                )
-            }
+            let found = try await Self.locked(documentID, cubeID: cubeID, on: connection, logger: logger)
             guard found.status == .deleted else {
                 throw MemOSError(
                     code: .failedPrecondition,
@@ -347,9 +324,7 @@ public struct PostgresDocumentStore: DocumentStore {
                 logger: logger
             )
             guard let document = try rows.first.map(Self.document(from:)) else {
-                throw MemOSError.notFound(
-                    "document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'"
-                )
+                throw Self.notFound(documentID, cubeID: cubeID)
             }
             var changeSeq = restored.map(\.1).max() ?? 0
             if changeSeq == 0 { changeSeq = try await Self.currentChangeSeq(on: connection, logger: logger) }
@@ -365,19 +340,7 @@ public struct PostgresDocumentStore: DocumentStore {
     ) async throws -> Document {
         let logger = self.database.logger
         return try await self.database.transaction { connection in
-            guard
-                let found = try await connection.rows(
-                    """
-                    SELECT \(unescaped: Self.columns) FROM documents d
-                    WHERE d.cube_id = \(cubeID) AND d.id = \(documentID) FOR UPDATE
-                    """,
-                    logger: logger
-                ).first.map(Self.document(from:))
-            else {
-                throw MemOSError.notFound(
-                    "document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'"
-                )
-            }
+            let found = try await Self.locked(documentID, cubeID: cubeID, on: connection, logger: logger)
             if found.status == .deleted || found.status == .queued || found.status == .parsing {
                 throw MemOSError(
                     code: .failedPrecondition,
@@ -397,12 +360,35 @@ public struct PostgresDocumentStore: DocumentStore {
                 logger: logger
             )
             guard let document = try rows.first.map(Self.document(from:)) else {
-                throw MemOSError.notFound(
-                    "document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'"
-                )
+                throw Self.notFound(documentID, cubeID: cubeID)
             }
             return document
         }
+    }
+
+    /// The document, locked for the rest of the transaction.
+    /// - Throws: `notFound` when the cube has no such document.
+    static func locked(
+        _ documentID: UUID,
+        cubeID: String,
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Document {
+        let rows = try await connection.rows(
+            """
+            SELECT \(unescaped: Self.columns) FROM documents d
+            WHERE d.cube_id = \(cubeID) AND d.id = \(documentID) FOR UPDATE
+            """,
+            logger: logger
+        )
+        guard let document = try rows.first.map(Self.document(from:)) else {
+            throw Self.notFound(documentID, cubeID: cubeID)
+        }
+        return document
+    }
+
+    static func notFound(_ documentID: UUID, cubeID: String) -> MemOSError {
+        MemOSError.notFound("document '\(documentID.lowercasedString)' does not exist in cube '\(cubeID)'")
     }
 
     static func currentChangeSeq(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
