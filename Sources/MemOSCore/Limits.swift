@@ -58,6 +58,9 @@ public enum Limits {
     /// Documents of at most this many bytes (but PDFs) are parsed before AddDocument returns; larger ones are
     /// queued for the scheduler.
     public static let maxInlineDocumentBytes = 1_024 * 1_024
+    /// A document parsed inline is also embedded before AddDocument returns when it makes at most this many chunks
+    /// (a few seconds of the built-in embedder's time); with more, it is queued.
+    public static let maxInlineDocumentChunks = 64
     /// Bytes of a document's file name.
     public static let maxDocumentNameBytes = 256
     /// Chunks one document may make.

@@ -9,11 +9,12 @@ import SwiftProtobuf
 // Documents: upload, read, list, delete, restore and re-parse. An image is described by the vision model and its
 // description is the document's text (FAILED_PRECONDITION without one).
 //
-// A file of at most `Limits.maxInlineDocumentBytes` that is not a PDF is parsed, chunked and embedded inside the
-// call, and its row, bytes and memories commit in one transaction: a file that cannot be read is refused with
-// `invalidArgument` and nothing is written. A larger file, a PDF (parsed by a subprocess, the slow part) or an
-// `async` upload commits its row, bytes and a parse job in one transaction and the scheduler does the rest; a file
-// that then cannot be read leaves its document FAILED with the reason.
+// A file of at most `Limits.maxInlineDocumentBytes` that is not a PDF is parsed inside the call, and a file that
+// cannot be read is refused with `invalidArgument` with nothing written. When it makes at most
+// `Limits.maxInlineDocumentChunks` chunks they are embedded too, and its row, bytes and memories commit in one
+// transaction. A larger file, one with more chunks, a PDF (parsed by a subprocess, the slow part) or an `async`
+// upload commits its row, bytes and a parse job in one transaction and the scheduler does the rest; a file that
+// then cannot be read leaves its document FAILED with the reason.
 extension IngestService {
     public func addDocument(
         request: RPCAsyncSequence<Memos_Ingest_V1_AddDocumentRequest, any Error>,
@@ -70,18 +71,22 @@ extension IngestService {
             createdAt: now,
             updatedAt: now
         )
-        let inline =
-            !metadata.async && upload.bytes.count <= Limits.maxInlineDocumentBytes
-            && mediaType != DocumentFormat.pdf.rawValue
         var parsed: ParsedContent?
         var job: NewJob?
-        if inline {
+        if !metadata.async, upload.bytes.count <= Limits.maxInlineDocumentBytes,
+            mediaType != DocumentFormat.pdf.rawValue
+        {
+            // Parsed here; embedded here too unless it makes more chunks than a call should wait for.
             do {
-                parsed = try await self.documentIngestor.content(of: document, bytes: upload.bytes)
+                let (text, chunks) = try await self.documentIngestor.chunks(of: upload.bytes, document: document)
+                if chunks.count <= Limits.maxInlineDocumentChunks {
+                    parsed = try await self.documentIngestor.content(of: document, parsed: text, chunks: chunks)
+                }
             } catch let error as DocumentError {
                 throw error.invalidArgument
             }
-        } else {
+        }
+        if parsed == nil {
             let parse = DocumentJob(documentID: document.id).newJob(cubeID: document.cubeID, author: principal.userID)
             job = parse
             document.jobID = parse.id

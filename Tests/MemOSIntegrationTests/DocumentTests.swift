@@ -233,6 +233,23 @@ struct DocumentTests {
         }
     }
 
+    @Test("a small file with many chunks is parsed at once but embedded by the scheduler")
+    func manyChunksQueued() async throws {
+        try await TestStack.run { stack in
+            let text = (0..<1_500).map { "Line \($0) of the ledger records a payment to supplier \($0 % 37)." }
+                .joined(separator: "\n\n")
+            let added = try await Self.upload(stack, Array(text.utf8), query: "cube_id=alice-cube&name=ledger.txt")
+            #expect(added.status == .ok, "\(added.body)")
+            let document = try #require(added.json["document"] as? [String: Any])
+            #expect(document["status"] as? String == "QUEUED")
+            let id = try #require(document["id"] as? String)
+            try await Self.waitForJobs(stack)
+            let ready = try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
+            #expect(ready.json["status"] as? String == "READY", "\(ready.body)")
+            #expect((ready.json["chunk_count"] as? Int ?? 0) > 64)
+        }
+    }
+
     @Test("files that cannot be read: refused inline naming the cause, FAILED with the reason when queued")
     func badFiles() async throws {
         try await TestStack.run { stack in

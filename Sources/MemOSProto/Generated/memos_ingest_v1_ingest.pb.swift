@@ -889,8 +889,9 @@ public nonisolated struct Memos_Ingest_V1_DocumentMetadata: Sendable {
   public var mode: Memos_Ingest_V1_ReaderMode = .unspecified
 
   /// When true, the document is always queued for the scheduler, however small. When false (default), a file of
-  /// at most 1 MiB that is not a PDF is parsed, chunked and embedded before the call returns (status READY); a
-  /// larger file or a PDF is queued (status QUEUED) and the call returns at once.
+  /// at most 1 MiB that is not a PDF is parsed before the call returns, and when it makes at most 64 chunks they are
+  /// embedded too (status READY); a larger file, one with more chunks, or a PDF is queued (status QUEUED) and the call
+  /// returns at once.
   public var async: Bool = false
 
   /// Tokens (MiniLM word pieces) each chunk repeats from the one before it within a section; 0 to 128, default 32.
