@@ -50,16 +50,7 @@ public struct OpenAIChatModel: ChatModel {
 
     public init(configuration: Configuration, client: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
-        self.http = OpenAICompatibleHTTP(
-            baseURL: configuration.baseURL,
-            apiKey: configuration.apiKey,
-            timeout: configuration.timeout,
-            maxRetries: configuration.maxRetries,
-            initialBackoff: configuration.initialBackoff,
-            service: "the LLM service",
-            client: client,
-            logger: logger
-        )
+        self.http = OpenAICompatibleHTTP(configuration, service: "the LLM service", client: client, logger: logger)
     }
 
     struct RequestBody: Encodable {

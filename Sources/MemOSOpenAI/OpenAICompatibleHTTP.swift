@@ -87,3 +87,19 @@ struct OpenAICompatibleHTTP: Sendable {
         }
     }
 }
+
+extension OpenAICompatibleHTTP {
+    /// A client of a chat model's API, with its configuration's URL, key, timeout and retries.
+    init(_ configuration: OpenAIChatModel.Configuration, service: String, client: HTTPClient, logger: Logger) {
+        self.init(
+            baseURL: configuration.baseURL,
+            apiKey: configuration.apiKey,
+            timeout: configuration.timeout,
+            maxRetries: configuration.maxRetries,
+            initialBackoff: configuration.initialBackoff,
+            service: service,
+            client: client,
+            logger: logger
+        )
+    }
+}

@@ -15,11 +15,7 @@ public struct OpenAIVisionModel: VisionModel {
     public init(configuration: OpenAIChatModel.Configuration, client: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
         self.http = OpenAICompatibleHTTP(
-            baseURL: configuration.baseURL,
-            apiKey: configuration.apiKey,
-            timeout: configuration.timeout,
-            maxRetries: configuration.maxRetries,
-            initialBackoff: configuration.initialBackoff,
+            configuration,
             service: "the vision model's service",
             client: client,
             logger: logger

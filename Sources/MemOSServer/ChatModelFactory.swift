@@ -11,20 +11,23 @@ import MemOSOpenAI
 /// (default true).
 public enum ChatModelFactory {
     public static func make(settings: Settings, logger: Logger) throws -> (any ChatModel)? {
+        try self.configuration(settings: settings).map { OpenAIChatModel(configuration: $0, logger: logger) }
+    }
+
+    /// The `MEMOS_LLM_*` settings as a client configuration, with `model` instead of `MEMOS_LLM_MODEL` when given;
+    /// nil when `MEMOS_LLM_URL` is unset.
+    static func configuration(settings: Settings, model: String? = nil) throws -> OpenAIChatModel.Configuration? {
         guard let url = try settings.checked("MEMOS_LLM_URL") else { return nil }
-        guard let model = settings.string("MEMOS_LLM_MODEL") else {
+        guard let model = model ?? settings.string("MEMOS_LLM_MODEL") else {
             throw MemOSError(code: .failedPrecondition, message: "MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not")
         }
-        return OpenAIChatModel(
-            configuration: .init(
-                baseURL: url,
-                model: model,
-                apiKey: settings.string("MEMOS_LLM_API_KEY"),
-                timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60),
-                maxRetries: try settings.int("MEMOS_LLM_MAX_RETRIES") ?? 2,
-                jsonMode: try settings.bool("MEMOS_LLM_JSON_MODE") ?? true
-            ),
-            logger: logger
+        return .init(
+            baseURL: url,
+            model: model,
+            apiKey: settings.string("MEMOS_LLM_API_KEY"),
+            timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60),
+            maxRetries: try settings.int("MEMOS_LLM_MAX_RETRIES") ?? 2,
+            jsonMode: try settings.bool("MEMOS_LLM_JSON_MODE") ?? true
         )
     }
 }
@@ -32,19 +35,9 @@ public enum ChatModelFactory {
 /// The LLM of the gateway's chat routes, from the same `MEMOS_LLM_*` settings; none when `MEMOS_LLM_URL` is unset.
 public enum AnswerModelFactory {
     public static func make(settings: Settings, logger: Logger) throws -> (any AnswerModel)? {
-        guard let url = try settings.checked("MEMOS_LLM_URL") else { return nil }
-        guard let model = settings.string("MEMOS_LLM_MODEL") else {
-            throw MemOSError(code: .failedPrecondition, message: "MEMOS_LLM_URL is set but MEMOS_LLM_MODEL is not")
+        try ChatModelFactory.configuration(settings: settings).map {
+            OpenAIAnswerModel(configuration: $0, logger: logger)
         }
-        return OpenAIAnswerModel(
-            configuration: .init(
-                baseURL: url,
-                model: model,
-                apiKey: settings.string("MEMOS_LLM_API_KEY"),
-                timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60)
-            ),
-            logger: logger
-        )
     }
 }
 
@@ -54,19 +47,10 @@ public enum AnswerModelFactory {
 public enum VisionModelFactory {
     public static func make(settings: Settings, logger: Logger) throws -> (any VisionModel)? {
         guard let model = settings.string("MEMOS_VISION_MODEL") else { return nil }
-        guard let url = try settings.checked("MEMOS_LLM_URL") else {
+        guard let configuration = try ChatModelFactory.configuration(settings: settings, model: model) else {
             throw MemOSError(code: .failedPrecondition, message: "MEMOS_VISION_MODEL is set but MEMOS_LLM_URL is not")
         }
-        return OpenAIVisionModel(
-            configuration: .init(
-                baseURL: url,
-                model: model,
-                apiKey: settings.string("MEMOS_LLM_API_KEY"),
-                timeout: .seconds(try settings.int("MEMOS_LLM_TIMEOUT_SECONDS") ?? 60),
-                maxRetries: try settings.int("MEMOS_LLM_MAX_RETRIES") ?? 2
-            ),
-            logger: logger
-        )
+        return OpenAIVisionModel(configuration: configuration, logger: logger)
     }
 }
 
