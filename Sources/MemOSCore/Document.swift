@@ -108,3 +108,23 @@ public struct ParsedContent: Sendable {
         self.chunkCount = chunkCount
     }
 }
+
+extension MemOSError {
+    /// The error of an upload over ``Limits/maxDocumentBytes``, whichever process counts the bytes.
+    public static let documentTooLarge = MemOSError.invalidArgument(
+        "file is larger than \(Limits.describe(bytes: Limits.maxDocumentBytes)), the most a document may have"
+    )
+}
+
+extension Limits {
+    /// A byte limit as the API's messages spell it: "50 MiB (52,428,800 bytes)".
+    public static func describe(bytes: Int) -> String {
+        var digits = String(bytes)
+        var grouped = ""
+        while digits.count > 3 {
+            grouped = "," + digits.suffix(3) + grouped
+            digits.removeLast(3)
+        }
+        return "\(bytes / 1_048_576) MiB (\(digits + grouped) bytes)"
+    }
+}

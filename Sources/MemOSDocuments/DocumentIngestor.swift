@@ -54,7 +54,7 @@ public struct DocumentIngestor: Sendable {
             return try DocumentFormat.detect(data: Data(bytes), declaredMediaType: declaredMediaType, name: name)
                 .rawValue
         } catch let error as DocumentError {
-            throw MemOSError.invalidArgument("file: \(error.message)")
+            throw error.invalidArgument
         }
     }
 

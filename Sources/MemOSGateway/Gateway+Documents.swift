@@ -146,7 +146,7 @@ extension Gateway {
         var total = 0
         for try await buffer in body {
             total += buffer.readableBytes
-            if total > Limits.maxDocumentBytes { throw DocumentLimitError.tooLarge }
+            if total > Limits.maxDocumentBytes { throw MemOSError.documentTooLarge }
             try await Self.write(buffer, to: writer)
         }
     }
@@ -178,7 +178,7 @@ extension Gateway {
         var total = 0
         for try await buffer in body {
             total += buffer.readableBytes
-            if total > Self.maxUploadBodyBytes { throw DocumentLimitError.tooLarge }
+            if total > Self.maxUploadBodyBytes { throw MemOSError.documentTooLarge }
             do { try parser.execute(buffer) } catch {
                 throw MemOSError.invalidArgument("the multipart/form-data body is malformed")
             }
@@ -287,16 +287,6 @@ extension Gateway {
             }
             return status.proto
         }
-    }
-}
-
-/// An upload over the document limit, reported by the gateway itself while the body streams in.
-enum DocumentLimitError {
-    static var tooLarge: MemOSError {
-        MemOSError.invalidArgument(
-            "file is larger than \(Limits.maxDocumentBytes / 1_048_576) MiB (\(Limits.maxDocumentBytes) bytes), the "
-                + "most a document may have"
-        )
     }
 }
 

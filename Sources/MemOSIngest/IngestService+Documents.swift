@@ -37,7 +37,7 @@ extension IngestService {
             case .data(let data):
                 if data.count > Limits.maxDocumentPartBytes {
                     throw MemOSError.invalidArgument(
-                        "data: one message carries at most \(DocumentUpload.describe(Limits.maxDocumentPartBytes))"
+                        "data: one message carries at most \(Limits.describe(bytes: Limits.maxDocumentPartBytes))"
                     )
                 }
                 try upload.append(data)
@@ -118,7 +118,7 @@ extension IngestService {
             try Self.validateOverlap(metadata.chunkOverlapTokens, field: "metadata.chunk_overlap_tokens")
         }
         if metadata.sizeBytes < 0 { throw MemOSError.invalidArgument("metadata.size_bytes must not be negative") }
-        if metadata.sizeBytes > Limits.maxDocumentBytes { throw DocumentUpload.tooLarge(Limits.maxDocumentBytes) }
+        if metadata.sizeBytes > Limits.maxDocumentBytes { throw MemOSError.documentTooLarge }
     }
 
     static func validateOverlap(_ overlap: Int32, field: String) throws {
