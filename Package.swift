@@ -378,6 +378,8 @@ let targets: [Target] = [
             "MemOSGateway",
             "MemOSServer",
             .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -1,7 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import MemOSCore
 import MemOSGateway
+import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 
@@ -68,13 +71,23 @@ struct ChatTests {
     @Test("stream: true answers in server-sent events ending with [DONE]")
     func stream() async throws {
         try await Self.withChat { stack, _ in
-            let streamed = try await Self.completion(
-                stack,
-                #"{"messages": [{"role": "user", "content": "Where do I live?"}], "stream": true, "cube_ids": ["alice-cube"], "write_back": false}"#
+            // Read as a streaming client reads it: async-http-client, the body taken piece by piece as it arrives.
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(stack.gatewayPort)/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "Authorization", value: "Bearer \(stack.alice.key)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(
+                ByteBuffer(
+                    string:
+                        #"{"messages": [{"role": "user", "content": "Where do I live?"}], "stream": true, "cube_ids": ["alice-cube"], "write_back": false}"#
+                )
             )
-            #expect(streamed.status == .ok, "\(streamed.body)")
-            #expect(streamed.headers[.contentType] == "text/event-stream")
-            let events = streamed.body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            #expect(response.status.code == 200)
+            #expect(response.headers.first(name: "Content-Type") == "text/event-stream")
+            var body = ""
+            for try await piece in response.body { body += String(buffer: piece) }
+            let events = body.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
                 .map { String($0.dropFirst(6)) }
             #expect(events.last == "[DONE]")
             let text = events.dropLast().compactMap { event -> String? in
