@@ -336,25 +336,25 @@ struct HostileInputTests {
             }
             let metadata = TestStack.metadata(stack.alice.key)
             // 255 memories of 16 KiB in one add: more than a response holds, so only their ids come back.
-            let added = try await stack.withGRPC { clients in
-                try await clients.ingest.addMemories(
-                    .with {
-                        $0.cubeID = "alice-cube"
-                        $0.items = (0..<255).map { index in .with { $0.content = "\(index) \(content())" } }
-                    },
-                    metadata: metadata
-                )
+            // Large writes under a loaded suite may pass the 30 s deadline: retried with their idempotency key, as
+            // the error tells a client to, they apply once.
+            let first = Memos_Ingest_V1_AddMemoriesRequest.with {
+                $0.cubeID = "alice-cube"
+                $0.idempotencyKey = "large-1"
+                $0.items = (0..<255).map { index in .with { $0.content = "\(index) \(content())" } }
+            }
+            let added = try await Self.retryingUnavailable {
+                try await stack.withGRPC { clients in try await clients.ingest.addMemories(first, metadata: metadata) }
             }
             #expect(added.memories.isEmpty)
             #expect(added.memoryIds.count == 255)
-            _ = try await stack.withGRPC { clients in
-                try await clients.ingest.addMemories(
-                    .with {
-                        $0.cubeID = "alice-cube"
-                        $0.items = (255..<300).map { index in .with { $0.content = "\(index) \(content())" } }
-                    },
-                    metadata: metadata
-                )
+            let second = Memos_Ingest_V1_AddMemoriesRequest.with {
+                $0.cubeID = "alice-cube"
+                $0.idempotencyKey = "large-2"
+                $0.items = (255..<300).map { index in .with { $0.content = "\(index) \(content())" } }
+            }
+            _ = try await Self.retryingUnavailable {
+                try await stack.withGRPC { clients in try await clients.ingest.addMemories(second, metadata: metadata) }
             }
 
             // A page of 300 ends early; following the tokens reads all 300 once.
@@ -378,14 +378,16 @@ struct HostileInputTests {
 
             // Get by 300 ids over gRPC lists what did not fit; the MemOS route asks again and returns them all.
             let ids = Array(seen)
-            let got = try await stack.withGRPC { clients in
-                try await clients.retrieval.getMemories(
-                    .with {
-                        $0.cubeID = "alice-cube"
-                        $0.memoryIds = ids
-                    },
-                    metadata: metadata
-                )
+            let got = try await Self.retryingUnavailable {
+                try await stack.withGRPC { clients in
+                    try await clients.retrieval.getMemories(
+                        .with {
+                            $0.cubeID = "alice-cube"
+                            $0.memoryIds = ids
+                        },
+                        metadata: metadata
+                    )
+                }
             }
             #expect(!got.omittedIds.isEmpty)
             #expect(got.memories.count + got.omittedIds.count == 300)
@@ -412,6 +414,14 @@ struct HostileInputTests {
             #expect(export.body.hasSuffix("{\"end\":{\"memories\":300}}\n"))
             try await Self.expectServing(stack)
         }
+    }
+
+    /// Runs `body` again (at most three times in all) while it fails `unavailable`: what a client does.
+    static func retryingUnavailable<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        for _ in 0..<2 {
+            do { return try await body() } catch let error as RPCError where error.code == .unavailable { continue }
+        }
+        return try await body()
     }
 
     @Test("a fan-out names each cube once, at most 32, and costs a call per cube")
