@@ -34,7 +34,7 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-let targets: [Target] = [
+var targets: [Target] = [
     // Domain: types, ports, errors, validation. No NIO, gRPC or PostgreSQL.
     .target(
         name: "MemOSCore",
@@ -172,6 +172,7 @@ let targets: [Target] = [
             "MemOSProto",
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -266,6 +267,7 @@ let targets: [Target] = [
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "GRPCCore", package: "grpc-swift-2"),
             .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -360,10 +362,57 @@ let targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
-    // Service and end-to-end tests against a real PostgreSQL and real gRPC/HTTP on loopback.
-    .testTarget(
-        name: "MemOSIntegrationTests",
+    // What the PostgreSQL-backed test tiers share: a fresh database per test, the whole system started in the test's
+    // process (services on in-process gRPC transports, or on loopback TCP), local fakes of the LLM APIs, a fault proxy.
+    .target(
+        name: "MemOSTestSupport",
         dependencies: [
+            "MemOSCore",
+            "MemOSDocumentFixtures",
+            "MemOSEmbedding",
+            "MemOSOpenAI",
+            "MemOSPostgres",
+            "MemOSProto",
+            "MemOSRPC",
+            "MemOSAccounts",
+            "MemOSIngest",
+            "MemOSRetrieval",
+            "MemOSScheduler",
+            "MemOSGateway",
+            "MemOSServer",
+            .product(name: "SystemPackage", package: "swift-system"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "GRPCCore", package: "grpc-swift-2"),
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        path: "Tests/MemOSTestSupport",
+        swiftSettings: swiftSettings
+    ),
+]
+
+// The test tiers against a real PostgreSQL: the stores (MemOSPostgresTests), the scheduler's jobs
+// (MemOSSchedulerTests), the gRPC services over in-process transports (MemOSServiceTests), the gateway's routes over
+// HTTP against in-process services (MemOSGatewayTests), and a small end-to-end tier of real processes and real
+// sockets between them (MemOSEndToEndTests).
+targets += [
+    "MemOSPostgresTests", "MemOSSchedulerTests", "MemOSServiceTests", "MemOSGatewayTests", "MemOSEndToEndTests",
+]
+.map { name in
+    .testTarget(
+        name: name,
+        dependencies: [
+            "MemOSTestSupport",
             "MemOSCore",
             "MemOSDocumentFixtures",
             "MemOSEmbedding",
@@ -393,8 +442,8 @@ let targets: [Target] = [
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
         swiftSettings: swiftSettings
-    ),
-]
+    )
+}
 
 let package = Package(
     name: "memos-swift",

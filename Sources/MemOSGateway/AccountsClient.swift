@@ -15,11 +15,11 @@ import Synchronization
 /// is forgotten at once. The services authenticate every call again themselves, so a key revoked elsewhere
 /// meanwhile reaches nothing either.
 struct AccountsClient: Sendable {
-    let client: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
+    let client: any Memos_Accounts_V1_AccountsService.ClientProtocol
     private let principals = PrincipalCache()
     static let principalTTL: Duration = .seconds(5)
 
-    init(_ client: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>) {
+    init(_ client: any Memos_Accounts_V1_AccountsService.ClientProtocol) {
         self.client = client
     }
 

@@ -538,7 +538,7 @@ extension Gateway {
     /// Counts the calls a request fanned out into against the caller's rate limit (the request itself paid for one).
     func charge(_ caller: Caller, calls: Int) {
         guard calls > 1 else { return }
-        self.rateLimiter?.charge(caller.key, tokens: Double(calls - 1))
+        self.rateLimiter?.charge(caller.key, tokens: Double(calls - 1), now: self.configuration.now())
     }
 
     // MARK: MemOS shapes

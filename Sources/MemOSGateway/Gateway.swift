@@ -41,6 +41,8 @@ public struct Gateway: Sendable {
         public var tls: TLSFiles
         /// The LLM of the chat routes (`MEMOS_LLM_*`); without one they answer `FAILED_PRECONDITION`.
         public var answerModel: (any AnswerModel)?
+        /// The time the rate limit's buckets refill by: the monotonic clock, or one a test advances by hand.
+        public var now: @Sendable () -> ContinuousClock.Instant = { .now }
 
         public init(
             host: String = "127.0.0.1",
@@ -381,7 +383,7 @@ public struct Gateway: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer", !key.isEmpty else {
             throw MemOSError.unauthenticated("the Authorization header must be 'Bearer <api key>'")
         }
-        if let limiter = self.rateLimiter, let wait = limiter.acquire(key) {
+        if let limiter = self.rateLimiter, let wait = limiter.acquire(key, now: self.configuration.now()) {
             throw RateLimited(retryAfterSeconds: wait, limit: self.configuration.rateLimit ?? RateLimit())
         }
         let metadata = Self.metadata(key: key, context)

@@ -1,4 +1,5 @@
 import GRPCCore
+import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import MemOSProto
 import MemOSRPC
@@ -14,7 +15,7 @@ import SwiftProtobuf
 /// again within about a second of a service coming back. Meanwhile calls wait for the connection (wait for ready)
 /// instead of failing at once, for at most their timeout (``serviceConfig``): a restart of a service is a pause
 /// for the gateway's clients, not a burst of 503s.
-public final class ServiceClients: Service {
+public final class ServiceClients: Service, Sendable {
     public struct Address: Sendable, Hashable, CustomStringConvertible {
         public var host: String
         public var port: Int
@@ -35,21 +36,36 @@ public final class ServiceClients: Service {
         public var description: String { "\(self.host):\(self.port)" }
     }
 
-    let ingestClient: GRPCClient<HTTP2ClientTransport.Posix>
-    let retrievalClient: GRPCClient<HTTP2ClientTransport.Posix>
-    let schedulerClient: GRPCClient<HTTP2ClientTransport.Posix>
-    /// The accounts service's connection when it has an address other than the scheduler's.
-    let accountsClient: GRPCClient<HTTP2ClientTransport.Posix>?
+    /// One connection (a `GRPCClient` of any transport): its standard health service, and how to run and stop it.
+    struct Connection: Sendable {
+        var health: any Grpc_Health_V1_Health.ClientProtocol
+        var run: @Sendable () async throws -> Void
+        var stop: @Sendable () -> Void
 
-    public let ingest: Memos_Ingest_V1_IngestService.Client<HTTP2ClientTransport.Posix>
-    public let retrieval: Memos_Retrieval_V1_RetrievalService.Client<HTTP2ClientTransport.Posix>
-    public let scheduler: Memos_Scheduler_V1_SchedulerService.Client<HTTP2ClientTransport.Posix>
-    public let accounts: Memos_Accounts_V1_AccountsService.Client<HTTP2ClientTransport.Posix>
+        init<Transport: ClientTransport>(_ client: GRPCClient<Transport>) {
+            self.health = Grpc_Health_V1_Health.Client(wrapping: client)
+            self.run = { try await client.runConnections() }
+            self.stop = { client.beginGracefulShutdown() }
+        }
+    }
+
+    let ingestConnection: Connection
+    let retrievalConnection: Connection
+    let schedulerConnection: Connection
+    /// The accounts service's connection when it has an address other than the scheduler's.
+    let accountsConnection: Connection?
+
+    public let ingest: any Memos_Ingest_V1_IngestService.ClientProtocol
+    public let retrieval: any Memos_Retrieval_V1_RetrievalService.ClientProtocol
+    public let scheduler: any Memos_Scheduler_V1_SchedulerService.ClientProtocol
+    public let accounts: any Memos_Accounts_V1_AccountsService.ClientProtocol
+    /// The standard health service of the ingest service's process.
+    public var ingestHealth: any Grpc_Health_V1_Health.ClientProtocol { self.ingestConnection.health }
 
     /// - Parameter accounts: the accounts service's address; nil (the default) for the scheduler's.
     /// - Parameter tls: with a certificate authority, the services are reached over TLS and verified against it
     ///   (presenting this process's certificate where the services require client certificates).
-    public init(
+    public convenience init(
         ingest: Address,
         retrieval: Address,
         scheduler: Address,
@@ -70,14 +86,44 @@ public final class ServiceClients: Service {
                 )
             )
         }
-        self.ingestClient = try client(ingest)
-        self.retrievalClient = try client(retrieval)
-        self.schedulerClient = try client(scheduler)
-        self.accountsClient = try accounts.flatMap { $0 == scheduler ? nil : try client($0) }
-        self.ingest = .init(wrapping: self.ingestClient)
-        self.retrieval = .init(wrapping: self.retrievalClient)
-        self.scheduler = .init(wrapping: self.schedulerClient)
-        self.accounts = .init(wrapping: self.accountsClient ?? self.schedulerClient)
+        self.init(
+            ingest: try client(ingest),
+            retrieval: try client(retrieval),
+            scheduler: try client(scheduler),
+            accounts: try accounts.flatMap { $0 == scheduler ? nil : try client($0) }
+        )
+    }
+
+    /// Clients of services on in-process transports (tests that exercise the gateway without sockets between it and
+    /// the services). The accounts service is reached over the scheduler's transport.
+    public convenience init(
+        ingest: InProcessTransport.Client,
+        retrieval: InProcessTransport.Client,
+        scheduler: InProcessTransport.Client
+    ) {
+        self.init(
+            ingest: GRPCClient(transport: ingest),
+            retrieval: GRPCClient(transport: retrieval),
+            scheduler: GRPCClient(transport: scheduler),
+            accounts: nil
+        )
+    }
+
+    /// Takes over clients of any transport: ``run()`` runs their connections and shuts them down.
+    init<Transport: ClientTransport>(
+        ingest: GRPCClient<Transport>,
+        retrieval: GRPCClient<Transport>,
+        scheduler: GRPCClient<Transport>,
+        accounts: GRPCClient<Transport>?
+    ) {
+        self.ingestConnection = Connection(ingest)
+        self.retrievalConnection = Connection(retrieval)
+        self.schedulerConnection = Connection(scheduler)
+        self.accountsConnection = accounts.map(Connection.init)
+        self.ingest = Memos_Ingest_V1_IngestService.Client(wrapping: ingest)
+        self.retrieval = Memos_Retrieval_V1_RetrievalService.Client(wrapping: retrieval)
+        self.scheduler = Memos_Scheduler_V1_SchedulerService.Client(wrapping: scheduler)
+        self.accounts = Memos_Accounts_V1_AccountsService.Client(wrapping: accounts ?? scheduler)
     }
 
     /// Every call waits for a connection that is not ready (a service starting or restarting), within its timeout:
@@ -104,36 +150,37 @@ public final class ServiceClients: Service {
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await self.ingestClient.runConnections() }
-                group.addTask { try await self.retrievalClient.runConnections() }
-                group.addTask { try await self.schedulerClient.runConnections() }
-                if let accounts = self.accountsClient { group.addTask { try await accounts.runConnections() } }
+                for connection in self.connections { group.addTask { try await connection.run() } }
             }
         } onGracefulShutdown: {
-            self.ingestClient.beginGracefulShutdown()
-            self.retrievalClient.beginGracefulShutdown()
-            self.schedulerClient.beginGracefulShutdown()
-            self.accountsClient?.beginGracefulShutdown()
+            for connection in self.connections { connection.stop() }
         }
     }
 }
 
 extension ServiceClients {
+    var connections: [Connection] {
+        [self.ingestConnection, self.retrievalConnection, self.schedulerConnection]
+            + (self.accountsConnection.map { [$0] } ?? [])
+    }
+
     /// Asks each service's standard health endpoint; returns the names of those not serving. The accounts service
     /// is asked apart only when it has an address of its own: else its health is the scheduler's.
     public func unhealthyServices() async -> [String] {
         var unhealthy: [String] = []
         var probes = [
-            ("ingest", self.ingestClient, "memos.ingest.v1.IngestService"),
-            ("retrieval", self.retrievalClient, "memos.retrieval.v1.RetrievalService"),
-            ("scheduler", self.schedulerClient, "memos.scheduler.v1.SchedulerService"),
+            ("ingest", self.ingestConnection, "memos.ingest.v1.IngestService"),
+            ("retrieval", self.retrievalConnection, "memos.retrieval.v1.RetrievalService"),
+            ("scheduler", self.schedulerConnection, "memos.scheduler.v1.SchedulerService"),
         ]
-        if let accounts = self.accountsClient {
+        if let accounts = self.accountsConnection {
             probes.append(("accounts", accounts, "memos.accounts.v1.AccountsService"))
         }
-        for (name, client, service) in probes {
-            let health = Grpc_Health_V1_Health.Client(wrapping: client)
-            let status = try? await health.check(.with { $0.service = service }, options: .timeout(.seconds(2))).status
+        for (name, connection, service) in probes {
+            let status = try? await connection.health.check(
+                .with { $0.service = service },
+                options: .timeout(.seconds(2))
+            ).status
             if status != .serving { unhealthy.append(name) }
         }
         return unhealthy

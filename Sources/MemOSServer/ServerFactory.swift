@@ -20,9 +20,7 @@ public enum ServerFactory {
         reader: FastReader = FastReader(),
         chatModel: (any ChatModel)? = nil,
         visionModel: (any VisionModel)? = nil,
-        host: String,
-        port: Int,
-        tls: TLSFiles = TLSFiles(),
+        listener: RPCListener,
         logger: Logger
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
@@ -37,14 +35,12 @@ public enum ServerFactory {
             pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
-            host: host,
-            port: port,
+            listener: listener,
             services: [service],
             serviceNames: ["memos.ingest.v1.IngestService"],
             accounts: accounts,
             logger: logger,
-            dependenciesReady: self.databaseAnswers(database),
-            tls: tls
+            dependenciesReady: self.databaseAnswers(database)
         )
     }
 
@@ -57,9 +53,7 @@ public enum ServerFactory {
         embedder: any Embedder,
         chatModel: (any ChatModel)? = nil,
         reranker: (reranker: any Reranker, depth: Int)? = nil,
-        host: String,
-        port: Int,
-        tls: TLSFiles = TLSFiles(),
+        listener: RPCListener,
         logger: Logger,
         index: RetrievalIndex? = nil,
         recordCacheBytes: Int? = nil
@@ -82,14 +76,12 @@ public enum ServerFactory {
             pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
-            host: host,
-            port: port,
+            listener: listener,
             services: [service],
             serviceNames: ["memos.retrieval.v1.RetrievalService"],
             accounts: accounts,
             logger: logger,
             dependenciesReady: self.databaseAnswers(database),
-            tls: tls,
             background: {
                 async let following: Void = index.run()
                 async let recording: Void = usage.run()
@@ -130,9 +122,7 @@ public enum ServerFactory {
     /// process that runs the purges a deleted cube or user queues.
     public static func scheduler(
         database: Database,
-        host: String,
-        port: Int,
-        tls: TLSFiles = TLSFiles(),
+        listener: RPCListener,
         logger: Logger
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
@@ -144,14 +134,12 @@ public enum ServerFactory {
             pageTokens: self.pageTokens(database)
         )
         return GRPCServerService(
-            host: host,
-            port: port,
+            listener: listener,
             services: [service, AccountsService(accounts: accounts)],
             serviceNames: ["memos.scheduler.v1.SchedulerService", "memos.accounts.v1.AccountsService"],
             accounts: accounts,
             logger: logger,
-            dependenciesReady: self.databaseAnswers(database),
-            tls: tls
+            dependenciesReady: self.databaseAnswers(database)
         )
     }
 

@@ -107,8 +107,7 @@ struct BenchStack {
                 database: database,
                 embedder: embedder,
                 reader: reader,
-                host: "127.0.0.1",
-                port: 0,
+                listener: .tcp(host: "127.0.0.1", port: 0),
                 logger: logger
             )
             let index = ServerFactory.retrievalIndex(database: database, embedder: embedder, logger: logger)
@@ -116,8 +115,7 @@ struct BenchStack {
             let retrieval = ServerFactory.retrieval(
                 database: database,
                 embedder: embedder,
-                host: "127.0.0.1",
-                port: 0,
+                listener: .tcp(host: "127.0.0.1", port: 0),
                 logger: logger,
                 index: index,
                 recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Settings())
@@ -125,8 +123,8 @@ struct BenchStack {
             group.addTask { try await ingest.run() }
             group.addTask { try await retrieval.run() }
             defer {
-                ingest.server.beginGracefulShutdown()
-                retrieval.server.beginGracefulShutdown()
+                ingest.stopServing()
+                retrieval.stopServing()
             }
             let ingestPort = try await ingest.listeningPort
             let retrievalPort = try await retrieval.listeningPort

@@ -122,15 +122,13 @@ struct DocumentsBench: AsyncParsableCommand {
         let ingest = ServerFactory.ingest(
             database: database,
             embedder: embedder,
-            host: "127.0.0.1",
-            port: 0,
+            listener: .tcp(host: "127.0.0.1", port: 0),
             logger: logger
         )
         let retrieval = ServerFactory.retrieval(
             database: database,
             embedder: embedder,
-            host: "127.0.0.1",
-            port: 0,
+            listener: .tcp(host: "127.0.0.1", port: 0),
             logger: logger
         )
         let workers = ServerFactory.schedulerWorkers(
@@ -144,7 +142,7 @@ struct DocumentsBench: AsyncParsableCommand {
             let background = ServiceGroup(services: [workers], logger: logger)
             group.addTask { try await background.run() }
             defer {
-                for service in [ingest, retrieval] { service.server.beginGracefulShutdown() }
+                for service in [ingest, retrieval] { service.stopServing() }
             }
             let outcome: Result<(Double, Double), any Error>
             do {

@@ -86,22 +86,24 @@ struct GatewayBench: AsyncParsableCommand {
         let ingest = ServerFactory.ingest(
             database: database,
             embedder: embedder,
-            host: "127.0.0.1",
-            port: 0,
+            listener: .tcp(host: "127.0.0.1", port: 0),
             logger: logger
         )
         let retrieval = ServerFactory.retrieval(
             database: database,
             embedder: embedder,
-            host: "127.0.0.1",
-            port: 0,
+            listener: .tcp(host: "127.0.0.1", port: 0),
             logger: logger
         )
-        let scheduler = ServerFactory.scheduler(database: database, host: "127.0.0.1", port: 0, logger: logger)
+        let scheduler = ServerFactory.scheduler(
+            database: database,
+            listener: .tcp(host: "127.0.0.1", port: 0),
+            logger: logger
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in [ingest, retrieval, scheduler] { group.addTask { try await service.run() } }
             defer {
-                for service in [ingest, retrieval, scheduler] { service.server.beginGracefulShutdown() }
+                for service in [ingest, retrieval, scheduler] { service.stopServing() }
             }
             let clients = try ServiceClients(
                 ingest: .init(host: "127.0.0.1", port: try await ingest.listeningPort),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemOSPostgres
+import MemOSRPC
 import MemOSScheduler
 import MemOSServer
 
@@ -36,9 +37,11 @@ struct Ingest: AsyncParsableCommand {
             reader: try self.common.makeFastReader(),
             chatModel: try self.common.makeChatModel(),
             visionModel: try self.common.makeVisionModel(),
-            host: self.common.resolvedHost,
-            port: try self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
-            tls: try Environment.settings.tlsFiles(),
+            listener: .tcp(
+                host: self.common.resolvedHost,
+                port: try self.port ?? Environment.int("MEMOS_INGEST_PORT") ?? DefaultPort.ingest,
+                tls: try Environment.settings.tlsFiles()
+            ),
             logger: logger
         )
         try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
@@ -80,9 +83,11 @@ struct Retrieval: AsyncParsableCommand {
             embedder: embedder,
             chatModel: try self.common.makeChatModel(),
             reranker: try RerankerFactory.make(settings: Environment.settings, logger: logger),
-            host: self.common.resolvedHost,
-            port: try self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
-            tls: try Environment.settings.tlsFiles(),
+            listener: .tcp(
+                host: self.common.resolvedHost,
+                port: try self.port ?? Environment.int("MEMOS_RETRIEVAL_PORT") ?? DefaultPort.retrieval,
+                tls: try Environment.settings.tlsFiles()
+            ),
             logger: logger,
             recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Environment.settings)
         )
@@ -127,9 +132,11 @@ struct Scheduler: AsyncParsableCommand {
         let database = Database(configuration: configuration, logger: logger)
         let server = ServerFactory.scheduler(
             database: database,
-            host: self.common.resolvedHost,
-            port: try self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
-            tls: try Environment.settings.tlsFiles(),
+            listener: .tcp(
+                host: self.common.resolvedHost,
+                port: try self.port ?? Environment.int("MEMOS_SCHEDULER_PORT") ?? DefaultPort.scheduler,
+                tls: try Environment.settings.tlsFiles()
+            ),
             logger: logger
         )
         let embedder = try self.common.makeEmbedder()
