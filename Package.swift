@@ -44,6 +44,8 @@ var targets: [Target] = [
     .testTarget(
         name: "MemOSCoreTests",
         dependencies: ["MemOSCore"],
+        // The preference detector's labelled sentences.
+        resources: [.copy("Resources/preference-labels.jsonl")],
         swiftSettings: swiftSettings
     ),
 

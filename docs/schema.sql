@@ -408,7 +408,8 @@ CREATE TABLE public.messages (
     chat_time timestamp with time zone,
     message_id text DEFAULT ''::text NOT NULL,
     author_user_id uuid NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    tool jsonb
 );
 
 

@@ -29,6 +29,13 @@ public struct FineReader: Sendable {
         public var memoryType: MemoryType
         public var value: String
         public var tags: [String]
+        /// For a PreferenceMemory: `preference_type`, `topic` and `holder` (see ``PreferenceSupersession``).
+        public var info: [String: JSONValue] = [:]
+
+        /// Implied preferences are less sure than stated facts.
+        public var confidence: Float {
+            self.info["preference_type"] == .string("implicit_preference") ? 0.6 : 0.9
+        }
     }
 
     /// Why an answer could not be used.
@@ -44,11 +51,17 @@ public struct FineReader: Sendable {
         - turn relative times into dates using the message times ("yesterday" in a message of 2023-05-08 becomes
           "on 2023-05-07"); keep the original wording when no message time is given;
         - keep concrete details (names, places, numbers, titles) and leave out small talk.
-        Use memory_type "UserMemory" for facts about the user (preferences, traits, biography) and
-        "LongTermMemory" for everything else. Give each memory a short key (a title of a few words) and 1-4
-        lowercase tags.
+        Use memory_type "UserMemory" for facts about the user (traits, biography), "PreferenceMemory" for what a
+        person likes or dislikes, habits and standing wishes, and "LongTermMemory" for everything else. Give each
+        memory a short key (a title of a few words) and 1-4 lowercase tags. A PreferenceMemory also has "topic" (one
+        lowercase word for what it is about, the same word for preferences that replace each other: "seat" for
+        "prefers window seats" and for "prefers aisle seats"), "holder" (the name of the person whose preference it
+        is, "" for the user) and "preference_type": "explicit_preference" when the person said it,
+        "implicit_preference" when you infer it from what they did or chose.
         Answer with one JSON object and nothing else:
-        {"memory list": [{"key": "...", "memory_type": "UserMemory", "value": "...", "tags": ["..."]}],
+        {"memory list": [{"key": "...", "memory_type": "UserMemory", "value": "...", "tags": ["..."]},
+         {"key": "...", "memory_type": "PreferenceMemory", "value": "...", "tags": ["..."], "topic": "...",
+          "holder": "", "preference_type": "explicit_preference"}],
          "summary": "one or two sentences about the whole conversation"}
         When nothing is worth remembering, answer {"memory list": [], "summary": ""}.
         """
@@ -84,14 +97,25 @@ public struct FineReader: Sendable {
             let tags = (item["tags"] as? [Any] ?? []).compactMap { $0 as? String }
                 .map { String($0.trimmingCharacters(in: .whitespaces).lowercased().prefix(Limits.maxTagBytes)) }
                 .filter { !$0.isEmpty }
-            memories.append(
-                Extracted(
-                    key: key.isEmpty ? FastReader.key(for: value) : String(key.prefix(200)),
-                    memoryType: type == .userMemory ? .userMemory : .longTermMemory,
-                    value: String(value.prefix(Limits.maxContentBytes / 4)),
-                    tags: Array(Set(tags)).sorted().prefix(8).map { $0 }
-                )
+            var extracted = Extracted(
+                key: key.isEmpty ? FastReader.key(for: value) : String(key.prefix(200)),
+                memoryType: type == .userMemory ? .userMemory : .longTermMemory,
+                value: String(value.prefix(Limits.maxContentBytes / 4)),
+                tags: Array(Set(tags)).sorted().prefix(8).map { $0 }
             )
+            if type == .preferenceMemory {
+                extracted.memoryType = .preferenceMemory
+                let topic = (item["topic"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+                let implicit = (item["preference_type"] as? String) == "implicit_preference"
+                extracted.info = MemoryExtractor.preferenceInfo(
+                    type: implicit ? "implicit_preference" : "explicit_preference",
+                    topic: String((topic?.isEmpty == false ? topic! : extracted.key.lowercased()).prefix(64)),
+                    holder: String(((item["holder"] as? String) ?? "").prefix(Limits.maxIdentifierBytes)),
+                    polarity: nil,
+                    object: nil
+                )
+            }
+            memories.append(extracted)
         }
         if memories.isEmpty, !list.isEmpty {
             throw ParseError(reason: "no item of the answer's \"memory list\" has a \"value\"")

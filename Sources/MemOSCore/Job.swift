@@ -85,6 +85,8 @@ public enum JobKind {
     public static let lifecycleSweep = "lifecycle_sweep"
     /// Parses, chunks and embeds a queued document (``DocumentJob``).
     public static let parseDocument = "parse_document"
+    /// Applies feedback on memories: explicit edits, and what the LLM judges the feedback asks (``FeedbackJob``).
+    public static let feedback = "feedback"
     /// An event with no work of its own (`answer`, `add`), recorded as completed.
     public static let event = "event"
 }

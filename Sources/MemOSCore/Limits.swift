@@ -22,6 +22,8 @@ public enum Limits {
     public static let maxIdentifierBytes = 128
     /// Sources on one memory.
     public static let maxSources = 64
+    /// Tool calls in one assistant turn.
+    public static let maxToolCalls = 32
     /// Ids in one get/delete/restore request.
     public static let maxIDsPerRequest = 1_000
     /// Bytes of a search query.

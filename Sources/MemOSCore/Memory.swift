@@ -215,13 +215,64 @@ public struct ChatMessage: Sendable, Hashable {
     public var chatTime: Date?
     public var messageID: String
     public var name: String
+    /// What an assistant turn called, and what a "tool" turn answered (nil for other turns).
+    public var tool: ToolTurn?
 
-    public init(role: String, content: String, chatTime: Date? = nil, messageID: String = "", name: String = "") {
+    public init(
+        role: String,
+        content: String,
+        chatTime: Date? = nil,
+        messageID: String = "",
+        name: String = "",
+        tool: ToolTurn? = nil
+    ) {
         self.role = role
         self.content = content
         self.chatTime = chatTime
         self.messageID = messageID
         self.name = name
+        self.tool = tool
+    }
+}
+
+/// The tool side of a turn, in OpenAI's terms: an assistant's `tool_calls`, or a "tool" turn's answer to one.
+public struct ToolTurn: Sendable, Hashable, Codable {
+    /// An assistant turn's calls.
+    public var calls: [ToolCall]
+    /// A "tool" turn: the id of the call it answers.
+    public var callID: String?
+    /// A "tool" turn: whether the call failed, when the caller said.
+    public var failed: Bool?
+    /// A "tool" turn: how long the call took, in milliseconds.
+    public var durationMilliseconds: Int64?
+
+    public init(calls: [ToolCall] = [], callID: String? = nil, failed: Bool? = nil, durationMilliseconds: Int64? = nil)
+    {
+        self.calls = calls
+        self.callID = callID
+        self.failed = failed
+        self.durationMilliseconds = durationMilliseconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case calls
+        case callID = "call_id"
+        case failed
+        case durationMilliseconds = "duration_ms"
+    }
+}
+
+/// One call of a tool by an assistant.
+public struct ToolCall: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    /// As the model wrote them, usually a JSON object.
+    public var arguments: String
+
+    public init(id: String, name: String, arguments: String) {
+        self.id = id
+        self.name = name
+        self.arguments = arguments
     }
 }
 

@@ -58,14 +58,106 @@ public struct MemoryExtractor: Sendable {
             + "(and MEMOS_LLM_API_KEY if the server wants one) for the ingest and scheduler services, or use mode FAST"
     )
 
+    /// The memories of a conversation: its turns read by the mode's reader (tool answers, and assistant turns that
+    /// only call tools, left out), one ToolTrajectoryMemory per tool call (``ToolTrajectory``), and the user's
+    /// preferences as PreferenceMemory: in FAST mode those stated explicitly (``PreferenceDetector``), in FINE mode
+    /// those the model finds, stated or implied.
     public func extract(_ request: Request) async throws -> Extraction {
+        let conversation = request.messages.filter { stored in
+            stored.message.role != "tool" && !stored.message.content.isEmpty
+        }
+        var extraction: Extraction
         switch request.mode {
         case .fast:
-            return Extraction(memories: try await self.fast(request.messages, request), warnings: [])
+            extraction = Extraction(
+                memories: try await self.fast(conversation, request)
+                    + (try await self.preferences(conversation, request)),
+                warnings: []
+            )
         case .fine:
             guard let chatModel = self.chatModel else { throw Self.noChatModel }
-            return try await self.fine(request, model: chatModel)
+            var fineRequest = request
+            fineRequest.messages = conversation
+            extraction = try await self.fine(fineRequest, model: chatModel)
         }
+        extraction.memories += try await self.toolTrajectories(request)
+        return extraction
+    }
+
+    /// One ToolTrajectoryMemory per call of a tool, with its answer.
+    func toolTrajectories(_ request: Request) async throws -> [NewMemory] {
+        let trajectories = ToolTrajectory.pairs(in: request.messages)
+        guard !trajectories.isEmpty else { return [] }
+        let vectors = try await self.embedder.embed(trajectories.map(\.content))
+        return zip(trajectories, vectors).map { trajectory, vector in
+            self.memory(
+                content: trajectory.content,
+                key: "tool: \(trajectory.name)",
+                type: .toolTrajectoryMemory,
+                tags: trajectory.tags + request.tags,
+                sources: trajectory.messages,
+                vector: vector,
+                confidence: 1,
+                request: request,
+                info: trajectory.info
+            )
+        }
+    }
+
+    /// The preferences the user's turns state explicitly, found by rule: one PreferenceMemory per topic and
+    /// speaker (the last statement wins), whose `info` holds `preference_type` ("explicit_preference"), `topic`,
+    /// `holder` (the speaker's name, empty for the user), `polarity` and `object`.
+    func preferences(_ messages: [StoredMessage], _ request: Request) async throws -> [NewMemory] {
+        var found: [String: (preference: DetectedPreference, message: StoredMessage)] = [:]
+        var order: [String] = []
+        for stored in messages where stored.message.role == "user" {
+            for preference in PreferenceDetector.detect(in: stored.message.content) {
+                let slot = stored.message.name + "\u{1F}" + preference.topic
+                if found[slot] == nil { order.append(slot) }
+                found[slot] = (preference, stored)
+            }
+        }
+        guard !order.isEmpty else { return [] }
+        let chosen = order.compactMap { found[$0] }
+        let texts = chosen.map { preference, stored in
+            (stored.message.name.isEmpty ? "The user" : stored.message.name) + " said: " + preference.text
+        }
+        let vectors = try await self.embedder.embed(texts)
+        return zip(zip(chosen, texts), vectors).map { pair, vector in
+            let ((preference, stored), text) = pair
+            return self.memory(
+                content: text,
+                key: "preference: \(preference.topic)",
+                type: .preferenceMemory,
+                tags: ["mode:fast", "preference"] + request.tags,
+                sources: [stored],
+                vector: vector,
+                confidence: 0.9,
+                request: request,
+                info: Self.preferenceInfo(
+                    type: "explicit_preference",
+                    topic: preference.topic,
+                    holder: stored.message.name,
+                    polarity: preference.polarity.rawValue,
+                    object: preference.object
+                )
+            )
+        }
+    }
+
+    static func preferenceInfo(
+        type: String,
+        topic: String,
+        holder: String,
+        polarity: String?,
+        object: String?
+    ) -> [String: JSONValue] {
+        var info: [String: JSONValue] = [
+            "preference_type": .string(type), "topic": .string(topic), "holder": .string(holder),
+        ]
+        if let polarity { info["polarity"] = .string(polarity) }
+        if let object { info["object"] = .string(String(object.prefix(256))) }
+        return info
     }
 
     /// One memory per window of turns.
@@ -125,11 +217,11 @@ public struct MemoryExtractor: Sendable {
         }
         var memories: [NewMemory] = []
         var warnings: [String] = []
-        var pending: [(content: String, key: String, type: MemoryType, tags: [String], window: [StoredMessage])] = []
+        var pending: [(fact: FineReader.Extracted, window: [StoredMessage])] = []
         for (index, (window, answer)) in zip(windows, answers).enumerated() {
             switch answer {
             case .success(let facts):
-                pending += facts.map { ($0.value, $0.key, $0.memoryType, $0.tags, window) }
+                pending += facts.map { ($0, window) }
             case .failure(let error):
                 let reason = (error as? MemOSError)?.message ?? "\(error)"
                 warnings.append(
@@ -138,20 +230,27 @@ public struct MemoryExtractor: Sendable {
                 memories += try await self.fast(window, request)
             }
         }
-        let vectors = try await self.embedder.embed(pending.map(\.content))
-        memories += zip(pending, vectors).map { fact, vector in
-            self.memory(
-                content: fact.content,
+        let vectors = try await self.embedder.embed(pending.map(\.fact.value))
+        memories += zip(pending, vectors).map { pending, vector in
+            let fact = pending.fact
+            return self.memory(
+                content: fact.value,
                 key: fact.key,
-                type: fact.type,
-                tags: ["mode:fine"] + request.tags + fact.tags.filter { !request.tags.contains($0) },
-                sources: fact.window,
+                type: fact.memoryType,
+                tags: ["mode:fine"] + request.tags + fact.tags,
+                sources: pending.window,
                 vector: vector,
-                confidence: 0.9,
-                request: request
+                confidence: fact.confidence,
+                request: request,
+                info: fact.info
             )
         }
         return Extraction(memories: memories, warnings: warnings)
+    }
+
+    static func unique(_ tags: [String]) -> [String] {
+        var seen = Set<String>()
+        return tags.filter { seen.insert($0).inserted }
     }
 
     func memory(
@@ -162,15 +261,16 @@ public struct MemoryExtractor: Sendable {
         sources: [StoredMessage],
         vector: [Float],
         confidence: Float,
-        request: Request
+        request: Request,
+        info: [String: JSONValue] = [:]
     ) -> NewMemory {
         NewMemory(
             sessionID: request.sessionID,
             memoryType: type,
             key: key,
             content: content,
-            tags: Array(tags.prefix(Limits.maxTags)),
-            info: request.info,
+            tags: Array(Self.unique(tags).prefix(Limits.maxTags)),
+            info: request.info.merging(info) { _, own in own },
             sources: sources.prefix(Limits.maxSources).map { stored in
                 Source(
                     type: "chat",

@@ -21,9 +21,10 @@ extension Gateway {
             Self.json(["status": "healthy", "service": "memos", "version": "1.0.1"])
         }
         router.post("/product/add") { request, context in
-            await self.product(request, context, message: "Memory added successfully") { caller in
+            await self.product(request, context) { caller in
                 let body = try await self.decode(MemOSAddRequest.self, request)
-                if body.isFeedback == true { throw MemOSError.unimplemented("is_feedback (memory feedback)") }
+                if body.isFeedback == true { return try await self.memosFeedback(addRequest: body, caller: caller) }
+                let queued = try Self.asyncMode(body.asyncMode)
                 let cubes = try Self.fanOut(
                     try body.writableCubeIds
                         ?? Self.cubes(body.memCubeId, orUser: body.userId, field: "writable_cube_ids"),
@@ -33,6 +34,7 @@ extension Gateway {
                 self.charge(caller, calls: cubes.count)
                 let session = body.sessionId ?? "default_session"
                 var added: [JSONValue] = []
+                var jobs: [String] = []
                 let files = try (body.messages ?? []).flatMap(\.files).map { file in
                     guard let bytes = file.bytes else {
                         throw MemOSError.invalidArgument(
@@ -42,7 +44,7 @@ extension Gateway {
                     }
                     return (file, bytes)
                 }
-                let texts = (body.messages ?? []).filter { !$0.content.isEmpty }
+                let texts = (body.messages ?? []).filter { !$0.content.isEmpty || !$0.toolCalls.isEmpty }
                 for cube in cubes {
                     var memories: [Memos_Common_V1_Memory] = []
                     for (file, bytes) in files {
@@ -67,7 +69,7 @@ extension Gateway {
                         )
                     }
                     if !texts.isEmpty {
-                        memories += try await self.clients.ingest.addMessages(
+                        let response = try await self.clients.ingest.addMessages(
                             .with {
                                 $0.cubeID = cube
                                 $0.sessionID = session
@@ -75,9 +77,12 @@ extension Gateway {
                                 $0.customTags = body.customTags ?? []
                                 if let info = body.info { $0.info = Google_Protobuf_Struct(jsonObject: info) }
                                 if body.mode == "fine" { $0.mode = .fine }
+                                $0.async = queued
                             },
                             metadata: caller.metadata
-                        ).memories
+                        )
+                        memories += response.memories
+                        if !response.jobID.isEmpty { jobs.append(response.jobID) }
                     }
                     if let content = body.memoryContent, !content.isEmpty {
                         memories += try await self.clients.ingest.addMemories(
@@ -106,7 +111,11 @@ extension Gateway {
                 if texts.isEmpty, files.isEmpty, body.memoryContent?.isEmpty ?? true {
                     throw MemOSError.invalidArgument("messages is required (or the deprecated memory_content)")
                 }
-                return .array(added)
+                let message =
+                    queued
+                    ? "Memory add queued; task \(jobs.joined(separator: ", ")) makes the memories"
+                    : "Memory added successfully"
+                return (message, .array(added))
             }
         }
         router.post("/product/search") { request, context in
@@ -134,13 +143,30 @@ extension Gateway {
                         if let type = body.searchMemoryType, type != "All" {
                             if let memoryType = MemoryType(rawValue: type) { $0.memoryTypes = [memoryType.proto] }
                         }
+                        // MemOS's defaults: six preferences and six tool memories, each in its own bucket.
+                        if body.includePreference ?? true {
+                            $0.preferenceTopK = Int32(clamping: min(max(body.prefTopK ?? 6, 0), Limits.maxTopK))
+                        }
+                        if body.searchToolMemory ?? true {
+                            $0.toolTopK = Int32(clamping: min(max(body.toolMemTopK ?? 6, 0), Limits.maxTopK))
+                        }
                     } as Memos_Retrieval_V1_SearchRequest,
                     metadata: caller.metadata
                 )
+                // As in MemOS, preferences and tool memories appear only when asked for, in their own buckets.
+                var hidden: Set<Memos_Common_V1_MemoryType> = []
+                if !(body.includePreference ?? true) { hidden.insert(.preferenceMemory) }
+                if !(body.searchToolMemory ?? true) { hidden.formUnion([.toolSchemaMemory, .toolTrajectoryMemory]) }
+                let hits = (response.hits + response.preferences + response.toolMemories).filter {
+                    !hidden.contains($0.memory.memoryType)
+                }
                 return Self.memosBuckets(
                     cubes: cubes,
-                    response.hits.map { ($0.memory, $0.score) },
-                    extra: ["act_mem": .array([]), "para_mem": .array([]), "pref_note": .string("")]
+                    hits.map { ($0.memory, $0.score) },
+                    extra: [
+                        "act_mem": .array([]), "para_mem": .array([]),
+                        "pref_note": .string(response.preferenceNote),
+                    ]
                 )
             }
         }

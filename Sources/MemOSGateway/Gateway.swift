@@ -140,6 +140,8 @@ public struct Gateway: Sendable {
         )
         self.addRoutes(to: router)
         self.addAccountRoutes(to: router)
+        self.addFeedbackRoutes(to: router)
+        self.addMemOSFeedbackRoute(to: router)
         self.addDocumentRoutes(to: router)
         self.addChatRoutes(to: router)
         self.addMCPRoutes(to: router)

@@ -46,6 +46,8 @@ extension Memos_Ingest_V1_RestoreDocumentRequest: GatewayBody {}
 
 extension Memos_Ingest_V1_ReparseDocumentRequest: GatewayBody {}
 
+extension Memos_Ingest_V1_SubmitFeedbackRequest: GatewayBody {}
+
 extension Memos_Retrieval_V1_SearchRequest: GatewayBody {}
 
 extension Memos_Retrieval_V1_GetMemoriesRequest: GatewayBody {}

@@ -22,6 +22,9 @@ struct MemOSAddRequest: Decodable {
     /// Deprecated in MemOS for a text message.
     var memoryContent: String?
     var isFeedback: Bool?
+    /// "async" queues the reading (the scheduler makes the memories); "sync" (this server's default when absent)
+    /// makes them before answering.
+    var asyncMode: String?
 }
 
 /// `APISearchRequest`.
@@ -37,6 +40,21 @@ struct MemOSSearchRequest: Decodable {
     var dedup: String?
     var searchMemoryType: String?
     var filter: JSONValue?
+    var includePreference: Bool?
+    var prefTopK: Int?
+    var searchToolMemory: Bool?
+    var toolMemTopK: Int?
+}
+
+/// `APIFeedbackRequest`.
+struct MemOSFeedbackRequest: Decodable {
+    var userId: String?
+    var sessionId: String?
+    var writableCubeIds: [String]?
+    var memCubeId: String?
+    var retrievedMemoryIds: [String]?
+    var feedbackContent: String?
+    var asyncMode: String?
 }
 
 /// `GetMemoryRequest`.
@@ -81,11 +99,15 @@ struct MemOSMessage: Decodable {
     var content: String
     var chatTime: Date?
     var messageId: String
+    /// An assistant turn's `tool_calls` (OpenAI's `{id, type: "function", function: {name, arguments}}`).
+    var toolCalls: [Memos_Common_V1_ToolCall] = []
+    /// A "tool" turn's `tool_call_id`.
+    var toolCallId = ""
     /// The `file` parts: `{"type": "file", "file": {"filename": …, "file_data": "data:<type>;base64,…"}}`.
     var files: [MemOSFile] = []
 
     enum CodingKeys: String, CodingKey {
-        case role, content, chatTime, messageId
+        case role, content, chatTime, messageId, toolCalls, toolCallId
     }
 
     init(from decoder: any Swift.Decoder) throws {
@@ -114,6 +136,24 @@ struct MemOSMessage: Decodable {
         }
         self.chatTime = (try? container.decodeIfPresent(String.self, forKey: .chatTime)).flatMap(Date.init(rfc3339:))
         self.messageId = (try? container.decodeIfPresent(String.self, forKey: .messageId)) ?? ""
+        self.toolCallId = (try? container.decodeIfPresent(String.self, forKey: .toolCallId)) ?? ""
+        let calls = (try? container.decodeIfPresent([JSONValue].self, forKey: .toolCalls)) ?? []
+        self.toolCalls = calls.compactMap { call in
+            guard case .object(let fields) = call else { return nil }
+            let function: [String: JSONValue]
+            if case .object(let nested)? = fields["function"] { function = nested } else { function = fields }
+            guard case .string(let name)? = function["name"] else { return nil }
+            return Memos_Common_V1_ToolCall.with {
+                if case .string(let id)? = fields["id"] { $0.id = id }
+                $0.name = name
+                switch function["arguments"] {
+                case .string(let text)?: $0.arguments = text
+                case let value?:
+                    $0.arguments = (try? String(decoding: JSONEncoder().encode(value), as: UTF8.self)) ?? ""
+                case nil: break
+                }
+            }
+        }
     }
 
     var proto: Memos_Common_V1_ChatMessage {
@@ -122,6 +162,8 @@ struct MemOSMessage: Decodable {
             $0.content = self.content
             $0.messageID = self.messageId
             if let chatTime = self.chatTime { $0.chatTime = .init(date: chatTime) }
+            $0.toolCalls = self.toolCalls
+            $0.toolCallID = self.toolCallId
         }
     }
 }

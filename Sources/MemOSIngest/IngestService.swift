@@ -66,7 +66,8 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
                     content: message.content,
                     chatTime: message.hasChatTime ? message.chatTime.date : nil,
                     messageID: message.messageID,
-                    name: message.name
+                    name: message.name,
+                    tool: Self.toolTurn(of: message)
                 ),
                 sessionID: request.sessionID
             )
@@ -105,6 +106,12 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         )
         let receipt = outcome.receipt
         let memories = try await self.memories(of: outcome, cubeID: request.cubeID)
+        try await Supersession.apply(
+            made: memories,
+            store: self.store,
+            cubeID: request.cubeID,
+            actor: principal.userID
+        )
         let protos = memories.map { $0.proto() }
         return .with {
             if ResponseBudget.fitting(protos) == protos.count {
@@ -164,8 +171,18 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             idempotency: try IdempotencyKey(request.idempotencyKey, for: request)
         )
         let receipt = outcome.receipt
-        let made = request.idsOnly ? [] : try await self.memories(of: outcome, cubeID: request.cubeID)
-        let protos = made.map { $0.proto() }
+        let superseding = memories.contains { Supersession.types.contains($0.memoryType) }
+        let made =
+            request.idsOnly && !superseding ? [] : try await self.memories(of: outcome, cubeID: request.cubeID)
+        if superseding {
+            try await Supersession.apply(
+                made: made,
+                store: self.store,
+                cubeID: request.cubeID,
+                actor: principal.userID
+            )
+        }
+        let protos = request.idsOnly ? [] : made.map { $0.proto() }
         return .with {
             // Memories that would not fit in a response are left to GetMemories; their ids are always here.
             if ResponseBudget.fitting(protos) == protos.count { $0.memories = protos }
@@ -399,6 +416,18 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         }
     }
 
+    /// The tool side of a turn; nil for a turn that neither calls a tool nor answers one.
+    static func toolTurn(of message: Memos_Common_V1_ChatMessage) -> ToolTurn? {
+        let answers = message.role.lowercased() == "tool"
+        guard answers || !message.toolCalls.isEmpty else { return nil }
+        return ToolTurn(
+            calls: message.toolCalls.map { ToolCall(id: $0.id, name: $0.name, arguments: $0.arguments) },
+            callID: answers && !message.toolCallID.isEmpty ? message.toolCallID : nil,
+            failed: answers && message.hasToolError ? message.toolError : nil,
+            durationMilliseconds: answers && message.toolDurationMs > 0 ? message.toolDurationMs : nil
+        )
+    }
+
     // MARK: Validation
 
     static let roles: Set<String> = ["user", "assistant", "system", "tool"]
@@ -407,7 +436,35 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         if !Self.roles.contains(message.role.lowercased()) {
             throw MemOSError.invalidArgument("\(field()).role must be one of user, assistant, system, tool")
         }
-        try Validate.text(message.content, field: "\(field()).content", maxBytes: Limits.maxMessageBytes)
+        if message.toolCalls.isEmpty || !message.content.isEmpty {
+            try Validate.text(message.content, field: "\(field()).content", maxBytes: Limits.maxMessageBytes)
+        }
+        try Validate.count(message.toolCalls.count, field: "\(field()).tool_calls", min: 0, max: Limits.maxToolCalls)
+        for (index, call) in message.toolCalls.enumerated() {
+            try Validate.optionalText(
+                call.id,
+                field: "\(field()).tool_calls[\(index)].id",
+                maxBytes: Limits.maxIdentifierBytes
+            )
+            try Validate.text(
+                call.name,
+                field: "\(field()).tool_calls[\(index)].name",
+                maxBytes: Limits.maxIdentifierBytes
+            )
+            try Validate.optionalText(
+                call.arguments,
+                field: "\(field()).tool_calls[\(index)].arguments",
+                maxBytes: Limits.maxContentBytes
+            )
+        }
+        try Validate.optionalText(
+            message.toolCallID,
+            field: "\(field()).tool_call_id",
+            maxBytes: Limits.maxIdentifierBytes
+        )
+        if message.toolDurationMs < 0 {
+            throw MemOSError.invalidArgument("\(field()).tool_duration_ms must not be negative")
+        }
         try Validate.optionalText(
             message.messageID,
             field: "\(field()).message_id",

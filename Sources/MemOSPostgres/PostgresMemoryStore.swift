@@ -80,7 +80,7 @@ public struct PostgresMemoryStore: MemoryStore {
         let logger = self.database.logger
         let query = PostgresQuery(
             unsafeSQL: """
-                SELECT id, session_id, role, name, content, chat_time, message_id FROM messages
+                SELECT id, session_id, role, name, content, chat_time, message_id, tool::text FROM messages
                 WHERE cube_id = $1 AND id = ANY($2)
                 """,
             binds: try Self.bindings(cubeID, ids)
@@ -96,7 +96,10 @@ public struct PostgresMemoryStore: MemoryStore {
                         content: try row["content"].decode(String.self),
                         chatTime: try row["chat_time"].decode(Date?.self),
                         messageID: try row["message_id"].decode(String.self),
-                        name: try row["name"].decode(String.self)
+                        name: try row["name"].decode(String.self),
+                        tool: try row["tool"].decode(String?.self).map {
+                            try JSONDecoder().decode(ToolTurn.self, from: Data($0.utf8))
+                        }
                     ),
                     sessionID: try row["session_id"].decode(String.self)
                 )
@@ -124,11 +127,13 @@ public struct PostgresMemoryStore: MemoryStore {
     struct WriteRows: PostgresPreparedStatement {
         static let sql = """
             WITH new_messages AS (
-                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id)
+                INSERT INTO messages (cube_id, id, session_id, role, name, content, chat_time, message_id, author_user_id,
+                    tool)
                 SELECT $1, u.id, u.session_id, u.role, u.name, u.content, CASE WHEN u.timed THEN u.chat_time END,
-                    u.message_id, $2
+                    u.message_id, $2, NULLIF(u.tool, '')::jsonb
                 FROM unnest($22::uuid[], $23::text[], $24::text[], $25::text[], $26::text[], $27::timestamptz[],
-                    $28::bool[], $29::text[]) AS u(id, session_id, role, name, content, chat_time, timed, message_id)
+                    $28::bool[], $29::text[], $31::text[])
+                    AS u(id, session_id, role, name, content, chat_time, timed, message_id, tool)
             ),
             inserted AS (
                 INSERT INTO memories AS m (cube_id, id, author_user_id, session_id, memory_type, key, content, tags,
@@ -169,7 +174,7 @@ public struct PostgresMemoryStore: MemoryStore {
             """
         typealias Row = (UUID, Int64, Date, Date, Date?, Date?)
 
-        /// Built by the caller (``PostgresMemoryStore/bindings(_:)``): the thirty parameters of `sql`, in order.
+        /// Built by the caller (``PostgresMemoryStore/bindings(_:)``): the thirty-one parameters of `sql`, in order.
         var bindings: PostgresBindings
 
         func makeBindings() throws -> PostgresBindings { self.bindings }
@@ -235,7 +240,10 @@ public struct PostgresMemoryStore: MemoryStore {
             messages.map { $0.message.chatTime ?? Date(timeIntervalSince1970: 0) },
             messages.map { $0.message.chatTime != nil },
             messages.map(\.message.messageID),
-            UUID.random()
+            UUID.random(),
+            try messages.map { message in
+                try message.message.tool.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? ""
+            }
         )
         var stored: [UUID: Memory] = [:]
         let byID = Dictionary(memories.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })

@@ -60,9 +60,53 @@ public struct RetrievalService: Memos_Retrieval_V1_RetrievalService.SimpleServic
         request: Memos_Retrieval_V1_SearchRequest,
         context: ServerContext
     ) async throws -> Memos_Retrieval_V1_SearchResponse {
+        var query = try SearchQuery(request)
+        for (field, value) in [("preference_top_k", request.preferenceTopK), ("tool_top_k", request.toolTopK)]
+        where value < 0 || value > Limits.maxTopK {
+            throw MemOSError.invalidArgument("\(field) must be between 0 and \(Limits.maxTopK)")
+        }
+        guard request.preferenceTopK > 0 || request.toolTopK > 0 else {
+            return try await self.rankedSearch(query, request)
+        }
+        // Preferences and tool memories are ranked apart, each type set with its own top-k, and left out of `hits`.
+        func section(_ types: Set<MemoryType>, topK: Int32) -> SearchQuery? {
+            guard topK > 0 else { return nil }
+            var section = query
+            section.scope.memoryTypes = types
+            section.ranker.topK = Int(topK)
+            section.includesWorkingMemory = false
+            return section
+        }
+        let preferenceQuery = section([.preferenceMemory], topK: request.preferenceTopK)
+        let toolQuery = section([.toolSchemaMemory, .toolTrajectoryMemory], topK: request.toolTopK)
+        for section in [preferenceQuery, toolQuery].compactMap(\.self) {
+            query.scope.memoryTypes.subtract(section.scope.memoryTypes)
+        }
+        let mainQuery = query
+        func run(_ query: SearchQuery?) async throws -> Memos_Retrieval_V1_SearchResponse? {
+            guard let query, !query.scope.memoryTypes.isEmpty else { return nil }
+            return try await self.rankedSearch(query, request)
+        }
+        async let main = run(mainQuery)
+        async let preferences = run(preferenceQuery)
+        async let tools = run(toolQuery)
+        let sections = try await (preferences, tools)
+        guard var response = try await main ?? sections.0 ?? sections.1 else { return .init() }
+        if mainQuery.scope.memoryTypes.isEmpty { response.hits = [] }
+        response.preferences = sections.0?.hits ?? []
+        response.toolMemories = sections.1?.hits ?? []
+        response.preferenceNote = PreferenceNote.make(response.preferences.map(\.memory))
+        response.changeSeq = max(response.changeSeq, sections.0?.changeSeq ?? 0, sections.1?.changeSeq ?? 0)
+        return response
+    }
+
+    /// One ranked search of `query`'s scope.
+    func rankedSearch(
+        _ query: SearchQuery,
+        _ request: Memos_Retrieval_V1_SearchRequest
+    ) async throws -> Memos_Retrieval_V1_SearchResponse {
         let arrival = self.clock.now
         let principal = try RequestIdentity.require()
-        let query = try SearchQuery(request)
         // A FAST search's query is embedded by this task at once, while a child task checks the caller's access
         // and then prepares the cubes (`prepare`); nothing of a cube is read before the check has passed, and an
         // access error wins over an embedding error. A FINE search's queries are known after the LLM has

@@ -30,8 +30,20 @@ public struct ExtractionHandler: JobHandler {
             idempotency: IdempotencyKey(key: "job:\(job.id.lowercasedString)", fingerprint: "extract"),
             job: nil
         )
+        var stored = outcome.memories ?? []
+        if outcome.memories == nil {
+            stored = try await self.store.memories(ids: outcome.receipt.memoryIDs, cubeID: job.cubeID)
+        }
+        let superseded = try await Supersession.apply(
+            made: stored,
+            store: self.store,
+            cubeID: job.cubeID,
+            actor: author,
+            jobID: job.id
+        )
         return JobResult(
             result: [
+                "superseded": .number(Double(superseded.count)),
                 "memories": .number(Double(outcome.receipt.memoryIDs.count)),
                 "change_seq": .number(Double(outcome.receipt.changeSeq)),
                 "warnings": .array(made.warnings.map(JSONValue.string)),

@@ -93,8 +93,15 @@ public struct ReorganizeHandler: JobHandler {
     }
 
     /// For each changed memory, its most similar older live memory, when similar enough (``NearDuplicateScan``).
+    /// Tool memories take no part: each call is an event of its own however alike, and a tool's schema is replaced
+    /// by name (``Supersession``).
     func candidates(cubeID: String, changed ids: [UUID]) async throws -> [MergeCandidate] {
-        let scope = MemoryScope(cubeIDs: [cubeID], memoryTypes: Set(MemoryType.allCases).subtracting([.workingMemory]))
+        let scope = MemoryScope(
+            cubeIDs: [cubeID],
+            memoryTypes: Set(MemoryType.allCases).subtracting([
+                .workingMemory, .toolTrajectoryMemory, .toolSchemaMemory,
+            ])
+        )
         var row: [UUID: Int] = [:]
         var vectors: [StoredVector] = []
         for vector in try await self.store.vectors(in: scope, model: self.embedder.modelID)

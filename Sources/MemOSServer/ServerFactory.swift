@@ -163,6 +163,7 @@ public enum ServerFactory {
             queue: queue,
             handlers: [
                 JobKind.extract: ExtractionHandler(store: store, extractor: extractor),
+                JobKind.feedback: FeedbackHandler(store: store, embedder: embedder, chatModel: chatModel),
                 JobKind.reorganize: ReorganizeHandler(
                     store: store,
                     embedder: embedder,

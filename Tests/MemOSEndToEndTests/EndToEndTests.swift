@@ -102,11 +102,14 @@ struct EndToEndTests {
                     metadata: TestStack.metadata(stack.alice.key)
                 )
             }
-            #expect(response.memories.count == 2)
-            // Windows of 4 turns (FastReader's default).
-            #expect(response.memories.flatMap(\.sources).map(\.messageID) == ["D1:1", "D1:2", "D1:3", "D1:4", "D1:5"])
-            #expect(response.memories[0].memoryType == .longTermMemory)
-            #expect(response.memories[1].memoryType == .userMemory)
+            // Windows of 4 turns (FastReader's default), and the preference D1:3 states.
+            let windows = response.memories.filter { $0.memoryType != .preferenceMemory }
+            #expect(windows.count == 2)
+            #expect(windows.flatMap(\.sources).map(\.messageID) == ["D1:1", "D1:2", "D1:3", "D1:4", "D1:5"])
+            #expect(windows[0].memoryType == .longTermMemory)
+            #expect(windows[1].memoryType == .userMemory)
+            let preferences = response.memories.filter { $0.memoryType == .preferenceMemory }
+            #expect(preferences.map { $0.sources.map(\.messageID) } == [["D1:3"]])
             #expect(try await TestDatabase.count("messages", in: stack.database) == 5)
         }
     }

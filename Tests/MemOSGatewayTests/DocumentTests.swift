@@ -58,6 +58,16 @@ struct DocumentTests {
         return (body, "multipart/form-data; boundary=\(boundary)")
     }
 
+    /// A search that reads the write `after` answered (its `change_seq`), when given.
+    static func search(
+        _ stack: TestStack,
+        _ query: String,
+        after write: TestStack.HTTPResult
+    ) async throws -> [[String: Any]] {
+        let seq = write.json["change_seq"].map { "\($0)" } ?? "0"
+        return try await Self.search(stack, query, extra: #", "min_change_seq": \#(seq)"#)
+    }
+
     static func search(_ stack: TestStack, _ query: String, extra: String = "") async throws -> [[String: Any]] {
         let result = try await stack.http(
             .post,
@@ -307,7 +317,7 @@ struct DocumentTests {
             let deleted = try await stack.http(.delete, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
             #expect(deleted.status == .ok, "\(deleted.body)")
             #expect((deleted.json["deleted_memory_count"] as? Int ?? 0) >= 1)
-            #expect(try await Self.search(stack, "When do new starters get a laptop?").isEmpty)
+            #expect(try await Self.search(stack, "When do new starters get a laptop?", after: deleted).isEmpty)
             let hidden = try await stack.http(.get, "/v1/cubes/alice-cube/documents", key: stack.alice.key)
             #expect((hidden.json["documents"] as? [[String: Any]] ?? []).isEmpty)
 
@@ -318,7 +328,7 @@ struct DocumentTests {
             )
             #expect(restored.status == .ok, "\(restored.body)")
             #expect((restored.json["document"] as? [String: Any])?["status"] as? String == "READY")
-            #expect(!(try await Self.search(stack, "When do new starters get a laptop?")).isEmpty)
+            #expect(!(try await Self.search(stack, "When do new starters get a laptop?", after: restored)).isEmpty)
 
             // Parsed again with another overlap, as a job; then deleted for good.
             let reparsed = try await stack.http(
@@ -342,7 +352,7 @@ struct DocumentTests {
                 try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key).status
                     == .notFound
             )
-            #expect(try await Self.search(stack, "When do new starters get a laptop?").isEmpty)
+            #expect(try await Self.search(stack, "When do new starters get a laptop?", after: hard).isEmpty)
         }
     }
 

@@ -17,7 +17,7 @@ struct MemOSCompatibilityTests {
                 key: alice,
                 body: """
                     {"user_id": "alice", "mem_cube_id": "alice-cube", "session_id": "trip", "async_mode": "sync",
-                     "messages": [{"role": "user", "content": "I love hiking in the Alps", "chat_time": "2025-06-01T10:00:00Z"},
+                     "messages": [{"role": "user", "content": "I went hiking in the Alps", "chat_time": "2025-06-01T10:00:00Z"},
                                   {"role": "assistant", "content": [{"type": "text", "text": "The Alps are beautiful in June."}]}],
                      "custom_tags": ["travel"], "info": {"source": "chat"}, "chat_history": [], "is_feedback": false}
                     """

@@ -176,6 +176,11 @@ enum FakeServices {
             request: Memos_Ingest_V1_ReparseDocumentRequest,
             context: ServerContext
         ) async throws -> Memos_Ingest_V1_ReparseDocumentResponse { throw FakeServices.unimplemented() }
+
+        func submitFeedback(
+            request: Memos_Ingest_V1_SubmitFeedbackRequest,
+            context: ServerContext
+        ) async throws -> Memos_Ingest_V1_SubmitFeedbackResponse { throw FakeServices.unimplemented() }
     }
 
     struct Retrieval: Memos_Retrieval_V1_RetrievalService.SimpleServiceProtocol {

@@ -2382,11 +2382,15 @@ extension OpenAPI {
                           },
                           "async_mode": {
                             "type": "string",
-                            "description": "Ignored: adds are synchronous."
+                            "enum": [
+                              "async",
+                              "sync"
+                            ],
+                            "description": "\"async\": the messages and a job commit at once and the scheduler makes the memories (the answer's data is then empty and its message names the task); \"sync\" or absent: the memories are made before the answer."
                           },
                           "is_feedback": {
                             "type": "boolean",
-                            "description": "true is 501."
+                            "description": "The last user message is feedback on the cube's memories (as POST /product/feedback)."
                           }
                         }
                       }
@@ -2539,6 +2543,28 @@ extension OpenAPI {
                           "mode": {
                             "type": "string",
                             "description": "Ignored: fast search."
+                          },
+                          "include_preference": {
+                            "type": "boolean",
+                            "default": true,
+                            "description": "Answer the best preferences in pref_mem (and pref_note), apart from text_mem."
+                          },
+                          "pref_top_k": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 100,
+                            "default": 6
+                          },
+                          "search_tool_memory": {
+                            "type": "boolean",
+                            "default": true,
+                            "description": "Answer the best tool memories in tool_mem, apart from text_mem."
+                          },
+                          "tool_mem_top_k": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": 100,
+                            "default": 6
                           }
                         },
                         "required": [
@@ -4996,6 +5022,356 @@ extension OpenAPI {
                   }
                 }
               }
+            },
+            "/v1/feedback": {
+              "post": {
+                "operationId": "submitFeedback",
+                "summary": "Feedback on memories (\"no, I moved to Porto, not Lisbon\"): queued for the scheduler, which applies the explicit edits and, with an LLM, updates, archives or adds memories as the feedback asks; every change is in history, attributed to the job, and restorable. The job's result lists the changes.",
+                "tags": [
+                  "memories"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "allOf": [
+                          {
+                            "$ref": "#/components/schemas/SubmitFeedbackRequest"
+                          },
+                          {
+                            "type": "object",
+                            "properties": {
+                              "search": {
+                                "type": "object",
+                                "description": "The feedback concerns this search's hits in the cube too: they join memory_ids.",
+                                "required": [
+                                  "query"
+                                ],
+                                "properties": {
+                                  "query": {
+                                    "type": "string",
+                                    "maxLength": 8192
+                                  },
+                                  "top_k": {
+                                    "type": "integer",
+                                    "minimum": 1,
+                                    "maximum": 100,
+                                    "default": 10
+                                  }
+                                }
+                              }
+                            }
+                          }
+                        ]
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/SubmitFeedbackResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/E409"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/E413"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                },
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ]
+              }
+            },
+            "/v1/tools": {
+              "post": {
+                "operationId": "registerTools",
+                "summary": "Register tool schemas in a cube: each becomes a ToolSchemaMemory (key \"tool: <name>\"; info tool_name, description, parameters), searchable like any memory; a tool registered again replaces its former schema (archived, in history).",
+                "tags": [
+                  "memories"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "cube_id",
+                          "tools"
+                        ],
+                        "properties": {
+                          "cube_id": {
+                            "type": "string",
+                            "minLength": 1,
+                            "maxLength": 128
+                          },
+                          "tools": {
+                            "type": "array",
+                            "minItems": 1,
+                            "maxItems": 128,
+                            "items": {
+                              "type": "object",
+                              "description": "OpenAI's tool object ({\"type\": \"function\", \"function\": {...}}) or the function object itself.",
+                              "properties": {
+                                "type": {
+                                  "type": "string"
+                                },
+                                "function": {
+                                  "type": "object",
+                                  "properties": {
+                                    "name": {
+                                      "type": "string",
+                                      "minLength": 1,
+                                      "maxLength": 128
+                                    },
+                                    "description": {
+                                      "type": "string"
+                                    },
+                                    "parameters": {
+                                      "type": "object"
+                                    }
+                                  }
+                                },
+                                "name": {
+                                  "type": "string",
+                                  "minLength": 1,
+                                  "maxLength": 128
+                                },
+                                "description": {
+                                  "type": "string"
+                                },
+                                "parameters": {
+                                  "type": "object"
+                                }
+                              }
+                            }
+                          },
+                          "idempotency_key": {
+                            "type": "string",
+                            "maxLength": 128
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AddMemoriesResponse"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/E400"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/E401"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/E403"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/E404"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/E409"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/E413"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/E429"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/E503"
+                  }
+                },
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ]
+              }
+            },
+            "/product/feedback": {
+              "post": {
+                "operationId": "memosFeedback",
+                "summary": "MemOS's feedback: feedback_content on retrieved_memory_ids, in each writable cube. async_mode \"async\" (MemOS's default) answers [] at once; \"sync\" waits for the changes (at most 60 s) and answers them as [{record: {add, update}}].",
+                "tags": [
+                  "memos-compatible"
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "properties": {
+                          "user_id": {
+                            "type": "string",
+                            "description": "user_id is ignored: the API key names the user."
+                          },
+                          "session_id": {
+                            "type": "string"
+                          },
+                          "writable_cube_ids": {
+                            "type": "array",
+                            "items": {
+                              "type": "string"
+                            }
+                          },
+                          "mem_cube_id": {
+                            "type": "string"
+                          },
+                          "retrieved_memory_ids": {
+                            "type": "array",
+                            "maxItems": 100,
+                            "items": {
+                              "type": "string"
+                            }
+                          },
+                          "feedback_content": {
+                            "type": "string",
+                            "maxLength": 8192
+                          },
+                          "async_mode": {
+                            "type": "string",
+                            "enum": [
+                              "async",
+                              "sync"
+                            ],
+                            "default": "async"
+                          },
+                          "history": {
+                            "type": "array"
+                          },
+                          "corrected_answer": {
+                            "type": "boolean"
+                          },
+                          "info": {
+                            "type": "object"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "allOf": [
+                            {
+                              "$ref": "#/components/schemas/MemOSEnvelope"
+                            },
+                            {
+                              "type": "object",
+                              "properties": {
+                                "data": {
+                                  "type": "array",
+                                  "items": {
+                                    "type": "object",
+                                    "properties": {
+                                      "record": {
+                                        "type": "object",
+                                        "properties": {
+                                          "add": {
+                                            "type": "array",
+                                            "items": {
+                                              "type": "object"
+                                            }
+                                          },
+                                          "update": {
+                                            "type": "array",
+                                            "items": {
+                                              "type": "object"
+                                            }
+                                          }
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          ]
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  },
+                  "default": {
+                    "description": "An error: its HTTP status (400, 401, 403, 404, 409, 413, 429 with Retry-After, 501, 503) and the envelope with code = the status, the message and data null.",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MemOSEnvelope"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "X-Request-Id": {
+                        "$ref": "#/components/headers/RequestID"
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/RequestID"
+                  }
+                ]
+              }
             }
           },
           "components": {
@@ -5758,7 +6134,7 @@ extension OpenAPI {
                   },
                   "content": {
                     "type": "string",
-                    "description": "The text of the turn. Required, 1 to 32,768 bytes of UTF-8.",
+                    "description": "The text of the turn, at most 32,768 bytes of UTF-8. Required, except in an assistant turn with `tool_calls`.",
                     "minLength": 1
                   },
                   "chat_time": {
@@ -5774,6 +6150,25 @@ extension OpenAPI {
                   "name": {
                     "type": "string",
                     "description": "Display name of the speaker. Optional, at most 128 bytes."
+                  },
+                  "tool_calls": {
+                    "type": "array",
+                    "description": "An assistant turn's calls of tools (OpenAI's `tool_calls`); at most 32. Each call and the \"tool\" turn that answers it (by `tool_call_id`) become one TOOL_TRAJECTORY_MEMORY.",
+                    "items": {
+                      "$ref": "#/components/schemas/ToolCall"
+                    }
+                  },
+                  "tool_call_id": {
+                    "type": "string",
+                    "description": "A \"tool\" turn: the id of the call it answers. At most 128 bytes."
+                  },
+                  "tool_error": {
+                    "type": "boolean",
+                    "description": "A \"tool\" turn: whether the call failed. Unset: a JSON object with an `error` field, or a text that starts with \"error\" or \"exception\", is a failure."
+                  },
+                  "tool_duration_ms": {
+                    "type": "integer",
+                    "description": "A \"tool\" turn: how long the call took, in milliseconds; 0 when unknown."
                   }
                 },
                 "required": [
@@ -6697,6 +7092,25 @@ extension OpenAPI {
                 },
                 "additionalProperties": false
               },
+              "MemoryEdit": {
+                "type": "object",
+                "description": "One explicit correction of a feedback.",
+                "properties": {
+                  "memory_id": {
+                    "type": "string",
+                    "description": "The memory to correct; it must be in the cube. Required."
+                  },
+                  "content": {
+                    "type": "string",
+                    "description": "Its new text, 1 to 16,384 bytes; required unless `archive`."
+                  },
+                  "archive": {
+                    "type": "boolean",
+                    "description": "Archive the memory instead (it no longer holds); restorable."
+                  }
+                },
+                "additionalProperties": false
+              },
               "MemoryIds": {
                 "type": "object",
                 "properties": {
@@ -7196,6 +7610,14 @@ extension OpenAPI {
                   "explain": {
                     "type": "boolean",
                     "description": "When true, each hit carries `explanation`: the features its score was computed from."
+                  },
+                  "preference_top_k": {
+                    "type": "integer",
+                    "description": "Also answer the best preferences (PREFERENCE_MEMORY) in `preferences`, at most this many: 0 to 100, 0 for none. `hits` then hold no preferences. MemOS's `pref_top_k`."
+                  },
+                  "tool_top_k": {
+                    "type": "integer",
+                    "description": "Also answer the best tool memories (TOOL_SCHEMA_MEMORY and TOOL_TRAJECTORY_MEMORY) in `tool_memories`, at most this many: 0 to 100, 0 for none. `hits` then hold no tool memories. MemOS's `tool_mem_top_k`."
                   }
                 },
                 "required": [
@@ -7239,6 +7661,24 @@ extension OpenAPI {
                     "items": {
                       "type": "string"
                     }
+                  },
+                  "preferences": {
+                    "type": "array",
+                    "description": "With `preference_top_k`: the best preferences, under the same ranking and threshold as `hits`.",
+                    "items": {
+                      "$ref": "#/components/schemas/SearchHit"
+                    }
+                  },
+                  "tool_memories": {
+                    "type": "array",
+                    "description": "With `tool_top_k`: the best tool memories, under the same ranking and threshold as `hits`.",
+                    "items": {
+                      "$ref": "#/components/schemas/SearchHit"
+                    }
+                  },
+                  "preference_note": {
+                    "type": "string",
+                    "description": "With preferences found: an instruction for an LLM's prompt that lists them, likes and dislikes apart (MemOS's `pref_note`). Empty otherwise."
                   }
                 },
                 "additionalProperties": false
@@ -7412,6 +7852,71 @@ extension OpenAPI {
                   "job": {
                     "$ref": "#/components/schemas/Job",
                     "description": "The job queued for the event."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "SubmitFeedbackRequest": {
+                "type": "object",
+                "properties": {
+                  "cube_id": {
+                    "type": "string",
+                    "description": "The cube the feedback concerns; the caller must be its owner or a writer. Required."
+                  },
+                  "feedback": {
+                    "type": "string",
+                    "description": "The feedback in plain words, 0 to 8,192 bytes. Judged by the LLM (MEMOS_LLM_URL); without one only `edits` are applied. Required unless `edits` are given."
+                  },
+                  "memory_ids": {
+                    "type": "array",
+                    "description": "The memories the feedback concerns (for example the hits of the search it answers); at most 100, each in the cube. Empty: the feedback can only add memories.",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "edits": {
+                    "type": "array",
+                    "description": "Explicit corrections, applied with or without an LLM; at most 100.",
+                    "items": {
+                      "$ref": "#/components/schemas/MemoryEdit"
+                    }
+                  },
+                  "session_id": {
+                    "type": "string",
+                    "description": "The session the feedback belongs to; at most 128 bytes."
+                  },
+                  "idempotency_key": {
+                    "type": "string",
+                    "description": "Optional; at most 128 bytes. A repeated key returns the first job and queues nothing."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "SubmitFeedbackResponse": {
+                "type": "object",
+                "properties": {
+                  "job_id": {
+                    "type": "string",
+                    "description": "The job that applies the feedback (kind \"feedback\"); poll it with SchedulerService.GetJob."
+                  }
+                },
+                "additionalProperties": false
+              },
+              "ToolCall": {
+                "type": "object",
+                "description": "One call of a tool by an assistant (OpenAI's `tool_calls[].function`).",
+                "properties": {
+                  "id": {
+                    "type": "string",
+                    "description": "The caller's id of the call, which the answering \"tool\" turn names. At most 128 bytes."
+                  },
+                  "name": {
+                    "type": "string",
+                    "description": "The tool's name. Required, 1 to 128 bytes."
+                  },
+                  "arguments": {
+                    "type": "string",
+                    "description": "The arguments as the model wrote them (usually a JSON object). At most 16,384 bytes."
                   }
                 },
                 "additionalProperties": false

@@ -703,5 +703,16 @@ extension Schema {
                 """,
             ]
         ),
+        Migration(
+            version: 15,
+            name: "tool turns of messages",
+            file: "0015_tool_turns_of_messages.sql",
+            checksum: "9c38cac5e0047d5061a8cc3d0f83b3f648430a7171b15d0ec9ba957e65a4d66d",
+            sql: [
+                """
+                ALTER TABLE messages ADD COLUMN tool jsonb
+                """,
+            ]
+        ),
     ]
 }

@@ -251,7 +251,7 @@ public nonisolated struct Memos_Common_V1_ChatMessage: Sendable {
   /// Speaker role: "user", "assistant", "system" or "tool". Required.
   public var role: String = String()
 
-  /// The text of the turn. Required, 1 to 32,768 bytes of UTF-8.
+  /// The text of the turn, at most 32,768 bytes of UTF-8. Required, except in an assistant turn with `tool_calls`.
   public var content: String = String()
 
   /// When the turn was said. Optional; used to resolve relative dates and to order turns.
@@ -271,11 +271,53 @@ public nonisolated struct Memos_Common_V1_ChatMessage: Sendable {
   /// Display name of the speaker. Optional, at most 128 bytes.
   public var name: String = String()
 
+  /// An assistant turn's calls of tools (OpenAI's `tool_calls`); at most 32. Each call and the "tool" turn that
+  /// answers it (by `tool_call_id`) become one TOOL_TRAJECTORY_MEMORY.
+  public var toolCalls: [Memos_Common_V1_ToolCall] = []
+
+  /// A "tool" turn: the id of the call it answers. At most 128 bytes.
+  public var toolCallID: String = String()
+
+  /// A "tool" turn: whether the call failed. Unset: a JSON object with an `error` field, or a text that starts with
+  /// "error" or "exception", is a failure.
+  public var toolError: Bool {
+    get {_toolError ?? false}
+    set {_toolError = newValue}
+  }
+  /// Returns true if `toolError` has been explicitly set.
+  public var hasToolError: Bool {self._toolError != nil}
+  /// Clears the value of `toolError`. Subsequent reads from it will return its default value.
+  public mutating func clearToolError() {self._toolError = nil}
+
+  /// A "tool" turn: how long the call took, in milliseconds; 0 when unknown.
+  public var toolDurationMs: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _chatTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _toolError: Bool? = nil
+}
+
+/// One call of a tool by an assistant (OpenAI's `tool_calls[].function`).
+public nonisolated struct Memos_Common_V1_ToolCall: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The caller's id of the call, which the answering "tool" turn names. At most 128 bytes.
+  public var id: String = String()
+
+  /// The tool's name. Required, 1 to 128 bytes.
+  public var name: String = String()
+
+  /// The arguments as the model wrote them (usually a JSON object). At most 16,384 bytes.
+  public var arguments: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Provenance of a memory: one message or document chunk it was derived from.
@@ -724,7 +766,7 @@ nonisolated extension Memos_Common_V1_FilterOperator: SwiftProtobuf._ProtoNamePr
 
 nonisolated extension Memos_Common_V1_ChatMessage: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ChatMessage"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{1}content\0\u{3}chat_time\0\u{3}message_id\0\u{1}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}role\0\u{1}content\0\u{3}chat_time\0\u{3}message_id\0\u{1}name\0\u{3}tool_calls\0\u{3}tool_call_id\0\u{3}tool_error\0\u{3}tool_duration_ms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -737,6 +779,10 @@ nonisolated extension Memos_Common_V1_ChatMessage: SwiftProtobuf.Message, SwiftP
       case 3: try { try decoder.decodeSingularMessageField(value: &self._chatTime) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.messageID) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.toolCalls) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.toolCallID) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self._toolError) }()
+      case 9: try { try decoder.decodeSingularInt64Field(value: &self.toolDurationMs) }()
       default: break
       }
     }
@@ -762,6 +808,18 @@ nonisolated extension Memos_Common_V1_ChatMessage: SwiftProtobuf.Message, SwiftP
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 5)
     }
+    if !self.toolCalls.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.toolCalls, fieldNumber: 6)
+    }
+    if !self.toolCallID.isEmpty {
+      try visitor.visitSingularStringField(value: self.toolCallID, fieldNumber: 7)
+    }
+    try { if let v = self._toolError {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 8)
+    } }()
+    if self.toolDurationMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.toolDurationMs, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -771,6 +829,50 @@ nonisolated extension Memos_Common_V1_ChatMessage: SwiftProtobuf.Message, SwiftP
     if lhs._chatTime != rhs._chatTime {return false}
     if lhs.messageID != rhs.messageID {return false}
     if lhs.name != rhs.name {return false}
+    if lhs.toolCalls != rhs.toolCalls {return false}
+    if lhs.toolCallID != rhs.toolCallID {return false}
+    if lhs._toolError != rhs._toolError {return false}
+    if lhs.toolDurationMs != rhs.toolDurationMs {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Common_V1_ToolCall: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ToolCall"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{1}arguments\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.arguments) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.arguments.isEmpty {
+      try visitor.visitSingularStringField(value: self.arguments, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Common_V1_ToolCall, rhs: Memos_Common_V1_ToolCall) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.arguments != rhs.arguments {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -208,6 +208,19 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SubmitFeedback" metadata.
+        public enum SubmitFeedback: Sendable {
+            /// Request type for "SubmitFeedback".
+            public typealias Input = Memos_Ingest_V1_SubmitFeedbackRequest
+            /// Response type for "SubmitFeedback".
+            public typealias Output = Memos_Ingest_V1_SubmitFeedbackResponse
+            /// Descriptor for "SubmitFeedback".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "memos.ingest.v1.IngestService"),
+                method: "SubmitFeedback",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "memos.ingest.v1.IngestService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             AddMessages.descriptor,
@@ -223,7 +236,8 @@ public enum Memos_Ingest_V1_IngestService: Sendable {
             ListDocuments.descriptor,
             DeleteDocument.descriptor,
             RestoreDocument.descriptor,
-            ReparseDocument.descriptor
+            ReparseDocument.descriptor,
+            SubmitFeedback.descriptor
         ]
     }
 }
@@ -502,6 +516,26 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>
+
+        /// Handle the "SubmitFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+        /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+        /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Memos_Ingest_V1_SubmitFeedbackRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Memos_Ingest_V1_SubmitFeedbackResponse` messages.
+        func submitFeedback(
+            request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_SubmitFeedbackResponse>
     }
 
     /// Service protocol for the "memos.ingest.v1.IngestService" service.
@@ -764,6 +798,26 @@ extension Memos_Ingest_V1_IngestService {
             request: GRPCCore.ServerRequest<Memos_Ingest_V1_ReparseDocumentRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>
+
+        /// Handle the "SubmitFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+        /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+        /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_SubmitFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Memos_Ingest_V1_SubmitFeedbackResponse` message.
+        func submitFeedback(
+            request: GRPCCore.ServerRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_SubmitFeedbackResponse>
     }
 
     /// Simple service protocol for the "memos.ingest.v1.IngestService" service.
@@ -1024,6 +1078,26 @@ extension Memos_Ingest_V1_IngestService {
             request: Memos_Ingest_V1_ReparseDocumentRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Memos_Ingest_V1_ReparseDocumentResponse
+
+        /// Handle the "SubmitFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+        /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+        /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+        ///
+        /// - Parameters:
+        ///   - request: A `Memos_Ingest_V1_SubmitFeedbackRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Memos_Ingest_V1_SubmitFeedbackResponse` to respond with.
+        func submitFeedback(
+            request: Memos_Ingest_V1_SubmitFeedbackRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Memos_Ingest_V1_SubmitFeedbackResponse
     }
 }
 
@@ -1185,6 +1259,17 @@ extension Memos_Ingest_V1_IngestService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Memos_Ingest_V1_IngestService.Method.SubmitFeedback.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_SubmitFeedbackRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_SubmitFeedbackResponse>(),
+            handler: { request, context in
+                try await self.submitFeedback(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1339,6 +1424,17 @@ extension Memos_Ingest_V1_IngestService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_ReparseDocumentResponse> {
         let response = try await self.reparseDocument(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func submitFeedback(
+        request: GRPCCore.StreamingServerRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Memos_Ingest_V1_SubmitFeedbackResponse> {
+        let response = try await self.submitFeedback(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1524,6 +1620,19 @@ extension Memos_Ingest_V1_IngestService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse> {
         return GRPCCore.ServerResponse<Memos_Ingest_V1_ReparseDocumentResponse>(
             message: try await self.reparseDocument(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func submitFeedback(
+        request: GRPCCore.ServerRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Memos_Ingest_V1_SubmitFeedbackResponse> {
+        return GRPCCore.ServerResponse<Memos_Ingest_V1_SubmitFeedbackResponse>(
+            message: try await self.submitFeedback(
                 request: request.message,
                 context: context
             ),
@@ -1862,6 +1971,31 @@ extension Memos_Ingest_V1_IngestService {
             deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_ReparseDocumentResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_ReparseDocumentResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SubmitFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+        /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+        /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_SubmitFeedbackRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_SubmitFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_SubmitFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func submitFeedback<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_SubmitFeedbackResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_SubmitFeedbackResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2357,6 +2491,42 @@ extension Memos_Ingest_V1_IngestService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SubmitFeedback" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+        /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+        /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Memos_Ingest_V1_SubmitFeedbackRequest` message.
+        ///   - serializer: A serializer for `Memos_Ingest_V1_SubmitFeedbackRequest` messages.
+        ///   - deserializer: A deserializer for `Memos_Ingest_V1_SubmitFeedbackResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func submitFeedback<Result>(
+            request: GRPCCore.ClientRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            serializer: some GRPCCore.MessageSerializer<Memos_Ingest_V1_SubmitFeedbackRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Memos_Ingest_V1_SubmitFeedbackResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_SubmitFeedbackResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Memos_Ingest_V1_IngestService.Method.SubmitFeedback.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2765,6 +2935,37 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_ReparseDocumentRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_ReparseDocumentResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+    /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+    /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Memos_Ingest_V1_SubmitFeedbackRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitFeedback<Result>(
+        request: GRPCCore.ClientRequest<Memos_Ingest_V1_SubmitFeedbackRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_SubmitFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.submitFeedback(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Memos_Ingest_V1_SubmitFeedbackRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Memos_Ingest_V1_SubmitFeedbackResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3232,6 +3433,41 @@ extension Memos_Ingest_V1_IngestService.ClientProtocol {
             metadata: metadata
         )
         return try await self.reparseDocument(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubmitFeedback" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Queues feedback on memories ("no, I moved to Porto, not Lisbon") for the scheduler, which updates, archives
+    /// > or adds memories accordingly, each change in history and attributed to the feedback's job. The caller must be
+    /// > the cube's owner or a writer. Answers at once with the job; its `result` lists the changes when it completes.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func submitFeedback<Result>(
+        _ message: Memos_Ingest_V1_SubmitFeedbackRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Memos_Ingest_V1_SubmitFeedbackResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Memos_Ingest_V1_SubmitFeedbackRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.submitFeedback(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1183,6 +1183,69 @@ public nonisolated struct Memos_Ingest_V1_ReparseDocumentResponse: Sendable {
   fileprivate var _document: Memos_Ingest_V1_Document? = nil
 }
 
+public nonisolated struct Memos_Ingest_V1_SubmitFeedbackRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The cube the feedback concerns; the caller must be its owner or a writer. Required.
+  public var cubeID: String = String()
+
+  /// The feedback in plain words, 0 to 8,192 bytes. Judged by the LLM (MEMOS_LLM_URL); without one only `edits`
+  /// are applied. Required unless `edits` are given.
+  public var feedback: String = String()
+
+  /// The memories the feedback concerns (for example the hits of the search it answers); at most 100, each in the
+  /// cube. Empty: the feedback can only add memories.
+  public var memoryIds: [String] = []
+
+  /// Explicit corrections, applied with or without an LLM; at most 100.
+  public var edits: [Memos_Ingest_V1_MemoryEdit] = []
+
+  /// The session the feedback belongs to; at most 128 bytes.
+  public var sessionID: String = String()
+
+  /// Optional; at most 128 bytes. A repeated key returns the first job and queues nothing.
+  public var idempotencyKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One explicit correction of a feedback.
+public nonisolated struct Memos_Ingest_V1_MemoryEdit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The memory to correct; it must be in the cube. Required.
+  public var memoryID: String = String()
+
+  /// Its new text, 1 to 16,384 bytes; required unless `archive`.
+  public var content: String = String()
+
+  /// Archive the memory instead (it no longer holds); restorable.
+  public var archive: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Memos_Ingest_V1_SubmitFeedbackResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The job that applies the feedback (kind "feedback"); poll it with SchedulerService.GetJob.
+  public var jobID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "memos.ingest.v1"
@@ -2883,6 +2946,131 @@ nonisolated extension Memos_Ingest_V1_ReparseDocumentResponse: SwiftProtobuf.Mes
 
   public static func ==(lhs: Memos_Ingest_V1_ReparseDocumentResponse, rhs: Memos_Ingest_V1_ReparseDocumentResponse) -> Bool {
     if lhs._document != rhs._document {return false}
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_SubmitFeedbackRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitFeedbackRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_id\0\u{1}feedback\0\u{3}memory_ids\0\u{1}edits\0\u{3}session_id\0\u{3}idempotency_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cubeID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.feedback) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.memoryIds) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.edits) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.idempotencyKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.cubeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.cubeID, fieldNumber: 1)
+    }
+    if !self.feedback.isEmpty {
+      try visitor.visitSingularStringField(value: self.feedback, fieldNumber: 2)
+    }
+    if !self.memoryIds.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.memoryIds, fieldNumber: 3)
+    }
+    if !self.edits.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.edits, fieldNumber: 4)
+    }
+    if !self.sessionID.isEmpty {
+      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 5)
+    }
+    if !self.idempotencyKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.idempotencyKey, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_SubmitFeedbackRequest, rhs: Memos_Ingest_V1_SubmitFeedbackRequest) -> Bool {
+    if lhs.cubeID != rhs.cubeID {return false}
+    if lhs.feedback != rhs.feedback {return false}
+    if lhs.memoryIds != rhs.memoryIds {return false}
+    if lhs.edits != rhs.edits {return false}
+    if lhs.sessionID != rhs.sessionID {return false}
+    if lhs.idempotencyKey != rhs.idempotencyKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_MemoryEdit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MemoryEdit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}memory_id\0\u{1}content\0\u{1}archive\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.memoryID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.content) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.archive) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.memoryID.isEmpty {
+      try visitor.visitSingularStringField(value: self.memoryID, fieldNumber: 1)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularStringField(value: self.content, fieldNumber: 2)
+    }
+    if self.archive != false {
+      try visitor.visitSingularBoolField(value: self.archive, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_MemoryEdit, rhs: Memos_Ingest_V1_MemoryEdit) -> Bool {
+    if lhs.memoryID != rhs.memoryID {return false}
+    if lhs.content != rhs.content {return false}
+    if lhs.archive != rhs.archive {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Memos_Ingest_V1_SubmitFeedbackResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubmitFeedbackResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Memos_Ingest_V1_SubmitFeedbackResponse, rhs: Memos_Ingest_V1_SubmitFeedbackResponse) -> Bool {
     if lhs.jobID != rhs.jobID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -172,82 +172,134 @@ public nonisolated enum Memos_Retrieval_V1_Dedup: SwiftProtobuf.Enum, Swift.Case
 
 }
 
-public nonisolated struct Memos_Retrieval_V1_SearchRequest: Sendable {
+public nonisolated struct Memos_Retrieval_V1_SearchRequest: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// The cubes to search; the caller must be able to read each. 1 to 32 cubes.
-  public var cubeIds: [String] = []
+  public var cubeIds: [String] {
+    get {_storage._cubeIds}
+    set {_uniqueStorage()._cubeIds = newValue}
+  }
 
   /// The query text. Required; 1 to 8,192 bytes.
-  public var query: String = String()
+  public var query: String {
+    get {_storage._query}
+    set {_uniqueStorage()._query = newValue}
+  }
 
   /// How many results; 1 to 100, default 10.
-  public var topK: Int32 = 0
+  public var topK: Int32 {
+    get {_storage._topK}
+    set {_uniqueStorage()._topK = newValue}
+  }
 
   /// Default FAST.
-  public var mode: Memos_Retrieval_V1_SearchMode = .unspecified
+  public var mode: Memos_Retrieval_V1_SearchMode {
+    get {_storage._mode}
+    set {_uniqueStorage()._mode = newValue}
+  }
 
   /// Default HYBRID.
-  public var retrievalMode: Memos_Retrieval_V1_RetrievalMode = .unspecified
+  public var retrievalMode: Memos_Retrieval_V1_RetrievalMode {
+    get {_storage._retrievalMode}
+    set {_uniqueStorage()._retrievalMode = newValue}
+  }
 
   /// Only these types; empty means all types.
-  public var memoryTypes: [Memos_Common_V1_MemoryType] = []
+  public var memoryTypes: [Memos_Common_V1_MemoryType] {
+    get {_storage._memoryTypes}
+    set {_uniqueStorage()._memoryTypes = newValue}
+  }
 
   /// Only memories matching this expression.
   public var filter: Memos_Common_V1_Filter {
-    get {_filter ?? Memos_Common_V1_Filter()}
-    set {_filter = newValue}
+    get {_storage._filter ?? Memos_Common_V1_Filter()}
+    set {_uniqueStorage()._filter = newValue}
   }
   /// Returns true if `filter` has been explicitly set.
-  public var hasFilter: Bool {self._filter != nil}
+  public var hasFilter: Bool {_storage._filter != nil}
   /// Clears the value of `filter`. Subsequent reads from it will return its default value.
-  public mutating func clearFilter() {self._filter = nil}
+  public mutating func clearFilter() {_uniqueStorage()._filter = nil}
 
   /// Minimum `SearchHit.score`, the estimated probability that a memory is relevant (MemOS's `relativity`), 0 to
   /// 1, for every hit. Unset: the server's defaults, a search returns nothing unless its best hit scores at least
   /// 0.03, and then every hit scoring at least 0.01 (docs/api.md, "How search ranks"). 0 disables the threshold, so
   /// that every search returns `top_k` hits whatever their relevance.
   public var relativity: Float {
-    get {_relativity ?? 0}
-    set {_relativity = newValue}
+    get {_storage._relativity ?? 0}
+    set {_uniqueStorage()._relativity = newValue}
   }
   /// Returns true if `relativity` has been explicitly set.
-  public var hasRelativity: Bool {self._relativity != nil}
+  public var hasRelativity: Bool {_storage._relativity != nil}
   /// Clears the value of `relativity`. Subsequent reads from it will return its default value.
-  public mutating func clearRelativity() {self._relativity = nil}
+  public mutating func clearRelativity() {_uniqueStorage()._relativity = nil}
 
   /// Default MMR.
-  public var dedup: Memos_Retrieval_V1_Dedup = .unspecified
+  public var dedup: Memos_Retrieval_V1_Dedup {
+    get {_storage._dedup}
+    set {_uniqueStorage()._dedup = newValue}
+  }
 
   /// Results from this session rank higher (a boost, not a filter), and its WorkingMemory comes first.
   /// At most 128 bytes.
-  public var sessionID: String = String()
+  public var sessionID: String {
+    get {_storage._sessionID}
+    set {_uniqueStorage()._sessionID = newValue}
+  }
 
   /// Which statuses to search; empty means ACTIVATED only.
-  public var statuses: [Memos_Common_V1_MemoryStatus] = []
+  public var statuses: [Memos_Common_V1_MemoryStatus] {
+    get {_storage._statuses}
+    set {_uniqueStorage()._statuses = newValue}
+  }
 
   /// Read-your-writes: wait until the index has applied this change sequence number (from a write
   /// response) before searching. Waits at most `max_wait_ms`; on time-out the call fails with
   /// `unavailable` rather than answer from stale data. 0 means "do not wait".
-  public var minChangeSeq: Int64 = 0
+  public var minChangeSeq: Int64 {
+    get {_storage._minChangeSeq}
+    set {_uniqueStorage()._minChangeSeq = newValue}
+  }
 
   /// Upper bound of the read-your-writes wait, in milliseconds; default 2,000, at most 30,000.
-  public var maxWaitMs: Int32 = 0
+  public var maxWaitMs: Int32 {
+    get {_storage._maxWaitMs}
+    set {_uniqueStorage()._maxWaitMs = newValue}
+  }
 
   /// When true, each hit's memory carries its embedding.
-  public var includeEmbeddings: Bool = false
+  public var includeEmbeddings: Bool {
+    get {_storage._includeEmbeddings}
+    set {_uniqueStorage()._includeEmbeddings = newValue}
+  }
 
   /// When true, each hit carries `explanation`: the features its score was computed from.
-  public var explain: Bool = false
+  public var explain: Bool {
+    get {_storage._explain}
+    set {_uniqueStorage()._explain = newValue}
+  }
+
+  /// Also answer the best preferences (PREFERENCE_MEMORY) in `preferences`, at most this many: 0 to 100, 0 for
+  /// none. `hits` then hold no preferences. MemOS's `pref_top_k`.
+  public var preferenceTopK: Int32 {
+    get {_storage._preferenceTopK}
+    set {_uniqueStorage()._preferenceTopK = newValue}
+  }
+
+  /// Also answer the best tool memories (TOOL_SCHEMA_MEMORY and TOOL_TRAJECTORY_MEMORY) in `tool_memories`, at most
+  /// this many: 0 to 100, 0 for none. `hits` then hold no tool memories. MemOS's `tool_mem_top_k`.
+  public var toolTopK: Int32 {
+    get {_storage._toolTopK}
+    set {_uniqueStorage()._toolTopK = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _filter: Memos_Common_V1_Filter? = nil
-  fileprivate var _relativity: Float? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Memos_Retrieval_V1_SearchHit: Sendable {
@@ -369,6 +421,16 @@ public nonisolated struct Memos_Retrieval_V1_SearchResponse: Sendable {
 
   /// Non-fatal notes, for example why FINE fell back to FAST.
   public var warnings: [String] = []
+
+  /// With `preference_top_k`: the best preferences, under the same ranking and threshold as `hits`.
+  public var preferences: [Memos_Retrieval_V1_SearchHit] = []
+
+  /// With `tool_top_k`: the best tool memories, under the same ranking and threshold as `hits`.
+  public var toolMemories: [Memos_Retrieval_V1_SearchHit] = []
+
+  /// With preferences found: an instruction for an LLM's prompt that lists them, likes and dislikes apart (MemOS's
+  /// `pref_note`). Empty otherwise.
+  public var preferenceNote: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -549,103 +611,181 @@ nonisolated extension Memos_Retrieval_V1_Dedup: SwiftProtobuf._ProtoNameProvidin
 
 nonisolated extension Memos_Retrieval_V1_SearchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_ids\0\u{1}query\0\u{3}top_k\0\u{1}mode\0\u{3}retrieval_mode\0\u{3}memory_types\0\u{1}filter\0\u{1}relativity\0\u{1}dedup\0\u{3}session_id\0\u{1}statuses\0\u{3}min_change_seq\0\u{3}max_wait_ms\0\u{3}include_embeddings\0\u{1}explain\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cube_ids\0\u{1}query\0\u{3}top_k\0\u{1}mode\0\u{3}retrieval_mode\0\u{3}memory_types\0\u{1}filter\0\u{1}relativity\0\u{1}dedup\0\u{3}session_id\0\u{1}statuses\0\u{3}min_change_seq\0\u{3}max_wait_ms\0\u{3}include_embeddings\0\u{1}explain\0\u{3}preference_top_k\0\u{3}tool_top_k\0")
+
+  fileprivate class _StorageClass {
+    var _cubeIds: [String] = []
+    var _query: String = String()
+    var _topK: Int32 = 0
+    var _mode: Memos_Retrieval_V1_SearchMode = .unspecified
+    var _retrievalMode: Memos_Retrieval_V1_RetrievalMode = .unspecified
+    var _memoryTypes: [Memos_Common_V1_MemoryType] = []
+    var _filter: Memos_Common_V1_Filter? = nil
+    var _relativity: Float? = nil
+    var _dedup: Memos_Retrieval_V1_Dedup = .unspecified
+    var _sessionID: String = String()
+    var _statuses: [Memos_Common_V1_MemoryStatus] = []
+    var _minChangeSeq: Int64 = 0
+    var _maxWaitMs: Int32 = 0
+    var _includeEmbeddings: Bool = false
+    var _explain: Bool = false
+    var _preferenceTopK: Int32 = 0
+    var _toolTopK: Int32 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _cubeIds = source._cubeIds
+      _query = source._query
+      _topK = source._topK
+      _mode = source._mode
+      _retrievalMode = source._retrievalMode
+      _memoryTypes = source._memoryTypes
+      _filter = source._filter
+      _relativity = source._relativity
+      _dedup = source._dedup
+      _sessionID = source._sessionID
+      _statuses = source._statuses
+      _minChangeSeq = source._minChangeSeq
+      _maxWaitMs = source._maxWaitMs
+      _includeEmbeddings = source._includeEmbeddings
+      _explain = source._explain
+      _preferenceTopK = source._preferenceTopK
+      _toolTopK = source._toolTopK
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeRepeatedStringField(value: &self.cubeIds) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.query) }()
-      case 3: try { try decoder.decodeSingularInt32Field(value: &self.topK) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.mode) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.retrievalMode) }()
-      case 6: try { try decoder.decodeRepeatedEnumField(value: &self.memoryTypes) }()
-      case 7: try { try decoder.decodeSingularMessageField(value: &self._filter) }()
-      case 8: try { try decoder.decodeSingularFloatField(value: &self._relativity) }()
-      case 9: try { try decoder.decodeSingularEnumField(value: &self.dedup) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.sessionID) }()
-      case 11: try { try decoder.decodeRepeatedEnumField(value: &self.statuses) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.minChangeSeq) }()
-      case 13: try { try decoder.decodeSingularInt32Field(value: &self.maxWaitMs) }()
-      case 14: try { try decoder.decodeSingularBoolField(value: &self.includeEmbeddings) }()
-      case 15: try { try decoder.decodeSingularBoolField(value: &self.explain) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeRepeatedStringField(value: &_storage._cubeIds) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._query) }()
+        case 3: try { try decoder.decodeSingularInt32Field(value: &_storage._topK) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._mode) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._retrievalMode) }()
+        case 6: try { try decoder.decodeRepeatedEnumField(value: &_storage._memoryTypes) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._filter) }()
+        case 8: try { try decoder.decodeSingularFloatField(value: &_storage._relativity) }()
+        case 9: try { try decoder.decodeSingularEnumField(value: &_storage._dedup) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._sessionID) }()
+        case 11: try { try decoder.decodeRepeatedEnumField(value: &_storage._statuses) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._minChangeSeq) }()
+        case 13: try { try decoder.decodeSingularInt32Field(value: &_storage._maxWaitMs) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._includeEmbeddings) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._explain) }()
+        case 16: try { try decoder.decodeSingularInt32Field(value: &_storage._preferenceTopK) }()
+        case 17: try { try decoder.decodeSingularInt32Field(value: &_storage._toolTopK) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if !self.cubeIds.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.cubeIds, fieldNumber: 1)
-    }
-    if !self.query.isEmpty {
-      try visitor.visitSingularStringField(value: self.query, fieldNumber: 2)
-    }
-    if self.topK != 0 {
-      try visitor.visitSingularInt32Field(value: self.topK, fieldNumber: 3)
-    }
-    if self.mode != .unspecified {
-      try visitor.visitSingularEnumField(value: self.mode, fieldNumber: 4)
-    }
-    if self.retrievalMode != .unspecified {
-      try visitor.visitSingularEnumField(value: self.retrievalMode, fieldNumber: 5)
-    }
-    if !self.memoryTypes.isEmpty {
-      try visitor.visitPackedEnumField(value: self.memoryTypes, fieldNumber: 6)
-    }
-    try { if let v = self._filter {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
-    try { if let v = self._relativity {
-      try visitor.visitSingularFloatField(value: v, fieldNumber: 8)
-    } }()
-    if self.dedup != .unspecified {
-      try visitor.visitSingularEnumField(value: self.dedup, fieldNumber: 9)
-    }
-    if !self.sessionID.isEmpty {
-      try visitor.visitSingularStringField(value: self.sessionID, fieldNumber: 10)
-    }
-    if !self.statuses.isEmpty {
-      try visitor.visitPackedEnumField(value: self.statuses, fieldNumber: 11)
-    }
-    if self.minChangeSeq != 0 {
-      try visitor.visitSingularInt64Field(value: self.minChangeSeq, fieldNumber: 12)
-    }
-    if self.maxWaitMs != 0 {
-      try visitor.visitSingularInt32Field(value: self.maxWaitMs, fieldNumber: 13)
-    }
-    if self.includeEmbeddings != false {
-      try visitor.visitSingularBoolField(value: self.includeEmbeddings, fieldNumber: 14)
-    }
-    if self.explain != false {
-      try visitor.visitSingularBoolField(value: self.explain, fieldNumber: 15)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._cubeIds.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._cubeIds, fieldNumber: 1)
+      }
+      if !_storage._query.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._query, fieldNumber: 2)
+      }
+      if _storage._topK != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._topK, fieldNumber: 3)
+      }
+      if _storage._mode != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._mode, fieldNumber: 4)
+      }
+      if _storage._retrievalMode != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._retrievalMode, fieldNumber: 5)
+      }
+      if !_storage._memoryTypes.isEmpty {
+        try visitor.visitPackedEnumField(value: _storage._memoryTypes, fieldNumber: 6)
+      }
+      try { if let v = _storage._filter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._relativity {
+        try visitor.visitSingularFloatField(value: v, fieldNumber: 8)
+      } }()
+      if _storage._dedup != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._dedup, fieldNumber: 9)
+      }
+      if !_storage._sessionID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._sessionID, fieldNumber: 10)
+      }
+      if !_storage._statuses.isEmpty {
+        try visitor.visitPackedEnumField(value: _storage._statuses, fieldNumber: 11)
+      }
+      if _storage._minChangeSeq != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._minChangeSeq, fieldNumber: 12)
+      }
+      if _storage._maxWaitMs != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._maxWaitMs, fieldNumber: 13)
+      }
+      if _storage._includeEmbeddings != false {
+        try visitor.visitSingularBoolField(value: _storage._includeEmbeddings, fieldNumber: 14)
+      }
+      if _storage._explain != false {
+        try visitor.visitSingularBoolField(value: _storage._explain, fieldNumber: 15)
+      }
+      if _storage._preferenceTopK != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._preferenceTopK, fieldNumber: 16)
+      }
+      if _storage._toolTopK != 0 {
+        try visitor.visitSingularInt32Field(value: _storage._toolTopK, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Memos_Retrieval_V1_SearchRequest, rhs: Memos_Retrieval_V1_SearchRequest) -> Bool {
-    if lhs.cubeIds != rhs.cubeIds {return false}
-    if lhs.query != rhs.query {return false}
-    if lhs.topK != rhs.topK {return false}
-    if lhs.mode != rhs.mode {return false}
-    if lhs.retrievalMode != rhs.retrievalMode {return false}
-    if lhs.memoryTypes != rhs.memoryTypes {return false}
-    if lhs._filter != rhs._filter {return false}
-    if lhs._relativity != rhs._relativity {return false}
-    if lhs.dedup != rhs.dedup {return false}
-    if lhs.sessionID != rhs.sessionID {return false}
-    if lhs.statuses != rhs.statuses {return false}
-    if lhs.minChangeSeq != rhs.minChangeSeq {return false}
-    if lhs.maxWaitMs != rhs.maxWaitMs {return false}
-    if lhs.includeEmbeddings != rhs.includeEmbeddings {return false}
-    if lhs.explain != rhs.explain {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._cubeIds != rhs_storage._cubeIds {return false}
+        if _storage._query != rhs_storage._query {return false}
+        if _storage._topK != rhs_storage._topK {return false}
+        if _storage._mode != rhs_storage._mode {return false}
+        if _storage._retrievalMode != rhs_storage._retrievalMode {return false}
+        if _storage._memoryTypes != rhs_storage._memoryTypes {return false}
+        if _storage._filter != rhs_storage._filter {return false}
+        if _storage._relativity != rhs_storage._relativity {return false}
+        if _storage._dedup != rhs_storage._dedup {return false}
+        if _storage._sessionID != rhs_storage._sessionID {return false}
+        if _storage._statuses != rhs_storage._statuses {return false}
+        if _storage._minChangeSeq != rhs_storage._minChangeSeq {return false}
+        if _storage._maxWaitMs != rhs_storage._maxWaitMs {return false}
+        if _storage._includeEmbeddings != rhs_storage._includeEmbeddings {return false}
+        if _storage._explain != rhs_storage._explain {return false}
+        if _storage._preferenceTopK != rhs_storage._preferenceTopK {return false}
+        if _storage._toolTopK != rhs_storage._toolTopK {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -786,7 +926,7 @@ nonisolated extension Memos_Retrieval_V1_Explanation: SwiftProtobuf.Message, Swi
 
 nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SearchResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}change_seq\0\u{3}embedding_model\0\u{3}mode_used\0\u{3}expanded_queries\0\u{1}warnings\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}hits\0\u{3}change_seq\0\u{3}embedding_model\0\u{3}mode_used\0\u{3}expanded_queries\0\u{1}warnings\0\u{1}preferences\0\u{3}tool_memories\0\u{3}preference_note\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -800,6 +940,9 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
       case 4: try { try decoder.decodeSingularEnumField(value: &self.modeUsed) }()
       case 5: try { try decoder.decodeRepeatedStringField(value: &self.expandedQueries) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.warnings) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.preferences) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.toolMemories) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.preferenceNote) }()
       default: break
       }
     }
@@ -824,6 +967,15 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
     if !self.warnings.isEmpty {
       try visitor.visitRepeatedStringField(value: self.warnings, fieldNumber: 6)
     }
+    if !self.preferences.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.preferences, fieldNumber: 7)
+    }
+    if !self.toolMemories.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.toolMemories, fieldNumber: 8)
+    }
+    if !self.preferenceNote.isEmpty {
+      try visitor.visitSingularStringField(value: self.preferenceNote, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -834,6 +986,9 @@ nonisolated extension Memos_Retrieval_V1_SearchResponse: SwiftProtobuf.Message, 
     if lhs.modeUsed != rhs.modeUsed {return false}
     if lhs.expandedQueries != rhs.expandedQueries {return false}
     if lhs.warnings != rhs.warnings {return false}
+    if lhs.preferences != rhs.preferences {return false}
+    if lhs.toolMemories != rhs.toolMemories {return false}
+    if lhs.preferenceNote != rhs.preferenceNote {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
