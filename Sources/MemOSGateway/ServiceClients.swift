@@ -121,7 +121,9 @@ public final class ServiceClients: Service, Sendable {
         self.schedulerConnection = Connection(scheduler)
         self.accountsConnection = accounts.map(Connection.init)
         self.ingest = Memos_Ingest_V1_IngestService.Client(wrapping: ingest)
-        self.retrieval = Memos_Retrieval_V1_RetrievalService.Client(wrapping: retrieval)
+        self.retrieval = CubeRoutedRetrievalClient(
+            wrapping: Memos_Retrieval_V1_RetrievalService.Client(wrapping: retrieval)
+        )
         self.scheduler = Memos_Scheduler_V1_SchedulerService.Client(wrapping: scheduler)
         self.accounts = Memos_Accounts_V1_AccountsService.Client(wrapping: accounts ?? scheduler)
     }
@@ -130,10 +132,30 @@ public final class ServiceClients: Service, Sendable {
     /// 30 s, the services' own default deadline, so that no call is cut that the service would have answered;
     /// WaitUntilIdle, which may wait 300 s by request, 310 s. Sending starts only once connected, so the wait
     /// never repeats a request.
+    ///
+    /// The retrieval service's calls, which only read, are tried up to three times when a replica answers
+    /// UNAVAILABLE (one that is stopping, or a proxy's connection to one that died): behind a proxy, the next
+    /// attempt reaches another replica.
     static let serviceConfig: ServiceConfig = {
         let waitUntilIdle = Memos_Scheduler_V1_SchedulerService.Method.WaitUntilIdle.descriptor
         return ServiceConfig(methodConfig: [
             MethodConfig(names: [MethodConfig.Name(service: "")], waitForReady: true, timeout: .seconds(30)),
+            MethodConfig(
+                names: [
+                    MethodConfig.Name(service: Memos_Retrieval_V1_RetrievalService.descriptor.fullyQualifiedService)
+                ],
+                waitForReady: true,
+                timeout: .seconds(30),
+                executionPolicy: .retry(
+                    RetryPolicy(
+                        maxAttempts: 3,
+                        initialBackoff: .milliseconds(50),
+                        maxBackoff: .milliseconds(500),
+                        backoffMultiplier: 2,
+                        retryableStatusCodes: [.unavailable]
+                    )
+                )
+            ),
             MethodConfig(
                 names: [
                     MethodConfig.Name(

@@ -45,6 +45,10 @@ struct CubeIndex: Sendable {
     var rowCount: Int { self.ids.count }
     var liveCount: Int { self.rowCount - self.retiredRows }
 
+    /// About how many bytes the cube holds: per row its vector and some 1.5 KiB of keyword postings, record fields
+    /// and graph edges (measured: about 200 MB per 100,000 384-dimension memories, docs/operations.md "Sizing").
+    var estimatedBytes: Int { self.rowCount * (self.dimension * 4 + 1_536) }
+
     init(dimension: Int, hnswThreshold: Int = Self.defaultHNSWThreshold, efConstruction: Int = HNSWGraph.efConstruction)
     {
         self.dimension = dimension

@@ -29,12 +29,34 @@ import Synchronization
 /// Read-your-writes: a search with `min_change_seq` S proceeds once W ≥ S, or once a read that started after
 /// the search arrived has been applied and S had been allocated by then (a write acknowledged before the search
 /// was sent was committed before that read's snapshot). A search that cannot proceed in time is `unavailable`.
+///
+/// Eviction (``Eviction``): a cube not searched for ``Eviction/idleAfter`` is dropped, and beyond
+/// ``Eviction/budgetBytes`` the least recently searched cubes are dropped until the rest fit. A dropped cube is
+/// built again on its next search. With replicas sharded by cube behind a proxy, each replica then holds only the
+/// cubes routed to it.
 public final class RetrievalIndex: Sendable {
+    /// When cubes are dropped from memory.
+    public struct Eviction: Sendable, Hashable {
+        /// Drop a cube not searched for this long; nil: never for idleness.
+        public var idleAfter: Duration?
+        /// Keep the estimated size of the cubes held under this many bytes, dropping the least recently searched;
+        /// nil: no budget. A cube larger than the budget on its own is still held while it is searched.
+        public var budgetBytes: Int?
+
+        public init(idleAfter: Duration? = nil, budgetBytes: Int? = nil) {
+            self.idleAfter = idleAfter
+            self.budgetBytes = budgetBytes
+        }
+    }
+
     let feed: any ChangeFeed
     let model: String
     let dimension: Int
     let hnswThreshold: Int
     let catchUpInterval: Duration
+    let eviction: Eviction
+    /// The time by which cubes count as idle (the monotonic clock; a test's own clock).
+    let now: @Sendable () -> ContinuousClock.Instant
     let logger: Logger
     private let state = Mutex(State())
     private let wakeups: AsyncStream<Void>
@@ -56,6 +78,8 @@ public final class RetrievalIndex: Sendable {
         var stopped = false
         /// Cubes whose HNSW graph is being made.
         var graphing: Set<String> = []
+        /// When each held cube was last searched (or built).
+        var lastUsed: [String: ContinuousClock.Instant] = [:]
     }
 
     /// Changes applied per write-lock hold, so that searches interleave with a large catch-up.
@@ -70,9 +94,13 @@ public final class RetrievalIndex: Sendable {
         dimension: Int,
         hnswThreshold: Int? = nil,
         catchUpInterval: Duration = .seconds(1),
+        eviction: Eviction = Eviction(),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         logger: Logger
     ) {
         self.feed = feed
+        self.eviction = eviction
+        self.now = now
         self.model = model
         self.dimension = dimension
         self.hnswThreshold = hnswThreshold ?? CubeIndex.defaultHNSWThreshold
@@ -135,8 +163,12 @@ public final class RetrievalIndex: Sendable {
             } catch {
                 result = .failure(error)
             }
+            let now = self.now()
             let waiters = self.state.withLock { state in
-                if case .success(let cube) = result { state.cubes[cubeID] = cube }
+                if case .success(let cube) = result {
+                    state.cubes[cubeID] = cube
+                    state.lastUsed[cubeID] = now
+                }
                 return state.buildWaiters.removeValue(forKey: cubeID) ?? []
             }
             for waiter in waiters { waiter.resume(with: result) }
@@ -146,6 +178,7 @@ public final class RetrievalIndex: Sendable {
         } catch {
             self.logger.warning("search index catch-up failed; retrying", metadata: ["error": "\(error)"])
         }
+        self.evict()
         let cubes = self.state.withLock { $0.cubes }
         for (cubeID, cube) in cubes where cube.read(\.wantsGraph) {
             if self.state.withLock({ $0.graphing.insert(cubeID).inserted }) { self.requestGraph.yield(cubeID) }
@@ -153,6 +186,40 @@ public final class RetrievalIndex: Sendable {
         Self.cubesLoaded.record(cubes.count)
         Self.memoriesLoaded.record(cubes.values.reduce(0) { $0 + $1.read(\.liveCount) })
     }
+
+    /// Drops the cubes idle past ``Eviction/idleAfter``, then the least recently searched beyond
+    /// ``Eviction/budgetBytes``.
+    func evict() {
+        guard self.eviction.idleAfter != nil || self.eviction.budgetBytes != nil else { return }
+        let now = self.now()
+        let sizes = self.state.withLock { $0.cubes }.mapValues { $0.read(\.estimatedBytes) }
+        let dropped = self.state.withLock { state -> [String] in
+            var dropped: [String] = []
+            let byAge = state.lastUsed.sorted { $0.value < $1.value }.map(\.key)
+            if let idleAfter = self.eviction.idleAfter {
+                for cubeID in byAge where now - (state.lastUsed[cubeID] ?? now) > idleAfter { dropped.append(cubeID) }
+            }
+            if let budget = self.eviction.budgetBytes {
+                var held = sizes.filter { !dropped.contains($0.key) }.values.reduce(0, +)
+                // The most recently searched cube stays, whatever its size: it is in use.
+                for cubeID in byAge.dropLast() where held > budget && !dropped.contains(cubeID) {
+                    held -= sizes[cubeID] ?? 0
+                    dropped.append(cubeID)
+                }
+            }
+            for cubeID in dropped {
+                state.cubes[cubeID] = nil
+                state.lastUsed[cubeID] = nil
+            }
+            return dropped
+        }
+        guard !dropped.isEmpty else { return }
+        Self.cubesEvicted.increment(by: dropped.count)
+        self.logger.info("search index dropped cubes", metadata: ["cubes": "\(dropped.joined(separator: ","))"])
+    }
+
+    /// Cubes dropped from memory (idle or beyond the budget): `memos_index_cubes_evicted_total`.
+    static let cubesEvicted = Counter(label: "memos_index_cubes_evicted_total")
 
     /// The cubes this process holds and their live memories: `memos_index_cubes`, `memos_index_memories`.
     static let cubesLoaded = Gauge(label: "memos_index_cubes")
@@ -248,8 +315,17 @@ public final class RetrievalIndex: Sendable {
     }
 
     /// The index of a cube, built first if this process has not searched it yet.
+    /// The cubes held in memory.
+    var heldCubes: Set<String> { self.state.withLock { Set($0.cubes.keys) } }
+
     func cube(_ cubeID: String) async throws -> LiveCube {
-        if let cube = self.state.withLock({ $0.cubes[cubeID] }) { return cube }
+        let now = self.now()
+        let held = self.state.withLock { state -> LiveCube? in
+            guard let cube = state.cubes[cubeID] else { return nil }
+            state.lastUsed[cubeID] = now
+            return cube
+        }
+        if let held { return held }
         return try await withCheckedThrowingContinuation { continuation in
             let refused = self.state.withLock { state -> Result<LiveCube, any Error>? in
                 if let cube = state.cubes[cubeID] { return .success(cube) }

@@ -56,11 +56,13 @@ public enum ServerFactory {
         listener: RPCListener,
         logger: Logger,
         index: RetrievalIndex? = nil,
-        recordCacheBytes: Int? = nil
+        recordCacheBytes: Int? = nil,
+        eviction: RetrievalIndex.Eviction = .init()
     ) -> GRPCServerService {
         let accounts = PostgresAccountStore(database: database)
         let feed = PostgresChangeFeed(database: database)
-        let index = index ?? self.retrievalIndex(database: database, embedder: embedder, logger: logger)
+        let index =
+            index ?? self.retrievalIndex(database: database, embedder: embedder, eviction: eviction, logger: logger)
         let usage = UsageBatcher(recorder: feed, logger: logger)
         let service = RetrievalService(
             store: PostgresMemoryStore(database: database),
@@ -109,12 +111,30 @@ public enum ServerFactory {
     }
 
     /// A search index following `database` for `embedder`'s vectors.
-    public static func retrievalIndex(database: Database, embedder: any Embedder, logger: Logger) -> RetrievalIndex {
+    public static func retrievalIndex(
+        database: Database,
+        embedder: any Embedder,
+        eviction: RetrievalIndex.Eviction = .init(),
+        logger: Logger
+    ) -> RetrievalIndex {
         RetrievalIndex(
             feed: PostgresChangeFeed(database: database),
             model: embedder.modelID,
             dimension: embedder.dimension,
+            eviction: eviction,
             logger: logger
+        )
+    }
+
+    /// When the search index drops cubes: `MEMOS_INDEX_IDLE_MINUTES` (a cube not searched for that long; 0, the
+    /// default, never) and `MEMOS_INDEX_BUDGET_MB` (the least recently searched beyond that estimated size; 0, the
+    /// default, no budget).
+    public static func indexEviction(settings: Settings) throws -> RetrievalIndex.Eviction {
+        let idle = try settings.int("MEMOS_INDEX_IDLE_MINUTES") ?? 0
+        let budget = try settings.int("MEMOS_INDEX_BUDGET_MB") ?? 0
+        return RetrievalIndex.Eviction(
+            idleAfter: idle > 0 ? .seconds(idle * 60) : nil,
+            budgetBytes: budget > 0 ? budget << 20 : nil
         )
     }
 

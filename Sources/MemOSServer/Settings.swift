@@ -335,6 +335,8 @@ extension Settings {
             }
         ),
         integer("MEMOS_RECORD_CACHE_MB", [.retrieval], default: 128, 0...65_536),
+        integer("MEMOS_INDEX_IDLE_MINUTES", [.retrieval], default: 0, 0...525_600),
+        integer("MEMOS_INDEX_BUDGET_MB", [.retrieval], default: 0, 0...1_048_576),
         integer("MEMOS_SCHEDULER_WORKERS", [.scheduler], default: 2, 1...64),
         Variable(
             name: "MEMOS_NEAR_DUPLICATE_THRESHOLD",

@@ -11,6 +11,8 @@ enum RunningIndex {
         model: String,
         dimension: Int,
         catchUpInterval: Duration = .seconds(1),
+        eviction: RetrievalIndex.Eviction = .init(),
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         _ body: @Sendable (RetrievalIndex) async throws -> T
     ) async throws -> T {
         let index = RetrievalIndex(
@@ -18,6 +20,8 @@ enum RunningIndex {
             model: model,
             dimension: dimension,
             catchUpInterval: catchUpInterval,
+            eviction: eviction,
+            now: now,
             logger: TestDatabase.logger
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -89,7 +89,8 @@ struct Retrieval: AsyncParsableCommand {
                 tls: try Environment.settings.tlsFiles()
             ),
             logger: logger,
-            recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Environment.settings)
+            recordCacheBytes: try ServerFactory.recordCacheBytes(settings: Environment.settings),
+            eviction: try ServerFactory.indexEviction(settings: Environment.settings)
         )
         try await ServiceRunner.run(database: database, services: metrics + [server], logger: logger)
     }
