@@ -34,6 +34,37 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+// What the PostgreSQL-backed tests link: the whole system, its clients and the servers it speaks to.
+let stackDependencies: [Target.Dependency] = [
+    "MemOSCore",
+    "MemOSDocumentFixtures",
+    "MemOSEmbedding",
+    "MemOSOpenAI",
+    "MemOSPostgres",
+    "MemOSProto",
+    "MemOSRPC",
+    "MemOSAccounts",
+    "MemOSIngest",
+    "MemOSRetrieval",
+    "MemOSScheduler",
+    "MemOSGateway",
+    "MemOSServer",
+    .product(name: "SystemPackage", package: "swift-system"),
+    .product(name: "NIOHTTP1", package: "swift-nio"),
+    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+    .product(name: "MCP", package: "swift-sdk"),
+    .product(name: "GRPCCore", package: "grpc-swift-2"),
+    .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+    .product(name: "PostgresNIO", package: "postgres-nio"),
+    .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "Hummingbird", package: "hummingbird"),
+    .product(name: "HummingbirdTesting", package: "hummingbird"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
+
 var targets: [Target] = [
     // Domain: types, ports, errors, validation. No NIO, gRPC or PostgreSQL.
     .target(
@@ -368,36 +399,7 @@ var targets: [Target] = [
     // process (services on in-process gRPC transports, or on loopback TCP), local fakes of the LLM APIs, a fault proxy.
     .target(
         name: "MemOSTestSupport",
-        dependencies: [
-            "MemOSCore",
-            "MemOSDocumentFixtures",
-            "MemOSEmbedding",
-            "MemOSOpenAI",
-            "MemOSPostgres",
-            "MemOSProto",
-            "MemOSRPC",
-            "MemOSAccounts",
-            "MemOSIngest",
-            "MemOSRetrieval",
-            "MemOSScheduler",
-            "MemOSGateway",
-            "MemOSServer",
-            .product(name: "SystemPackage", package: "swift-system"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "MCP", package: "swift-sdk"),
-            .product(name: "GRPCCore", package: "grpc-swift-2"),
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-            .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ],
+        dependencies: stackDependencies + [.product(name: "GRPCInProcessTransport", package: "grpc-swift-2")],
         path: "Tests/MemOSTestSupport",
         swiftSettings: swiftSettings
     ),
@@ -413,36 +415,7 @@ targets += [
 .map { name in
     .testTarget(
         name: name,
-        dependencies: [
-            "MemOSTestSupport",
-            "MemOSCore",
-            "MemOSDocumentFixtures",
-            "MemOSEmbedding",
-            "MemOSOpenAI",
-            "MemOSPostgres",
-            "MemOSProto",
-            "MemOSRPC",
-            "MemOSAccounts",
-            "MemOSIngest",
-            "MemOSRetrieval",
-            "MemOSScheduler",
-            "MemOSGateway",
-            "MemOSServer",
-            .product(name: "SystemPackage", package: "swift-system"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "MCP", package: "swift-sdk"),
-            .product(name: "GRPCCore", package: "grpc-swift-2"),
-            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "NIOSSL", package: "swift-nio-ssl"),
-        ],
+        dependencies: ["MemOSTestSupport"] + stackDependencies,
         swiftSettings: swiftSettings
     )
 }

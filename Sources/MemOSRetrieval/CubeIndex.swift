@@ -45,9 +45,10 @@ struct CubeIndex: Sendable {
     var rowCount: Int { self.ids.count }
     var liveCount: Int { self.rowCount - self.retiredRows }
 
-    /// About how many bytes the cube holds: per row its vector and some 1.5 KiB of keyword postings, record fields
-    /// and graph edges (measured: about 200 MB per 100,000 384-dimension memories, docs/operations.md "Sizing").
-    var estimatedBytes: Int { self.rowCount * (self.dimension * 4 + 1_536) }
+    /// About how many bytes the cube holds: per row its vector and some 384 bytes of keyword postings, record
+    /// fields and graph edges (measured: 1.83 KB per 384-dimension memory at 1,000,000 memories over 1,000 cubes,
+    /// docs/benchmarks.md "Sharded retrieval").
+    var estimatedBytes: Int { self.rowCount * (self.dimension * 4 + 384) }
 
     init(dimension: Int, hnswThreshold: Int = Self.defaultHNSWThreshold, efConstruction: Int = HNSWGraph.efConstruction)
     {

@@ -8,8 +8,10 @@ import MemOSCore
 /// holds archived, and each new fact it states added. Every change is in the memory's history under action
 /// `feedback`, attributed to the job and its author, and restorable; the job's result lists them.
 ///
-/// A repeated attempt (a worker died mid-job) does not apply a change twice: an edit whose memory already has the
-/// content asked for is skipped, and the added memories are written under the idempotency key `job:<job id>`.
+/// A repeated attempt (a worker died mid-job, or a concurrent change made one fail) does not apply a change twice: an
+/// edit whose memory already has the content asked for is skipped, and the added memories are written under the
+/// idempotency key `job:<job id>`. The changes the result lists are read from the history rows of the job, so they
+/// are the same whichever attempt made them.
 public struct FeedbackHandler: JobHandler {
     let store: any MemoryStore
     let embedder: any Embedder
@@ -30,74 +32,62 @@ public struct FeedbackHandler: JobHandler {
             jobID: job.id,
             reason: String(payload.feedback.prefix(512))
         )
-        var changes: [JSONValue] = []
+        var added: [JSONValue] = []
         var changed: [UUID] = []
         var notes: [String] = []
 
         for edit in payload.edits {
             if edit.archive {
-                if let change = try await self.archive(edit.memoryID, cubeID: job.cubeID, revision) {
-                    changes.append(change)
-                    changed.append(edit.memoryID)
-                }
+                if try await self.archive(edit.memoryID, cubeID: job.cubeID, revision) { changed.append(edit.memoryID) }
             } else if let content = edit.content,
-                let change = try await self.update(edit.memoryID, to: content, cubeID: job.cubeID, revision)
+                try await self.update(edit.memoryID, to: content, cubeID: job.cubeID, revision)
             {
-                changes.append(change)
                 changed.append(edit.memoryID)
             }
         }
 
         let feedback = payload.feedback.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !feedback.isEmpty {
-            if let chatModel = self.chatModel {
-                let memories = try await self.store.memories(ids: payload.memoryIDs, cubeID: job.cubeID)
-                    .filter { $0.status == .activated }
-                let answer = try await chatModel.complete(
-                    system: FeedbackJudge.systemPrompt,
-                    user: FeedbackJudge.prompt(feedback: feedback, memories: memories)
-                )
-                let operations = try FeedbackJudge.parse(answer, memoryCount: memories.count)
-                var additions: [(content: String, type: MemoryType)] = []
-                for operation in operations {
-                    switch operation {
-                    case .update(let index, let content):
-                        if let change = try await self.update(
-                            memories[index].id,
-                            to: content,
-                            cubeID: job.cubeID,
-                            revision
-                        ) {
-                            changes.append(change)
-                            changed.append(memories[index].id)
-                        }
-                    case .archive(let index):
-                        if let change = try await self.archive(memories[index].id, cubeID: job.cubeID, revision) {
-                            changes.append(change)
-                            changed.append(memories[index].id)
-                        }
-                    case .add(let content, let type):
-                        additions.append((content, type))
+        if !feedback.isEmpty, let chatModel = self.chatModel {
+            let memories = try await self.store.memories(ids: payload.memoryIDs, cubeID: job.cubeID)
+                .filter { $0.status == .activated }
+            let answer = try await chatModel.complete(
+                system: FeedbackJudge.systemPrompt,
+                user: FeedbackJudge.prompt(feedback: feedback, memories: memories)
+            )
+            var additions: [(content: String, type: MemoryType)] = []
+            for operation in try FeedbackJudge.parse(answer, memoryCount: memories.count) {
+                switch operation {
+                case .update(let index, let content):
+                    if try await self.update(memories[index].id, to: content, cubeID: job.cubeID, revision) {
+                        changed.append(memories[index].id)
                     }
-                }
-                if !additions.isEmpty, let author = claimed.createdBy {
-                    let added = try await self.add(additions, job: job, author: author, feedback: feedback)
-                    for memory in added {
-                        changes.append(
-                            .object([
-                                "action": .string("add"), "memory_id": .string(memory.id.lowercasedString),
-                                "after": .string(memory.content),
-                            ])
-                        )
-                        changed.append(memory.id)
+                case .archive(let index):
+                    if try await self.archive(memories[index].id, cubeID: job.cubeID, revision) {
+                        changed.append(memories[index].id)
                     }
+                case .add(let content, let type):
+                    additions.append((content, type))
                 }
-            } else {
-                notes.append(
-                    "no LLM is configured (MEMOS_LLM_URL): only the explicit edits were applied; the feedback's words were kept with the job"
-                )
             }
+            if !additions.isEmpty, let author = claimed.createdBy {
+                for memory in try await self.add(additions, job: job, author: author, feedback: feedback) {
+                    added.append(
+                        .object([
+                            "action": .string("add"), "memory_id": .string(memory.id.lowercasedString),
+                            "after": .string(memory.content),
+                        ])
+                    )
+                    changed.append(memory.id)
+                }
+            }
+        } else if !feedback.isEmpty {
+            notes.append(
+                "no LLM is configured (MEMOS_LLM_URL): only the explicit edits were applied; the feedback's words were kept with the job"
+            )
         }
+        let changes =
+            try await self.recordedChanges(of: job, memories: payload.memoryIDs + payload.edits.map(\.memoryID))
+            + added
         return JobResult(
             result: [
                 "changes": .array(changes),
@@ -108,11 +98,29 @@ public struct FeedbackHandler: JobHandler {
         )
     }
 
-    /// Sets a memory's content (and vector); nil when it already has it or is not in the cube.
-    func update(_ id: UUID, to content: String, cubeID: String, _ revision: Revision) async throws -> JSONValue? {
+    /// The updates and archives this job made, in order, from the memories' history.
+    func recordedChanges(of job: Job, memories ids: [UUID]) async throws -> [JSONValue] {
+        let entries = try await self.store.histories(
+            memoryIDs: Array(Set(ids)),
+            cubeID: job.cubeID,
+            limitPerMemory: 20
+        ).filter { $0.jobID == job.id && $0.action == "feedback" }.sorted { $0.id < $1.id }
+        return entries.map { entry in
+            var change: [String: JSONValue] = [
+                "action": .string(entry.after?.status == .archived ? "archive" : "update"),
+                "memory_id": .string(entry.memoryID.lowercasedString),
+            ]
+            if let before = entry.before?.content { change["before"] = .string(before) }
+            if entry.after?.status != .archived, let after = entry.after?.content { change["after"] = .string(after) }
+            return .object(change)
+        }
+    }
+
+    /// Sets a memory's content (and vector); false when it already has it or is not in the cube.
+    func update(_ id: UUID, to content: String, cubeID: String, _ revision: Revision) async throws -> Bool {
         guard let memory = try await self.store.memories(ids: [id], cubeID: cubeID).first,
             memory.content != content
-        else { return nil }
+        else { return false }
         let vector = VectorMath.normalized(try await self.embedder.embed([content])[0])
         let model = self.embedder.modelID
         _ = try await self.store.revise(ids: [id], cubeID: cubeID, revision) { memories in
@@ -125,17 +133,14 @@ public struct FeedbackHandler: JobHandler {
                 return memory
             }
         }
-        return .object([
-            "action": .string("update"), "memory_id": .string(id.lowercasedString), "before": .string(memory.content),
-            "after": .string(content),
-        ])
+        return true
     }
 
-    /// Archives a live memory; nil when it is not live or not in the cube.
-    func archive(_ id: UUID, cubeID: String, _ revision: Revision) async throws -> JSONValue? {
+    /// Archives a live memory; false when it is not live or not in the cube.
+    func archive(_ id: UUID, cubeID: String, _ revision: Revision) async throws -> Bool {
         guard let memory = try await self.store.memories(ids: [id], cubeID: cubeID).first,
             memory.status == .activated
-        else { return nil }
+        else { return false }
         _ = try await self.store.revise(ids: [id], cubeID: cubeID, revision) { memories in
             memories.map { memory in
                 var memory = memory
@@ -143,9 +148,7 @@ public struct FeedbackHandler: JobHandler {
                 return memory
             }
         }
-        return .object([
-            "action": .string("archive"), "memory_id": .string(id.lowercasedString), "before": .string(memory.content),
-        ])
+        return true
     }
 
     /// Writes the new facts, citing the feedback.

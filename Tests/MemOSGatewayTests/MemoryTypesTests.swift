@@ -464,7 +464,7 @@ struct MemoryTypesTests {
 
     // MARK: Access
 
-    @Test("feedback and tools: owner and writer may, a reader and a stranger get 403; over gRPC too")
+    @Test("feedback (ours and MemOS's) and tools: owner and writer may, a reader and a stranger get 403; gRPC too")
     func access() async throws {
         try await TestStack.run { stack in
             let added = try await stack.http(
@@ -477,14 +477,16 @@ struct MemoryTypesTests {
             let feedback =
                 #"{"cube_id": "alice-cube", "edits": [{"memory_id": "\#(id)", "content": "Alice lives in Faro."}]}"#
             let tools = #"{"cube_id": "alice-cube", "tools": [{"name": "ping", "description": "pings"}]}"#
+            let memos = #"{"writable_cube_ids": ["alice-cube"], "feedback_content": "Alice moved to Faro."}"#
             func statuses(_ key: String) async throws -> [HTTPResponse.Status] {
                 [
                     try await stack.http(.post, "/v1/feedback", key: key, body: feedback).status,
                     try await stack.http(.post, "/v1/tools", key: key, body: tools).status,
+                    try await stack.http(.post, "/product/feedback", key: key, body: memos).status,
                 ]
             }
-            #expect(try await statuses(stack.alice.key) == [.ok, .ok])
-            #expect(try await statuses(stack.bob.key) == [.forbidden, .forbidden])
+            #expect(try await statuses(stack.alice.key) == [.ok, .ok, .ok])
+            #expect(try await statuses(stack.bob.key) == [.forbidden, .forbidden, .forbidden])
             try await stack.withGRPC { clients in
                 let refused = await #expect(throws: RPCError.self) {
                     _ = try await clients.ingest.submitFeedback(
@@ -497,7 +499,9 @@ struct MemoryTypesTests {
                 }
                 #expect(refused?.code == .permissionDenied)
             }
-            for (role, expected) in [("reader", [HTTPResponse.Status.forbidden, .forbidden]), ("writer", [.ok, .ok])] {
+            for (role, expected) in [
+                ("reader", [HTTPResponse.Status.forbidden, .forbidden, .forbidden]), ("writer", [.ok, .ok, .ok]),
+            ] {
                 try await stack.http(
                     .put,
                     "/v1/cubes/alice-cube/members/bob",

@@ -130,7 +130,7 @@ struct ShardingTests {
                 #expect(index.heldCubes == ["a", "b"])
             }
             // One cube's worth of budget: the most recently searched stays.
-            let oneCube = 10 * (2 * 4 + 1_536)
+            let oneCube = 10 * (2 * 4 + 384)
             try await RunningIndex.with(
                 feed: feed,
                 model: "m",
