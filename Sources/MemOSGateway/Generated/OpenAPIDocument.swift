@@ -2413,28 +2413,58 @@ extension OpenAPI {
                                 "data": {
                                   "type": "array",
                                   "items": {
-                                    "type": "object",
-                                    "properties": {
-                                      "memory": {
-                                        "type": "string"
+                                    "anyOf": [
+                                      {
+                                        "type": "object",
+                                        "properties": {
+                                          "memory": {
+                                            "type": "string"
+                                          },
+                                          "memory_id": {
+                                            "type": "string",
+                                            "format": "uuid"
+                                          },
+                                          "memory_type": {
+                                            "type": "string"
+                                          },
+                                          "cube_id": {
+                                            "type": "string"
+                                          },
+                                          "file_id": {
+                                            "type": "string",
+                                            "format": "uuid",
+                                            "description": "For a file or image part: the document it became (memory_id is the same id, memory the file's name)."
+                                          }
+                                        },
+                                        "additionalProperties": false
                                       },
-                                      "memory_id": {
-                                        "type": "string",
-                                        "format": "uuid"
-                                      },
-                                      "memory_type": {
-                                        "type": "string"
-                                      },
-                                      "cube_id": {
-                                        "type": "string"
-                                      },
-                                      "file_id": {
-                                        "type": "string",
-                                        "format": "uuid",
-                                        "description": "For a file or image part: the document it became (memory_id is the same id, memory the file's name)."
+                                      {
+                                        "type": "object",
+                                        "required": [
+                                          "record"
+                                        ],
+                                        "description": "With is_feedback and async_mode \"sync\": the changes the feedback made, as /product/feedback answers.",
+                                        "properties": {
+                                          "record": {
+                                            "type": "object",
+                                            "properties": {
+                                              "add": {
+                                                "type": "array",
+                                                "items": {
+                                                  "type": "object"
+                                                }
+                                              },
+                                              "update": {
+                                                "type": "array",
+                                                "items": {
+                                                  "type": "object"
+                                                }
+                                              }
+                                            }
+                                          }
+                                        }
                                       }
-                                    },
-                                    "additionalProperties": false
+                                    ]
                                   }
                                 }
                               }
