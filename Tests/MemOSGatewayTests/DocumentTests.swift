@@ -65,7 +65,8 @@ struct DocumentTests {
         after write: TestStack.HTTPResult
     ) async throws -> [[String: Any]] {
         let seq = write.json["change_seq"].map { "\($0)" } ?? "0"
-        return try await Self.search(stack, query, extra: #", "min_change_seq": \#(seq)"#)
+        // The longest wait allowed: a starved test run may take seconds to apply a write.
+        return try await Self.search(stack, query, extra: #", "min_change_seq": \#(seq), "max_wait_ms": 30000"#)
     }
 
     static func search(_ stack: TestStack, _ query: String, extra: String = "") async throws -> [[String: Any]] {

@@ -229,7 +229,7 @@ struct MemoryTypesTests {
                 "/v1/search",
                 key: stack.alice.key,
                 body:
-                    #"{"cube_ids": ["alice-cube"], "query": "Porto", "relativity": 0, "min_change_seq": \#(try await Self.changeSeq(stack))}"#
+                    #"{"cube_ids": ["alice-cube"], "query": "Porto", "relativity": 0, "max_wait_ms": 30000, "min_change_seq": \#(try await Self.changeSeq(stack))}"#
             )
             #expect(search.body.contains("Alice lives in Porto."), "\(search.body)")
 
