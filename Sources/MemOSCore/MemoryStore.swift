@@ -161,6 +161,12 @@ public struct ListCursor: Sendable, Hashable, Codable {
 }
 
 extension MemoryStore {
+    /// The memories a write stored: those of its outcome, or, for a replayed write, read again by id.
+    public func memories(of outcome: WriteOutcome, cubeID: String) async throws -> [Memory] {
+        if let memories = outcome.memories { return memories }
+        return try await self.memories(ids: outcome.receipt.memoryIDs, cubeID: cubeID)
+    }
+
     /// Stores memories and messages with no job.
     public func add(
         _ memories: [NewMemory],

@@ -110,8 +110,16 @@ public struct ToolTrajectory: Sendable, Hashable {
     public var status: String { self.result == nil ? "no_result" : self.failed ? "error" : "success" }
 
     /// `tool`, `tool:<name>` and `tool:<status>`, within the tag limits.
-    public var tags: [String] {
-        ["tool", "tool:" + String(self.name.lowercased().prefix(Limits.maxTagBytes - 5)), "tool:" + self.status]
+    public var tags: [String] { ["tool", Self.nameTag(self.name), "tool:" + self.status] }
+
+    /// The tag that finds a tool's memories, calls and schema alike: `tool:<name>`, lower-case, within 64 bytes.
+    public static func nameTag(_ name: String) -> String {
+        var tag = "tool:"
+        for character in name.lowercased() {
+            guard tag.utf8.count + character.utf8.count <= Limits.maxTagBytes else { break }
+            tag.append(character)
+        }
+        return tag
     }
 
     static func excerpt(_ text: String, _ limit: Int) -> String {

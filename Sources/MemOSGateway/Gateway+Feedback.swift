@@ -116,7 +116,7 @@ struct ToolsBody: GatewayBody {
                 $0.content = content
                 $0.key = "tool: \(name)"
                 $0.memoryType = .toolSchemaMemory
-                $0.tags = ["tool", "tool:" + String(name.lowercased().prefix(Limits.maxTagBytes - 5))]
+                $0.tags = ["tool", ToolTrajectory.nameTag(name)]
                 $0.info = try Google_Protobuf_Struct(
                     jsonUTF8Data: try JSONSerialization.data(withJSONObject: [
                         "tool_name": name, "description": description, "parameters": parameters,

@@ -105,7 +105,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             idempotency: idempotency
         )
         let receipt = outcome.receipt
-        let memories = try await self.memories(of: outcome, cubeID: request.cubeID)
+        let memories = try await self.store.memories(of: outcome, cubeID: request.cubeID)
         try await Supersession.apply(
             made: memories,
             store: self.store,
@@ -173,7 +173,7 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
         let receipt = outcome.receipt
         let superseding = memories.contains { Supersession.types.contains($0.memoryType) }
         let made =
-            request.idsOnly && !superseding ? [] : try await self.memories(of: outcome, cubeID: request.cubeID)
+            request.idsOnly && !superseding ? [] : try await self.store.memories(of: outcome, cubeID: request.cubeID)
         if superseding {
             try await Supersession.apply(
                 made: made,
@@ -189,12 +189,6 @@ public struct IngestService: Memos_Ingest_V1_IngestService.SimpleServiceProtocol
             $0.changeSeq = receipt.changeSeq
             $0.memoryIds = receipt.memoryIDs.map(\.lowercasedString)
         }
-    }
-
-    /// The memories a write stored: those of its outcome, or read again for a replay.
-    func memories(of outcome: WriteOutcome, cubeID: String) async throws -> [Memory] {
-        if let memories = outcome.memories { return memories }
-        return try await self.store.memories(ids: outcome.receipt.memoryIDs, cubeID: cubeID)
     }
 
     public func updateMemory(

@@ -30,12 +30,8 @@ public struct ExtractionHandler: JobHandler {
             idempotency: IdempotencyKey(key: "job:\(job.id.lowercasedString)", fingerprint: "extract"),
             job: nil
         )
-        var stored = outcome.memories ?? []
-        if outcome.memories == nil {
-            stored = try await self.store.memories(ids: outcome.receipt.memoryIDs, cubeID: job.cubeID)
-        }
         let superseded = try await Supersession.apply(
-            made: stored,
+            made: try await self.store.memories(of: outcome, cubeID: job.cubeID),
             store: self.store,
             cubeID: job.cubeID,
             actor: author,

@@ -188,7 +188,6 @@ public struct FeedbackHandler: JobHandler {
             idempotency: IdempotencyKey(key: "job:\(job.id.lowercasedString)", fingerprint: "feedback"),
             job: nil
         )
-        if let memories = outcome.memories { return memories }
-        return try await self.store.memories(ids: outcome.receipt.memoryIDs, cubeID: job.cubeID)
+        return try await self.store.memories(of: outcome, cubeID: job.cubeID)
     }
 }

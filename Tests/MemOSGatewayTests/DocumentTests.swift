@@ -80,15 +80,6 @@ struct DocumentTests {
         return result.json["hits"] as? [[String: Any]] ?? []
     }
 
-    static func waitForJobs(_ stack: TestStack) async throws {
-        let waited = try await stack.http(
-            .post,
-            "/v1/cubes/alice-cube/jobs/wait?timeout_ms=120000",
-            key: stack.alice.key
-        )
-        #expect(waited.json["idle"] as? Bool == true)
-    }
-
     @Test("a Markdown file is parsed inline; its chunks are found by search and cite the document and section")
     func markdownInline() async throws {
         try await TestStack.run { stack in
@@ -230,7 +221,7 @@ struct DocumentTests {
             #expect(document["status"] as? String == "QUEUED")
             #expect(!(added.json["job_id"] as? String ?? "").isEmpty)
             let id = try #require(document["id"] as? String)
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let ready = try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
             #expect(ready.json["status"] as? String == "READY", "\(ready.body)")
             #expect(ready.json["page_count"] as? Int == 12)
@@ -256,7 +247,7 @@ struct DocumentTests {
             let document = try #require(added.json["document"] as? [String: Any])
             #expect(document["status"] as? String == "QUEUED")
             let id = try #require(document["id"] as? String)
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let ready = try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
             #expect(ready.json["status"] as? String == "READY", "\(ready.body)")
             #expect((ready.json["chunk_count"] as? Int ?? 0) > 64)
@@ -293,7 +284,7 @@ struct DocumentTests {
             )
             #expect(corruptPDF.status == .ok, "\(corruptPDF.body)")
             let id = try #require((corruptPDF.json["document"] as? [String: Any])?["id"] as? String)
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let failed = try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
             #expect(failed.json["status"] as? String == "FAILED")
             #expect(failed.json["error_reason"] as? String == "corrupt", "\(failed.body)")
@@ -338,7 +329,7 @@ struct DocumentTests {
                 key: stack.alice.key
             )
             #expect(reparsed.status == .ok, "\(reparsed.body)")
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let afterReparse = try await stack.http(.get, "/v1/cubes/alice-cube/documents/\(id)", key: stack.alice.key)
             #expect(afterReparse.json["status"] as? String == "READY")
             #expect(try await Self.search(stack, "When do new starters get a laptop?").count == 1)

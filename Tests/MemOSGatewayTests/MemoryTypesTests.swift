@@ -47,15 +47,6 @@ struct MemoryTypesTests {
         return result.json["entries"] as? [[String: Any]] ?? []
     }
 
-    static func waitForJobs(_ stack: TestStack) async throws {
-        let waited = try await stack.http(
-            .post,
-            "/v1/cubes/alice-cube/jobs/wait?timeout_ms=120000",
-            key: stack.alice.key
-        )
-        #expect(waited.json["idle"] as? Bool == true, "\(waited.body)")
-    }
-
     static func job(_ stack: TestStack, _ id: String) async throws -> [String: Any] {
         let result = try await stack.http(.get, "/v1/cubes/alice-cube/jobs/\(id)", key: stack.alice.key)
         result.expectOK()
@@ -171,7 +162,7 @@ struct MemoryTypesTests {
                     async: true,
                     mode: "FINE"
                 )
-                try await Self.waitForJobs(stack)
+                try await stack.waitForJobs()
                 let teaID = try #require(tea["id"] as? String)
                 #expect(try await Self.memory(stack, teaID)["status"] as? String == "ARCHIVED")
                 let entry = try #require(try await Self.history(stack, teaID).first)
@@ -211,7 +202,7 @@ struct MemoryTypesTests {
             )
             submitted.expectOK()
             let jobID = try #require(submitted.json["job_id"] as? String)
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let job = try await Self.job(stack, jobID)
             #expect(job["status"] as? String == "COMPLETED", "\(job)")
             let result = job["result"] as? [String: Any] ?? [:]
@@ -304,7 +295,7 @@ struct MemoryTypesTests {
                         """#
                 )
                 submitted.expectOK()
-                try await Self.waitForJobs(stack)
+                try await stack.waitForJobs()
                 let job = try await Self.job(stack, try #require(submitted.json["job_id"] as? String))
                 let changes = (job["result"] as? [String: Any])?["changes"] as? [[String: Any]] ?? []
                 #expect(changes.map { $0["action"] as? String ?? "" } == ["update", "archive", "add"], "\(job)")
@@ -382,7 +373,7 @@ struct MemoryTypesTests {
                 Self.toolConversation.replacingOccurrences(of: "Oslo", with: "Bergen"),
                 async: true
             )
-            try await Self.waitForJobs(stack)
+            try await stack.waitForJobs()
             let search = try await stack.http(
                 .post,
                 "/v1/search",

@@ -18,6 +18,7 @@ import PostgresNIO
 import ServiceLifecycle
 import SwiftProtobuf
 import Synchronization
+import Testing
 
 /// The whole system in the test's process, over a fresh database, with two users who each own a cube: the three gRPC
 /// services, reached over in-process transports (the default) or over loopback TCP, and the gateway on an HTTP port
@@ -265,6 +266,16 @@ struct TestStack: Sendable {
 
         /// `error.message` of an error body.
         var errorMessage: String { (self.json["error"] as? [String: Any])?["message"] as? String ?? "" }
+    }
+
+    /// Waits (up to 120 s) until alice's cube has no pending job, through the gateway.
+    func waitForJobs(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let waited = try await self.http(
+            .post,
+            "/v1/cubes/alice-cube/jobs/wait?timeout_ms=120000",
+            key: self.alice.key
+        )
+        #expect(waited.json["idle"] as? Bool == true, "\(waited.body)", sourceLocation: sourceLocation)
     }
 
     /// One HTTP request to the gateway over TCP.
